@@ -1,0 +1,11 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+RUN pip install --no-cache-dir .
+COPY . .
+RUN python manage.py collectstatic --noinput
+RUN useradd --create-home ssm && chown -R ssm /app
+USER ssm
+EXPOSE 8000
+CMD ["gunicorn", "ssm_outcomes.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

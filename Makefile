@@ -1,0 +1,63 @@
+# SSM Outcomes — every target documents itself: `make help`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_PATIENTS ?= 200
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format bench worker beat migrate demo screenshots clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP) ## Create the virtual environment and install dependencies
+
+migrate: install ## Apply database migrations
+	$(PY) manage.py migrate --noinput
+
+demo: migrate ## Load the demo cohort when the database has none
+	DEBUG=1 $(PY) manage.py seed_demo --patients $(DEMO_PATIENTS) --if-empty
+
+run: demo ## Run the app on http://127.0.0.1:8000 with demo data and demo logins
+	@echo ""
+	@echo "  SSM Outcomes is starting at http://$(HOST):$(PORT)/"
+	@echo "  Demo logins (password: $${DEMO_PASSWORD:-ssm-demo}):"
+	@echo "    demo-clinician   a clinician: caseload, patient records, encounters"
+	@echo "    demo-patient     a patient: the portal"
+	@echo "    demo-manager     a service manager: team dashboards"
+	@echo "    demo-admin       an administrator: the admin site at /admin/"
+	@echo ""
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install ## Run the whole test suite
+	$(PY) -m pytest
+
+lint: install ## Lint, check formatting and check migrations are in sync
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: install ## Format the code
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install ## Run the benchmarks and print their figures
+	$(PY) -m benchmarks.run_all
+
+worker: install ## Start a Celery worker (needs CELERY_BROKER_URL)
+	$(VENV)/bin/celery -A ssm_outcomes worker --loglevel=INFO
+
+beat: install ## Start Celery beat, the scheduler of the summary jobs (needs CELERY_BROKER_URL)
+	$(VENV)/bin/celery -A ssm_outcomes beat --loglevel=INFO
+
+clean: ## Remove the virtual environment and the local SQLite database
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,342 @@
+"""What matters to a person and how it is going: framework, ratings, priorities, goals, markers."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from patients.models import Encounter, Patient, TimeStamped
+from patients.validation import at_least, between
+
+
+class Domain(models.Model):
+    """One of the three domains of success: H, M or R."""
+
+    code = models.CharField(max_length=1, primary_key=True)
+    name = models.CharField(max_length=120)
+    plain_name = models.CharField(max_length=120, help_text="The name patients see.")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(code__in=["H", "M", "R"]), name="domain_code_hmr")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ElementQuerySet(models.QuerySet):
+    def framework(self):
+        return self.filter(patient__isnull=True, active=True)
+
+    def for_patient(self, patient):
+        """The active framework elements plus this patient's own items."""
+        return self.filter(Q(patient__isnull=True, active=True) | Q(patient=patient))
+
+
+class Element(TimeStamped):
+    """A thing that can be rated and weighted: a framework element or a patient's personal item.
+
+    Framework elements have a stable code (H1…R4) and no patient; personal items belong to one
+    patient, have no code and are known by the key ``P<id>``. Every calculation treats both alike.
+    """
+
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="elements")
+    code = models.CharField(max_length=8, blank=True)
+    label = models.CharField(max_length=200)
+    plain_label = models.CharField(
+        max_length=200, blank=True, help_text="How the element is put to patients."
+    )
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, null=True, blank=True, related_name="personal_items"
+    )
+    active = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    objects = ElementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["domain__order", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(patient__isnull=True) & ~Q(code=""))
+                | (Q(patient__isnull=False) & Q(code="")),
+                name="element_code_xor_patient",
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(patient__isnull=True),
+                name="element_framework_code_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "label"],
+                condition=Q(patient__isnull=False),
+                name="element_personal_label_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.label}"
+
+    @property
+    def key(self) -> str:
+        return self.code or f"P{self.pk}"
+
+    @property
+    def is_personal(self) -> bool:
+        return self.patient_id is not None
+
+    @property
+    def wording(self) -> str:
+        return self.plain_label or self.label
+
+
+class Rater(models.TextChoices):
+    PATIENT = "patient", "Patient"
+    PROXY = "proxy", "Proxy (the patient's answer, entered on their behalf)"
+    CLINICIAN = "clinician", "Clinician's own view"
+
+
+class Rating(TimeStamped):
+    """A 0–10 rating: 0 as bad as it could be for this person, 10 as good as it could be."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="ratings")
+    element = models.ForeignKey(Element, on_delete=models.PROTECT, related_name="ratings")
+    value = models.PositiveSmallIntegerField(validators=between(0, 10))
+    rated_on = models.DateField()
+    rater = models.CharField(max_length=9, choices=Rater.choices)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    encounter = models.ForeignKey(
+        Encounter, on_delete=models.SET_NULL, null=True, blank=True, related_name="ratings"
+    )
+
+    class Meta:
+        ordering = ["-rated_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__gte=0) & Q(value__lte=10), name="rating_value_0_to_10"
+            ),
+            models.CheckConstraint(
+                condition=Q(rater__in=["patient", "proxy", "clinician"]), name="rating_rater_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["patient", "rated_on"], name="rating_patient_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.element.key}={self.value} on {self.rated_on} ({self.rater})"
+
+
+class PrioritySet(TimeStamped):
+    """How a patient shares points over what matters to them, from a date on. Kept as history."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="priority_sets")
+    effective_from = models.DateField()
+    total = models.PositiveSmallIntegerField(
+        validators=between(1, 100, "total points"), help_text="Sum of the points, 1 to 100."
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    by_proxy = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-effective_from", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total__gte=1) & Q(total__lte=100), name="priorityset_total_1_to_100"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["patient", "effective_from"], name="priority_patient_date_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"Priorities of {self.patient} from {self.effective_from}"
+
+
+class PriorityPoint(models.Model):
+    priority_set = models.ForeignKey(PrioritySet, on_delete=models.CASCADE, related_name="points")
+    element = models.ForeignKey(Element, on_delete=models.PROTECT, related_name="+")
+    points = models.PositiveSmallIntegerField(validators=at_least(0, "points"))
+
+    class Meta:
+        ordering = ["priority_set", "element__domain__order", "element__order", "element_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["priority_set", "element"], name="prioritypoint_unique_element"
+            ),
+            models.CheckConstraint(condition=Q(points__gte=0), name="prioritypoint_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.element.key}: {self.points}"
+
+
+class Goal(TimeStamped):
+    """A goal in the patient's own words, reviewed on the Goal Attainment Scale."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="goals")
+    description = models.TextField()
+    expected_outcome = models.TextField(
+        blank=True, help_text="What 'as expected' (a score of 0) would look like."
+    )
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
+    importance = models.PositiveSmallIntegerField(default=2, validators=between(1, 3, "importance"))
+    difficulty = models.PositiveSmallIntegerField(default=2, validators=between(1, 3, "difficulty"))
+    baseline_on = models.DateField()
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-baseline_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(importance__gte=1) & Q(importance__lte=3),
+                name="goal_importance_1_to_3",
+            ),
+            models.CheckConstraint(
+                condition=Q(difficulty__gte=1) & Q(difficulty__lte=3),
+                name="goal_difficulty_1_to_3",
+            ),
+            models.CheckConstraint(condition=~Q(description=""), name="goal_description_not_empty"),
+        ]
+        indexes = [models.Index(fields=["patient", "baseline_on"], name="goal_patient_date_idx")]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+    @property
+    def weight(self) -> int:
+        return self.importance * self.difficulty
+
+
+class GoalReview(TimeStamped):
+    class Attainment(models.IntegerChoices):
+        MUCH_LESS = -2, "Much less than expected"
+        LESS = -1, "A bit less than expected"
+        EXPECTED = 0, "As expected"
+        MORE = 1, "A bit more than expected"
+        MUCH_MORE = 2, "Much more than expected"
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="reviews")
+    attainment = models.SmallIntegerField(
+        choices=Attainment.choices,
+        validators=between(-2, 2, "attainment"),
+        error_messages={"invalid_choice": "attainment must be between -2 and 2"},
+    )
+    reviewed_on = models.DateField()
+    encounter = models.ForeignKey(
+        Encounter, on_delete=models.SET_NULL, null=True, blank=True, related_name="goal_reviews"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-reviewed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(attainment__gte=-2) & Q(attainment__lte=2),
+                name="goalreview_attainment_minus2_to_2",
+            )
+        ]
+        indexes = [models.Index(fields=["goal", "reviewed_on"], name="goalreview_goal_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.goal}: {self.attainment:+d} on {self.reviewed_on}"
+
+
+class Marker(models.Model):
+    """A biomedical marker a service records, coded in LOINC with its UCUM unit."""
+
+    loinc = models.CharField(max_length=10, unique=True)
+    name = models.CharField(max_length=120)
+    plain_name = models.CharField(max_length=120, blank=True)
+    unit = models.CharField(max_length=20, help_text="UCUM unit, e.g. mmol/mol, %, mm[Hg].")
+    display_unit = models.CharField(max_length=20, blank=True)
+    plausible_low = models.DecimalField(max_digits=8, decimal_places=2)
+    plausible_high = models.DecimalField(max_digits=8, decimal_places=2)
+
+    class Meta:
+        ordering = ["name", "loinc"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(plausible_low__lt=F("plausible_high")),
+                name="marker_plausible_range_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit_label})"
+
+    @property
+    def unit_label(self) -> str:
+        return self.display_unit or self.unit
+
+
+class Reading(TimeStamped):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="readings")
+    marker = models.ForeignKey(Marker, on_delete=models.PROTECT, related_name="readings")
+    value = models.DecimalField(max_digits=8, decimal_places=2)
+    taken_on = models.DateField()
+    encounter = models.ForeignKey(
+        Encounter, on_delete=models.SET_NULL, null=True, blank=True, related_name="readings"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-taken_on", "-id"]
+        indexes = [models.Index(fields=["patient", "taken_on"], name="reading_patient_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.marker.name} {self.value} on {self.taken_on}"
+
+
+class PersonalTarget(TimeStamped):
+    """The range agreed with this person for a marker, and whether the marker matters for them."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="targets")
+    marker = models.ForeignKey(Marker, on_delete=models.PROTECT, related_name="+")
+    low = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    high = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    relevant = models.BooleanField(default=True)
+    reason = models.TextField(
+        blank=True, help_text="Why the target was set or marked not relevant."
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["patient", "marker__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "marker"], name="target_unique_per_marker"),
+            models.CheckConstraint(
+                condition=Q(low__isnull=True) | Q(high__isnull=True) | Q(low__lte=F("high")),
+                name="target_low_not_above_high",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.marker.name}: {self.low}–{self.high}"
+
+    def clean(self) -> None:
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValidationError({"low": "low must not be above high"})
+
+    def contains(self, value) -> bool:
+        return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
+
+    @property
+    def has_range(self) -> bool:
+        return self.low is not None or self.high is not None

@@ -1,0 +1,116 @@
+"""Stored summaries, computed by jobs and read by pages and the API without recomputing."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from patients.models import Patient, Team
+
+
+class PatientSummary(models.Model):
+    """One patient's patient-weighted picture for one calendar quarter."""
+
+    class WeightsSource(models.TextChoices):
+        PATIENT = "patient", "The patient's own priorities"
+        DEFAULT = "default", "Equal weights (no priorities set)"
+
+    class Direction(models.TextChoices):
+        IMPROVED = "improved", "Improved"
+        STABLE = "stable", "Stable"
+        DECLINED = "declined", "Declined"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="summaries")
+    period = models.CharField(max_length=6)
+    index = models.FloatField(null=True, blank=True)
+    coverage = models.FloatField(default=0)
+    weights_source = models.CharField(
+        max_length=7, choices=WeightsSource.choices, default=WeightsSource.DEFAULT
+    )
+    h_score = models.FloatField(null=True, blank=True)
+    h_weight = models.FloatField(default=0)
+    m_score = models.FloatField(null=True, blank=True)
+    m_weight = models.FloatField(default=0)
+    r_score = models.FloatField(null=True, blank=True)
+    r_weight = models.FloatField(default=0)
+    goal_attainment = models.FloatField(null=True, blank=True)
+    markers_relevant = models.PositiveIntegerField(default=0)
+    markers_with_reading = models.PositiveIntegerField(default=0)
+    markers_in_target = models.PositiveIntegerField(default=0)
+    change = models.FloatField(null=True, blank=True)
+    direction = models.CharField(max_length=8, choices=Direction.choices, blank=True)
+    perspective_gap = models.FloatField(null=True, blank=True)
+    attribution_caveat = models.BooleanField(default=False)
+    context_events = models.JSONField(default=list, blank=True)
+    encounters = models.PositiveIntegerField(default=0)
+    patient_initiated = models.PositiveIntegerField(default=0)
+    stale = models.BooleanField(default=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["patient", "period"]
+        verbose_name_plural = "patient summaries"
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "period"], name="patientsummary_unique"),
+            models.CheckConstraint(
+                condition=Q(index__isnull=True) | (Q(index__gte=0) & Q(index__lte=100)),
+                name="patientsummary_index_0_to_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(coverage__gte=0) & Q(coverage__lte=1),
+                name="patientsummary_coverage_0_to_1",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["period", "patient"], name="patientsummary_period_idx"),
+            models.Index(
+                fields=["stale"], condition=Q(stale=True), name="patientsummary_stale_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.period}"
+
+
+class GroupSummary(models.Model):
+    """Aggregates over a group of patients for one quarter; the figures live in ``figures``."""
+
+    period = models.CharField(max_length=6)
+    patients = models.PositiveIntegerField(default=0)
+    figures = models.JSONField(default=dict)
+    stale = models.BooleanField(default=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class TeamSummary(GroupSummary):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="summaries")
+
+    class Meta:
+        ordering = ["team", "period"]
+        verbose_name_plural = "team summaries"
+        constraints = [
+            models.UniqueConstraint(fields=["team", "period"], name="teamsummary_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} {self.period}"
+
+
+class CaseloadSummary(GroupSummary):
+    """A clinician's caseload for one quarter, for their own reflection; never a ranking."""
+
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="caseload_summaries"
+    )
+
+    class Meta:
+        ordering = ["clinician", "period"]
+        verbose_name_plural = "caseload summaries"
+        constraints = [
+            models.UniqueConstraint(fields=["clinician", "period"], name="caseloadsummary_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinician} {self.period}"

@@ -1,0 +1,130 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from .models import (
+    Agenda,
+    Appointment,
+    AuditEvent,
+    Condition,
+    ConditionCode,
+    ContextEvent,
+    Encounter,
+    Membership,
+    Patient,
+    Team,
+    User,
+)
+
+admin.site.site_header = "SSM Outcomes administration"
+admin.site.site_title = "SSM Outcomes"
+admin.site.index_title = "Framework, teams and users"
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "first_name", "last_name", "role", "is_active", "last_login"]
+    list_filter = ["role", "is_active", "is_staff"]
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        ("Role in SSM Outcomes", {"fields": ("role", "reminders_opt_out")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        ("Role in SSM Outcomes", {"fields": ("role",)}),
+    )
+    inlines = [MembershipInline]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "team", "role"]
+    list_filter = ["team", "role"]
+    autocomplete_fields = ["user", "team"]
+
+
+class ConditionInline(admin.TabularInline):
+    model = Condition
+    extra = 0
+
+
+@admin.register(Patient)
+class PatientAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "birth_year", "created_at"]
+    list_filter = ["teams"]
+    search_fields = ["display_name"]
+    filter_horizontal = ["teams"]
+    raw_id_fields = ["user"]
+    inlines = [ConditionInline]
+
+
+@admin.register(ConditionCode)
+class ConditionCodeAdmin(admin.ModelAdmin):
+    list_display = ["display", "snomed_code", "stage_system", "stage_min", "stage_max"]
+    search_fields = ["display", "snomed_code"]
+
+
+@admin.register(Condition)
+class ConditionAdmin(admin.ModelAdmin):
+    list_display = ["patient", "code", "onset", "stage"]
+    list_filter = ["code"]
+    raw_id_fields = ["patient"]
+
+
+@admin.register(Encounter)
+class EncounterAdmin(admin.ModelAdmin):
+    list_display = ["patient", "clinician", "occurred_at", "mode", "initiated_by"]
+    list_filter = ["mode", "initiated_by"]
+    date_hierarchy = "occurred_at"
+    raw_id_fields = ["patient", "clinician"]
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    list_display = ["patient", "clinician", "starts_at", "reminder_sent_at"]
+    date_hierarchy = "starts_at"
+    raw_id_fields = ["patient", "clinician"]
+
+
+@admin.register(Agenda)
+class AgendaAdmin(admin.ModelAdmin):
+    list_display = ["patient", "appointment", "created_at"]
+    raw_id_fields = ["patient", "appointment", "discussed_in"]
+
+
+@admin.register(ContextEvent)
+class ContextEventAdmin(admin.ModelAdmin):
+    list_display = ["patient", "kind", "occurred_on", "visible_to_patient"]
+    list_filter = ["kind"]
+    raw_id_fields = ["patient", "recorded_by"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is evidence and is never edited."""
+
+    list_display = ["created_at", "actor", "actor_role", "action", "what", "patient"]
+    list_filter = ["action", "actor_role"]
+    search_fields = ["what", "request_id", "actor__username"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,386 @@
+"""People, teams and the records of care: who is who, and what happened when."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from .validation import between
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class User(AbstractUser):
+    """A person who signs in. The role decides which screens and records they can reach."""
+
+    class Role(models.TextChoices):
+        CLINICIAN = "clinician", "Clinician"
+        PATIENT = "patient", "Patient"
+        MANAGER = "manager", "Service manager"
+        ADMIN = "admin", "Administrator"
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CLINICIAN)
+    reminders_opt_out = models.BooleanField(
+        default=False, help_text="Patients only: do not send appointment reminders."
+    )
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=["clinician", "patient", "manager", "admin"]),
+                name="user_role_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.role == self.Role.CLINICIAN
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == self.Role.PATIENT
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == self.Role.MANAGER
+
+
+class Team(TimeStamped):
+    """A service or practice. Clinicians and managers are members; patients belong to teams."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="teams", blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(TimeStamped):
+    class Role(models.TextChoices):
+        CLINICIAN = "clinician", "Clinician"
+        MANAGER = "manager", "Service manager"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+
+    class Meta:
+        ordering = ["team__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="membership_unique_user_team"),
+            models.CheckConstraint(
+                condition=Q(role__in=["clinician", "manager"]), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.team} ({self.get_role_display()})"
+
+
+class Patient(TimeStamped):
+    """A person receiving support, known by a pseudonymous display name."""
+
+    display_name = models.CharField(max_length=120)
+    birth_year = models.PositiveSmallIntegerField(validators=between(1900, 2100, "birth year"))
+    teams = models.ManyToManyField(Team, related_name="patients")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="patient",
+        help_text="The portal login of this patient, once they have accepted an invitation.",
+    )
+
+    class Meta:
+        ordering = ["display_name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(birth_year__gte=1900) & Q(birth_year__lte=2100),
+                name="patient_birth_year_range",
+            )
+        ]
+        indexes = [models.Index(fields=["display_name"], name="patient_display_name_idx")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("clinic:patient", args=[self.pk])
+
+
+class ConditionCode(models.Model):
+    """A long-term condition a service records, coded in SNOMED CT."""
+
+    snomed_code = models.CharField(max_length=18, unique=True)
+    display = models.CharField(max_length=200)
+    stage_system = models.CharField(
+        max_length=80, blank=True, help_text="Name of the staging scale, e.g. Hoehn and Yahr."
+    )
+    stage_min = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    stage_max = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        ordering = ["display"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stage_min__isnull=True)
+                | Q(stage_max__isnull=True)
+                | Q(stage_min__lte=models.F("stage_max")),
+                name="conditioncode_stage_range_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display} ({self.snomed_code})"
+
+
+class Condition(TimeStamped):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="conditions")
+    code = models.ForeignKey(ConditionCode, on_delete=models.PROTECT, related_name="+")
+    onset = models.DateField(null=True, blank=True)
+    stage = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        ordering = ["patient", "code__display"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "code"], name="condition_unique_per_patient"
+            ),
+            models.CheckConstraint(
+                condition=Q(stage__isnull=True) | Q(stage__gte=0),
+                name="condition_stage_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: {self.code.display}"
+
+
+class Strategy(models.TextChoices):
+    INFORMATION = "information", "Information and education"
+    SKILLS = "skills", "Skills practice"
+    GOAL_SETTING = "goal_setting", "Goal setting"
+    PROBLEM_SOLVING = "problem_solving", "Problem solving"
+    SIGNPOSTING = "signposting", "Signposting to community resources"
+    FAMILY = "family", "Involving family or carers"
+    PEER_SUPPORT = "peer_support", "Peer support"
+
+
+class Encounter(TimeStamped):
+    """A contact between a patient and a clinician."""
+
+    class Mode(models.TextChoices):
+        FACE_TO_FACE = "face_to_face", "Face to face"
+        PHONE = "phone", "Phone"
+        VIDEO = "video", "Video"
+        GROUP = "group", "Group"
+        MESSAGE = "message", "Message"
+
+    class Initiator(models.TextChoices):
+        PATIENT = "patient", "Patient"
+        SERVICE = "service", "Service"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="encounters")
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="encounters"
+    )
+    occurred_at = models.DateTimeField()
+    mode = models.CharField(max_length=16, choices=Mode.choices)
+    initiated_by = models.CharField(max_length=8, choices=Initiator.choices)
+    duration_minutes = models.PositiveSmallIntegerField(validators=between(1, 480, "duration"))
+    strategies = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True, help_text="Staff only: never shown to the patient.")
+    agenda_discussed = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1) & Q(duration_minutes__lte=480),
+                name="encounter_duration_1_to_480",
+            ),
+            models.CheckConstraint(
+                condition=Q(mode__in=["face_to_face", "phone", "video", "group", "message"]),
+                name="encounter_mode_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(initiated_by__in=["patient", "service"]),
+                name="encounter_initiator_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["patient", "occurred_at"], name="encounter_patient_time_idx"),
+            models.Index(fields=["clinician", "occurred_at"], name="encounter_clinician_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} — {self.occurred_at:%Y-%m-%d %H:%M} ({self.get_mode_display()})"
+
+
+class Appointment(TimeStamped):
+    """A booked contact; a few days before it the patient is invited to write their agenda."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="appointments")
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
+    )
+    starts_at = models.DateTimeField()
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "clinician", "starts_at"], name="appointment_unique_slot"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["patient", "starts_at"], name="appointment_patient_time_idx"),
+            models.Index(fields=["starts_at", "reminder_sent_at"], name="appointment_reminder_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} with {self.clinician} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class Agenda(TimeStamped):
+    """What the patient wants to talk about at an appointment, in their own words."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="agendas")
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="agenda"
+    )
+    going_well = models.TextField(blank=True)
+    hard = models.TextField(blank=True)
+    change = models.TextField(blank=True)
+    questions = models.TextField(blank=True)
+    discussed_in = models.ForeignKey(
+        Encounter, on_delete=models.SET_NULL, null=True, blank=True, related_name="agendas"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(going_well="") | ~Q(hard="") | ~Q(change="") | ~Q(questions=""),
+                name="agenda_not_empty",
+            )
+        ]
+        indexes = [models.Index(fields=["patient", "created_at"], name="agenda_patient_time_idx")]
+
+    def __str__(self) -> str:
+        return f"Agenda of {self.patient} ({self.created_at:%Y-%m-%d})"
+
+
+class ContextEvent(TimeStamped):
+    """Something in a person's life or condition that moderates what a change can be put down to."""
+
+    class Kind(models.TextChoices):
+        NEW_DIAGNOSIS = "new_diagnosis", "New diagnosis"
+        PROGRESSION = "progression", "Progression or stage change"
+        ADMISSION = "admission", "Hospital admission"
+        BEREAVEMENT = "bereavement", "Bereavement"
+        NEW_JOB = "new_job", "New job"
+        CARER_CHANGE = "carer_change", "Change of carer"
+        OTHER = "other", "Other"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="context_events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    occurred_on = models.DateField()
+    note = models.TextField(blank=True)
+    visible_to_patient = models.BooleanField(default=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "new_diagnosis",
+                        "progression",
+                        "admission",
+                        "bereavement",
+                        "new_job",
+                        "carer_change",
+                        "other",
+                    ]
+                ),
+                name="contextevent_kind_valid",
+            )
+        ]
+        indexes = [models.Index(fields=["patient", "occurred_on"], name="context_patient_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: {self.get_kind_display()} on {self.occurred_on}"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("audit events cannot be changed")
+
+    def delete(self):
+        raise PermissionError("audit events cannot be deleted")
+
+
+class AuditEvent(models.Model):
+    """One access to patient data, or one refused access. Written once, never changed."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        CREATE = "create", "Created"
+        UPDATE = "update", "Changed"
+        EXPORT = "export", "Exported"
+        DENIED = "denied", "Refused access"
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    actor_role = models.CharField(max_length=16, blank=True)
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
+    )
+    action = models.CharField(max_length=8, choices=Action.choices)
+    what = models.CharField(max_length=200)
+    path = models.CharField(max_length=300, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["patient", "created_at"], name="audit_patient_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_role} {self.action} {self.what}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("audit events cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit events cannot be deleted")

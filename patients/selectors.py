@@ -1,0 +1,49 @@
+"""Reads of people and teams, with the role rules of DESIGN.md "Who sees what" applied."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from .models import Membership, Patient, Team, User
+
+
+def teams_for_user(*, user: User, role: str | None = None) -> QuerySet[Team]:
+    """Teams the user is a member of, optionally only those where they hold the given role."""
+    memberships = Membership.objects.filter(user=user)
+    if role:
+        memberships = memberships.filter(role=role)
+    return Team.objects.filter(id__in=memberships.values("team_id"))
+
+
+def patients_visible_to(*, user: User) -> QuerySet[Patient]:
+    """Patients whose records the user may open: clinicians their teams', patients their own."""
+    if not user.is_authenticated or not user.is_active:
+        return Patient.objects.none()
+    if user.is_clinician:
+        team_ids = Membership.objects.filter(user=user, role=Membership.Role.CLINICIAN).values(
+            "team_id"
+        )
+        return Patient.objects.filter(
+            id__in=Patient.teams.through.objects.filter(team_id__in=team_ids).values("patient_id")
+        )
+    if user.is_patient:
+        return Patient.objects.filter(user=user)
+    # Managers see aggregates only; administrators work in the admin site.
+    return Patient.objects.none()
+
+
+def patient_get_for_user(*, user: User, patient_id: int) -> Patient:
+    """The patient if the user may open the record; 404 otherwise, so existence never leaks."""
+    try:
+        return patients_visible_to(user=user).get(pk=patient_id)
+    except (Patient.DoesNotExist, ValueError, TypeError):
+        raise Http404("No patient found") from None
+
+
+def patient_for_portal_user(*, user: User) -> Patient:
+    """The patient record behind a portal login."""
+    if not user.is_authenticated or not user.is_patient:
+        raise Http404("No patient found")
+    try:
+        return Patient.objects.get(user=user)
+    except Patient.DoesNotExist:
+        raise Http404("No patient found") from None

@@ -1,0 +1,13 @@
+"""Validators whose messages state the rule in words a person can act on."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+
+def between(low: int | float, high: int | float, what: str = "value") -> list:
+    """Validators for an inclusive range, both saying e.g. "value must be between 0 and 10"."""
+    message = f"{what} must be between {low} and {high}"
+    return [MinValueValidator(low, message), MaxValueValidator(high, message)]
+
+
+def at_least(low: int | float, what: str = "value") -> list:
+    return [MinValueValidator(low, f"{what} must be {low} or more")]

@@ -1,0 +1,59 @@
+"""Persona fixtures shared by every test: two teams, their clinicians, a patient, a manager."""
+
+import pytest
+
+from patients.models import Membership, User
+
+from .factories import MembershipFactory, PatientFactory, TeamFactory, UserFactory
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="Riverside Practice")
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="Hillside Practice")
+
+
+@pytest.fixture
+def clinician(team):
+    user = UserFactory(username="nurse", first_name="Nia", role=User.Role.CLINICIAN)
+    MembershipFactory(user=user, team=team, role=Membership.Role.CLINICIAN)
+    return user
+
+
+@pytest.fixture
+def other_clinician(other_team):
+    """A clinician of another team: must never reach the first team's patients."""
+    user = UserFactory(username="othernurse", role=User.Role.CLINICIAN)
+    MembershipFactory(user=user, team=other_team, role=Membership.Role.CLINICIAN)
+    return user
+
+
+@pytest.fixture
+def manager(team):
+    user = UserFactory(username="manager", role=User.Role.MANAGER)
+    MembershipFactory(user=user, team=team, role=Membership.Role.MANAGER)
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", role=User.Role.ADMIN, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def patient(team):
+    """A patient of `team`, with a portal login."""
+    user = UserFactory(username="pat", first_name="Pat", role=User.Role.PATIENT)
+    return PatientFactory(display_name="Pat P.", user=user, teams=[team])
+
+
+@pytest.fixture
+def other_patient(other_team):
+    user = UserFactory(username="otherpat", role=User.Role.PATIENT)
+    return PatientFactory(display_name="Olive O.", user=user, teams=[other_team])

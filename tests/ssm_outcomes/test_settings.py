@@ -1,0 +1,96 @@
+"""Production settings come from the environment and pass Django's deployment checks."""
+
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from ssm_outcomes.env import env_bool, env_int, env_list
+from tests.support.services import ROOT, subprocess_env
+
+STRONG_KEY = "k3y-" + "Zq8#vL2@pW7!mR4$" * 4
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=subprocess_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_settings_pass_check_deploy_without_warnings():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="ssm.example.org",
+        DATABASE_URL="",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_complains_when_no_secret_key_is_set():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY="",
+        ALLOWED_HOSTS="ssm.example.org",
+        DATABASE_URL="",
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stdout + result.stderr
+
+
+def test_debug_is_off_unless_set(monkeypatch):
+    monkeypatch.delenv("DEBUG", raising=False)
+    assert env_bool("DEBUG") is False
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("true", True), ("0", False), ("no", False)]
+)
+def test_boolean_settings_read_common_spellings(monkeypatch, raw, expected):
+    monkeypatch.setenv("SOME_FLAG", raw)
+    assert env_bool("SOME_FLAG") is expected
+
+
+def test_a_misspelt_boolean_setting_is_refused_with_its_name(monkeypatch):
+    monkeypatch.setenv("SOME_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="SOME_FLAG must be true or false"):
+        env_bool("SOME_FLAG")
+
+
+def test_a_non_numeric_whole_number_setting_is_refused_with_its_name(monkeypatch):
+    monkeypatch.setenv("SOME_NUMBER", "ten")
+    with pytest.raises(ImproperlyConfigured, match="SOME_NUMBER must be a whole number"):
+        env_int("SOME_NUMBER", 1)
+
+
+def test_list_settings_split_on_commas(monkeypatch):
+    monkeypatch.setenv("SOME_HOSTS", "a.example, b.example,")
+    assert env_list("SOME_HOSTS") == ["a.example", "b.example"]
+
+
+def test_without_a_broker_tasks_run_in_process(settings):
+    from django.conf import settings as live
+
+    assert live.CELERY_TASK_ALWAYS_EAGER is (not live.CELERY_BROKER_URL)
+
+
+def test_passwords_are_hashed_with_argon2_and_must_be_12_long(settings):
+    assert settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    lengths = [v.get("OPTIONS", {}).get("min_length") for v in settings.AUTH_PASSWORD_VALIDATORS]
+    assert 12 in lengths
