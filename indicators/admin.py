@@ -15,8 +15,8 @@ class ReadOnlySummaryAdmin(admin.ModelAdmin):
 
 @admin.register(PatientSummary)
 class PatientSummaryAdmin(ReadOnlySummaryAdmin):
-    list_display = ["patient", "period", "index", "coverage", "direction", "stale", "computed_at"]
-    list_filter = ["period", "stale", "weights_source"]
+    list_display = ["patient", "period", "index", "coverage", "direction", "computed_at"]
+    list_filter = ["period", "weights_source"]
     raw_id_fields = ["patient"]
 
 

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from patients.models import Patient, Team
 
@@ -43,7 +43,6 @@ class PatientSummary(models.Model):
     context_events = models.JSONField(default=list, blank=True)
     encounters = models.PositiveIntegerField(default=0)
     patient_initiated = models.PositiveIntegerField(default=0)
-    stale = models.BooleanField(default=True)
     computed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -62,13 +61,43 @@ class PatientSummary(models.Model):
         ]
         indexes = [
             models.Index(fields=["period", "patient"], name="patientsummary_period_idx"),
-            models.Index(
-                fields=["stale"], condition=Q(stale=True), name="patientsummary_stale_idx"
-            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.patient} {self.period}"
+
+
+class SummaryState(models.Model):
+    """Whether a patient's summaries reflect their latest data.
+
+    Every save of data that feeds a summary bumps ``dirty``; a computation records the ``dirty``
+    value it started from in ``clean``. The summaries are stale while ``dirty > clean``. Counting
+    instead of a flag means a save that lands while a computation runs is never lost.
+    """
+
+    patient = models.OneToOneField(
+        Patient, on_delete=models.CASCADE, primary_key=True, related_name="summary_state"
+    )
+    dirty = models.BigIntegerField(default=1)
+    clean = models.BigIntegerField(default=0)
+    marked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["patient"]
+        indexes = [
+            models.Index(
+                fields=["marked_at"],
+                condition=Q(dirty__gt=F("clean")),
+                name="summarystate_stale_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: {'stale' if self.is_stale else 'fresh'}"
+
+    @property
+    def is_stale(self) -> bool:
+        return self.dirty > self.clean
 
 
 class GroupSummary(models.Model):

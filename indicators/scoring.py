@@ -21,6 +21,8 @@ __all__ = [
     "next_period",
     "parse_period",
     "period_bounds",
+    "period_from_number",
+    "period_number",
     "period_of",
     "periods_between",
     "perspective_gap",
@@ -192,13 +194,13 @@ def gas_t_score(reviews: Iterable[tuple[int, float]], rho: float = 0.3) -> float
 # --- Reporting periods ------------------------------------------------------
 
 
-def _period_number(period: str) -> int:
+def period_number(period: str) -> int:
     """Return a count of quarters since year 0 for a checked period string."""
     text = parse_period(period)
     return int(text[:4]) * 4 + int(text[5]) - 1
 
 
-def _period_text(number: int) -> str:
+def period_from_number(number: int) -> str:
     """Return the period string for a quarter count, refusing years outside 1900-2999."""
     year, quarter_index = divmod(number, 4)
     if not FIRST_YEAR <= year <= LAST_YEAR:
@@ -223,12 +225,12 @@ def parse_period(text: str) -> str:
 
 def period_of(day: date) -> str:
     """Return the calendar quarter containing day, e.g. "2026Q3"."""
-    return _period_text(day.year * 4 + (day.month - 1) // 3)
+    return period_from_number(day.year * 4 + (day.month - 1) // 3)
 
 
 def period_bounds(period: str) -> tuple[date, date]:
     """Return the first and last day (both inclusive) of a period."""
-    number = _period_number(period)
+    number = period_number(period)
     year, quarter_index = divmod(number, 4)
     # Built directly rather than via next_period so 2999Q4 can still end on 31 December.
     next_year, next_index = divmod(number + 1, 4)
@@ -238,25 +240,25 @@ def period_bounds(period: str) -> tuple[date, date]:
 
 def previous_period(period: str) -> str:
     """Return the quarter before period."""
-    return _period_text(_period_number(period) - 1)
+    return period_from_number(period_number(period) - 1)
 
 
 def next_period(period: str) -> str:
     """Return the quarter after period."""
-    return _period_text(_period_number(period) + 1)
+    return period_from_number(period_number(period) + 1)
 
 
 def periods_between(first: str, last: str) -> list[str]:
     """Return the periods from first to last inclusive, empty when first is after last."""
-    return [_period_text(n) for n in range(_period_number(first), _period_number(last) + 1)]
+    return [period_from_number(n) for n in range(period_number(first), period_number(last) + 1)]
 
 
 def recent_periods(last: str, n: int) -> list[str]:
     """Return the n periods ending at last, oldest first."""
     if n < 0:
         raise ValueError(f"number of periods must not be negative (got {n})")
-    end = _period_number(last)
-    return [_period_text(number) for number in range(end - n + 1, end + 1)]
+    end = period_number(last)
+    return [period_from_number(number) for number in range(end - n + 1, end + 1)]
 
 
 # --- Summary statistics -----------------------------------------------------

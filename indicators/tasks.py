@@ -1,11 +1,43 @@
-"""Celery tasks: thin wrappers that take ids and call services."""
+"""Celery tasks: thin wrappers that take ids and call services. All are safe to run twice."""
 
 from celery import shared_task
 
 from assessments.models import Element
 
+from . import services
 
-@shared_task(name="indicators.tasks.ping", acks_late=True)
+
+@shared_task(name="indicators.tasks.ping", acks_late=True, ignore_result=False)
 def ping() -> dict:
     """Prove a worker is alive and can read the database."""
     return {"pong": True, "framework_elements": Element.objects.framework().count()}
+
+
+@shared_task(name="indicators.tasks.refresh_patient_summaries", acks_late=True)
+def refresh_patient_summaries(patient_id: int) -> bool:
+    """Bring one patient's summaries up to date, then the team and caseload views they feed."""
+    refreshed = services.patient_summaries_refresh(patient_id=patient_id)
+    if refreshed:
+        refresh_group_summaries.delay()
+    return refreshed
+
+
+@shared_task(name="indicators.tasks.refresh_group_summaries", acks_late=True)
+def refresh_group_summaries() -> int:
+    return services.group_summaries_refresh_stale()
+
+
+@shared_task(name="indicators.tasks.sweep_stale_summaries", acks_late=True)
+def sweep_stale_summaries() -> int:
+    """Catch up on patients whose refresh was never queued or never finished."""
+    return services.summaries_sweep_stale()
+
+
+@shared_task(
+    name="indicators.tasks.rebuild_all_summaries",
+    acks_late=True,
+    soft_time_limit=3 * 3600,
+    time_limit=3 * 3600 + 300,
+)
+def rebuild_all_summaries() -> int:
+    return services.summaries_rebuild_all()

@@ -11,3 +11,9 @@ def between(low: int | float, high: int | float, what: str = "value") -> list:
 
 def at_least(low: int | float, what: str = "value") -> list:
     return [MinValueValidator(low, f"{what} must be {low} or more")]
+
+
+def full_clean(record, *, exclude: list[str] | None = None):
+    """Run model validation and return the record, so services can validate-then-save in one go."""
+    record.full_clean(exclude=exclude, validate_unique=True, validate_constraints=True)
+    return record

@@ -9,6 +9,14 @@ from .factories import MembershipFactory, PatientFactory, TeamFactory, UserFacto
 PASSWORD = "correct-horse-battery-staple"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_run_in_process():
+    """Tests run tasks in-process even where CI sets a broker; worker tests opt in to one."""
+    from ssm_outcomes.celery import app
+
+    app.conf.task_always_eager = True
+
+
 @pytest.fixture
 def team(db):
     return TeamFactory(name="Riverside Practice")

@@ -25,7 +25,9 @@ def client_app(broker_url: str) -> Celery:
 def test_a_real_worker_runs_a_task_and_returns_its_result():
     broker = need_redis()
     need_postgresql()
-    with running_worker(broker_url=broker, database_url=database_url_for_subprocess()) as worker:
+    with running_worker(
+        broker_url=broker, database_url=database_url_for_subprocess(), own_queue=True
+    ) as worker:
         result = client_app(broker).send_task("indicators.tasks.ping", queue=worker.queue)
 
         value = result.get(timeout=60)

@@ -84,13 +84,17 @@ def subprocess_env(**overrides: str) -> dict[str, str]:
 class Worker:
     """A real `celery worker` process of this project, on a queue of its own."""
 
-    def __init__(self, *, broker_url: str, database_url: str, pool: str = "solo") -> None:
+    def __init__(
+        self, *, broker_url: str, database_url: str, pool: str = "solo", own_queue: bool = False
+    ) -> None:
         self.broker_url = broker_url
-        self.queue = f"ssm-test-{uuid.uuid4().hex[:10]}"
+        # On the shared Redis a worker needs a queue of its own; on a private one, the default.
+        self.queue = f"ssm-test-{uuid.uuid4().hex[:10]}" if own_queue else "celery"
+        self.name = f"ssm-test-{uuid.uuid4().hex[:10]}"
         self.database_url = database_url
         self.pool = pool
         self.process: subprocess.Popen | None = None
-        self.log_path = Path(tempfile.gettempdir()) / f"{self.queue}.log"
+        self.log_path = Path(tempfile.gettempdir()) / f"{self.name}.log"
 
     def start(self) -> None:
         env = subprocess_env(
@@ -140,8 +144,12 @@ class Worker:
 
 
 @contextmanager
-def running_worker(*, broker_url: str, database_url: str, pool: str = "solo"):
-    worker = Worker(broker_url=broker_url, database_url=database_url, pool=pool)
+def running_worker(
+    *, broker_url: str, database_url: str, pool: str = "solo", own_queue: bool = False
+):
+    worker = Worker(
+        broker_url=broker_url, database_url=database_url, pool=pool, own_queue=own_queue
+    )
     worker.start()
     try:
         yield worker

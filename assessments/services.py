@@ -1,0 +1,288 @@
+"""Writes of what matters to a person and how it is going. Each service owns its transaction and
+marks the patient's summaries stale, so every path (pages, API, imports) feeds them alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from indicators.services import summaries_mark_stale
+from patients.models import Encounter, Patient, User
+from patients.validation import full_clean
+
+from .models import (
+    Domain,
+    Element,
+    Goal,
+    GoalReview,
+    Marker,
+    PersonalTarget,
+    PriorityPoint,
+    PrioritySet,
+    Rater,
+    Rating,
+    Reading,
+)
+
+ELEMENT_RULE = "element must be a framework code (H1 to R4) or one of this patient's items (P<id>)"
+
+
+def _not_in_future(field: str, day: dt.date) -> None:
+    if day > timezone.localdate():
+        raise ValidationError({field: f"{field} must not be in the future"})
+
+
+def element_for_key(*, patient: Patient, key: str, field: str = "element") -> Element:
+    """The framework element or this patient's own item that a key such as H1 or P12 names."""
+    key = str(key).strip()
+    element = None
+    if key[:1] == "P" and key[1:].isdigit():
+        element = Element.objects.filter(pk=int(key[1:]), patient=patient).first()
+    elif key:
+        element = Element.objects.framework().filter(code=key).first()
+    if element is None:
+        raise ValidationError({field: f"{ELEMENT_RULE}; {key!r} is neither"})
+    return element
+
+
+def _encounter_of(patient: Patient, encounter: Encounter | None) -> Encounter | None:
+    if encounter is not None and encounter.patient_id != patient.pk:
+        raise ValidationError({"encounter": "encounter must be one of this patient's"})
+    return encounter
+
+
+def _rater_allowed(rater: str, entered_by: User | None) -> None:
+    if rater not in Rater.values:
+        raise ValidationError({"rater": "rater must be patient, proxy or clinician"})
+    if entered_by is None:
+        return
+    if entered_by.is_patient and rater != Rater.PATIENT:
+        raise ValidationError({"rater": "a patient's own ratings have rater patient"})
+    if not entered_by.is_patient and rater == Rater.PATIENT:
+        raise ValidationError(
+            {"rater": "staff enter a patient's answer as proxy, or their own view as clinician"}
+        )
+
+
+@transaction.atomic
+def personal_item_create(*, patient: Patient, label: str, domain: str) -> Element:
+    """Add something that matters to this patient, in their words, under one domain."""
+    label = (label or "").strip()
+    if not label:
+        raise ValidationError({"label": "label must not be empty"})
+    if not Domain.objects.filter(code=domain).exists():
+        raise ValidationError({"domain": "domain must be H, M or R"})
+    if Element.objects.filter(patient=patient, label__iexact=label).exists():
+        raise ValidationError({"label": "this patient already has an item with these words"})
+    item = full_clean(Element(patient=patient, label=label, domain_id=domain, code=""))
+    item.save()
+    return item
+
+
+@transaction.atomic
+def rating_record(
+    *,
+    patient: Patient,
+    element: str,
+    value: int,
+    rated_on: dt.date,
+    rater: str,
+    entered_by: User | None = None,
+    encounter: Encounter | None = None,
+) -> Rating:
+    """Record a 0–10 rating of one element or personal item."""
+    _rater_allowed(rater, entered_by)
+    _not_in_future("rated_on", rated_on)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+        raise ValidationError({"value": "value must be a whole number between 0 and 10"})
+    rating = full_clean(
+        Rating(
+            patient=patient, element=element_for_key(patient=patient, key=element), value=value,
+            rated_on=rated_on, rater=rater, entered_by=entered_by,
+            encounter=_encounter_of(patient, encounter),
+        )
+    )  # fmt: skip
+    rating.save()
+    summaries_mark_stale(patient_id=patient.pk)
+    return rating
+
+
+@transaction.atomic
+def priorities_set(
+    *,
+    patient: Patient,
+    effective_from: dt.date,
+    points: dict[str, int],
+    entered_by: User | None = None,
+) -> PrioritySet:
+    """Save a new priority set from a date on; earlier sets stay as history."""
+    if not isinstance(points, dict) or not points:
+        raise ValidationError({"points": "points must give at least one element some points"})
+    elements: dict[int, tuple[Element, int]] = {}
+    for key, value in points.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValidationError({"points": f"points for {key} must be a whole number, 0 or more"})
+        element = element_for_key(patient=patient, key=key, field="points")
+        if element.pk in elements:
+            raise ValidationError({"points": f"points name {element.key} twice"})
+        elements[element.pk] = (element, value)
+    total = sum(v for _, v in elements.values())
+    if not 1 <= total <= 100:
+        raise ValidationError(
+            {"points": f"points must add up to between 1 and 100 (they add up to {total})"}
+        )
+    priority_set = full_clean(
+        PrioritySet(
+            patient=patient, effective_from=effective_from, total=total, entered_by=entered_by,
+            by_proxy=entered_by is not None and not entered_by.is_patient,
+        )
+    )  # fmt: skip
+    priority_set.save()
+    PriorityPoint.objects.bulk_create(
+        PriorityPoint(priority_set=priority_set, element=element, points=value)
+        for element, value in elements.values()
+    )
+    summaries_mark_stale(patient_id=patient.pk)
+    return priority_set
+
+
+@transaction.atomic
+def goal_create(
+    *,
+    patient: Patient,
+    description: str,
+    domain: str,
+    importance: int = 2,
+    difficulty: int = 2,
+    baseline_on: dt.date | None = None,
+    expected_outcome: str = "",
+    created_by: User | None = None,
+) -> Goal:
+    """Add a goal in the patient's own words."""
+    description = (description or "").strip()
+    if not description:
+        raise ValidationError({"description": "description must say what the goal is"})
+    if not Domain.objects.filter(code=domain).exists():
+        raise ValidationError({"domain": "domain must be H, M or R"})
+    baseline_on = baseline_on or timezone.localdate()
+    _not_in_future("baseline_on", baseline_on)
+    goal = full_clean(
+        Goal(
+            patient=patient, description=description, domain_id=domain, importance=importance,
+            difficulty=difficulty, baseline_on=baseline_on,
+            expected_outcome=(expected_outcome or "").strip(), created_by=created_by,
+        )
+    )  # fmt: skip
+    goal.save()
+    summaries_mark_stale(patient_id=patient.pk)
+    return goal
+
+
+@transaction.atomic
+def goal_review_record(
+    *,
+    goal: Goal,
+    attainment: int,
+    reviewed_on: dt.date,
+    reviewed_by: User | None = None,
+    encounter: Encounter | None = None,
+) -> GoalReview:
+    """Record how far a goal has been reached, on the −2 … +2 attainment scale."""
+    _not_in_future("reviewed_on", reviewed_on)
+    if reviewed_on < goal.baseline_on:
+        raise ValidationError({"reviewed_on": "reviewed_on must not be before the goal was set"})
+    review = full_clean(
+        GoalReview(
+            goal=goal, attainment=attainment, reviewed_on=reviewed_on, reviewed_by=reviewed_by,
+            encounter=_encounter_of(goal.patient, encounter),
+        )
+    )  # fmt: skip
+    review.save()
+    summaries_mark_stale(patient_id=goal.patient_id)
+    return review
+
+
+def marker_for_loinc(loinc: str, field: str = "loinc") -> Marker:
+    marker = Marker.objects.filter(loinc=str(loinc).strip()).first()
+    if marker is None:
+        supported = ", ".join(Marker.objects.values_list("loinc", flat=True))
+        raise ValidationError({field: f"loinc {loinc} is not a supported marker ({supported})"})
+    return marker
+
+
+def _decimal(field: str, value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: f"{field} must be a number"}) from None
+    if not number.is_finite():
+        raise ValidationError({field: f"{field} must be a number"})
+    return number
+
+
+@transaction.atomic
+def reading_record(
+    *,
+    patient: Patient,
+    loinc: str,
+    value,
+    unit: str,
+    taken_on: dt.date,
+    recorded_by: User | None = None,
+    encounter: Encounter | None = None,
+) -> Reading:
+    """Record a biomedical reading, in the unit the marker is recorded in."""
+    marker = marker_for_loinc(loinc)
+    if unit not in {marker.unit, marker.display_unit}:
+        raise ValidationError({"unit": f"unit must be {marker.unit} for {marker.name} ({loinc})"})
+    number = _decimal("value", value)
+    if number is None or not marker.plausible_low <= number <= marker.plausible_high:
+        raise ValidationError(
+            {"value": f"value must be between {marker.plausible_low} and "
+                      f"{marker.plausible_high} {marker.unit_label}"}
+        )  # fmt: skip
+    _not_in_future("taken_on", taken_on)
+    reading = full_clean(
+        Reading(
+            patient=patient, marker=marker, value=number.quantize(Decimal("0.01")),
+            taken_on=taken_on, recorded_by=recorded_by,
+            encounter=_encounter_of(patient, encounter),
+        )
+    )  # fmt: skip
+    reading.save()
+    summaries_mark_stale(patient_id=patient.pk)
+    return reading
+
+
+@transaction.atomic
+def target_set(
+    *,
+    patient: Patient,
+    loinc: str,
+    low=None,
+    high=None,
+    relevant: bool = True,
+    reason: str = "",
+    set_by: User | None = None,
+) -> PersonalTarget:
+    """Agree a personal range for a marker, or mark the marker not relevant for this person."""
+    marker = marker_for_loinc(loinc)
+    low, high = _decimal("low", low), _decimal("high", high)
+    if relevant and low is None and high is None:
+        raise ValidationError({"low": "give low, high or both, or mark the marker not relevant"})
+    if not relevant and not (reason or "").strip():
+        raise ValidationError({"reason": "say why the marker is not relevant for this person"})
+    target = PersonalTarget.objects.filter(patient=patient, marker=marker).first() or (
+        PersonalTarget(patient=patient, marker=marker)
+    )
+    target.low, target.high, target.relevant = low, high, relevant
+    target.reason, target.set_by = (reason or "").strip(), set_by
+    full_clean(target).save()
+    summaries_mark_stale(patient_id=patient.pk)
+    return target

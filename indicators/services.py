@@ -1,0 +1,381 @@
+"""Computing and storing summaries, and keeping them fresh as data is saved.
+
+Freshness protocol: saving data that feeds a summary bumps the patient's ``SummaryState.dirty``
+in the same transaction and, once it commits, asks a worker to refresh that patient. A refresh
+notes ``dirty`` before it reads, computes, then — holding the state row — writes the summaries
+and sets ``clean`` to what it noted, unless a later refresh already wrote. If the queue is down
+nothing is lost: the state stays dirty and the minute sweep finds it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+from django.db import connection, transaction
+from django.db.models import F, Max, Min
+from django.utils import timezone
+
+from patients.models import Encounter, Patient
+
+from . import sql
+from .figures import SummaryRow, group_figures
+from .models import CaseloadSummary, PatientSummary, SummaryState, TeamSummary
+from .scoring import (
+    direction_of,
+    gas_t_score,
+    period_bounds,
+    period_from_number,
+    period_number,
+)
+
+log = logging.getLogger(__name__)
+
+FIGURE_FIELDS = [
+    "index", "coverage", "weights_source", "h_score", "h_weight", "m_score", "m_weight",
+    "r_score", "r_weight", "goal_attainment", "markers_relevant", "markers_with_reading",
+    "markers_in_target", "change", "direction", "perspective_gap", "attribution_caveat",
+    "context_events", "encounters", "patient_initiated", "computed_at",
+]  # fmt: skip
+REBUILD_CHUNK = 2000
+
+
+# --- Marking stale on save ---------------------------------------------------------------
+
+
+class _RefreshPatient:
+    """An on-commit callback, recognisable so one transaction enqueues each patient once."""
+
+    def __init__(self, patient_id: int) -> None:
+        self.patient_id = patient_id
+
+    def __call__(self) -> None:
+        from .tasks import refresh_patient_summaries
+
+        try:
+            refresh_patient_summaries.delay(self.patient_id)
+        except Exception:  # the broker is down: the sweep will catch up, the save stands
+            log.warning(
+                "summary refresh of patient %s not queued; the sweep will do it",
+                self.patient_id,
+                exc_info=True,
+            )
+
+
+def summaries_mark_stale(*, patient_id: int) -> None:
+    """Record that a patient's summaries are out of date and queue a refresh after commit."""
+    updated = SummaryState.objects.filter(patient_id=patient_id).update(
+        dirty=F("dirty") + 1, marked_at=timezone.now()
+    )
+    if not updated:
+        _, created = SummaryState.objects.get_or_create(patient_id=patient_id)
+        if not created:  # another transaction created it first
+            SummaryState.objects.filter(patient_id=patient_id).update(dirty=F("dirty") + 1)
+    pending = connection.run_on_commit if connection.in_atomic_block else []
+    if not any(
+        isinstance(callback, _RefreshPatient) and callback.patient_id == patient_id
+        for _, callback, *_ in pending
+    ):
+        transaction.on_commit(_RefreshPatient(patient_id))
+
+
+# --- Patient summaries ---------------------------------------------------------------------
+
+
+def _fetch(query: str, lo: int, hi: int) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(query, sql.params(lo, hi))
+        return cursor.fetchall()
+
+
+def _share(part: float, whole: float) -> float:
+    return min(1.0, max(0.0, part / whole)) if whole else 0.0
+
+
+def _compute_range(lo: int, hi: int) -> dict[tuple[int, int], PatientSummary]:
+    """Summaries of every patient with id in [lo, hi], for every quarter with data."""
+    now = timezone.now()
+    domains: dict[tuple[int, int], dict] = defaultdict(dict)
+    own: dict[tuple[int, int], bool] = {}
+    for patient_id, pn, domain, is_own, all_points, rated_points, weighted in _fetch(
+        sql.domain_aggregates_sql(), lo, hi
+    ):
+        domains[patient_id, pn][domain] = (float(all_points), float(rated_points), float(weighted))
+        own[patient_id, pn] = bool(is_own)
+
+    summaries: dict[tuple[int, int], PatientSummary] = {}
+    for key, parts in domains.items():
+        total = sum(p[0] for p in parts.values())
+        rated = sum(p[1] for p in parts.values())
+        weighted = sum(p[2] for p in parts.values())
+        summary = PatientSummary(
+            patient_id=key[0],
+            period=period_from_number(key[1]),
+            index=min(100.0, max(0.0, 10 * weighted / rated)) if rated else None,
+            coverage=_share(rated, total),
+            weights_source="patient" if own[key] else "default",
+            computed_at=now,
+        )
+        for code in ("H", "M", "R"):
+            all_p, rated_p, weighted_p = parts.get(code, (0.0, 0.0, 0.0))
+            setattr(
+                summary, f"{code.lower()}_score", 10 * weighted_p / rated_p if rated_p else None
+            )
+            setattr(summary, f"{code.lower()}_weight", _share(all_p, total))
+        summaries[key] = summary
+
+    for patient_id, pn, gap in _fetch(sql.perspective_gap_sql(), lo, hi):
+        if (patient_id, pn) in summaries:
+            summaries[patient_id, pn].perspective_gap = float(gap)
+
+    reviews: dict[tuple[int, int], list] = defaultdict(list)
+    for patient_id, pn, attainment, weight in _fetch(sql.goal_reviews_sql(), lo, hi):
+        reviews[patient_id, pn].append((attainment, weight))
+    for key, pairs in reviews.items():
+        if key in summaries:
+            summaries[key].goal_attainment = gas_t_score(pairs)
+
+    relevant = dict(_fetch(sql.relevant_targets_sql(), lo, hi))
+    for (patient_id, _), summary in summaries.items():
+        summary.markers_relevant = relevant.get(patient_id, 0)
+    for patient_id, pn, value, low, high in _fetch(sql.marker_readings_sql(), lo, hi):
+        summary = summaries.get((patient_id, pn))
+        if summary is None:
+            continue
+        summary.markers_with_reading += 1
+        if (low is None or value >= low) and (high is None or value <= high):
+            summary.markers_in_target += 1
+
+    for patient_id, pn, kind, occurred_on in _fetch(sql.context_events_sql(), lo, hi):
+        summary = summaries.get((patient_id, pn))
+        if summary is not None:
+            day = occurred_on if isinstance(occurred_on, str) else occurred_on.isoformat()
+            summary.context_events = [*summary.context_events, {"kind": kind, "occurred_on": day}]
+            summary.attribution_caveat = True
+
+    for patient_id, pn, count, by_patient in _fetch(sql.encounter_counts_sql(), lo, hi):
+        summary = summaries.get((patient_id, pn))
+        if summary is not None:
+            summary.encounters, summary.patient_initiated = count, int(by_patient or 0)
+
+    for (patient_id, pn), summary in summaries.items():
+        previous = summaries.get((patient_id, pn - 1))
+        if summary.index is not None and previous is not None and previous.index is not None:
+            summary.change = summary.index - previous.index
+            summary.direction = direction_of(summary.change) or ""
+    return summaries
+
+
+def _write_range(lo: int, hi: int, noted: dict[int, int], computed: dict) -> list[int]:
+    """Store computed summaries of patients whose state has not moved past what was noted."""
+    with transaction.atomic():
+        states = {
+            s.patient_id: s
+            for s in SummaryState.objects.select_for_update().filter(patient__id__range=(lo, hi))
+        }
+        patient_ids = list(Patient.objects.filter(pk__range=(lo, hi)).values_list("pk", flat=True))
+        writable = [
+            pid for pid in patient_ids
+            if pid not in states or states[pid].clean <= noted.get(pid, 0)
+        ]  # fmt: skip
+        keep = {pid: set() for pid in writable}
+        for (pid, pn), _ in computed.items():
+            if pid in keep:
+                keep[pid].add(period_from_number(pn))
+        existing = PatientSummary.objects.filter(patient_id__in=writable).values_list(
+            "pk", "patient_id", "period"
+        )
+        gone = [pk for pk, pid, period in existing if period not in keep[pid]]
+        if gone:
+            PatientSummary.objects.filter(pk__in=gone).delete()
+        PatientSummary.objects.bulk_create(
+            [s for (pid, _), s in computed.items() if pid in keep],
+            update_conflicts=True,
+            unique_fields=["patient", "period"],
+            update_fields=FIGURE_FIELDS,
+            batch_size=1000,
+        )
+        missing = [pid for pid in writable if pid not in states]
+        SummaryState.objects.bulk_create(
+            [SummaryState(patient_id=pid, dirty=0, clean=0) for pid in missing],
+            ignore_conflicts=True,
+        )
+        by_value: dict[int, list[int]] = defaultdict(list)
+        for pid in writable:
+            if pid in states:
+                by_value[noted.get(pid, 0)].append(pid)
+        for value, pids in by_value.items():
+            SummaryState.objects.filter(patient_id__in=pids, clean__lte=value).update(clean=value)
+    return writable
+
+
+def patient_summaries_compute(*, lo: int, hi: int) -> list[int]:
+    """Recompute and store the summaries of patients with ids in [lo, hi]; return those written."""
+    noted = dict(
+        SummaryState.objects.filter(patient__id__range=(lo, hi)).values_list("patient_id", "dirty")
+    )
+    computed = _compute_range(lo, hi)
+    return _write_range(lo, hi, noted, computed)
+
+
+def patient_summaries_refresh(*, patient_id: int) -> bool:
+    """Bring one patient's summaries up to date; False when they already were."""
+    state = SummaryState.objects.filter(patient_id=patient_id).first()
+    if state is not None and not state.is_stale:
+        return False
+    if not patient_summaries_compute(lo=patient_id, hi=patient_id):
+        return False
+    group_summaries_mark_stale(patient_ids=[patient_id])
+    return True
+
+
+def summaries_sweep_stale(*, limit: int = 500) -> int:
+    """Refresh the patients whose summaries are stale, oldest first; return how many."""
+    stale = list(
+        SummaryState.objects.filter(dirty__gt=F("clean"))
+        .order_by("marked_at")
+        .values_list("patient_id", flat=True)[:limit]
+    )
+    for patient_id in stale:
+        patient_summaries_compute(lo=patient_id, hi=patient_id)
+    if stale:
+        group_summaries_mark_stale(patient_ids=stale)
+        group_summaries_refresh_stale()
+    return len(stale)
+
+
+def summaries_rebuild_all(*, chunk: int = REBUILD_CHUNK) -> int:
+    """Recompute every summary from scratch, streaming through patients in id ranges."""
+    bounds = Patient.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
+    if bounds["lo"] is None:
+        return 0
+    written = 0
+    for lo in range(bounds["lo"], bounds["hi"] + 1, chunk):
+        written += len(patient_summaries_compute(lo=lo, hi=lo + chunk - 1))
+    group_summaries_rebuild_all()
+    return written
+
+
+# --- Team and caseload summaries ------------------------------------------------------------
+
+ROW_FIELDS = (
+    "index", "coverage", "h_score", "m_score", "r_score", "direction", "weights_source",
+    "goal_attainment", "markers_with_reading", "markers_in_target", "patient_initiated",
+    "attribution_caveat",
+)  # fmt: skip
+
+
+def _rows(queryset) -> list[SummaryRow]:
+    return [
+        SummaryRow(
+            index=v[0], coverage=v[1], domain_scores={"H": v[2], "M": v[3], "R": v[4]},
+            direction=v[5], own_priorities=v[6] == "patient", goal_attainment=v[7],
+            markers_with_reading=v[8], markers_in_target=v[9], patient_initiated=v[10],
+            attribution_caveat=v[11],
+        )
+        for v in queryset.values_list(*ROW_FIELDS)
+    ]  # fmt: skip
+
+
+def _caseload_window(period: str) -> tuple[datetime, datetime]:
+    """A caseload in a quarter: patients the clinician saw in it or in the three before it."""
+    first = period_from_number(period_number(period) - 3)
+    start, end = period_bounds(first)[0], period_bounds(period)[1] + timedelta(days=1)
+    zone = timezone.get_current_timezone()
+    return (
+        datetime.combine(start, time.min, tzinfo=zone),
+        datetime.combine(end, time.min, tzinfo=zone),
+    )
+
+
+def caseload_patient_ids(*, clinician_id: int, period: str):
+    start, end = _caseload_window(period)
+    return (
+        Encounter.objects.filter(
+            clinician_id=clinician_id, occurred_at__gte=start, occurred_at__lt=end
+        )
+        .values("patient_id")
+        .distinct()
+    )
+
+
+def team_summary_compute(*, team_id: int, period: str) -> TeamSummary:
+    """Aggregate the stored summaries of a team's patients for one quarter, and store it."""
+    rows = _rows(PatientSummary.objects.filter(period=period, patient__teams__id=team_id))
+    figures = group_figures(rows)
+    summary, _ = TeamSummary.objects.update_or_create(
+        team_id=team_id, period=period,
+        defaults={"patients": len(rows), "figures": figures, "stale": False,
+                  "computed_at": timezone.now()},
+    )  # fmt: skip
+    return summary
+
+
+def caseload_summary_compute(*, clinician_id: int, period: str) -> CaseloadSummary:
+    """Aggregate the stored summaries of a clinician's caseload for one quarter, and store it."""
+    patient_ids = caseload_patient_ids(clinician_id=clinician_id, period=period)
+    rows = _rows(PatientSummary.objects.filter(period=period, patient_id__in=patient_ids))
+    summary, _ = CaseloadSummary.objects.update_or_create(
+        clinician_id=clinician_id, period=period,
+        defaults={"patients": len(rows), "figures": group_figures(rows), "stale": False,
+                  "computed_at": timezone.now()},
+    )  # fmt: skip
+    return summary
+
+
+def group_summaries_mark_stale(*, patient_ids: list[int]) -> None:
+    """Flag the team and caseload summaries these patients' summaries feed."""
+    periods = set(
+        PatientSummary.objects.filter(patient_id__in=patient_ids).values_list("period", flat=True)
+    )
+    team_ids = set(
+        Patient.teams.through.objects.filter(patient_id__in=patient_ids).values_list(
+            "team_id", flat=True
+        )
+    )
+    clinician_ids = set(
+        Encounter.objects.filter(patient_id__in=patient_ids).values_list("clinician_id", flat=True)
+    )
+    for model, field, ids in (
+        (TeamSummary, "team_id", team_ids),
+        (CaseloadSummary, "clinician_id", clinician_ids),
+    ):
+        model.objects.bulk_create(
+            [model(**{field: i}, period=p, stale=True) for i in ids for p in periods],
+            update_conflicts=True,
+            unique_fields=[field.removesuffix("_id"), "period"],
+            update_fields=["stale"],
+        )
+
+
+def group_summaries_refresh_stale() -> int:
+    """Recompute the team and caseload summaries flagged stale; return how many."""
+    done = 0
+    for team_id, period in TeamSummary.objects.filter(stale=True).values_list("team_id", "period"):
+        team_summary_compute(team_id=team_id, period=period)
+        done += 1
+    for clinician_id, period in CaseloadSummary.objects.filter(stale=True).values_list(
+        "clinician_id", "period"
+    ):
+        caseload_summary_compute(clinician_id=clinician_id, period=period)
+        done += 1
+    return done
+
+
+def group_summaries_rebuild_all() -> int:
+    """Recompute every team and caseload summary for every quarter with patient summaries."""
+    periods = sorted(set(PatientSummary.objects.values_list("period", flat=True).distinct()))
+    from patients.models import Team, User
+
+    done = 0
+    for team_id in Team.objects.values_list("pk", flat=True):
+        for period in periods:
+            team_summary_compute(team_id=team_id, period=period)
+            done += 1
+    clinician_ids = Encounter.objects.values_list("clinician_id", flat=True).distinct()
+    for clinician_id in User.objects.filter(pk__in=clinician_ids).values_list("pk", flat=True):
+        for period in periods:
+            caseload_summary_compute(clinician_id=clinician_id, period=period)
+            done += 1
+    return done

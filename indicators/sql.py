@@ -1,0 +1,205 @@
+"""The set-based SQL behind patient summaries, for PostgreSQL and SQLite.
+
+Quarters are numbered ``year * 4 + quarter - 1`` (``scoring.period_number``), which both databases
+compute cheaply from a date and which sorts and subtracts like a number. Every query takes a range
+of patient ids, so the nightly rebuild streams through the cohort in chunks and a single patient's
+refresh is the same query with a range of one.
+"""
+
+from django.conf import settings
+from django.db import connection
+
+
+def _period(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return (
+            f"(EXTRACT(YEAR FROM {column})::int * 4 + (EXTRACT(MONTH FROM {column})::int - 1) / 3)"
+        )
+    return (
+        f"(CAST(strftime('%%Y', {column}) AS INTEGER) * 4"
+        f" + (CAST(strftime('%%m', {column}) AS INTEGER) - 1) / 3)"
+    )
+
+
+def _period_end(number: str) -> str:
+    """The last day of quarter ``number``, as a date comparable with date columns."""
+    if connection.vendor == "postgresql":
+        return (
+            f"(make_date({number} / 4, ({number} %% 4) * 3 + 1, 1)"
+            " + interval '3 months' - interval '1 day')::date"
+        )
+    first_day = f"printf('%%04d-%%02d-01', {number} / 4, ({number} %% 4) * 3 + 1)"
+    return f"date({first_day}, '+3 months', '-1 day')"
+
+
+def _local_date(column: str) -> str:
+    """The date of a timestamp in the service's time zone (TIME_ZONE), not in UTC."""
+    if connection.vendor == "postgresql":
+        return f"({column} AT TIME ZONE %(tz)s)::date"
+    # Django registers this function on every SQLite connection (it backs TruncDate).
+    return f"django_datetime_cast_date({column}, %(tz)s, 'UTC')"
+
+
+def params(lo: int, hi: int) -> dict:
+    return {"lo": lo, "hi": hi, "tz": settings.TIME_ZONE}
+
+
+def latest_ratings_cte() -> str:
+    """Each patient's latest rating per quarter, element and side ('p' patient or proxy, 'c')."""
+    side = "CASE WHEN r.rater = 'clinician' THEN 'c' ELSE 'p' END"
+    return f"""
+    ranked AS (
+        SELECT r.patient_id, r.element_id, r.value, {_period("r.rated_on")} AS pn, {side} AS side,
+               ROW_NUMBER() OVER (
+                   PARTITION BY r.patient_id, {_period("r.rated_on")}, r.element_id, {side}
+                   ORDER BY r.rated_on DESC, r.id DESC
+               ) AS rn
+        FROM assessments_rating r
+        WHERE r.patient_id BETWEEN %(lo)s AND %(hi)s
+    ),
+    latest AS (SELECT patient_id, element_id, value, pn, side FROM ranked WHERE rn = 1)"""
+
+
+def activity_periods_cte() -> str:
+    """Every (patient, quarter) with any record dated in it: each gets a summary."""
+    return f"""
+    activity AS (
+        SELECT DISTINCT patient_id, pn FROM latest
+        UNION
+        SELECT g.patient_id, {_period("gr.reviewed_on")} FROM assessments_goalreview gr
+            JOIN assessments_goal g ON g.id = gr.goal_id
+            WHERE g.patient_id BETWEEN %(lo)s AND %(hi)s
+        UNION
+        SELECT patient_id, {_period("taken_on")} FROM assessments_reading
+            WHERE patient_id BETWEEN %(lo)s AND %(hi)s
+        UNION
+        SELECT patient_id, {_period("occurred_on")} FROM patients_contextevent
+            WHERE patient_id BETWEEN %(lo)s AND %(hi)s
+        UNION
+        SELECT patient_id, {_period(_local_date("occurred_at"))} FROM patients_encounter
+            WHERE patient_id BETWEEN %(lo)s AND %(hi)s
+    )"""
+
+
+def weights_cte() -> str:
+    """The points in effect at the end of each active quarter: the patient's latest priority set
+    effective by then, or one point on every active framework element when they have none."""
+    return f"""
+    chosen AS (
+        SELECT a.patient_id, a.pn, (
+            SELECT ps.id FROM assessments_priorityset ps
+            WHERE ps.patient_id = a.patient_id AND ps.effective_from <= {_period_end("a.pn")}
+            ORDER BY ps.effective_from DESC, ps.id DESC LIMIT 1
+        ) AS set_id
+        FROM activity a
+    ),
+    weights AS (
+        SELECT c.patient_id, c.pn, 1 AS own, pt.element_id, pt.points
+            FROM chosen c JOIN assessments_prioritypoint pt ON pt.priority_set_id = c.set_id
+            WHERE pt.points > 0
+        UNION ALL
+        SELECT c.patient_id, c.pn, 0, e.id, 1
+            FROM chosen c CROSS JOIN assessments_element e
+            WHERE c.set_id IS NULL AND e.patient_id IS NULL AND e.active
+    )"""
+
+
+def domain_aggregates_sql() -> str:
+    """Per (patient, quarter, domain): all points, points on rated keys, Σ points × rating."""
+    return f"""
+    WITH {latest_ratings_cte()}, {activity_periods_cte()}, {weights_cte()}
+    SELECT w.patient_id, w.pn, e.domain_id, MAX(w.own),
+           SUM(w.points),
+           SUM(CASE WHEN l.value IS NULL THEN 0 ELSE w.points END),
+           SUM(w.points * COALESCE(l.value, 0))
+    FROM weights w
+    JOIN assessments_element e ON e.id = w.element_id
+    LEFT JOIN latest l
+        ON l.side = 'p' AND l.patient_id = w.patient_id AND l.pn = w.pn
+        AND l.element_id = w.element_id
+    GROUP BY w.patient_id, w.pn, e.domain_id
+    ORDER BY w.patient_id, w.pn, e.domain_id"""
+
+
+def perspective_gap_sql() -> str:
+    """Per (patient, quarter): mean |patient-side − clinician| over elements both rated."""
+    return f"""
+    WITH {latest_ratings_cte()}
+    SELECT p.patient_id, p.pn, AVG(ABS(p.value - c.value) * 1.0)
+    FROM latest p JOIN latest c
+        ON c.side = 'c' AND c.patient_id = p.patient_id AND c.pn = p.pn
+        AND c.element_id = p.element_id
+    WHERE p.side = 'p'
+    GROUP BY p.patient_id, p.pn"""
+
+
+def goal_reviews_sql() -> str:
+    """The latest review in each quarter of each goal, with the goal's weight."""
+    return f"""
+    WITH ranked AS (
+        SELECT g.patient_id, {_period("gr.reviewed_on")} AS pn, gr.attainment,
+               g.importance * g.difficulty AS weight,
+               ROW_NUMBER() OVER (
+                   PARTITION BY gr.goal_id, {_period("gr.reviewed_on")}
+                   ORDER BY gr.reviewed_on DESC, gr.id DESC
+               ) AS rn
+        FROM assessments_goalreview gr JOIN assessments_goal g ON g.id = gr.goal_id
+        WHERE g.patient_id BETWEEN %(lo)s AND %(hi)s
+    )
+    SELECT patient_id, pn, attainment, weight FROM ranked WHERE rn = 1"""
+
+
+def marker_readings_sql() -> str:
+    """The latest reading in each quarter of each marker that is relevant and has a target."""
+    return f"""
+    WITH ranked AS (
+        SELECT r.patient_id, {_period("r.taken_on")} AS pn, r.marker_id, r.value,
+               ROW_NUMBER() OVER (
+                   PARTITION BY r.patient_id, r.marker_id, {_period("r.taken_on")}
+                   ORDER BY r.taken_on DESC, r.id DESC
+               ) AS rn
+        FROM assessments_reading r
+        WHERE r.patient_id BETWEEN %(lo)s AND %(hi)s
+    )
+    SELECT k.patient_id, k.pn, k.value, t.low, t.high
+    FROM ranked k JOIN assessments_personaltarget t
+        ON t.patient_id = k.patient_id AND t.marker_id = k.marker_id
+    WHERE k.rn = 1 AND t.relevant AND (t.low IS NOT NULL OR t.high IS NOT NULL)"""
+
+
+def relevant_targets_sql() -> str:
+    return """
+    SELECT patient_id, COUNT(*) FROM assessments_personaltarget
+    WHERE patient_id BETWEEN %(lo)s AND %(hi)s AND relevant
+        AND (low IS NOT NULL OR high IS NOT NULL)
+    GROUP BY patient_id"""
+
+
+def context_events_sql() -> str:
+    return f"""
+    SELECT patient_id, {_period("occurred_on")}, kind, occurred_on FROM patients_contextevent
+    WHERE patient_id BETWEEN %(lo)s AND %(hi)s
+    ORDER BY patient_id, occurred_on, id"""
+
+
+def encounter_counts_sql() -> str:
+    return f"""
+    SELECT patient_id, {_period(_local_date("occurred_at"))} AS pn, COUNT(*),
+           SUM(CASE WHEN initiated_by = 'patient' THEN 1 ELSE 0 END)
+    FROM patients_encounter
+    WHERE patient_id BETWEEN %(lo)s AND %(hi)s
+    GROUP BY patient_id, {_period(_local_date("occurred_at"))}"""
+
+
+def index_floor_sql() -> str:
+    """Only the patient-quarter weighted index over the whole cohort: the benchmark's floor."""
+    return f"""
+    WITH {latest_ratings_cte()}, {activity_periods_cte()}, {weights_cte()}
+    SELECT w.patient_id, w.pn,
+           10.0 * SUM(w.points * l.value) / NULLIF(SUM(CASE WHEN l.value IS NULL THEN 0
+                                                           ELSE w.points END), 0)
+    FROM weights w
+    LEFT JOIN latest l
+        ON l.side = 'p' AND l.patient_id = w.patient_id AND l.pn = w.pn
+        AND l.element_id = w.element_id
+    GROUP BY w.patient_id, w.pn"""

@@ -1,0 +1,187 @@
+"""Writes of patients and the records of care. Each service owns its transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from indicators.services import summaries_mark_stale
+
+from .models import (
+    Agenda,
+    Appointment,
+    Condition,
+    ConditionCode,
+    ContextEvent,
+    Encounter,
+    Patient,
+    Strategy,
+    Team,
+    User,
+)
+from .validation import full_clean
+
+
+def _not_in_future(field: str, day: dt.date) -> None:
+    if day > timezone.localdate():
+        raise ValidationError({field: f"{field} must not be in the future"})
+
+
+@transaction.atomic
+def patient_create(*, display_name: str, birth_year: int, teams: list[Team]) -> Patient:
+    """Register a patient with one or more teams."""
+    if not teams:
+        raise ValidationError({"teams": "teams must name at least one team"})
+    patient = full_clean(Patient(display_name=display_name.strip(), birth_year=birth_year))
+    patient.save()
+    patient.teams.set(teams)
+    return patient
+
+
+@transaction.atomic
+def patient_update(*, patient: Patient, **changes) -> Patient:
+    """Change a patient's display name, birth year or teams."""
+    teams = changes.pop("teams", None)
+    for field, value in changes.items():
+        setattr(patient, field, value.strip() if isinstance(value, str) else value)
+    full_clean(patient).save()
+    if teams is not None:
+        if not teams:
+            raise ValidationError({"teams": "teams must name at least one team"})
+        patient.teams.set(teams)
+    return patient
+
+
+@transaction.atomic
+def condition_record(
+    *, patient: Patient, snomed_code: str, onset: dt.date | None = None, stage=None
+) -> Condition:
+    """Add a long-term condition, with its stage where the condition is staged."""
+    code = ConditionCode.objects.filter(snomed_code=snomed_code).first()
+    if code is None:
+        raise ValidationError(
+            {"snomed_code": f"snomed_code {snomed_code} is not a condition this service records"}
+        )
+    if onset is not None:
+        _not_in_future("onset", onset)
+    if stage is not None:
+        if code.stage_min is None:
+            raise ValidationError({"stage": f"stage does not apply to {code.display}"})
+        if not code.stage_min <= stage <= code.stage_max:
+            raise ValidationError(
+                {"stage": f"stage must be between {code.stage_min} and {code.stage_max} "
+                          f"({code.stage_system})"}
+            )  # fmt: skip
+    condition = full_clean(Condition(patient=patient, code=code, onset=onset, stage=stage))
+    condition.save()
+    return condition
+
+
+def _check_strategies(strategies: list[str]) -> list[str]:
+    if not isinstance(strategies, list):
+        raise ValidationError({"strategies": "strategies must be a list"})
+    unknown = [s for s in strategies if s not in Strategy.values]
+    if unknown:
+        raise ValidationError(
+            {"strategies": f"strategies must be among {', '.join(Strategy.values)}; "
+                           f"not {', '.join(map(str, unknown))}"}
+        )  # fmt: skip
+    return list(dict.fromkeys(strategies))
+
+
+@transaction.atomic
+def encounter_record(
+    *,
+    patient: Patient,
+    clinician: User,
+    occurred_at: dt.datetime,
+    mode: str,
+    initiated_by: str,
+    duration_minutes: int,
+    strategies: list[str] | None = None,
+    note: str = "",
+    agenda_discussed: bool | None = None,
+) -> Encounter:
+    """Record a contact between a patient and a clinician."""
+    if occurred_at > timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationError({"occurred_at": "occurred_at must not be in the future"})
+    encounter = full_clean(
+        Encounter(
+            patient=patient, clinician=clinician, occurred_at=occurred_at, mode=mode,
+            initiated_by=initiated_by, duration_minutes=duration_minutes,
+            strategies=_check_strategies(strategies or []), note=note,
+            agenda_discussed=agenda_discussed,
+        )
+    )  # fmt: skip
+    encounter.save()
+    if agenda_discussed:
+        Agenda.objects.filter(patient=patient, discussed_in__isnull=True).update(
+            discussed_in=encounter
+        )
+    summaries_mark_stale(patient_id=patient.pk)
+    return encounter
+
+
+@transaction.atomic
+def context_event_record(
+    *,
+    patient: Patient,
+    kind: str,
+    occurred_on: dt.date,
+    note: str = "",
+    recorded_by: User | None = None,
+    visible_to_patient: bool = True,
+) -> ContextEvent:
+    """Record something that moderates what a change in the patient's picture can be put down to."""
+    _not_in_future("occurred_on", occurred_on)
+    event = full_clean(
+        ContextEvent(
+            patient=patient, kind=kind, occurred_on=occurred_on, note=note,
+            recorded_by=recorded_by, visible_to_patient=visible_to_patient,
+        ),
+        exclude=["recorded_by"],
+    )  # fmt: skip
+    event.save()
+    summaries_mark_stale(patient_id=patient.pk)
+    return event
+
+
+@transaction.atomic
+def appointment_book(*, patient: Patient, clinician: User, starts_at: dt.datetime) -> Appointment:
+    """Book an appointment; the patient's reminder to write an agenda follows from it."""
+    if starts_at <= timezone.now():
+        raise ValidationError({"starts_at": "starts_at must be in the future"})
+    appointment = full_clean(Appointment(patient=patient, clinician=clinician, starts_at=starts_at))
+    appointment.save()
+    return appointment
+
+
+@transaction.atomic
+def agenda_write(
+    *,
+    patient: Patient,
+    appointment: Appointment | None = None,
+    going_well: str = "",
+    hard: str = "",
+    change: str = "",
+    questions: str = "",
+) -> Agenda:
+    """Save what the patient wants to talk about, replacing their agenda for that appointment."""
+    texts = {"going_well": going_well, "hard": hard, "change": change, "questions": questions}
+    texts = {k: (v or "").strip() for k, v in texts.items()}
+    if not any(texts.values()):
+        raise ValidationError({"questions": "write at least one thing you want to talk about"})
+    if appointment is not None and appointment.patient_id != patient.pk:
+        raise ValidationError({"appointment": "appointment must be one of this patient's"})
+    agenda = (
+        Agenda.objects.filter(patient=patient, appointment=appointment).first()
+        if appointment is not None
+        else None
+    ) or Agenda(patient=patient, appointment=appointment)
+    for field, text in texts.items():
+        setattr(agenda, field, text)
+    full_clean(agenda).save()
+    return agenda

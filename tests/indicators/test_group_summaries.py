@@ -1,0 +1,193 @@
+"""Team and caseload summaries: medians, counts and small-number suppression."""
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.db import transaction
+
+from assessments.services import rating_record
+from indicators import services
+from indicators.figures import SummaryRow, group_figures, suppress_counts
+from indicators.models import CaseloadSummary, PatientSummary, SummaryState, TeamSummary
+from indicators.scoring import quartiles
+from indicators.selectors import team_summary
+from indicators.services import (
+    _RefreshPatient,
+    patient_summaries_compute,
+    summaries_rebuild_all,
+    summaries_sweep_stale,
+)
+from patients.services import encounter_record
+from tests.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+Q1, Q2 = dt.date(2026, 2, 10), dt.date(2026, 5, 10)
+
+
+def cohort(team, values, on=Q1):
+    people = []
+    for value in values:
+        person = PatientFactory(teams=[team])
+        rating_record(patient=person, element="H1", value=value, rated_on=on, rater="patient")
+        people.append(person)
+    return people
+
+
+def test_team_summary_gives_median_and_quartiles_of_the_index(team):
+    cohort(team, [2, 4, 6, 8, 10, 5])
+    summaries_rebuild_all()
+
+    s = team_summary(team=team, period="2026Q1")
+
+    expected = quartiles([20, 40, 60, 80, 100, 50])
+    assert s["patients"] == 6
+    assert s["index"] == {"median": expected.median, "q1": expected.q1, "q3": expected.q3, "n": 6}
+    assert s["domains"]["H"]["median"] == expected.median
+    assert s["with_own_priorities"] == 0
+    assert s["suppressed"] is True  # the M and R domains rest on nobody
+    assert s["domains"]["M"] is None
+
+
+def test_team_of_fewer_than_five_patients_is_suppressed(team):
+    cohort(team, [3, 4, 5, 6])
+    summaries_rebuild_all()
+
+    s = team_summary(team=team, period="2026Q1")
+
+    assert s["suppressed"] is True
+    assert s["patients"] is None
+    assert s["index"] is None
+    assert s["patient_initiated_share"] is None
+    assert {"patients", "index"} <= set(s["suppressed_fields"])
+
+
+def test_team_figures_equal_the_stored_patient_summaries(team, other_team):
+    cohort(team, [1, 3, 5, 7, 9])
+    cohort(other_team, [10, 10, 10, 10, 10])
+    summaries_rebuild_all()
+
+    stored = sorted(
+        PatientSummary.objects.filter(patient__teams=team, period="2026Q1").values_list(
+            "index", flat=True
+        )
+    )
+    assert team_summary(team=team, period="2026Q1")["index"]["median"] == quartiles(stored).median
+    assert team_summary(team=other_team, period="2026Q1")["index"]["median"] == 100.0
+
+
+def test_improved_stable_declined_are_counted_from_quarter_to_quarter(team):
+    people = cohort(team, [5] * 9)
+    for person, value in zip(people, [9, 9, 9, 9, 9, 5, 5, 5, 5], strict=True):
+        rating_record(patient=person, element="H1", value=value, rated_on=Q2, rater="patient")
+    summaries_rebuild_all()
+
+    s = team_summary(team=team, period="2026Q2")
+
+    # 5 improved, 4 stable, 0 declined: the 4 is hidden, and so is the 5, or 9 − 5 would reveal it
+    assert (s["improved"], s["stable"], s["declined"]) == (None, None, 0)
+
+
+def test_a_single_small_count_is_hidden_with_the_next_smallest():
+    assert suppress_counts({"improved": 12, "stable": 30, "declined": 3}) == {
+        "improved": None, "stable": 30, "declined": None,
+    }  # fmt: skip
+    assert suppress_counts({"improved": 12, "stable": 30, "declined": 0}) == {
+        "improved": 12, "stable": 30, "declined": 0,
+    }  # fmt: skip
+    assert suppress_counts({"improved": 2, "stable": 30, "declined": 3}) == {
+        "improved": None, "stable": 30, "declined": None,
+    }  # fmt: skip
+
+
+def test_group_shares_of_markers_and_patient_initiated_contacts():
+    rows = [
+        SummaryRow(index=50, coverage=1, domain_scores={}, direction="", own_priorities=i < 2,
+                   goal_attainment=None, markers_with_reading=2, markers_in_target=i % 2 * 2,
+                   patient_initiated=int(i < 3), attribution_caveat=i == 0)
+        for i in range(6)
+    ]  # fmt: skip
+
+    figures = group_figures(rows)
+
+    assert figures["markers_in_target_share"] == pytest.approx(6 / 12)
+    assert figures["patient_initiated_share"] == pytest.approx(3 / 6)
+    assert figures["context_share"] == pytest.approx(1 / 6)
+    assert figures["with_own_priorities"] == 2
+    assert figures["goal_attainment_median"] is None
+
+
+def test_caseload_holds_patients_seen_in_the_quarter_or_the_three_before(team, clinician):
+    seen_recently, seen_long_ago = cohort(team, [4, 8], on=dt.date(2026, 5, 1))
+    for person, when in (
+        (seen_recently, dt.datetime(2025, 9, 1, 10, tzinfo=dt.UTC)),
+        (seen_long_ago, dt.datetime(2025, 3, 1, 10, tzinfo=dt.UTC)),
+    ):
+        encounter_record(patient=person, clinician=clinician, occurred_at=when, mode="phone",
+                         initiated_by="service", duration_minutes=10)  # fmt: skip
+    summaries_rebuild_all()
+
+    caseload = CaseloadSummary.objects.get(clinician=clinician, period="2026Q2")
+
+    assert caseload.patients == 1
+
+
+def test_one_transaction_queues_one_refresh_per_patient(
+    patient, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        for key in ("H1", "H2", "H3"):
+            rating_record(patient=patient, element=key, value=5, rated_on=Q1, rater="patient")
+
+    assert [c.patient_id for c in callbacks if isinstance(c, _RefreshPatient)] == [patient.pk]
+
+
+def test_after_commit_the_refresh_runs_and_the_team_summary_follows(
+    team, django_capture_on_commit_callbacks
+):
+    people = [PatientFactory(teams=[team]) for _ in range(5)]
+    with django_capture_on_commit_callbacks(execute=True):
+        for person in people:
+            rating_record(patient=person, element="H1", value=6, rated_on=Q1, rater="patient")
+
+    assert all(s.dirty == s.clean for s in SummaryState.objects.all())
+    assert team_summary(team=team, period="2026Q1")["index"]["median"] == 60.0
+
+
+def test_a_refresh_killed_midway_writes_nothing_and_the_sweep_redoes_it(patient):
+    rating_record(patient=patient, element="H1", value=3, rated_on=Q1, rater="patient")
+
+    with (
+        mock.patch.object(PatientSummary.objects, "bulk_create", side_effect=SystemExit),
+        pytest.raises(SystemExit),
+    ):
+        patient_summaries_compute(lo=patient.pk, hi=patient.pk)
+
+    assert not PatientSummary.objects.filter(patient=patient).exists()
+    state = SummaryState.objects.get(patient=patient)
+    assert state.dirty > state.clean
+    assert summaries_sweep_stale() == 1
+    assert PatientSummary.objects.get(patient=patient).index == pytest.approx(30.0)
+
+
+def test_an_older_refresh_never_overwrites_a_newer_one(patient):
+    rating_record(patient=patient, element="H1", value=3, rated_on=Q1, rater="patient")
+    noted_early = {patient.pk: SummaryState.objects.get(patient=patient).dirty}
+    early = services._compute_range(patient.pk, patient.pk)
+    rating_record(patient=patient, element="H1", value=9, rated_on=Q1, rater="patient")
+    patient_summaries_compute(lo=patient.pk, hi=patient.pk)  # the newer refresh lands first
+
+    services._write_range(patient.pk, patient.pk, noted_early, early)  # the older one, late
+
+    assert PatientSummary.objects.get(patient=patient).index == pytest.approx(90.0)
+
+
+def test_nightly_rebuild_writes_every_patient_and_every_team(team, other_team):
+    cohort(team, [1, 2, 3, 4, 5])
+    cohort(other_team, [6, 7, 8, 9, 10])
+    SummaryState.objects.all().delete()  # as if the data had been bulk-loaded
+
+    assert summaries_rebuild_all(chunk=3) == 10
+
+    assert PatientSummary.objects.count() == 10
+    assert TeamSummary.objects.filter(period="2026Q1", stale=False).count() == 2
