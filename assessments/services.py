@@ -101,11 +101,15 @@ def rating_record(
         raise ValidationError({"value": "value must be a whole number between 0 and 10"})
     rating = full_clean(
         Rating(
-            patient=patient, element=element_for_key(patient=patient, key=element), value=value,
-            rated_on=rated_on, rater=rater, entered_by=entered_by,
+            patient=patient,
+            element=element_for_key(patient=patient, key=element),
+            value=value,
+            rated_on=rated_on,
+            rater=rater,
+            entered_by=entered_by,
             encounter=_encounter_of(patient, encounter),
         )
-    )  # fmt: skip
+    )
     rating.save()
     summaries_mark_stale(patient_id=patient.pk)
     return rating
@@ -137,10 +141,13 @@ def priorities_set(
         )
     priority_set = full_clean(
         PrioritySet(
-            patient=patient, effective_from=effective_from, total=total, entered_by=entered_by,
+            patient=patient,
+            effective_from=effective_from,
+            total=total,
+            entered_by=entered_by,
             by_proxy=entered_by is not None and not entered_by.is_patient,
         )
-    )  # fmt: skip
+    )
     priority_set.save()
     PriorityPoint.objects.bulk_create(
         PriorityPoint(priority_set=priority_set, element=element, points=value)
@@ -172,11 +179,16 @@ def goal_create(
     _not_in_future("baseline_on", baseline_on)
     goal = full_clean(
         Goal(
-            patient=patient, description=description, domain_id=domain, importance=importance,
-            difficulty=difficulty, baseline_on=baseline_on,
-            expected_outcome=(expected_outcome or "").strip(), created_by=created_by,
+            patient=patient,
+            description=description,
+            domain_id=domain,
+            importance=importance,
+            difficulty=difficulty,
+            baseline_on=baseline_on,
+            expected_outcome=(expected_outcome or "").strip(),
+            created_by=created_by,
         )
-    )  # fmt: skip
+    )
     goal.save()
     summaries_mark_stale(patient_id=patient.pk)
     return goal
@@ -197,10 +209,13 @@ def goal_review_record(
         raise ValidationError({"reviewed_on": "reviewed_on must not be before the goal was set"})
     review = full_clean(
         GoalReview(
-            goal=goal, attainment=attainment, reviewed_on=reviewed_on, reviewed_by=reviewed_by,
+            goal=goal,
+            attainment=attainment,
+            reviewed_on=reviewed_on,
+            reviewed_by=reviewed_by,
             encounter=_encounter_of(goal.patient, encounter),
         )
-    )  # fmt: skip
+    )
     review.save()
     summaries_mark_stale(patient_id=goal.patient_id)
     return review
@@ -244,17 +259,22 @@ def reading_record(
     number = _decimal("value", value)
     if number is None or not marker.plausible_low <= number <= marker.plausible_high:
         raise ValidationError(
-            {"value": f"value must be between {marker.plausible_low} and "
-                      f"{marker.plausible_high} {marker.unit_label}"}
-        )  # fmt: skip
+            {
+                "value": f"value must be between {marker.plausible_low} and "
+                f"{marker.plausible_high} {marker.unit_label}"
+            }
+        )
     _not_in_future("taken_on", taken_on)
     reading = full_clean(
         Reading(
-            patient=patient, marker=marker, value=number.quantize(Decimal("0.01")),
-            taken_on=taken_on, recorded_by=recorded_by,
+            patient=patient,
+            marker=marker,
+            value=number.quantize(Decimal("0.01")),
+            taken_on=taken_on,
+            recorded_by=recorded_by,
             encounter=_encounter_of(patient, encounter),
         )
-    )  # fmt: skip
+    )
     reading.save()
     summaries_mark_stale(patient_id=patient.pk)
     return reading

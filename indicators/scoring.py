@@ -33,8 +33,20 @@ __all__ = [
 ]
 
 FRAMEWORK_CODES: tuple[str, ...] = (
-    "H1", "H2", "H3", "H4", "H5", "M1", "M2", "M3", "M4", "R1", "R2", "R3", "R4",
-)  # fmt: skip
+    "H1",
+    "H2",
+    "H3",
+    "H4",
+    "H5",
+    "M1",
+    "M2",
+    "M3",
+    "M4",
+    "R1",
+    "R2",
+    "R3",
+    "R4",
+)
 DOMAIN_CODES: tuple[str, ...] = ("H", "M", "R")
 CHANGE_THRESHOLD = 10.0
 SUPPRESSION_THRESHOLD = 5

@@ -65,8 +65,12 @@ def summary_for_patient(*, patient: Patient, period: str) -> dict:
 
 
 def group_summary_data(summary: TeamSummary | CaseloadSummary) -> dict:
-    return {"period": summary.period, **summary.figures, "stale": summary.stale,
-            "computed_at": summary.computed_at}  # fmt: skip
+    return {
+        "period": summary.period,
+        **summary.figures,
+        "stale": summary.stale,
+        "computed_at": summary.computed_at,
+    }
 
 
 def team_summary(*, team: Team, period: str) -> dict:

@@ -33,11 +33,28 @@ from .scoring import (
 log = logging.getLogger(__name__)
 
 FIGURE_FIELDS = [
-    "index", "coverage", "weights_source", "h_score", "h_weight", "m_score", "m_weight",
-    "r_score", "r_weight", "goal_attainment", "markers_relevant", "markers_with_reading",
-    "markers_in_target", "change", "direction", "perspective_gap", "attribution_caveat",
-    "context_events", "encounters", "patient_initiated", "computed_at",
-]  # fmt: skip
+    "index",
+    "coverage",
+    "weights_source",
+    "h_score",
+    "h_weight",
+    "m_score",
+    "m_weight",
+    "r_score",
+    "r_weight",
+    "goal_attainment",
+    "markers_relevant",
+    "markers_with_reading",
+    "markers_in_target",
+    "change",
+    "direction",
+    "perspective_gap",
+    "attribution_caveat",
+    "context_events",
+    "encounters",
+    "patient_initiated",
+    "computed_at",
+]
 REBUILD_CHUNK = 2000
 
 
@@ -176,9 +193,10 @@ def _write_range(lo: int, hi: int, noted: dict[int, int], computed: dict) -> lis
         }
         patient_ids = list(Patient.objects.filter(pk__range=(lo, hi)).values_list("pk", flat=True))
         writable = [
-            pid for pid in patient_ids
+            pid
+            for pid in patient_ids
             if pid not in states or states[pid].clean <= noted.get(pid, 0)
-        ]  # fmt: skip
+        ]
         keep = {pid: set() for pid in writable}
         for (pid, pn), _ in computed.items():
             if pid in keep:
@@ -260,22 +278,37 @@ def summaries_rebuild_all(*, chunk: int = REBUILD_CHUNK) -> int:
 # --- Team and caseload summaries ------------------------------------------------------------
 
 ROW_FIELDS = (
-    "index", "coverage", "h_score", "m_score", "r_score", "direction", "weights_source",
-    "goal_attainment", "markers_with_reading", "markers_in_target", "patient_initiated",
+    "index",
+    "coverage",
+    "h_score",
+    "m_score",
+    "r_score",
+    "direction",
+    "weights_source",
+    "goal_attainment",
+    "markers_with_reading",
+    "markers_in_target",
+    "patient_initiated",
     "attribution_caveat",
-)  # fmt: skip
+)
 
 
 def _rows(queryset) -> list[SummaryRow]:
     return [
         SummaryRow(
-            index=v[0], coverage=v[1], domain_scores={"H": v[2], "M": v[3], "R": v[4]},
-            direction=v[5], own_priorities=v[6] == "patient", goal_attainment=v[7],
-            markers_with_reading=v[8], markers_in_target=v[9], patient_initiated=v[10],
+            index=v[0],
+            coverage=v[1],
+            domain_scores={"H": v[2], "M": v[3], "R": v[4]},
+            direction=v[5],
+            own_priorities=v[6] == "patient",
+            goal_attainment=v[7],
+            markers_with_reading=v[8],
+            markers_in_target=v[9],
+            patient_initiated=v[10],
             attribution_caveat=v[11],
         )
         for v in queryset.values_list(*ROW_FIELDS)
-    ]  # fmt: skip
+    ]
 
 
 def _caseload_window(period: str) -> tuple[datetime, datetime]:
@@ -305,10 +338,15 @@ def team_summary_compute(*, team_id: int, period: str) -> TeamSummary:
     rows = _rows(PatientSummary.objects.filter(period=period, patient__teams__id=team_id))
     figures = group_figures(rows)
     summary, _ = TeamSummary.objects.update_or_create(
-        team_id=team_id, period=period,
-        defaults={"patients": len(rows), "figures": figures, "stale": False,
-                  "computed_at": timezone.now()},
-    )  # fmt: skip
+        team_id=team_id,
+        period=period,
+        defaults={
+            "patients": len(rows),
+            "figures": figures,
+            "stale": False,
+            "computed_at": timezone.now(),
+        },
+    )
     return summary
 
 
@@ -317,10 +355,15 @@ def caseload_summary_compute(*, clinician_id: int, period: str) -> CaseloadSumma
     patient_ids = caseload_patient_ids(clinician_id=clinician_id, period=period)
     rows = _rows(PatientSummary.objects.filter(period=period, patient_id__in=patient_ids))
     summary, _ = CaseloadSummary.objects.update_or_create(
-        clinician_id=clinician_id, period=period,
-        defaults={"patients": len(rows), "figures": group_figures(rows), "stale": False,
-                  "computed_at": timezone.now()},
-    )  # fmt: skip
+        clinician_id=clinician_id,
+        period=period,
+        defaults={
+            "patients": len(rows),
+            "figures": group_figures(rows),
+            "stale": False,
+            "computed_at": timezone.now(),
+        },
+    )
     return summary
 
 

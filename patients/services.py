@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +14,7 @@ from indicators.services import summaries_mark_stale
 from .models import (
     Agenda,
     Appointment,
+    AuditEvent,
     Condition,
     ConditionCode,
     ContextEvent,
@@ -72,9 +74,11 @@ def condition_record(
             raise ValidationError({"stage": f"stage does not apply to {code.display}"})
         if not code.stage_min <= stage <= code.stage_max:
             raise ValidationError(
-                {"stage": f"stage must be between {code.stage_min} and {code.stage_max} "
-                          f"({code.stage_system})"}
-            )  # fmt: skip
+                {
+                    "stage": f"stage must be between {code.stage_min} and {code.stage_max} "
+                    f"({code.stage_system})"
+                }
+            )
     condition = full_clean(Condition(patient=patient, code=code, onset=onset, stage=stage))
     condition.save()
     return condition
@@ -86,9 +90,11 @@ def _check_strategies(strategies: list[str]) -> list[str]:
     unknown = [s for s in strategies if s not in Strategy.values]
     if unknown:
         raise ValidationError(
-            {"strategies": f"strategies must be among {', '.join(Strategy.values)}; "
-                           f"not {', '.join(map(str, unknown))}"}
-        )  # fmt: skip
+            {
+                "strategies": f"strategies must be among {', '.join(Strategy.values)}; "
+                f"not {', '.join(map(str, unknown))}"
+            }
+        )
     return list(dict.fromkeys(strategies))
 
 
@@ -110,12 +116,17 @@ def encounter_record(
         raise ValidationError({"occurred_at": "occurred_at must not be in the future"})
     encounter = full_clean(
         Encounter(
-            patient=patient, clinician=clinician, occurred_at=occurred_at, mode=mode,
-            initiated_by=initiated_by, duration_minutes=duration_minutes,
-            strategies=_check_strategies(strategies or []), note=note,
+            patient=patient,
+            clinician=clinician,
+            occurred_at=occurred_at,
+            mode=mode,
+            initiated_by=initiated_by,
+            duration_minutes=duration_minutes,
+            strategies=_check_strategies(strategies or []),
+            note=note,
             agenda_discussed=agenda_discussed,
         )
-    )  # fmt: skip
+    )
     encounter.save()
     if agenda_discussed:
         Agenda.objects.filter(patient=patient, discussed_in__isnull=True).update(
@@ -139,11 +150,15 @@ def context_event_record(
     _not_in_future("occurred_on", occurred_on)
     event = full_clean(
         ContextEvent(
-            patient=patient, kind=kind, occurred_on=occurred_on, note=note,
-            recorded_by=recorded_by, visible_to_patient=visible_to_patient,
+            patient=patient,
+            kind=kind,
+            occurred_on=occurred_on,
+            note=note,
+            recorded_by=recorded_by,
+            visible_to_patient=visible_to_patient,
         ),
         exclude=["recorded_by"],
-    )  # fmt: skip
+    )
     event.save()
     summaries_mark_stale(patient_id=patient.pk)
     return event
@@ -185,3 +200,27 @@ def agenda_write(
         setattr(agenda, field, text)
     full_clean(agenda).save()
     return agenda
+
+
+def request_id_of(request) -> str:
+    """The id a proxy gave the request, or one of our own, kept on the request for its logs."""
+    if not getattr(request, "ssm_request_id", None):
+        given = request.META.get("HTTP_X_REQUEST_ID", "")[:64]
+        request.ssm_request_id = given if given.isprintable() and given else uuid.uuid4().hex
+    return request.ssm_request_id
+
+
+def audit_record(*, request, patient: Patient | None, action: str, what: str) -> None:
+    """Write who did what to which patient's record, when staff touch it or access is refused."""
+    user = request.user if request.user.is_authenticated else None
+    if user is not None and user.is_patient and action != AuditEvent.Action.DENIED:
+        return  # a patient reading their own record is not an access to account for
+    AuditEvent.objects.create(
+        actor=user,
+        actor_role=user.role if user else "anonymous",
+        patient=patient,
+        action=action,
+        what=what[:200],
+        path=request.path[:300],
+        request_id=request_id_of(request),
+    )

@@ -6,5 +6,6 @@ from .views import health
 urlpatterns = [
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("ssm_outcomes.api_urls")),
     path("", include("patients.urls")),
 ]

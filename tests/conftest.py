@@ -17,6 +17,12 @@ def _tasks_run_in_process():
     app.conf.task_always_eager = True
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 is slow by design; tests that create many users use a fast hasher instead."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def team(db):
     return TeamFactory(name="Riverside Practice")

@@ -75,8 +75,9 @@ def test_with_redis_stopped_a_rating_still_saves_and_the_sweep_catches_up(privat
     with project_celery_on(private_redis.url):
         private_redis.stop()
 
-        rating = rating_record(patient=patient, element="H2", value=4, rated_on=DAY,
-                               rater="patient")  # fmt: skip
+        rating = rating_record(
+            patient=patient, element="H2", value=4, rated_on=DAY, rater="patient"
+        )
 
         assert rating.pk is not None
         assert not is_fresh(patient)

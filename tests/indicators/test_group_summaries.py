@@ -90,23 +90,38 @@ def test_improved_stable_declined_are_counted_from_quarter_to_quarter(team):
 
 def test_a_single_small_count_is_hidden_with_the_next_smallest():
     assert suppress_counts({"improved": 12, "stable": 30, "declined": 3}) == {
-        "improved": None, "stable": 30, "declined": None,
-    }  # fmt: skip
+        "improved": None,
+        "stable": 30,
+        "declined": None,
+    }
     assert suppress_counts({"improved": 12, "stable": 30, "declined": 0}) == {
-        "improved": 12, "stable": 30, "declined": 0,
-    }  # fmt: skip
+        "improved": 12,
+        "stable": 30,
+        "declined": 0,
+    }
     assert suppress_counts({"improved": 2, "stable": 30, "declined": 3}) == {
-        "improved": None, "stable": 30, "declined": None,
-    }  # fmt: skip
+        "improved": None,
+        "stable": 30,
+        "declined": None,
+    }
 
 
 def test_group_shares_of_markers_and_patient_initiated_contacts():
     rows = [
-        SummaryRow(index=50, coverage=1, domain_scores={}, direction="", own_priorities=i < 2,
-                   goal_attainment=None, markers_with_reading=2, markers_in_target=i % 2 * 2,
-                   patient_initiated=int(i < 3), attribution_caveat=i == 0)
+        SummaryRow(
+            index=50,
+            coverage=1,
+            domain_scores={},
+            direction="",
+            own_priorities=i < 2,
+            goal_attainment=None,
+            markers_with_reading=2,
+            markers_in_target=i % 2 * 2,
+            patient_initiated=int(i < 3),
+            attribution_caveat=i == 0,
+        )
         for i in range(6)
-    ]  # fmt: skip
+    ]
 
     figures = group_figures(rows)
 
@@ -123,8 +138,14 @@ def test_caseload_holds_patients_seen_in_the_quarter_or_the_three_before(team, c
         (seen_recently, dt.datetime(2025, 9, 1, 10, tzinfo=dt.UTC)),
         (seen_long_ago, dt.datetime(2025, 3, 1, 10, tzinfo=dt.UTC)),
     ):
-        encounter_record(patient=person, clinician=clinician, occurred_at=when, mode="phone",
-                         initiated_by="service", duration_minutes=10)  # fmt: skip
+        encounter_record(
+            patient=person,
+            clinician=clinician,
+            occurred_at=when,
+            mode="phone",
+            initiated_by="service",
+            duration_minutes=10,
+        )
     summaries_rebuild_all()
 
     caseload = CaseloadSummary.objects.get(clinician=clinician, period="2026Q2")

@@ -29,8 +29,9 @@ pytestmark = pytest.mark.django_db
 
 def rate(patient, values: dict, on=Q1, rater="patient", by=None):
     for key, value in values.items():
-        rating_record(patient=patient, element=key, value=value, rated_on=on, rater=rater,
-                      entered_by=by)  # fmt: skip
+        rating_record(
+            patient=patient, element=key, value=value, rated_on=on, rater=rater, entered_by=by
+        )
 
 
 def summary(patient, period="2026Q1"):
@@ -70,8 +71,9 @@ def test_personal_items_count_exactly_like_framework_elements(patient):
 
     s = summary(patient)
 
-    expected = weighted_index({item.key: 9, "M2": 4}, {item.key: 60, "M2": 40},
-                              {item.key: "H", "M2": "M"})  # fmt: skip
+    expected = weighted_index(
+        {item.key: 9, "M2": 4}, {item.key: 60, "M2": 40}, {item.key: "H", "M2": "M"}
+    )
     assert s["index"] == pytest.approx(expected.index) == pytest.approx(70.0)
     assert s["domains"]["H"]["score"] == pytest.approx(90.0)
 
@@ -138,10 +140,22 @@ def test_a_change_just_under_ten_points_is_stable(patient):
 
 
 def test_goal_attainment_uses_the_latest_review_of_each_goal_in_the_quarter(patient):
-    walk = goal_create(patient=patient, description="Walk to the park", domain="H",
-                       importance=3, difficulty=1, baseline_on=dt.date(2026, 1, 1))  # fmt: skip
-    cook = goal_create(patient=patient, description="Cook twice a week", domain="M",
-                       importance=1, difficulty=1, baseline_on=dt.date(2026, 1, 1))  # fmt: skip
+    walk = goal_create(
+        patient=patient,
+        description="Walk to the park",
+        domain="H",
+        importance=3,
+        difficulty=1,
+        baseline_on=dt.date(2026, 1, 1),
+    )
+    cook = goal_create(
+        patient=patient,
+        description="Cook twice a week",
+        domain="M",
+        importance=1,
+        difficulty=1,
+        baseline_on=dt.date(2026, 1, 1),
+    )
     goal_review_record(goal=walk, attainment=-2, reviewed_on=Q1)
     goal_review_record(goal=walk, attainment=1, reviewed_on=Q1_LATE)
     goal_review_record(goal=cook, attainment=-1, reviewed_on=Q1)
@@ -189,9 +203,13 @@ def test_quarter_without_context_events_has_no_caveat(patient):
 def test_activity_counts_encounters_and_patient_initiated_contacts(patient, clinician):
     for initiated_by in ("patient", "service", "patient"):
         encounter_record(
-            patient=patient, clinician=clinician, initiated_by=initiated_by, mode="phone",
-            occurred_at=dt.datetime(2026, 2, 3, 10, tzinfo=dt.UTC), duration_minutes=10,
-        )  # fmt: skip
+            patient=patient,
+            clinician=clinician,
+            initiated_by=initiated_by,
+            mode="phone",
+            occurred_at=dt.datetime(2026, 2, 3, 10, tzinfo=dt.UTC),
+            duration_minutes=10,
+        )
 
     s = summary(patient)
 
@@ -203,9 +221,13 @@ def test_activity_counts_encounters_and_patient_initiated_contacts(patient, clin
 def test_an_encounter_is_counted_in_the_quarter_of_its_local_date(patient, clinician):
     # 23:30 UTC on 30 June is 00:30 on 1 July in London: the third quarter.
     encounter_record(
-        patient=patient, clinician=clinician, initiated_by="service", mode="video",
-        occurred_at=dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC), duration_minutes=10,
-    )  # fmt: skip
+        patient=patient,
+        clinician=clinician,
+        initiated_by="service",
+        mode="video",
+        occurred_at=dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC),
+        duration_minutes=10,
+    )
 
     patient_summaries_compute(lo=patient.pk, hi=patient.pk)
 
@@ -247,8 +269,9 @@ def test_a_quarter_whose_data_was_removed_loses_its_summary(patient):
 def test_summaries_of_one_patient_never_mix_with_anothers(patient, other_patient):
     rate(patient, {"H1": 9})
     rate(other_patient, {"H1": 1})
-    patient_summaries_compute(lo=min(patient.pk, other_patient.pk),
-                              hi=max(patient.pk, other_patient.pk))  # fmt: skip
+    patient_summaries_compute(
+        lo=min(patient.pk, other_patient.pk), hi=max(patient.pk, other_patient.pk)
+    )
     assert summary_for_patient(patient=patient, period="2026Q1")["index"] == pytest.approx(90)
     assert summary_for_patient(patient=other_patient, period="2026Q1")["index"] == pytest.approx(10)
 

@@ -35,8 +35,9 @@ def test_stored_index_coverage_and_domains_equal_weighted_index(team, ratings, p
     item = personal_item_create(patient=person, label="Gardening", domain="M")
     key = {k: (item.key if k == "item" else k) for k in KEYS}
     if points:
-        priorities_set(patient=person, effective_from=DAY,
-                       points={key[k]: v for k, v in points.items()})  # fmt: skip
+        priorities_set(
+            patient=person, effective_from=DAY, points={key[k]: v for k, v in points.items()}
+        )
     for k, value in ratings.items():
         rating_record(patient=person, element=key[k], value=value, rated_on=DAY, rater="patient")
 

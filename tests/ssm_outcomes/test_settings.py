@@ -90,7 +90,9 @@ def test_without_a_broker_tasks_run_in_process(settings):
     assert live.CELERY_TASK_ALWAYS_EAGER is (not live.CELERY_BROKER_URL)
 
 
-def test_passwords_are_hashed_with_argon2_and_must_be_12_long(settings):
-    assert settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
-    lengths = [v.get("OPTIONS", {}).get("min_length") for v in settings.AUTH_PASSWORD_VALIDATORS]
+def test_passwords_are_hashed_with_argon2_and_must_be_12_long():
+    from ssm_outcomes import settings as project
+
+    assert project.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    lengths = [v.get("OPTIONS", {}).get("min_length") for v in project.AUTH_PASSWORD_VALIDATORS]
     assert 12 in lengths

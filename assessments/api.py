@@ -1,0 +1,396 @@
+"""REST API for the framework, personal items, ratings, priorities, goals and markers."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from patients.selectors import patient_get_for_user, patients_visible_to
+from patients.services import audit_record
+from ssm_outcomes.rest import (
+    DATE_FILTERS,
+    PatientCollectionView,
+    StrictSerializer,
+    date_param,
+    require_role,
+)
+
+from .models import Domain, Element, Goal, GoalReview, PersonalTarget, PrioritySet, Rater, Rating
+from .services import (
+    goal_create,
+    goal_review_record,
+    marker_for_loinc,
+    personal_item_create,
+    priorities_set,
+    rating_record,
+    reading_record,
+    target_set,
+)
+
+BOTH = {"clinician", "patient"}
+
+
+# --- Framework ---------------------------------------------------------------------------------
+
+
+class FrameworkElementOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Element
+        fields = ["code", "label", "plain_label"]
+
+
+class FrameworkDomainOutput(serializers.ModelSerializer):
+    elements = FrameworkElementOutput(many=True, source="framework_elements")
+
+    class Meta:
+        model = Domain
+        fields = ["code", "name", "plain_name", "elements"]
+
+
+class FrameworkView(APIView):
+    """The success framework: three domains and their elements, with stable codes."""
+
+    @extend_schema(responses=FrameworkDomainOutput(many=True))
+    def get(self, request):
+        domains = Domain.objects.prefetch_related(
+            Prefetch(
+                "elements",
+                queryset=Element.objects.framework().order_by("order", "id"),
+                to_attr="framework_elements",
+            )
+        )
+        return Response({"domains": FrameworkDomainOutput(domains, many=True).data})
+
+
+# --- Personal items ----------------------------------------------------------------------------
+
+
+class ItemOutput(serializers.ModelSerializer):
+    key = serializers.CharField(read_only=True)
+    domain = serializers.CharField(source="domain_id")
+
+    class Meta:
+        model = Element
+        fields = ["id", "key", "label", "domain"]
+
+
+class ItemInput(StrictSerializer):
+    label = serializers.CharField(max_length=200)
+    domain = serializers.ChoiceField(choices=["H", "M", "R"])
+
+
+class ItemsView(PatientCollectionView):
+    input_serializer, output_serializer = ItemInput, ItemOutput
+    write_roles = BOTH
+    record_name = "personal items"
+
+    def records(self, patient):
+        return patient.personal_items.order_by("id")
+
+    def create(self, patient, data):
+        return personal_item_create(patient=patient, **data)
+
+
+# --- Ratings -----------------------------------------------------------------------------------
+
+
+def _encounter_field():
+    return serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+def _patient_encounter(patient, encounter_id):
+    if encounter_id is None:
+        return None
+    encounter = patient.encounters.filter(pk=encounter_id).first()
+    if encounter is None:
+        raise serializers.ValidationError(
+            {"encounter": ["encounter must be one of this patient's"]}
+        )
+    return encounter
+
+
+class RatingOutput(serializers.ModelSerializer):
+    element = serializers.CharField(source="element.key")
+    entered_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Rating
+        fields = ["id", "element", "value", "rated_on", "rater", "encounter", "entered_by"]
+
+    def get_entered_by(self, rating) -> str | None:
+        return str(rating.entered_by) if rating.entered_by else None
+
+
+class RatingInput(StrictSerializer):
+    element = serializers.CharField(max_length=12)
+    value = serializers.IntegerField(
+        min_value=0,
+        max_value=10,
+        error_messages={
+            "min_value": "value must be between 0 and 10",
+            "max_value": "value must be between 0 and 10",
+        },
+    )
+    rated_on = serializers.DateField()
+    rater = serializers.ChoiceField(choices=Rater.choices)
+    encounter = _encounter_field()
+
+
+class RatingsView(PatientCollectionView):
+    input_serializer, output_serializer = RatingInput, RatingOutput
+    write_roles = BOTH
+    record_name = "ratings"
+    filters = (
+        OpenApiParameter("element", str, description="An element code (H1…R4) or item key (P12)."),
+        OpenApiParameter("rater", str, enum=Rater.values),
+        *DATE_FILTERS,
+    )
+
+    def records(self, patient):
+        ratings = patient.ratings.select_related("element", "entered_by").order_by(
+            "-rated_on", "-id"
+        )
+        params = self.request.query_params
+        if element := params.get("element"):
+            if element.startswith("P") and element[1:].isdigit():
+                ratings = ratings.filter(element_id=int(element[1:]))
+            else:
+                ratings = ratings.filter(element__code=element, element__patient__isnull=True)
+        if rater := params.get("rater"):
+            ratings = ratings.filter(rater=rater)
+        if since := date_param(self.request, "from"):
+            ratings = ratings.filter(rated_on__gte=since)
+        if until := date_param(self.request, "to"):
+            ratings = ratings.filter(rated_on__lte=until)
+        return ratings
+
+    def create(self, patient, data):
+        encounter = _patient_encounter(patient, data.pop("encounter"))
+        return rating_record(
+            patient=patient, entered_by=self.request.user, encounter=encounter, **data
+        )
+
+
+# --- Priorities --------------------------------------------------------------------------------
+
+
+class PriorityOutput(serializers.ModelSerializer):
+    points = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PrioritySet
+        fields = ["id", "effective_from", "points", "total", "by_proxy", "created_at"]
+
+    def get_points(self, priority_set) -> dict[str, int]:
+        return {p.element.key: p.points for p in priority_set.points.all()}
+
+
+class PriorityInput(StrictSerializer):
+    effective_from = serializers.DateField()
+    points = serializers.DictField(
+        child=serializers.IntegerField(
+            min_value=0, error_messages={"min_value": "points must be whole numbers, 0 or more"}
+        ),
+        allow_empty=False,
+    )
+
+
+class PrioritiesView(PatientCollectionView):
+    input_serializer, output_serializer = PriorityInput, PriorityOutput
+    write_roles = BOTH
+    record_name = "priorities"
+
+    def records(self, patient):
+        return patient.priority_sets.prefetch_related("points__element").order_by(
+            "-effective_from", "-id"
+        )
+
+    def create(self, patient, data):
+        return priorities_set(patient=patient, entered_by=self.request.user, **data)
+
+
+# --- Goals -------------------------------------------------------------------------------------
+
+
+class GoalReviewOutput(serializers.ModelSerializer):
+    class Meta:
+        model = GoalReview
+        fields = ["id", "attainment", "reviewed_on", "encounter"]
+
+
+class GoalOutput(serializers.ModelSerializer):
+    domain = serializers.CharField(source="domain_id")
+    reviews = GoalReviewOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Goal
+        fields = [
+            "id",
+            "description",
+            "expected_outcome",
+            "domain",
+            "importance",
+            "difficulty",
+            "baseline_on",
+            "active",
+            "reviews",
+        ]
+
+
+class GoalInput(StrictSerializer):
+    description = serializers.CharField(
+        error_messages={"blank": "description must say what the goal is"}
+    )
+    expected_outcome = serializers.CharField(required=False, allow_blank=True, default="")
+    domain = serializers.ChoiceField(choices=["H", "M", "R"])
+    importance = serializers.IntegerField(min_value=1, max_value=3)
+    difficulty = serializers.IntegerField(min_value=1, max_value=3)
+    baseline_on = serializers.DateField()
+
+
+class GoalsView(PatientCollectionView):
+    input_serializer, output_serializer = GoalInput, GoalOutput
+    write_roles = BOTH
+    record_name = "goals"
+
+    def records(self, patient):
+        return patient.goals.prefetch_related("reviews").order_by("-baseline_on", "-id")
+
+    def create(self, patient, data):
+        return goal_create(patient=patient, created_by=self.request.user, **data)
+
+
+class GoalReviewInput(StrictSerializer):
+    attainment = serializers.IntegerField(
+        min_value=-2,
+        max_value=2,
+        error_messages={
+            "min_value": "attainment must be between -2 and 2",
+            "max_value": "attainment must be between -2 and 2",
+        },
+    )
+    reviewed_on = serializers.DateField()
+    encounter = _encounter_field()
+
+
+class GoalReviewsView(APIView):
+    """Reviews of one goal on the Goal Attainment Scale (−2 … +2)."""
+
+    def get_goal(self, goal_id: int) -> Goal:
+        visible = patients_visible_to(user=self.request.user)
+        return get_object_or_404(
+            Goal.objects.select_related("patient"), pk=goal_id, patient__in=visible
+        )
+
+    @extend_schema(responses=GoalReviewOutput(many=True))
+    def get(self, request, goal_id: int):
+        goal = self.get_goal(goal_id)
+        audit_record(request=request, patient=goal.patient, action="view", what="goal reviews")
+        return Response(
+            GoalReviewOutput(goal.reviews.order_by("-reviewed_on", "-id"), many=True).data
+        )
+
+    @extend_schema(request=GoalReviewInput, responses={201: GoalReviewOutput})
+    def post(self, request, goal_id: int):
+        goal = self.get_goal(goal_id)
+        require_role(request.user, BOTH, "review goals")
+        serializer = GoalReviewInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        encounter = _patient_encounter(goal.patient, data.pop("encounter"))
+        review = goal_review_record(
+            goal=goal, reviewed_by=request.user, encounter=encounter, **data
+        )
+        audit_record(request=request, patient=goal.patient, action="create", what="goal review")
+        return Response(GoalReviewOutput(review).data, status=status.HTTP_201_CREATED)
+
+
+# --- Readings and targets ----------------------------------------------------------------------
+
+
+class ReadingOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    loinc = serializers.CharField(source="marker.loinc")
+    name = serializers.CharField(source="marker.name")
+    value = serializers.DecimalField(max_digits=8, decimal_places=2, coerce_to_string=False)
+    unit = serializers.CharField(source="marker.unit")
+    taken_on = serializers.DateField()
+    encounter = serializers.IntegerField(source="encounter_id", allow_null=True)
+
+
+class ReadingInput(StrictSerializer):
+    loinc = serializers.CharField(max_length=10)
+    value = serializers.DecimalField(max_digits=8, decimal_places=2)
+    unit = serializers.CharField(max_length=20)
+    taken_on = serializers.DateField()
+    encounter = _encounter_field()
+
+
+class ReadingsView(PatientCollectionView):
+    input_serializer, output_serializer = ReadingInput, ReadingOutput
+    record_name = "readings"
+    filters = (OpenApiParameter("loinc", str, description="A marker's LOINC code."), *DATE_FILTERS)
+
+    def records(self, patient):
+        readings = patient.readings.select_related("marker").order_by("-taken_on", "-id")
+        params = self.request.query_params
+        if loinc := params.get("loinc"):
+            readings = readings.filter(marker__loinc=loinc)
+        if since := date_param(self.request, "from"):
+            readings = readings.filter(taken_on__gte=since)
+        if until := date_param(self.request, "to"):
+            readings = readings.filter(taken_on__lte=until)
+        return readings
+
+    def create(self, patient, data):
+        encounter = _patient_encounter(patient, data.pop("encounter"))
+        return reading_record(
+            patient=patient, recorded_by=self.request.user, encounter=encounter, **data
+        )
+
+
+class TargetOutput(serializers.Serializer):
+    loinc = serializers.CharField(source="marker.loinc")
+    low = serializers.DecimalField(
+        max_digits=8, decimal_places=2, coerce_to_string=False, allow_null=True
+    )
+    high = serializers.DecimalField(
+        max_digits=8, decimal_places=2, coerce_to_string=False, allow_null=True
+    )
+    relevant = serializers.BooleanField()
+    reason = serializers.CharField()
+
+
+class TargetInput(StrictSerializer):
+    low = serializers.DecimalField(max_digits=8, decimal_places=2, required=False, allow_null=True)
+    high = serializers.DecimalField(max_digits=8, decimal_places=2, required=False, allow_null=True)
+    relevant = serializers.BooleanField(required=False, default=True)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TargetView(APIView):
+    """The personal target for one marker (by LOINC code), agreed with the patient."""
+
+    @extend_schema(responses=TargetOutput)
+    def get(self, request, patient_id: int, loinc: str):
+        patient = patient_get_for_user(user=request.user, patient_id=patient_id)
+        marker = marker_for_loinc(loinc)
+        target = get_object_or_404(PersonalTarget, patient=patient, marker=marker)
+        audit_record(request=request, patient=patient, action="view", what="personal target")
+        return Response(TargetOutput(target).data)
+
+    @extend_schema(request=TargetInput, responses=TargetOutput)
+    def put(self, request, patient_id: int, loinc: str):
+        patient = patient_get_for_user(user=request.user, patient_id=patient_id)
+        require_role(request.user, {"clinician"}, "set personal targets")
+        serializer = TargetInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        target = target_set(
+            patient=patient, loinc=loinc, set_by=request.user, **serializer.validated_data
+        )
+        audit_record(request=request, patient=patient, action="update", what="personal target")
+        return Response(TargetOutput(target).data)

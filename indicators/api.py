@@ -1,0 +1,117 @@
+"""REST API for stored summaries: a patient's quarters and a team's quarter."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from patients.models import Membership, Team
+from patients.selectors import patient_get_for_user
+from patients.services import audit_record
+
+from .selectors import summaries_for_patient, summary_for_patient, team_summary
+
+
+class Spread(serializers.Serializer):
+    median = serializers.FloatField()
+    q1 = serializers.FloatField()
+    q3 = serializers.FloatField()
+    n = serializers.IntegerField()
+
+
+class DomainScore(serializers.Serializer):
+    score = serializers.FloatField(allow_null=True)
+    weight = serializers.FloatField()
+
+
+class MarkerCounts(serializers.Serializer):
+    relevant = serializers.IntegerField()
+    with_reading = serializers.IntegerField()
+    in_target = serializers.IntegerField()
+
+
+class ContextEventBrief(serializers.Serializer):
+    kind = serializers.CharField()
+    occurred_on = serializers.DateField()
+
+
+class PatientSummaryOutput(serializers.Serializer):
+    """Documents the shape of a stored patient summary (the selector builds the data)."""
+
+    period = serializers.CharField()
+    index = serializers.FloatField(allow_null=True)
+    coverage = serializers.FloatField()
+    weights_source = serializers.ChoiceField(choices=["patient", "default"])
+    domains = serializers.DictField(child=DomainScore())
+    goal_attainment = serializers.FloatField(allow_null=True)
+    markers = MarkerCounts()
+    change = serializers.FloatField(allow_null=True)
+    direction = serializers.ChoiceField(choices=["improved", "stable", "declined"], allow_null=True)
+    perspective_gap = serializers.FloatField(allow_null=True)
+    attribution_caveat = serializers.BooleanField()
+    context_events = ContextEventBrief(many=True)
+    encounters = serializers.IntegerField()
+    patient_initiated = serializers.IntegerField()
+    stale = serializers.BooleanField()
+    computed_at = serializers.DateTimeField(allow_null=True)
+
+
+class TeamSummaryOutput(serializers.Serializer):
+    """Documents the shape of a stored team summary; null figures rest on fewer than 5."""
+
+    team = serializers.IntegerField()
+    period = serializers.CharField()
+    patients = serializers.IntegerField(allow_null=True)
+    with_own_priorities = serializers.IntegerField(allow_null=True)
+    index = Spread(allow_null=True)
+    coverage = Spread(allow_null=True)
+    domains = serializers.DictField(child=Spread(allow_null=True))
+    improved = serializers.IntegerField(allow_null=True)
+    stable = serializers.IntegerField(allow_null=True)
+    declined = serializers.IntegerField(allow_null=True)
+    goal_attainment_median = serializers.FloatField(allow_null=True)
+    markers_in_target_share = serializers.FloatField(allow_null=True)
+    patient_initiated_share = serializers.FloatField(allow_null=True)
+    context_share = serializers.FloatField(allow_null=True)
+    suppressed = serializers.BooleanField()
+    suppressed_fields = serializers.ListField(child=serializers.CharField())
+    stale = serializers.BooleanField()
+    computed_at = serializers.DateTimeField(allow_null=True)
+
+
+class PatientSummariesView(APIView):
+    """Every quarter of a patient's patient-weighted summary, oldest first."""
+
+    @extend_schema(responses=PatientSummaryOutput(many=True))
+    def get(self, request, patient_id: int):
+        patient = patient_get_for_user(user=request.user, patient_id=patient_id)
+        audit_record(request=request, patient=patient, action="view", what="summaries")
+        return Response(summaries_for_patient(patient=patient))
+
+
+class PatientSummaryView(APIView):
+    """One quarter (e.g. 2026Q3) of a patient's summary."""
+
+    @extend_schema(responses=PatientSummaryOutput)
+    def get(self, request, patient_id: int, period: str):
+        patient = patient_get_for_user(user=request.user, patient_id=patient_id)
+        audit_record(request=request, patient=patient, action="view", what=f"summary {period}")
+        return Response(summary_for_patient(patient=patient, period=period))
+
+
+class TeamSummaryView(APIView):
+    """A team's aggregate summary for one quarter; figures on fewer than 5 patients are null."""
+
+    @extend_schema(responses={200: TeamSummaryOutput, 404: OpenApiTypes.OBJECT})
+    def get(self, request, team_id: int, period: str):
+        team = get_object_or_404(
+            Team,
+            pk=team_id,
+            memberships__user=request.user,
+            memberships__role__in=[Membership.Role.CLINICIAN, Membership.Role.MANAGER],
+        )
+        return Response(team_summary(team=team, period=period))

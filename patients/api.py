@@ -1,0 +1,246 @@
+"""REST API for patients and the records of care."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ssm_outcomes.rest import (
+    DATE_FILTERS,
+    Pagination,
+    PatientCollectionView,
+    StrictSerializer,
+    date_param,
+    require_role,
+)
+
+from .models import Condition, ContextEvent, Encounter, Membership, Patient, Strategy
+from .selectors import patient_get_for_user, patients_visible_to, teams_for_user
+from .services import (
+    audit_record,
+    condition_record,
+    context_event_record,
+    encounter_record,
+    patient_create,
+    patient_update,
+)
+
+# --- Authentication ----------------------------------------------------------------------------
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token; DELETE revokes the caller's token."""
+
+    permission_classes = [AllowAny]
+    throttle_scope = "token"
+
+    @extend_schema(request=AuthTokenSerializer, responses={200: TokenOutput}, auth=[])
+    def post(self, request):
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
+
+    @extend_schema(responses={204: None})
+    def delete(self, request):
+        if not request.user.is_authenticated:
+            return Response(status=status.HTTP_401_UNAUTHORIZED)
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Patients ----------------------------------------------------------------------------------
+
+
+class PatientOutput(serializers.ModelSerializer):
+    teams = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Patient
+        fields = ["id", "display_name", "birth_year", "teams", "created_at", "updated_at"]
+
+
+class PatientInput(StrictSerializer):
+    display_name = serializers.CharField(max_length=120)
+    birth_year = serializers.IntegerField(min_value=1900, max_value=2100)
+    teams = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+
+    def validate_teams(self, ids):
+        user = self.context["user"]
+        teams = list(teams_for_user(user=user, role=Membership.Role.CLINICIAN).filter(pk__in=ids))
+        if len(teams) != len(set(ids)):
+            raise serializers.ValidationError("teams must be teams you work in")
+        return teams
+
+
+class PatientListView(APIView):
+    @extend_schema(responses=PatientOutput(many=True))
+    def get(self, request):
+        require_role(request.user, {"clinician", "patient"}, "list patients")
+        patients = patients_visible_to(user=request.user).prefetch_related("teams")
+        if search := request.query_params.get("search", "").strip():
+            patients = patients.filter(display_name__icontains=search)
+        if team := request.query_params.get("team"):
+            patients = patients.filter(teams__id=team) if team.isdigit() else patients.none()
+        paginator = Pagination()
+        page = paginator.paginate_queryset(patients.order_by("display_name", "id"), request)
+        return paginator.get_paginated_response(PatientOutput(page, many=True).data)
+
+    @extend_schema(request=PatientInput, responses={201: PatientOutput})
+    def post(self, request):
+        require_role(request.user, {"clinician"}, "register patients")
+        serializer = PatientInput(data=request.data, context={"user": request.user})
+        serializer.is_valid(raise_exception=True)
+        patient = patient_create(**serializer.validated_data)
+        audit_record(request=request, patient=patient, action="create", what="patient")
+        return Response(PatientOutput(patient).data, status=status.HTTP_201_CREATED)
+
+
+class PatientPatchInput(PatientInput):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class PatientDetailView(APIView):
+    @extend_schema(responses=PatientOutput)
+    def get(self, request, patient_id: int):
+        patient = patient_get_for_user(user=request.user, patient_id=patient_id)
+        audit_record(request=request, patient=patient, action="view", what="patient")
+        return Response(PatientOutput(patient).data)
+
+    @extend_schema(request=PatientPatchInput, responses=PatientOutput)
+    def patch(self, request, patient_id: int):
+        patient = patient_get_for_user(user=request.user, patient_id=patient_id)
+        require_role(request.user, {"clinician"}, "change patient details")
+        serializer = PatientPatchInput(data=request.data, context={"user": request.user})
+        serializer.is_valid(raise_exception=True)
+        patient = patient_update(patient=patient, **serializer.validated_data)
+        audit_record(request=request, patient=patient, action="update", what="patient")
+        return Response(PatientOutput(patient).data)
+
+
+# --- Conditions --------------------------------------------------------------------------------
+
+
+class ConditionOutput(serializers.ModelSerializer):
+    snomed_code = serializers.CharField(source="code.snomed_code")
+    display = serializers.CharField(source="code.display")
+    stage_system = serializers.CharField(source="code.stage_system")
+
+    class Meta:
+        model = Condition
+        fields = ["id", "snomed_code", "display", "onset", "stage", "stage_system"]
+
+
+class ConditionInput(StrictSerializer):
+    snomed_code = serializers.CharField(max_length=18)
+    onset = serializers.DateField(required=False, allow_null=True)
+    stage = serializers.DecimalField(
+        max_digits=3, decimal_places=1, required=False, allow_null=True
+    )
+
+
+class ConditionsView(PatientCollectionView):
+    input_serializer, output_serializer = ConditionInput, ConditionOutput
+    record_name = "conditions"
+
+    def records(self, patient):
+        return patient.conditions.select_related("code").order_by("code__display", "id")
+
+    def create(self, patient, data):
+        return condition_record(patient=patient, **data)
+
+
+# --- Encounters --------------------------------------------------------------------------------
+
+
+class EncounterOutput(serializers.ModelSerializer):
+    clinician = serializers.CharField(source="clinician.get_full_name")
+
+    class Meta:
+        model = Encounter
+        fields = [
+            "id",
+            "occurred_at",
+            "mode",
+            "initiated_by",
+            "duration_minutes",
+            "strategies",
+            "note",
+            "agenda_discussed",
+            "clinician",
+        ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self.context["request"].user.is_patient:
+            del data["note"]  # staff only
+        return data
+
+
+class EncounterInput(StrictSerializer):
+    occurred_at = serializers.DateTimeField()
+    mode = serializers.ChoiceField(choices=Encounter.Mode.choices)
+    initiated_by = serializers.ChoiceField(choices=Encounter.Initiator.choices)
+    duration_minutes = serializers.IntegerField(min_value=1, max_value=480)
+    strategies = serializers.ListField(
+        child=serializers.ChoiceField(choices=Strategy.choices), required=False, default=list
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    agenda_discussed = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class EncountersView(PatientCollectionView):
+    input_serializer, output_serializer = EncounterInput, EncounterOutput
+    record_name = "encounters"
+    filters = DATE_FILTERS
+
+    def records(self, patient):
+        records = patient.encounters.select_related("clinician").order_by("-occurred_at", "-id")
+        if since := date_param(self.request, "from"):
+            records = records.filter(occurred_at__date__gte=since)
+        if until := date_param(self.request, "to"):
+            records = records.filter(occurred_at__date__lte=until)
+        return records
+
+    def create(self, patient, data):
+        return encounter_record(patient=patient, clinician=self.request.user, **data)
+
+
+# --- Context events ----------------------------------------------------------------------------
+
+
+class ContextEventOutput(serializers.ModelSerializer):
+    class Meta:
+        model = ContextEvent
+        fields = ["id", "kind", "occurred_on", "note", "visible_to_patient"]
+
+
+class ContextEventInput(StrictSerializer):
+    kind = serializers.ChoiceField(choices=ContextEvent.Kind.choices)
+    occurred_on = serializers.DateField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    visible_to_patient = serializers.BooleanField(required=False, default=True)
+
+
+class ContextEventsView(PatientCollectionView):
+    input_serializer, output_serializer = ContextEventInput, ContextEventOutput
+    record_name = "context events"
+
+    def records(self, patient):
+        events = patient.context_events.order_by("-occurred_on", "-id")
+        if self.request.user.is_patient:
+            events = events.filter(visible_to_patient=True)
+        return events
+
+    def create(self, patient, data):
+        return context_event_record(patient=patient, recorded_by=self.request.user, **data)

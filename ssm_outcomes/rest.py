@@ -1,0 +1,188 @@
+"""REST framework plumbing shared by every app's API: errors, pagination, strict input, roles."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from patients.models import Patient
+from patients.selectors import patient_get_for_user
+from patients.services import audit_record
+
+
+def exception_handler(exc, context):
+    """Service-level ValidationError becomes 400 with each field named, like serializer errors."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    return drf_exception_handler(exc, context)
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, rather than silently dropping them."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["unknown field: it cannot be set here"] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class ErrorOutput(serializers.Serializer):
+    detail = serializers.CharField(required=False)
+
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(
+        description="Bad input: an object naming each field with what is wrong and the rule."
+    ),
+    401: OpenApiResponse(ErrorOutput, description="Not signed in or no valid token."),
+    403: OpenApiResponse(ErrorOutput, description="Your role cannot do this."),
+    404: OpenApiResponse(ErrorOutput, description="No such record within your role."),
+}
+
+
+def documented(*codes: int) -> dict:
+    """The error responses an endpoint can give, for its OpenAPI description."""
+    return {code: ERROR_RESPONSES[code] for code in codes}
+
+
+_paginated: dict[type, type] = {}
+
+
+def paginated(serializer: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The page envelope of a list of `serializer` items, for the schema."""
+    if serializer not in _paginated:
+        name = serializer.__name__.removesuffix("Output")
+        _paginated[serializer] = type(
+            f"Paginated{name}List",
+            (serializers.Serializer,),
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": serializer(many=True),
+            },
+        )
+    return _paginated[serializer]
+
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", int, description="Page number, from 1."),
+    OpenApiParameter("page_size", int, description="Items a page (at most 500; default 50)."),
+]
+
+
+def date_param(request, name: str):
+    """A date query parameter, or None; a malformed one is a 400 naming it."""
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise exceptions.ValidationError(
+            {name: [f"{name} must be a date like 2026-03-31"]}
+        ) from None
+
+
+DATE_FILTERS = (
+    OpenApiParameter("from", date, description="Only records on or after this date."),
+    OpenApiParameter("to", date, description="Only records on or before this date."),
+)
+
+
+def require_role(user, roles: set[str], action: str = "do this") -> None:
+    if user.role not in roles:
+        raise exceptions.PermissionDenied(f"your role ({user.role}) cannot {action}")
+
+
+class PatientCollectionView(APIView):
+    """A list of one kind of record under /patients/{id}/, and its POST.
+
+    Subclasses name the serializers, which roles may write, and the selector and service to call.
+    The patient is resolved through the shared access rule (404 outside the caller's role), and
+    every staff read is written to the audit log.
+    """
+
+    input_serializer: type[serializers.Serializer] | None = None
+    output_serializer: type[serializers.Serializer]
+    write_roles: set[str] = {"clinician"}
+    record_name = "records"
+    filters: tuple[OpenApiParameter, ...] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+
+        def get(self, request, patient_id: int):
+            return PatientCollectionView.get(self, request, patient_id)
+
+        def post(self, request, patient_id: int):
+            return PatientCollectionView.post(self, request, patient_id)
+
+        cls.get = extend_schema(
+            summary=f"List the patient's {cls.record_name}",
+            parameters=[*PAGE_PARAMETERS, *cls.filters],
+            responses={200: paginated(cls.output_serializer), **documented(401, 404)},
+        )(get)
+        cls.post = extend_schema(
+            summary=f"Add to the patient's {cls.record_name}",
+            request=cls.input_serializer,
+            responses={201: cls.output_serializer, **documented(400, 401, 403, 404)},
+        )(post)
+
+    def get_patient(self) -> Patient:
+        return patient_get_for_user(user=self.request.user, patient_id=self.kwargs["patient_id"])
+
+    def records(self, patient: Patient):
+        raise NotImplementedError
+
+    def create(self, patient: Patient, data: dict):
+        raise NotImplementedError
+
+    def output_context(self) -> dict:
+        return {"request": self.request}
+
+    def get(self, request, patient_id: int):
+        patient = self.get_patient()
+        audit_record(request=request, patient=patient, action="view", what=self.record_name)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(self.records(patient), request, view=self)
+        data = self.output_serializer(page, many=True, context=self.output_context()).data
+        return paginator.get_paginated_response(data)
+
+    def post(self, request, patient_id: int):
+        patient = self.get_patient()
+        require_role(request.user, self.write_roles, f"add {self.record_name}")
+        serializer = self.input_serializer(data=request.data, context={"patient": patient})
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            record = self.create(patient, serializer.validated_data)
+            audit_record(request=request, patient=patient, action="create", what=self.record_name)
+        return Response(
+            self.output_serializer(record, context=self.output_context()).data,
+            status=status.HTTP_201_CREATED,
+        )

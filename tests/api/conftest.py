@@ -1,0 +1,36 @@
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def as_clinician(clinician):
+    return client_for(clinician)
+
+
+@pytest.fixture
+def as_patient(patient):
+    return client_for(patient.user)
+
+
+@pytest.fixture
+def as_other_clinician(other_clinician):
+    return client_for(other_clinician)
+
+
+@pytest.fixture
+def as_manager(manager):
+    return client_for(manager)
+
+
+@pytest.fixture
+def anonymous():
+    return APIClient()

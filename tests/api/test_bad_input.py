@@ -1,0 +1,188 @@
+"""Bad input answers 400 naming the field and the rule, and leaves nothing half-written."""
+
+import pytest
+
+from assessments.models import PrioritySet, Rating
+
+pytestmark = pytest.mark.django_db
+DAY = "2026-02-10"
+
+
+def post(client, patient, path, body):
+    return client.post(f"/api/v1/patients/{patient.pk}/{path}", body, format="json")
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field", "message"),
+    [
+        (
+            "ratings/",
+            {"element": "H1", "value": 11, "rated_on": DAY, "rater": "proxy"},
+            "value",
+            "value must be between 0 and 10",
+        ),
+        (
+            "ratings/",
+            {"element": "Z9", "value": 5, "rated_on": DAY, "rater": "proxy"},
+            "element",
+            "element must be a framework code (H1 to R4)",
+        ),
+        (
+            "ratings/",
+            {"element": "H1", "value": 5, "rated_on": "yesterday", "rater": "proxy"},
+            "rated_on",
+            "Date has wrong format",
+        ),
+        (
+            "ratings/",
+            {"element": "H1", "value": 5, "rated_on": DAY, "rater": "patient"},
+            "rater",
+            "staff enter a patient's answer as proxy",
+        ),
+        (
+            "ratings/",
+            {"element": "H1", "value": 5, "rated_on": DAY, "rater": "proxy", "encounter": 999999},
+            "encounter",
+            "encounter must be one of this patient's",
+        ),
+        (
+            "priorities/",
+            {"effective_from": DAY, "points": {"H1": 80, "H2": 40}},
+            "points",
+            "points must add up to between 1 and 100 (they add up to 120)",
+        ),
+        (
+            "priorities/",
+            {"effective_from": DAY, "points": {"H1": -5}},
+            "points",
+            "points must be whole numbers, 0 or more",
+        ),
+        (
+            "goals/",
+            {
+                "description": "  ",
+                "domain": "H",
+                "importance": 2,
+                "difficulty": 2,
+                "baseline_on": DAY,
+            },
+            "description",
+            "description must say what the goal is",
+        ),
+        (
+            "goals/",
+            {
+                "description": "Walk",
+                "domain": "H",
+                "importance": 4,
+                "difficulty": 2,
+                "baseline_on": DAY,
+            },
+            "importance",
+            "less than or equal to 3",
+        ),
+        (
+            "readings/",
+            {"loinc": "1234-5", "value": 5, "unit": "mmol/mol", "taken_on": DAY},
+            "loinc",
+            "loinc 1234-5 is not a supported marker",
+        ),
+        (
+            "readings/",
+            {"loinc": "59261-8", "value": 5, "unit": "%", "taken_on": DAY},
+            "unit",
+            "unit must be mmol/mol",
+        ),
+        (
+            "readings/",
+            {"loinc": "59261-8", "value": 900, "unit": "mmol/mol", "taken_on": DAY},
+            "value",
+            "value must be between 20.00 and 200.00 mmol/mol",
+        ),
+        (
+            "encounters/",
+            {
+                "occurred_at": "2026-02-10T10:00:00Z",
+                "mode": "telepathy",
+                "initiated_by": "patient",
+                "duration_minutes": 10,
+            },
+            "mode",
+            "is not a valid choice",
+        ),
+        (
+            "conditions/",
+            {"snomed_code": "49049000", "stage": 7},
+            "stage",
+            "stage must be between 1.0 and 5.0 (Hoehn and Yahr)",
+        ),
+    ],
+)
+def test_bad_input_is_refused_with_the_field_and_rule_named(
+    as_clinician, patient, path, body, field, message
+):
+    response = post(as_clinician, patient, path, body)
+
+    assert response.status_code == 400
+    errors = response.json()
+    assert field in errors, errors
+    assert message in str(errors[field]), errors
+
+
+def test_unknown_fields_are_refused_not_ignored(as_clinician, patient):
+    response = post(
+        as_clinician,
+        patient,
+        "ratings/",
+        {
+            "element": "H1",
+            "value": 5,
+            "rated_on": DAY,
+            "rater": "proxy",
+            "patient": 12345,
+            "entered_by": 1,
+        },
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "entered_by": ["unknown field: it cannot be set here"],
+        "patient": ["unknown field: it cannot be set here"],
+    }
+    assert not Rating.objects.exists()
+
+
+def test_a_refused_priority_set_leaves_no_partial_rows(as_clinician, patient):
+    response = post(
+        as_clinician,
+        patient,
+        "priorities/",
+        {"effective_from": DAY, "points": {"H1": 50, "P999999": 10}},
+    )
+    assert response.status_code == 400
+    assert "points" in response.json()
+    assert not PrioritySet.objects.exists()
+
+
+def test_a_patient_cannot_rate_on_anyone_elses_personal_item(as_patient, patient, other_patient):
+    from assessments.services import personal_item_create
+
+    theirs = personal_item_create(patient=other_patient, label="Fishing", domain="H")
+    response = post(
+        as_patient,
+        patient,
+        "ratings/",
+        {"element": theirs.key, "value": 5, "rated_on": DAY, "rater": "patient"},
+    )
+    assert response.status_code == 400
+    assert "element" in response.json()
+
+
+def test_a_malformed_date_filter_is_named(as_clinician, patient):
+    response = as_clinician.get(f"/api/v1/patients/{patient.pk}/ratings/?from=last-week")
+    assert response.status_code == 400
+    assert response.json() == {"from": ["from must be a date like 2026-03-31"]}
+
+
+def test_an_unknown_summary_period_is_404_and_a_malformed_one_too(as_clinician, patient):
+    assert as_clinician.get(f"/api/v1/patients/{patient.pk}/summaries/2026Q1/").status_code == 404
+    assert as_clinician.get(f"/api/v1/patients/{patient.pk}/summaries/spring/").status_code == 404
