@@ -16,6 +16,7 @@ from ssm_outcomes.rest import (
     PatientCollectionView,
     StrictSerializer,
     date_param,
+    id_field,
     require_role,
 )
 
@@ -23,7 +24,6 @@ from .models import Domain, Element, Goal, GoalReview, PersonalTarget, PriorityS
 from .services import (
     goal_create,
     goal_review_record,
-    marker_for_loinc,
     personal_item_create,
     priorities_set,
     rating_record,
@@ -51,10 +51,14 @@ class FrameworkDomainOutput(serializers.ModelSerializer):
         fields = ["code", "name", "plain_name", "elements"]
 
 
+class FrameworkOutput(serializers.Serializer):
+    domains = FrameworkDomainOutput(many=True)
+
+
 class FrameworkView(APIView):
     """The success framework: three domains and their elements, with stable codes."""
 
-    @extend_schema(responses=FrameworkDomainOutput(many=True))
+    @extend_schema(responses=FrameworkOutput)
     def get(self, request):
         domains = Domain.objects.prefetch_related(
             Prefetch(
@@ -99,7 +103,7 @@ class ItemsView(PatientCollectionView):
 
 
 def _encounter_field():
-    return serializers.IntegerField(required=False, allow_null=True, default=None)
+    return id_field(required=False, allow_null=True, default=None)
 
 
 def _patient_encounter(patient, encounter_id):
@@ -378,8 +382,7 @@ class TargetView(APIView):
     @extend_schema(responses=TargetOutput)
     def get(self, request, patient_id: int, loinc: str):
         patient = patient_get_for_user(user=request.user, patient_id=patient_id)
-        marker = marker_for_loinc(loinc)
-        target = get_object_or_404(PersonalTarget, patient=patient, marker=marker)
+        target = get_object_or_404(PersonalTarget, patient=patient, marker__loinc=loinc)
         audit_record(request=request, patient=patient, action="view", what="personal target")
         return Response(TargetOutput(target).data)
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from indicators.services import summaries_mark_stale
 from patients.models import Encounter, Patient, User
-from patients.validation import full_clean
+from patients.validation import EARLIEST_DATE, full_clean
 
 from .models import (
     Domain,
@@ -34,6 +34,8 @@ ELEMENT_RULE = "element must be a framework code (H1 to R4) or one of this patie
 def _not_in_future(field: str, day: dt.date) -> None:
     if day > timezone.localdate():
         raise ValidationError({field: f"{field} must not be in the future"})
+    if day < EARLIEST_DATE:
+        raise ValidationError({field: f"{field} must not be before {EARLIEST_DATE:%Y}"})
 
 
 def element_for_key(*, patient: Patient, key: str, field: str = "element") -> Element:
@@ -124,6 +126,7 @@ def priorities_set(
     entered_by: User | None = None,
 ) -> PrioritySet:
     """Save a new priority set from a date on; earlier sets stay as history."""
+    _not_in_future("effective_from", effective_from)
     if not isinstance(points, dict) or not points:
         raise ValidationError({"points": "points must give at least one element some points"})
     elements: dict[int, tuple[Element, int]] = {}

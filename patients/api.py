@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ssm_outcomes.rest import (
     DATE_FILTERS,
+    PAGE_PARAMETERS,
     Pagination,
     PatientCollectionView,
     StrictSerializer,
     date_param,
+    id_field,
+    paginated,
     require_role,
 )
 
+from .fhir import observations_import, patient_everything
 from .models import Condition, ContextEvent, Encounter, Membership, Patient, Strategy
 from .selectors import patient_get_for_user, patients_visible_to, teams_for_user
 from .services import (
@@ -72,7 +78,7 @@ class PatientOutput(serializers.ModelSerializer):
 class PatientInput(StrictSerializer):
     display_name = serializers.CharField(max_length=120)
     birth_year = serializers.IntegerField(min_value=1900, max_value=2100)
-    teams = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    teams = serializers.ListField(child=id_field(), min_length=1)
 
     def validate_teams(self, ids):
         user = self.context["user"]
@@ -83,14 +89,24 @@ class PatientInput(StrictSerializer):
 
 
 class PatientListView(APIView):
-    @extend_schema(responses=PatientOutput(many=True))
+    @extend_schema(
+        parameters=[
+            *PAGE_PARAMETERS,
+            OpenApiParameter("search", str, description="Part of the display name."),
+            OpenApiParameter("team", int, description="Only patients of this team."),
+        ],
+        responses=paginated(PatientOutput),
+        operation_id="patients_list",
+    )
     def get(self, request):
         require_role(request.user, {"clinician", "patient"}, "list patients")
         patients = patients_visible_to(user=request.user).prefetch_related("teams")
         if search := request.query_params.get("search", "").strip():
             patients = patients.filter(display_name__icontains=search)
         if team := request.query_params.get("team"):
-            patients = patients.filter(teams__id=team) if team.isdigit() else patients.none()
+            if not team.isdigit() or len(team) > 18:
+                raise ValidationError({"team": ["team must be a team id (a whole number)"]})
+            patients = patients.filter(teams__id=int(team))
         paginator = Pagination()
         page = paginator.paginate_queryset(patients.order_by("display_name", "id"), request)
         return paginator.get_paginated_response(PatientOutput(page, many=True).data)
@@ -244,3 +260,31 @@ class ContextEventsView(PatientCollectionView):
 
     def create(self, patient, data):
         return context_event_record(patient=patient, recorded_by=self.request.user, **data)
+
+
+# --- FHIR R4 -----------------------------------------------------------------------------------
+
+
+class FhirEverythingView(APIView):
+    """The patient's whole record as a FHIR R4 Bundle (type collection), without staff notes."""
+
+    @extend_schema(responses={(200, "application/fhir+json"): OpenApiTypes.OBJECT})
+    def get(self, request, patient_id: int):
+        patient = patient_get_for_user(user=request.user, patient_id=patient_id)
+        audit_record(request=request, patient=patient, action="export", what="FHIR $everything")
+        return Response(patient_everything(patient=patient), content_type="application/fhir+json")
+
+
+class FhirObservationImportView(APIView):
+    """Create readings from a FHIR Observation, or a Bundle of them (LOINC, UCUM units)."""
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request, patient_id: int):
+        patient = patient_get_for_user(user=request.user, patient_id=patient_id)
+        require_role(request.user, {"clinician"}, "import observations")
+        readings = observations_import(patient=patient, payload=request.data, user=request.user)
+        audit_record(request=request, patient=patient, action="create", what="FHIR import")
+        return Response(
+            {"created": len(readings), "readings": [r.pk for r in readings]},
+            status=status.HTTP_201_CREATED,
+        )

@@ -24,12 +24,14 @@ from .models import (
     Team,
     User,
 )
-from .validation import full_clean
+from .validation import EARLIEST_DATE, full_clean
 
 
 def _not_in_future(field: str, day: dt.date) -> None:
     if day > timezone.localdate():
         raise ValidationError({field: f"{field} must not be in the future"})
+    if day < EARLIEST_DATE:
+        raise ValidationError({field: f"{field} must not be before {EARLIEST_DATE:%Y}"})
 
 
 @transaction.atomic
@@ -114,6 +116,8 @@ def encounter_record(
     """Record a contact between a patient and a clinician."""
     if occurred_at > timezone.now() + dt.timedelta(minutes=5):
         raise ValidationError({"occurred_at": "occurred_at must not be in the future"})
+    if occurred_at.date() < EARLIEST_DATE:
+        raise ValidationError({"occurred_at": f"occurred_at must not be before {EARLIEST_DATE:%Y}"})
     encounter = full_clean(
         Encounter(
             patient=patient,

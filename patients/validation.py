@@ -1,6 +1,11 @@
 """Validators whose messages state the rule in words a person can act on."""
 
+import datetime as dt
+
 from django.core.validators import MaxValueValidator, MinValueValidator
+
+# Nothing this service records happened before this; older dates are typing slips.
+EARLIEST_DATE = dt.date(1900, 1, 1)
 
 
 def between(low: int | float, high: int | float, what: str = "value") -> list:

@@ -1,13 +1,17 @@
 """The /api/v1/ routes of DESIGN.md "REST API"."""
 
-from django.urls import path
+from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from assessments import api as assessments_api
 from indicators import api as indicators_api
 from patients import api as patients_api
 
-patient = "patients/<int:patient_id>/"
+from .converters import RecordIdConverter
+
+register_converter(RecordIdConverter, "id")
+
+patient = "patients/<id:patient_id>/"
 
 urlpatterns = [
     path("auth/token/", patients_api.TokenView.as_view(), name="api-token"),
@@ -23,7 +27,7 @@ urlpatterns = [
     path(f"{patient}priorities/", assessments_api.PrioritiesView.as_view(), name="api-priorities"),
     path(f"{patient}goals/", assessments_api.GoalsView.as_view(), name="api-goals"),
     path(
-        "goals/<int:goal_id>/reviews/",
+        "goals/<id:goal_id>/reviews/",
         assessments_api.GoalReviewsView.as_view(),
         name="api-goal-reviews",
     ),
@@ -43,8 +47,18 @@ urlpatterns = [
         name="api-summary",
     ),
     path(
-        "teams/<int:team_id>/summaries/<str:period>/",
+        "teams/<id:team_id>/summaries/<str:period>/",
         indicators_api.TeamSummaryView.as_view(),
         name="api-team-summary",
+    ),
+    path(
+        "fhir/Patient/<id:patient_id>/$everything",
+        patients_api.FhirEverythingView.as_view(),
+        name="api-fhir-everything",
+    ),
+    path(
+        "fhir/Patient/<id:patient_id>/Observation/",
+        patients_api.FhirObservationImportView.as_view(),
+        name="api-fhir-import",
     ),
 ]

@@ -37,9 +37,36 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and not (raw.isdigit() and 0 < int(raw) <= self.max_page_size):
+            raise exceptions.ValidationError(
+                {"page_size": [f"page_size must be a whole number from 1 to {self.max_page_size}"]}
+            )
+        return super().get_page_size(request)
+
+
+MAX_ID = 2**63 - 1
+
+
+def _unencodable(value) -> bool:
+    """Text that cannot be stored (lone surrogates from a JSON escape), anywhere in a value."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_unencodable(k) or _unencodable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unencodable(v) for v in value)
+    return False
+
 
 class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know, rather than silently dropping them."""
+    """Refuses fields it does not know, rather than silently dropping them, and text that cannot
+    be stored."""
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -48,7 +75,45 @@ class StrictSerializer(serializers.Serializer):
                 raise serializers.ValidationError(
                     {name: ["unknown field: it cannot be set here"] for name in unknown}
                 )
+            broken = sorted(name for name, value in data.items() if _unencodable(value))
+            if broken:
+                raise serializers.ValidationError(
+                    {name: ["must be valid Unicode text"] for name in broken}
+                )
+            wrong = {
+                name: [f"must be {kind}, not {type(data[name]).__name__}"]
+                for name, field in self.fields.items()
+                if name in data
+                and data[name] is not None
+                and (kind := _json_type_mismatch(field, data[name]))
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong)
         return super().to_internal_value(data)
+
+
+def _json_type_mismatch(field, value) -> str | None:
+    """DRF turns 5 into "5" and "5" into 5; the API's schema promises types, so keep them."""
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else "true or false"
+    if isinstance(field, serializers.IntegerField):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return None if ok else "a whole number"
+    if isinstance(field, serializers.DecimalField | serializers.FloatField):
+        ok = isinstance(value, int | float | str) and not isinstance(value, bool)
+        return None if ok else "a number"
+    if isinstance(field, serializers.CharField | serializers.ChoiceField | serializers.DateField):
+        return None if isinstance(value, str) else "text"
+    if isinstance(field, serializers.ListField):
+        return None if isinstance(value, list) else "a list"
+    if isinstance(field, serializers.DictField):
+        return None if isinstance(value, dict) else "an object"
+    return None
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    """An id given in a request body: a positive whole number that fits a database key."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class ErrorOutput(serializers.Serializer):

@@ -157,7 +157,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "ssm_outcomes.rest.Pagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "ssm_outcomes.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "ssm_outcomes.rest.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -174,6 +174,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ssm_outcomes.openapi.restore_fhir_operation_names",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RaterEnum": "assessments.models.Rater",
         "EncounterModeEnum": "patients.models.Encounter.Mode",

@@ -9,3 +9,6 @@ urlpatterns = [
     path("api/v1/", include("ssm_outcomes.api_urls")),
     path("", include("patients.urls")),
 ]
+
+handler404 = "ssm_outcomes.views.not_found"
+handler500 = "ssm_outcomes.views.server_error"

@@ -234,3 +234,60 @@ def test_every_staff_read_of_a_record_is_audited_and_a_patients_own_is_not(
 
     events = list(AuditEvent.objects.values_list("actor__username", "action", "what", "patient"))
     assert events == [("nurse", "view", "ratings", patient.pk)]
+
+
+def test_fhir_export_follows_the_role_rules_and_is_audited_as_an_export(roles, patient):
+    url = f"/api/v1/fhir/Patient/{patient.pk}/$everything"
+    got = {role: c.get(url).status_code for role, c in roles.items()}
+    assert got == {
+        "clinician": 200,
+        "patient": 200,
+        "other_clinician": 404,
+        "other_patient": 404,
+        "manager": 404,
+        "anonymous": 401,
+    }
+    assert roles["clinician"].get(url)["Content-Type"] == "application/fhir+json"
+    assert AuditEvent.objects.filter(action="export", patient=patient).count() == 2
+
+
+def test_fhir_observation_import_is_for_the_patients_clinicians(roles, patient):
+    url = f"/api/v1/fhir/Patient/{patient.pk}/Observation/"
+    observation = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]},
+        "valueQuantity": {
+            "value": 132,
+            "unit": "mmHg",
+            "system": "http://unitsofmeasure.org",
+            "code": "mm[Hg]",
+        },
+        "effectiveDateTime": "2026-02-10",
+    }
+    got = {role: c.post(url, observation, format="json").status_code for role, c in roles.items()}
+    assert got == {
+        "clinician": 201,
+        "patient": 403,
+        "other_clinician": 404,
+        "other_patient": 404,
+        "manager": 404,
+        "anonymous": 401,
+    }
+    assert [float(r.value) for r in patient.readings.all()] == [132.0]
+
+
+def test_fhir_import_of_an_unsupported_code_is_a_400_naming_it(as_clinician, patient):
+    observation = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "2345-7"}]},
+        "valueQuantity": {"value": 5.5, "unit": "mmol/L"},
+        "effectiveDateTime": "2026-02-10",
+    }
+    response = as_clinician.post(
+        f"/api/v1/fhir/Patient/{patient.pk}/Observation/", observation, format="json"
+    )
+    assert response.status_code == 400
+    assert "not a supported marker" in str(response.json())
+    assert not patient.readings.exists()

@@ -1,0 +1,430 @@
+"""FHIR R4 (R4B models) export of a patient's record and import of biomedical readings.
+
+The export leaves out everything staff-only (encounter notes, context events, agendas). Entries
+carry ``urn:uuid`` fullUrls, fresh for each export, and refer to each other by them; each resource
+also has a stable ``id`` such as ``encounter-7``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.observation import Observation
+from pydantic import ValidationError as PydanticValidationError
+
+from assessments.models import (
+    Goal,
+    GoalReview,
+    Marker,
+    PersonalTarget,
+    PriorityPoint,
+    PrioritySet,
+    Rater,
+    Rating,
+    Reading,
+)
+from assessments.services import reading_record
+from indicators.models import PatientSummary
+from indicators.scoring import period_bounds
+
+from .models import Condition, Encounter, Patient, User
+
+LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
+UCUM = "http://unitsofmeasure.org"
+V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+GOAL_PRIORITY = "http://terminology.hl7.org/CodeSystem/goal-priority"
+REFERENCE_RANGE_MEANING = "http://terminology.hl7.org/CodeSystem/referencerange-meaning"
+FRAMEWORK = "https://ssm-outcomes.example/fhir/CodeSystem/framework"
+SUMMARY = "https://ssm-outcomes.example/fhir/CodeSystem/summary"
+RATER = "https://ssm-outcomes.example/fhir/CodeSystem/rater"
+
+# v3-ActCode: remote contacts are "virtual" (VR), face-to-face and group ones "ambulatory" (AMB).
+REMOTE_MODES = {Encounter.Mode.PHONE, Encounter.Mode.VIDEO, Encounter.Mode.MESSAGE}
+VITAL_SIGNS_LOINC = {"8480-6", "8462-4", "39156-5", "29463-7"}  # blood pressure, BMI, weight
+GOAL_PRIORITIES = {1: "low-priority", 2: "medium-priority", 3: "high-priority"}
+SUMMARY_FIGURES = [
+    ("index", "index", "Patient-weighted index (0–100)", "score"),
+    ("coverage", "coverage", "Coverage of what matters (0–1)", "proportion"),
+    ("domain-H", "h_score", "Domain H score (0–100)", "score"),
+    ("domain-M", "m_score", "Domain M score (0–100)", "score"),
+    ("domain-R", "r_score", "Domain R score (0–100)", "score"),
+    ("goal-attainment", "goal_attainment", "Goal attainment T-score", "score"),
+]
+IMPORTABLE_STATUSES = ("final", "amended", "corrected")
+
+
+# --- Export ---------------------------------------------------------------------------------
+
+
+def _coding(system: str, code: str, display: str = "") -> dict:
+    return {"system": system, "code": code, **({"display": display} if display else {})}
+
+
+def _concept(system: str, code: str, display: str = "") -> dict:
+    return {"coding": [_coding(system, code, display)], **({"text": display} if display else {})}
+
+
+class _Entries:
+    """The bundle's entries, each given a urn:uuid fullUrl that other entries refer to."""
+
+    def __init__(self) -> None:
+        self.entries: list[dict] = []
+        self.urls: dict[tuple[str, str], str] = {}
+
+    def ref(self, kind: str, id_: str, display: str = "") -> dict:
+        url = self.urls.setdefault((kind, id_), f"urn:uuid:{uuid.uuid4()}")
+        return {"reference": url, **({"display": display} if display else {})}
+
+    def add(self, resource: dict) -> None:
+        url = self.ref(resource["resourceType"], resource["id"])["reference"]
+        self.entries.append({"fullUrl": url, "resource": resource})
+
+    def encounter(self, encounter_id: int | None) -> dict:
+        """An Observation's ``encounter`` field, or nothing when it was recorded outside one."""
+        return (
+            {"encounter": self.ref("Encounter", f"encounter-{encounter_id}")}
+            if encounter_id
+            else {}
+        )
+
+
+def _observation(id_: str, subject: dict, code: dict, **fields) -> dict:
+    return {"resourceType": "Observation", "id": id_, "status": "final", "code": code,
+            "subject": subject, **fields}  # fmt: skip
+
+
+def _condition(condition: Condition, subject: dict) -> dict:
+    code = condition.code
+    resource = {
+        "resourceType": "Condition",
+        "id": f"condition-{condition.pk}",
+        "clinicalStatus": _concept(CONDITION_CLINICAL, "active", "Active"),
+        "code": _concept(SNOMED, code.snomed_code, code.display),
+        "subject": subject,
+    }
+    if condition.onset:
+        resource["onsetDateTime"] = condition.onset.isoformat()
+    if condition.stage is not None:
+        scale = code.stage_system or "Stage"
+        resource["stage"] = [{"summary": {"text": f"{scale} {condition.stage.normalize():f}"}}]
+    return resource
+
+
+def _encounter(encounter: Encounter, subject: dict) -> dict:
+    start = timezone.localtime(encounter.occurred_at)
+    end = start + dt.timedelta(minutes=encounter.duration_minutes)
+    remote = encounter.mode in REMOTE_MODES
+    return {
+        "resourceType": "Encounter",
+        "id": f"encounter-{encounter.pk}",
+        "status": "finished",
+        "class": _coding(V3_ACT_CODE, *(("VR", "virtual") if remote else ("AMB", "ambulatory"))),
+        "type": [{"text": encounter.get_mode_display()}],
+        "subject": subject,
+        "participant": [{"individual": {"display": str(encounter.clinician)}}],
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "length": {
+            "value": encounter.duration_minutes,
+            "unit": "min",
+            "system": UCUM,
+            "code": "min",
+        },
+    }
+
+
+def _quantity(value: Decimal, marker: Marker) -> dict:
+    return {"value": float(value), "unit": marker.unit_label, "system": UCUM, "code": marker.unit}
+
+
+def _reading(
+    reading: Reading, subject: dict, target: PersonalTarget | None, refs: _Entries
+) -> dict:
+    marker = reading.marker
+    category = "vital-signs" if marker.loinc in VITAL_SIGNS_LOINC else "laboratory"
+    fields: dict = {
+        "category": [_concept(OBSERVATION_CATEGORY, category)],
+        "effectiveDateTime": reading.taken_on.isoformat(),
+        "valueQuantity": _quantity(reading.value, marker),
+        **refs.encounter(reading.encounter_id),
+    }
+    if target is not None and target.has_range:
+        limits = {"low": target.low, "high": target.high}
+        fields["referenceRange"] = [{
+            **{k: _quantity(v, marker) for k, v in limits.items() if v is not None},
+            "type": _concept(REFERENCE_RANGE_MEANING, "treatment", "Treatment Range"),
+            "text": "Personal target agreed with the patient",
+        }]  # fmt: skip
+    if target is not None and not target.relevant:
+        fields["note"] = [{"text": "Marked not relevant for this person: not an outcome for them."}]
+    return _observation(
+        f"reading-{reading.pk}", subject, _concept(LOINC, marker.loinc, marker.name), **fields
+    )
+
+
+def _element_code(element) -> dict:
+    return _concept(FRAMEWORK, element.key, element.label)
+
+
+def _performer(rating: Rating, patient: Patient, subject: dict) -> dict:
+    who = str(rating.entered_by) if rating.entered_by else ""
+    if rating.rater == Rater.PATIENT:
+        return {**subject, "display": f"{patient.display_name} (patient)"}
+    if rating.rater == Rater.PROXY:
+        return {"display": f"{who or 'A proxy'}, entering the patient's own answer"}
+    return {"display": f"{who or 'A clinician'} (clinician's own view)"}
+
+
+def _rating(rating: Rating, patient: Patient, subject: dict, refs: _Entries) -> dict:
+    fields: dict = {
+        "category": [_concept(OBSERVATION_CATEGORY, "survey", "Survey")],
+        "effectiveDateTime": rating.rated_on.isoformat(),
+        "performer": [_performer(rating, patient, subject)],
+        "method": _concept(RATER, rating.rater, rating.get_rater_display()),
+        "valueInteger": rating.value,
+        **refs.encounter(rating.encounter_id),
+    }
+    return _observation(f"rating-{rating.pk}", subject, _element_code(rating.element), **fields)
+
+
+def _summaries(summary: PatientSummary, subject: dict) -> list[dict]:
+    first, last = period_bounds(summary.period)
+    period = {"start": first.isoformat(), "end": last.isoformat()}
+    return [
+        _observation(f"summary-{summary.pk}-{code.lower()}", subject,
+                     _concept(SUMMARY, code, display), effectivePeriod=period,
+                     valueQuantity={"value": float(value), "unit": unit})
+        for code, attribute, display, unit in SUMMARY_FIGURES
+        if (value := getattr(summary, attribute)) is not None
+    ]  # fmt: skip
+
+
+def _goal(goal: Goal, subject: dict) -> dict:
+    resource = {
+        "resourceType": "Goal",
+        "id": f"goal-{goal.pk}",
+        "lifecycleStatus": "active" if goal.active else "completed",
+        "category": [_concept(FRAMEWORK, goal.domain_id, goal.domain.name)],
+        "priority": _concept(GOAL_PRIORITY, GOAL_PRIORITIES[goal.importance]),
+        "description": {"text": goal.description},
+        "subject": subject,
+        "startDate": goal.baseline_on.isoformat(),
+        "expressedBy": subject,
+    }
+    if goal.expected_outcome:
+        resource["target"] = [{
+            "measure": _concept(SUMMARY, "gas-attainment", "Goal attainment (GAS)"),
+            "detailString": f"As expected (0): {goal.expected_outcome}",
+        }]  # fmt: skip
+    return resource
+
+
+def _goal_review(review: GoalReview, subject: dict, refs: _Entries) -> dict:
+    return _observation(
+        f"goal-review-{review.pk}", subject,
+        _concept(SUMMARY, "gas-attainment", "Goal attainment (GAS, −2 to +2)"),
+        focus=[refs.ref("Goal", f"goal-{review.goal_id}")],
+        effectiveDateTime=review.reviewed_on.isoformat(), valueInteger=review.attainment,
+        **refs.encounter(review.encounter_id),
+    )  # fmt: skip
+
+
+def _priority_set(priority_set: PrioritySet, subject: dict) -> dict:
+    rater = Rater.PROXY if priority_set.by_proxy else Rater.PATIENT
+    return _observation(
+        f"priority-set-{priority_set.pk}", subject,
+        _concept(SUMMARY, "priority-set", "Priority points over what matters"),
+        effectiveDateTime=priority_set.effective_from.isoformat(),
+        method=_concept(RATER, rater, Rater(rater).label),
+        component=[{"code": _element_code(p.element), "valueInteger": p.points}
+                   for p in priority_set.points.all()],
+    )  # fmt: skip
+
+
+def patient_everything(*, patient: Patient) -> dict:
+    """A patient's record, without staff-only notes, as a FHIR R4 collection Bundle (JSON dict)."""
+    refs = _Entries()
+    subject = refs.ref("Patient", str(patient.pk), patient.display_name)
+    name, birth = [{"text": patient.display_name}], str(patient.birth_year)
+    refs.add({"resourceType": "Patient", "id": str(patient.pk), "name": name, "birthDate": birth})
+    for condition in Condition.objects.filter(patient=patient).select_related("code"):
+        refs.add(_condition(condition, subject))
+    encounters = Encounter.objects.filter(patient=patient).select_related("clinician")
+    for encounter in encounters.order_by("occurred_at", "id"):
+        refs.add(_encounter(encounter, subject))
+    targets = {t.marker_id: t for t in PersonalTarget.objects.filter(patient=patient)}
+    readings = Reading.objects.filter(patient=patient).select_related("marker")
+    for reading in readings.order_by("taken_on", "id"):
+        refs.add(_reading(reading, subject, targets.get(reading.marker_id), refs))
+    ratings = Rating.objects.filter(patient=patient).select_related("element", "entered_by")
+    for rating in ratings.order_by("rated_on", "id"):
+        refs.add(_rating(rating, patient, subject, refs))
+    for summary in PatientSummary.objects.filter(patient=patient).order_by("period"):
+        for observation in _summaries(summary, subject):
+            refs.add(observation)
+    goals = (
+        Goal.objects.filter(patient=patient)
+        .select_related("domain")
+        .prefetch_related(Prefetch("reviews", GoalReview.objects.order_by("reviewed_on", "id")))
+        .order_by("baseline_on", "id")
+    )
+    for goal in goals:
+        refs.add(_goal(goal, subject))
+        for review in goal.reviews.all():
+            refs.add(_goal_review(review, subject, refs))
+    points = PriorityPoint.objects.select_related("element")
+    priority_sets = PrioritySet.objects.filter(patient=patient).prefetch_related(
+        Prefetch("points", points)
+    )
+    for priority_set in priority_sets.order_by("effective_from", "id"):
+        refs.add(_priority_set(priority_set, subject))
+    return {
+        "resourceType": "Bundle",
+        "id": f"patient-{patient.pk}-everything",
+        "type": "collection",
+        "timestamp": timezone.localtime().isoformat(),
+        "entry": refs.entries,
+    }
+
+
+# --- Import ---------------------------------------------------------------------------------
+
+# Where a rule broken inside reading_record lives in the Observation.
+SERVICE_FIELDS = {"loinc": "code", "unit": "valueQuantity", "value": "valueQuantity.value"}
+
+
+def _path(loc: tuple) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif not (part == "resource" and path.startswith("entry[") and path.endswith("]")):
+            path += f".{part}" if path else str(part)
+    return path or NON_FIELD_ERRORS
+
+
+def _message(error: dict) -> str:
+    if error["type"] in {"missing", "model_field_validation.missing"}:
+        return "this field is required"
+    if error["type"] == "extra_forbidden":
+        return "is not a FHIR R4 element here"
+    return error["msg"].removeprefix("Value error, ")
+
+
+def _validated(model, payload: dict):
+    try:
+        return model.model_validate(payload)
+    except PydanticValidationError as exc:
+        errors: dict[str, list[str]] = {}
+        for error in exc.errors():
+            errors.setdefault(_path(error["loc"]), []).append(_message(error))
+        raise ValidationError(errors) from None
+    except KeyError:  # fhir.resources' lookup of a resourceType it does not know
+        raise ValidationError(
+            {NON_FIELD_ERRORS: ["holds a resource whose resourceType FHIR R4 does not define"]}
+        ) from None
+
+
+def _observations_of(payload: dict) -> list[tuple[str, Observation]]:
+    kind = payload.get("resourceType") if isinstance(payload, dict) else None
+    if kind == "Observation":
+        return [("", _validated(Observation, payload))]
+    if kind != "Bundle":
+        raise ValidationError({"resourceType": ["expected Observation or Bundle"]})
+    entries = payload.get("entry")
+    if not isinstance(entries, list) or not entries:
+        raise ValidationError({"entry": ["a Bundle must hold at least one Observation"]})
+    errors = {}
+    for i, entry in enumerate(entries):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict):
+            errors[f"entry[{i}].resource"] = ["each entry must hold a resource"]
+        elif resource.get("resourceType") != "Observation":
+            errors[f"entry[{i}].resourceType"] = [
+                f"expected Observation, not {resource.get('resourceType')!r}"
+            ]
+    if errors:
+        raise ValidationError(errors)
+    bundle = _validated(Bundle, payload)
+    return [(f"entry[{i}].", entry.resource) for i, entry in enumerate(bundle.entry)]
+
+
+def _date_field(observation: Observation) -> str:
+    return "effectiveInstant" if observation.effectiveInstant else "effectiveDateTime"
+
+
+def _taken_on(observation: Observation) -> dt.date:
+    field = _date_field(observation)
+    when = getattr(observation, field)
+    if isinstance(when, dt.datetime):
+        return timezone.localdate(when) if timezone.is_aware(when) else when.date()
+    if isinstance(when, dt.date):
+        return when
+    if when is None:
+        raise ValidationError({field: ["a date is required"]})
+    raise ValidationError({field: [f"a full date (YYYY-MM-DD) is required, not {when}"]})
+
+
+def _marker_of(observation: Observation, markers: dict[str, Marker]) -> Marker:
+    codes = [c.code for c in observation.code.coding or [] if c.system == LOINC and c.code]
+    if not codes:
+        raise ValidationError({"code": [f"a LOINC coding (system {LOINC}) is required"]})
+    marker = next((markers[code] for code in codes if code in markers), None)
+    if marker is None:
+        supported = ", ".join(sorted(markers))
+        raise ValidationError(
+            {"code": [f"LOINC {codes[0]} is not a supported marker (supported: {supported})"]}
+        )
+    return marker
+
+
+def _reading_args(observation: Observation, markers: dict[str, Marker]) -> dict:
+    if observation.status not in IMPORTABLE_STATUSES:
+        raise ValidationError(
+            {"status": [f"status must be final, amended or corrected, not {observation.status}"]}
+        )
+    marker = _marker_of(observation, markers)
+    quantity = observation.valueQuantity
+    if quantity is None or quantity.value is None:
+        raise ValidationError({"valueQuantity": ["a valueQuantity with a value is required"]})
+    if quantity.comparator:
+        raise ValidationError({"valueQuantity.comparator": ["a bounded value cannot be recorded"]})
+    if quantity.code and quantity.system in (None, UCUM):
+        unit_ok = quantity.code == marker.unit
+    else:
+        unit_ok = quantity.unit in {marker.unit, marker.display_unit}
+    if not unit_ok:
+        raise ValidationError(
+            {"valueQuantity": [f"unit must be {marker.unit} for {marker.name} ({marker.loinc})"]}
+        )
+    return {"loinc": marker.loinc, "value": quantity.value, "unit": marker.unit,
+            "taken_on": _taken_on(observation)}  # fmt: skip
+
+
+def observations_import(*, patient: Patient, payload: dict, user: User | None) -> list[Reading]:
+    """Record the readings in a FHIR Observation or a Bundle of them: all of them or none."""
+    observations = _observations_of(payload)
+    markers = {m.loinc: m for m in Marker.objects.all()}
+    errors: dict[str, list[str]] = {}
+    readings = []
+    with transaction.atomic():
+        for prefix, observation in observations:
+            try:
+                args = _reading_args(observation, markers)
+                readings.append(reading_record(patient=patient, recorded_by=user, **args))
+            except ValidationError as exc:
+                fields = {**SERVICE_FIELDS, "taken_on": _date_field(observation)}
+                for field, messages in exc.message_dict.items():
+                    errors.setdefault(prefix + fields.get(field, field), []).extend(messages)
+        if errors:
+            raise ValidationError(errors)  # rolls back the readings already recorded
+    return readings

@@ -1,0 +1,13 @@
+"""URL converters."""
+
+
+class RecordIdConverter:
+    """A database id: digits that fit a 64-bit key. Anything longer simply matches no route."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value) -> str:
+        return str(value)
