@@ -1,0 +1,96 @@
+"""Tokens are issued and revoked; the schema and interactive docs are served from local assets."""
+
+import pytest
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_user_exchanges_username_and_password_for_a_token(clinician):
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "nurse", "password": PASSWORD}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json() == {"token": Token.objects.get(user=clinician).key}
+
+
+def test_a_wrong_password_gets_no_token(clinician):
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "nurse", "password": "nope"}, format="json"
+    )
+    assert response.status_code == 400
+    assert not Token.objects.exists()
+
+
+def test_a_user_revokes_their_own_token_and_it_stops_working(as_clinician, clinician, patient):
+    assert as_clinician.get("/api/v1/patients/").status_code == 200
+
+    assert as_clinician.delete("/api/v1/auth/token/").status_code == 204
+
+    assert not Token.objects.filter(user=clinician).exists()
+    assert as_clinician.get("/api/v1/patients/").status_code == 401
+
+
+def test_an_administrator_revokes_a_users_token_in_the_admin(
+    client, admin_user, as_clinician, clinician
+):
+    as_clinician.get("/api/v1/patients/")
+    token = Token.objects.get(user=clinician)
+    client.force_login(admin_user)
+
+    url = reverse("admin:authtoken_tokenproxy_delete", args=[token.user_id])
+    response = client.post(url, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Token.objects.filter(user=clinician).exists()
+    assert as_clinician.get("/api/v1/patients/").status_code == 401
+
+
+def test_the_openapi_schema_is_served_and_names_every_public_route(client):
+    response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for route in [
+        "/api/v1/auth/token/",
+        "/api/v1/framework/",
+        "/api/v1/patients/",
+        "/api/v1/patients/{patient_id}/",
+        "/api/v1/patients/{patient_id}/ratings/",
+        "/api/v1/patients/{patient_id}/summaries/{period}/",
+        "/api/v1/goals/{goal_id}/reviews/",
+        "/api/v1/patients/{patient_id}/targets/{loinc}/",
+        "/api/v1/teams/{team_id}/summaries/{period}/",
+        "/api/v1/fhir/Patient/{patient_id}/$everything",
+    ]:
+        assert route in paths, route
+    assert set(paths["/api/v1/patients/{patient_id}/ratings/"]["post"]["responses"]) >= {
+        "201",
+        "400",
+        "401",
+        "403",
+        "404",
+    }
+
+
+def test_interactive_docs_load_their_assets_locally_not_from_a_cdn(client):
+    response = client.get("/api/v1/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
+    assert "cdn" not in html.lower()
+
+
+def test_the_framework_lists_the_13_elements_by_domain(as_patient):
+    response = as_patient.get("/api/v1/framework/")
+    domains = response.json()["domains"]
+    assert [d["code"] for d in domains] == ["H", "M", "R"]
+    assert [len(d["elements"]) for d in domains] == [5, 4, 4]
+    assert domains[0]["elements"][0] == {
+        "code": "H1",
+        "label": "Biomedical markers within a personally agreed, realistic range",
+        "plain_label": "My test results are in the range we agreed",
+    }
