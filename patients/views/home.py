@@ -3,8 +3,8 @@ from django.db.models import Count
 from django.shortcuts import render
 from django.utils import timezone
 
-from .models import Membership, User
-from .selectors import patient_for_portal_user, patients_visible_to, teams_for_user
+from ..models import Membership, User
+from ..selectors import patient_for_portal_user, patients_visible_to, teams_for_user
 
 
 @login_required
