@@ -309,3 +309,18 @@ def target_set(
     full_clean(target).save()
     summaries_mark_stale(patient_id=patient.pk)
     return target
+
+
+@transaction.atomic
+def goal_update(
+    *, goal: Goal, description: str, expected_outcome: str = "", active: bool = True
+) -> Goal:
+    """Change a goal's wording (still the patient's words) or close it."""
+    description = (description or "").strip()
+    if not description:
+        raise ValidationError({"description": "description must say what the goal is"})
+    goal.description, goal.expected_outcome = description, (expected_outcome or "").strip()
+    goal.active = active
+    full_clean(goal).save()
+    summaries_mark_stale(patient_id=goal.patient_id)
+    return goal

@@ -236,6 +236,11 @@ class Encounter(TimeStamped):
     def __str__(self) -> str:
         return f"{self.patient} — {self.occurred_at:%Y-%m-%d %H:%M} ({self.get_mode_display()})"
 
+    @property
+    def strategy_labels(self) -> list[str]:
+        labels = dict(Strategy.choices)
+        return [labels.get(code, code) for code in self.strategies]
+
 
 class Appointment(TimeStamped):
     """A booked contact; a few days before it the patient is invited to write their agenda."""

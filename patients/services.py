@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -228,3 +229,111 @@ def audit_record(*, request, patient: Patient | None, action: str, what: str) ->
         path=request.path[:300],
         request_id=request_id_of(request),
     )
+
+
+@contextmanager
+def _errors_as(field: str | None = None, prefix: str = ""):
+    """Re-label a service's ValidationError with the form field (or field prefix) it came from."""
+    try:
+        yield
+    except ValidationError as error:
+        messages = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+        if field is not None:
+            raise ValidationError({field: [m for ms in messages.values() for m in ms]}) from None
+        raise ValidationError({f"{prefix}{k}": v for k, v in messages.items()}) from None
+
+
+@transaction.atomic
+def encounter_log(
+    *,
+    patient: Patient,
+    clinician: User,
+    encounter: dict,
+    ratings: list[dict] = (),
+    readings: list[dict] = (),
+    reviews: list[dict] = (),
+    new_goal: dict | None = None,
+    target: dict | None = None,
+    context_event: dict | None = None,
+    next_appointment: dt.datetime | None = None,
+) -> Encounter:
+    """Record an encounter and everything noted in it, all or nothing.
+
+    Each item carries the name of the form field it came from (``field``), so an error is
+    reported next to what the clinician typed.
+    """
+    from assessments.services import (
+        goal_create,
+        goal_review_record,
+        rating_record,
+        reading_record,
+        target_set,
+    )
+
+    with _errors_as(prefix=""):
+        record = encounter_record(patient=patient, clinician=clinician, **encounter)
+    day = timezone.localtime(record.occurred_at).date()
+    for item in ratings:
+        with _errors_as(item["field"]):
+            rating_record(
+                patient=patient,
+                element=item["element"],
+                value=item["value"],
+                rater=item["rater"],
+                rated_on=day,
+                entered_by=clinician,
+                encounter=record,
+            )
+    for item in readings:
+        with _errors_as(item["field"]):
+            reading_record(
+                patient=patient,
+                loinc=item["loinc"],
+                value=item["value"],
+                unit=item["unit"],
+                taken_on=day,
+                recorded_by=clinician,
+                encounter=record,
+            )
+    for item in reviews:
+        with _errors_as(item["field"]):
+            goal_review_record(
+                goal=item["goal"],
+                attainment=item["attainment"],
+                reviewed_on=day,
+                reviewed_by=clinician,
+                encounter=record,
+            )
+    if new_goal:
+        with _errors_as(prefix="goal_"):
+            goal_create(patient=patient, baseline_on=day, created_by=clinician, **new_goal)
+    if target:
+        with _errors_as(prefix="target_"):
+            target_set(patient=patient, set_by=clinician, **target)
+    if context_event:
+        with _errors_as(prefix="context_"):
+            context_event_record(patient=patient, recorded_by=clinician, **context_event)
+    if next_appointment:
+        with _errors_as("next_appointment"):
+            appointment_book(patient=patient, clinician=clinician, starts_at=next_appointment)
+    return record
+
+
+@transaction.atomic
+def condition_update(*, condition: Condition, onset: dt.date | None, stage=None) -> Condition:
+    """Change a condition's onset or stage (for example after a Hoehn and Yahr reassessment)."""
+    code = condition.code
+    if onset is not None:
+        _not_in_future("onset", onset)
+    if stage is not None and (
+        code.stage_min is None or not code.stage_min <= stage <= code.stage_max
+    ):
+        rule = (
+            f"stage must be between {code.stage_min} and {code.stage_max} ({code.stage_system})"
+            if code.stage_min is not None
+            else f"stage does not apply to {code.display}"
+        )
+        raise ValidationError({"stage": rule})
+    condition.onset, condition.stage = onset, stage
+    full_clean(condition).save()
+    return condition

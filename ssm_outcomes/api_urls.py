@@ -1,15 +1,13 @@
 """The /api/v1/ routes of DESIGN.md "REST API"."""
 
-from django.urls import path, register_converter
+from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from assessments import api as assessments_api
 from indicators import api as indicators_api
 from patients import api as patients_api
 
-from .converters import RecordIdConverter
-
-register_converter(RecordIdConverter, "id")
+from . import converters  # noqa: F401  (registers the id converter)
 
 patient = "patients/<id:patient_id>/"
 

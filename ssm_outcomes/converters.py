@@ -1,4 +1,6 @@
-"""URL converters."""
+"""URL converters, registered once here for every urls module that imports them."""
+
+from django.urls import register_converter
 
 
 class RecordIdConverter:
@@ -11,3 +13,6 @@ class RecordIdConverter:
 
     def to_url(self, value) -> str:
         return str(value)
+
+
+register_converter(RecordIdConverter, "id")

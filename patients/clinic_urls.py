@@ -1,0 +1,22 @@
+from django.urls import path
+
+from ssm_outcomes import converters  # noqa: F401  (registers the id converter)
+
+from .views import clinic
+
+app_name = "clinic"
+patient = "patients/<id:patient_id>/"
+
+urlpatterns = [
+    path("", clinic.caseload, name="caseload"),
+    path(patient, clinic.record, name="patient"),
+    path(f"{patient}encounters/new/", clinic.encounter_new, name="encounter-new"),
+    path(f"{patient}records/", clinic.records_edit, name="records"),
+    path(f"{patient}conditions/", clinic.condition_add, name="condition-add"),
+    path(
+        f"{patient}conditions/<id:condition_id>/", clinic.condition_change, name="condition-change"
+    ),
+    path(f"{patient}targets/<str:loinc>/", clinic.target_change, name="target-change"),
+    path(f"{patient}goals/<id:goal_id>/", clinic.goal_change, name="goal-change"),
+    path(f"{patient}context-events/", clinic.context_event_add, name="context-event-add"),
+]

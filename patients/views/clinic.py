@@ -1,0 +1,279 @@
+"""The clinician workspace: caseload, patient record, encounter logging, supporting records."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from assessments.models import Element, Goal
+from assessments.services import goal_update, target_set
+
+from ..forms import ConditionForm, ContextEventForm, EncounterLogForm, GoalWordingForm, TargetForm
+from ..selectors import (
+    CASELOAD_SORTS,
+    caseload_for_clinician,
+    patient_get_for_user,
+    patient_record,
+)
+from ..services import (
+    audit_record,
+    condition_record,
+    condition_update,
+    context_event_record,
+    encounter_log,
+)
+
+CASELOAD_PAGE = 25
+
+
+def clinician_required(view):
+    """Signed in, and a clinician: any other role is refused the page (403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_clinician:
+            raise PermissionDenied("This page is for clinicians.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _patient(request, patient_id: int):
+    """The patient if they are in one of the clinician's teams; 404 otherwise."""
+    return patient_get_for_user(user=request.user, patient_id=patient_id)
+
+
+@clinician_required
+def caseload(request):
+    search = request.GET.get("q", "").strip()
+    sort = request.GET.get("sort", "name")
+    sort = sort if sort in CASELOAD_SORTS else "name"
+    patients = caseload_for_clinician(user=request.user, search=search, sort=sort)
+    page = Paginator(patients, CASELOAD_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "clinic/caseload.html",
+        {
+            "page": page,
+            "search": search,
+            "sort": sort,
+            "sorts": [
+                ("name", "Name"),
+                ("last_seen", "Last seen"),
+                ("next_appointment", "Next appointment"),
+                ("own_priorities", "Own priorities set"),
+                ("changed", "Something new"),
+            ],
+        },
+    )
+
+
+@clinician_required
+def record(request, patient_id: int):
+    patient = _patient(request, patient_id)
+    audit_record(request=request, patient=patient, action="view", what="patient record")
+    return render(request, "clinic/record.html", {"record": patient_record(patient=patient)})
+
+
+@clinician_required
+def encounter_new(request, patient_id: int):
+    patient = _patient(request, patient_id)
+    elements = list(Element.objects.for_patient(patient).select_related("domain"))
+    goals = list(Goal.objects.filter(patient=patient, active=True).order_by("baseline_on"))
+    form = EncounterLogForm(request.POST or None, elements=elements, goals=goals)
+    if request.method == "POST" and form.is_valid():
+        try:
+            encounter_log(patient=patient, clinician=request.user, **form.service_arguments())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            audit_record(request=request, patient=patient, action="create", what="encounter")
+            messages.success(request, "The encounter and everything in it are saved.")
+            return redirect("clinic:patient", patient_id=patient.pk)
+    if request.method == "GET":
+        audit_record(request=request, patient=patient, action="view", what="encounter form")
+    record = patient_record(patient=patient, encounters=3)
+    return render(
+        request,
+        "clinic/encounter_form.html",
+        {"form": form, "record": record},
+        status=400 if form.errors else 200,
+    )
+
+
+def _edit_context(patient, **forms_in_use) -> dict:
+    record = patient_record(patient=patient, encounters=0)
+    condition_forms = [
+        (
+            c,
+            ConditionForm(
+                prefix=f"condition-{c.pk}",
+                initial={"snomed_code": c.code.snomed_code, "onset": c.onset, "stage": c.stage},
+            ),
+        )
+        for c in record.conditions
+    ]
+    target_forms = [
+        (
+            view.marker,
+            TargetForm(
+                prefix=f"target-{view.marker.loinc}",
+                initial={
+                    "low": view.target.low if view.target else None,
+                    "high": view.target.high if view.target else None,
+                    "relevant": view.target.relevant if view.target else True,
+                    "reason": view.target.reason if view.target else "",
+                },
+            ),
+        )
+        for view in _all_markers(record)
+    ]
+    goal_forms = [
+        (
+            g,
+            GoalWordingForm(
+                prefix=f"goal-{g.pk}",
+                initial={
+                    "description": g.description,
+                    "expected_outcome": g.expected_outcome,
+                    "active": g.active,
+                },
+            ),
+        )
+        for g in record.goals
+    ]
+    context = {
+        "record": record,
+        "condition_forms": condition_forms,
+        "target_forms": target_forms,
+        "goal_forms": goal_forms,
+        "new_condition": ConditionForm(prefix="new-condition"),
+        "new_event": ContextEventForm(prefix="new-event"),
+    }
+    # A form that failed replaces its blank twin, so what was typed and the errors show.
+    for key, value in forms_in_use.items():
+        if isinstance(context.get(key), list):
+            context[key] = [(o, value[1] if o == value[0] else f) for o, f in context[key]]
+        else:
+            context[key] = value
+    return context
+
+
+def _all_markers(record):
+    from assessments.models import Marker
+
+    from ..selectors import MarkerView
+
+    known = {view.marker.pk: view for view in record.markers}
+    return [
+        known.get(m.pk) or MarkerView(marker=m, target=None, readings=[])
+        for m in Marker.objects.order_by("name")
+    ]
+
+
+@clinician_required
+def records_edit(request, patient_id: int):
+    patient = _patient(request, patient_id)
+    audit_record(request=request, patient=patient, action="view", what="supporting records")
+    return render(request, "clinic/records_edit.html", _edit_context(patient))
+
+
+def _save(request, patient, form, save, what: str, **failed):
+    """Validate a small form, call its service, and go back — or show it again with errors."""
+    if form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            audit_record(request=request, patient=patient, action="update", what=what)
+            messages.success(request, f"Saved: {what}.")
+            return redirect("clinic:records", patient_id=patient.pk)
+    context = _edit_context(
+        patient, **{k: (v if k.startswith("new") else (v, form)) for k, v in failed.items()}
+    )
+    return render(request, "clinic/records_edit.html", context, status=400)
+
+
+@require_POST
+@clinician_required
+def condition_add(request, patient_id: int):
+    patient = _patient(request, patient_id)
+    form = ConditionForm(request.POST, prefix="new-condition")
+    return _save(
+        request,
+        patient,
+        form,
+        lambda d: condition_record(patient=patient, **d),
+        "condition",
+        new_condition=form,
+    )
+
+
+@require_POST
+@clinician_required
+def condition_change(request, patient_id: int, condition_id: int):
+    patient = _patient(request, patient_id)
+    condition = get_object_or_404(patient.conditions, pk=condition_id)
+    form = ConditionForm(request.POST, prefix=f"condition-{condition.pk}")
+    return _save(
+        request,
+        patient,
+        form,
+        lambda d: condition_update(condition=condition, onset=d["onset"], stage=d["stage"]),
+        f"{condition.code.display}",
+        condition_forms=condition,
+    )
+
+
+@require_POST
+@clinician_required
+def target_change(request, patient_id: int, loinc: str):
+    from assessments.models import Marker
+
+    patient = _patient(request, patient_id)
+    marker = get_object_or_404(Marker, loinc=loinc)
+    form = TargetForm(request.POST, prefix=f"target-{marker.loinc}")
+    return _save(
+        request,
+        patient,
+        form,
+        lambda d: target_set(patient=patient, loinc=marker.loinc, set_by=request.user, **d),
+        f"personal target for {marker.name}",
+        target_forms=marker,
+    )
+
+
+@require_POST
+@clinician_required
+def goal_change(request, patient_id: int, goal_id: int):
+    patient = _patient(request, patient_id)
+    goal = get_object_or_404(patient.goals, pk=goal_id)
+    form = GoalWordingForm(request.POST, prefix=f"goal-{goal.pk}")
+    return _save(
+        request, patient, form, lambda d: goal_update(goal=goal, **d), "goal", goal_forms=goal
+    )
+
+
+@require_POST
+@clinician_required
+def context_event_add(request, patient_id: int):
+    patient = _patient(request, patient_id)
+    form = ContextEventForm(request.POST, prefix="new-event")
+    return _save(
+        request,
+        patient,
+        form,
+        lambda d: context_event_record(patient=patient, recorded_by=request.user, **d),
+        "context event",
+        new_event=form,
+    )

@@ -1,0 +1,357 @@
+"""The clinician workspace: caseload, record, encounter logging and supporting records."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import GoalReview, PersonalTarget, Rating, Reading
+from assessments.services import (
+    goal_create,
+    personal_item_create,
+    priorities_set,
+    rating_record,
+    reading_record,
+    target_set,
+)
+from indicators.models import PatientSummary
+from patients.models import AuditEvent, Encounter
+from patients.services import agenda_write, context_event_record, encounter_record
+from tests.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+DAY = dt.date(2026, 2, 10)
+
+
+@pytest.fixture
+def signed_in(client, clinician):
+    client.force_login(clinician)
+    return client
+
+
+def encounter_post(**extra):
+    data = {
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "mode": "face_to_face",
+        "initiated_by": "service",
+        "duration_minutes": "15",
+        "note": "Talked about walking.",
+    }
+    data.update(extra)
+    return data
+
+
+# --- Caseload ------------------------------------------------------------------------------
+
+
+def test_caseload_lists_only_the_patients_of_the_clinicians_teams(
+    signed_in, patient, other_patient
+):
+    response = signed_in.get(reverse("clinic:caseload"))
+    assert response.status_code == 200
+    assert [p.display_name for p in response.context["page"]] == ["Pat P."]
+    assert b"Olive O." not in response.content
+
+
+def test_caseload_finds_a_patient_by_part_of_the_name(signed_in, team, patient):
+    PatientFactory(display_name="Margaret H.", teams=[team])
+    response = signed_in.get(reverse("clinic:caseload"), {"q": "marg"})
+    assert [p.display_name for p in response.context["page"]] == ["Margaret H."]
+
+
+def test_caseload_shows_what_changed_since_last_seen(signed_in, team, clinician):
+    seen = PatientFactory(display_name="Seen S.", teams=[team])
+    waiting = PatientFactory(display_name="Waiting W.", teams=[team])
+    encounter_record(
+        patient=seen,
+        clinician=clinician,
+        mode="phone",
+        initiated_by="service",
+        duration_minutes=10,
+        occurred_at=timezone.now() - dt.timedelta(days=1),
+    )
+    agenda_write(patient=waiting, questions="Can I change my tablets?")
+    rating_record(patient=waiting, element="H1", value=4, rated_on=DAY, rater="patient")
+
+    response = signed_in.get(reverse("clinic:caseload"), {"sort": "changed"})
+
+    rows = list(response.context["page"])
+    assert [p.display_name for p in rows] == ["Waiting W.", "Seen S."]
+    assert (rows[0].new_ratings, rows[0].agenda_waiting, rows[0].new_context) == (True, True, False)
+    assert rows[1].changed is False
+    assert rows[1].last_encounter is not None
+
+
+@pytest.mark.parametrize(
+    "sort", ["name", "last_seen", "next_appointment", "own_priorities", "changed", "nonsense"]
+)
+def test_caseload_sorts_without_error(signed_in, patient, sort):
+    assert signed_in.get(reverse("clinic:caseload"), {"sort": sort}).status_code == 200
+
+
+def test_caseload_query_count_does_not_grow_with_the_caseload(
+    signed_in, team, django_assert_max_num_queries
+):
+    def count_queries(n):
+        for _ in range(n):
+            person = PatientFactory(teams=[team])
+            rating_record(patient=person, element="H1", value=5, rated_on=DAY, rater="patient")
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            signed_in.get(reverse("clinic:caseload"), {"sort": "changed"})
+        return len(queries)
+
+    assert count_queries(3) == count_queries(22)
+    with django_assert_max_num_queries(12):
+        signed_in.get(reverse("clinic:caseload"))
+
+
+@pytest.mark.parametrize("who", ["patient", "manager"])
+def test_caseload_is_refused_to_other_roles(client, who, patient, manager):
+    client.force_login(patient.user if who == "patient" else manager)
+    assert client.get(reverse("clinic:caseload")).status_code == 403
+
+
+def test_caseload_sends_a_visitor_to_sign_in(client):
+    response = client.get(reverse("clinic:caseload"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+# --- Record --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rich_patient(patient, clinician):
+    item = personal_item_create(patient=patient, label="Singing in the choir", domain="H")
+    priorities_set(patient=patient, effective_from=DAY, points={item.key: 60, "M2": 40})
+    rating_record(patient=patient, element=item.key, value=8, rated_on=DAY, rater="patient")
+    rating_record(
+        patient=patient,
+        element="H2",
+        value=3,
+        rated_on=DAY,
+        rater="clinician",
+        entered_by=clinician,
+    )
+    goal = goal_create(
+        patient=patient, description="Walk to the shops", domain="H", baseline_on=DAY
+    )
+    from assessments.services import goal_review_record
+
+    goal_review_record(goal=goal, attainment=1, reviewed_on=DAY)
+    target_set(patient=patient, loinc="59261-8", low=48, high=58)
+    target_set(patient=patient, loinc="29463-7", relevant=False, reason="Losing weight unwillingly")
+    reading_record(patient=patient, loinc="59261-8", value=61, unit="mmol/mol", taken_on=DAY)
+    context_event_record(patient=patient, kind="bereavement", occurred_on=DAY)
+    agenda_write(patient=patient, hard="Sleeping since my husband died")
+    encounter_record(
+        patient=patient,
+        clinician=clinician,
+        mode="video",
+        initiated_by="patient",
+        duration_minutes=20,
+        note="Low mood discussed.",
+        occurred_at=dt.datetime(2026, 2, 10, 9, tzinfo=dt.UTC),
+    )
+    from indicators.services import patient_summaries_compute
+
+    patient_summaries_compute(lo=patient.pk, hi=patient.pk)
+    return patient
+
+
+def test_record_shows_the_person_first_then_the_picture_over_time(signed_in, rich_patient):
+    response = signed_in.get(reverse("clinic:patient", args=[rich_patient.pk]))
+    html = response.content.decode()
+    record = response.context["record"]
+
+    assert response.status_code == 200
+    assert html.index("What matters to them") < html.index("The three domains over time")
+    assert "Singing in the choir" in html and "60%" in html
+    assert "Sleeping since my husband died" in html
+    assert "a bit more than expected (+1)" in html
+    assert "Not relevant for this person</strong>: Losing weight unwillingly" in html
+    assert "No: outside the agreed range" in html
+    assert "Bereavement" in html and "Low mood discussed." in html
+    h = next(d for d in record.domains if d.code == "H")
+    assert h.rows == [{"period": "2026Q1", "patient": pytest.approx(80.0), "clinician": 30.0}]
+
+
+def test_every_view_of_a_record_is_audited(signed_in, patient, clinician):
+    signed_in.get(reverse("clinic:patient", args=[patient.pk]))
+    event = AuditEvent.objects.get()
+    assert (event.actor, event.actor_role, event.patient, event.action, event.what) == (
+        clinician,
+        "clinician",
+        patient,
+        "view",
+        "patient record",
+    )
+
+
+def test_a_patient_of_another_team_is_not_found(signed_in, other_patient):
+    for name in ("clinic:patient", "clinic:encounter-new", "clinic:records"):
+        assert signed_in.get(reverse(name, args=[other_patient.pk])).status_code == 404
+
+
+def test_the_record_query_count_does_not_grow_with_the_history(signed_in, rich_patient, clinician):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("clinic:patient", args=[rich_patient.pk])
+    with CaptureQueriesContext(connection) as before:
+        signed_in.get(url)
+    for day in range(1, 20):
+        rating_record(
+            patient=rich_patient,
+            element="R1",
+            value=day % 10,
+            rated_on=dt.date(2025, 1, day),
+            rater="patient",
+        )
+        encounter_record(
+            patient=rich_patient,
+            clinician=clinician,
+            mode="phone",
+            initiated_by="service",
+            duration_minutes=5,
+            occurred_at=dt.datetime(2025, 1, day, 9, tzinfo=dt.UTC),
+        )
+    with CaptureQueriesContext(connection) as after:
+        signed_in.get(url)
+    assert len(after) == len(before)
+
+
+# --- Logging an encounter ------------------------------------------------------------------
+
+
+def test_an_encounter_with_ratings_reading_and_goal_review_saves_together(
+    signed_in, patient, django_capture_on_commit_callbacks
+):
+    url = reverse("clinic:encounter-new", args=[patient.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        goal = goal_create(patient=patient, description="Walk daily", domain="H", baseline_on=DAY)
+        response = signed_in.post(
+            url,
+            encounter_post(
+                **{
+                    "proxy_H1": "7",
+                    "own_H1": "5",
+                    "reading_59261-8": "52",
+                    f"review_{goal.pk}": "1",
+                    "strategies": ["goal_setting", "problem_solving"],
+                }
+            ),
+        )
+
+    assert response.status_code == 302
+    encounter = Encounter.objects.get(patient=patient)
+    assert encounter.strategies == ["goal_setting", "problem_solving"]
+    assert sorted(Rating.objects.values_list("rater", "value", "encounter")) == [
+        ("clinician", 5, encounter.pk),
+        ("proxy", 7, encounter.pk),
+    ]
+    assert Reading.objects.get().value == 52
+    assert GoalReview.objects.get().attainment == 1
+    summary = PatientSummary.objects.get(patient=patient)
+    assert summary.index == pytest.approx(70.0)
+    assert summary.perspective_gap == pytest.approx(2.0)
+
+
+def test_a_bad_rating_keeps_everything_typed_and_says_what_to_fix(signed_in, patient):
+    url = reverse("clinic:encounter-new", args=[patient.pk])
+    response = signed_in.post(url, encounter_post(proxy_H1="12", own_H2="4", note="Keep me"))
+
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form.errors["proxy_H1"] == ["ratings go from 0 to 10"]
+    html = response.content.decode()
+    assert 'value="12"' in html and 'value="4"' in html and "Keep me" in html
+    assert 'aria-invalid="true"' in html
+    assert not Encounter.objects.exists()
+    assert not Rating.objects.exists()
+
+
+def test_a_service_rule_broken_late_saves_nothing_and_points_at_the_field(signed_in, patient):
+    url = reverse("clinic:encounter-new", args=[patient.pk])
+    response = signed_in.post(url, encounter_post(**{"proxy_H1": "6", "reading_59261-8": "900"}))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["reading_59261-8"] == [
+        "value must be between 20.00 and 200.00 mmol/mol"
+    ]
+    assert not Encounter.objects.exists()
+    assert not Rating.objects.exists()
+
+
+def test_an_encounter_can_add_a_goal_target_event_and_next_appointment(signed_in, patient):
+    soon = (timezone.localtime() + dt.timedelta(days=14)).strftime("%Y-%m-%dT%H:%M")
+    response = signed_in.post(
+        reverse("clinic:encounter-new", args=[patient.pk]),
+        encounter_post(
+            goal_description="Dance at my granddaughter's wedding",
+            goal_domain="H",
+            goal_importance="3",
+            goal_difficulty="2",
+            target_loinc="8480-6",
+            target_high="140",
+            target_relevant="on",
+            context_kind="new_job",
+            next_appointment=soon,
+        ),
+    )
+    assert response.status_code == 302
+    assert patient.goals.get().description == "Dance at my granddaughter's wedding"
+    assert PersonalTarget.objects.get(patient=patient).high == 140
+    assert patient.context_events.get().kind == "new_job"
+    assert patient.appointments.count() == 1
+
+
+def test_a_new_goal_without_a_domain_is_refused_next_to_the_domain(signed_in, patient):
+    response = signed_in.post(
+        reverse("clinic:encounter-new", args=[patient.pk]),
+        encounter_post(goal_description="Sleep better"),
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["goal_domain"] == ["domain must be H, M or R"]
+    assert not Encounter.objects.exists()
+
+
+# --- Supporting records ------------------------------------------------------------------------
+
+
+def test_a_clinician_changes_a_stage_within_its_scale(signed_in, patient):
+    from patients.services import condition_record
+
+    condition = condition_record(patient=patient, snomed_code="49049000", stage=2)
+    url = reverse("clinic:condition-change", args=[patient.pk, condition.pk])
+    prefix = f"condition-{condition.pk}"
+
+    ok = signed_in.post(url, {f"{prefix}-snomed_code": "49049000", f"{prefix}-stage": "2.5"})
+    bad = signed_in.post(url, {f"{prefix}-snomed_code": "49049000", f"{prefix}-stage": "7"})
+
+    assert ok.status_code == 302
+    assert bad.status_code == 400
+    assert "stage must be between 1.0 and 5.0 (Hoehn and Yahr)" in bad.content.decode()
+    condition.refresh_from_db()
+    assert condition.stage == 2.5
+
+
+def test_marking_a_marker_not_relevant_needs_a_reason(signed_in, patient):
+    url = reverse("clinic:target-change", args=[patient.pk, "29463-7"])
+    bad = signed_in.post(url, {"target-29463-7-relevant": ""})
+    assert bad.status_code == 400
+    assert "say why the marker is not relevant for this person" in bad.content.decode()
+
+    ok = signed_in.post(url, {"target-29463-7-reason": "Weight loss is not wanted"})
+    assert ok.status_code == 302
+    target = PersonalTarget.objects.get(patient=patient)
+    assert (target.relevant, target.reason) == (False, "Weight loss is not wanted")
+
+
+def test_supporting_record_forms_of_another_teams_patient_are_not_found(signed_in, other_patient):
+    url = reverse("clinic:context-event-add", args=[other_patient.pk])
+    assert signed_in.post(url, {"new-event-kind": "other"}).status_code == 404
