@@ -103,7 +103,9 @@ class Rating(TimeStamped):
     """A 0–10 rating: 0 as bad as it could be for this person, 10 as good as it could be."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="ratings")
-    element = models.ForeignKey(Element, on_delete=models.PROTECT, related_name="ratings")
+    # RESTRICT, not PROTECT: a framework element with ratings cannot be deleted, but a personal
+    # item goes with its patient, ratings and all.
+    element = models.ForeignKey(Element, on_delete=models.RESTRICT, related_name="ratings")
     value = models.PositiveSmallIntegerField(validators=between(0, 10))
     rated_on = models.DateField()
     rater = models.CharField(max_length=9, choices=Rater.choices)
@@ -162,7 +164,7 @@ class PrioritySet(TimeStamped):
 
 class PriorityPoint(models.Model):
     priority_set = models.ForeignKey(PrioritySet, on_delete=models.CASCADE, related_name="points")
-    element = models.ForeignKey(Element, on_delete=models.PROTECT, related_name="+")
+    element = models.ForeignKey(Element, on_delete=models.RESTRICT, related_name="+")
     points = models.PositiveSmallIntegerField(validators=at_least(0, "points"))
 
     class Meta:

@@ -5,10 +5,12 @@ Plain Python, no Django: the inputs are rows already read from stored patient su
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
-from .scoring import SUPPRESSION_THRESHOLD, is_suppressed, quartiles
+from .scoring import FRAMEWORK_CODES, SUPPRESSION_THRESHOLD, is_suppressed, quartiles
 
 DOMAINS = ("H", "M", "R")
 DIRECTIONS = ("improved", "stable", "declined")
@@ -28,6 +30,7 @@ class SummaryRow:
     markers_in_target: int
     patient_initiated: int
     attribution_caveat: bool
+    context_kinds: tuple[str, ...] = ()
 
 
 def _spread(values: list[float]) -> dict | None:
@@ -111,3 +114,135 @@ def group_figures(rows: Iterable[SummaryRow]) -> dict:
     figures["suppressed"] = bool(suppressed)
     figures["suppressed_fields"] = suppressed
     return figures
+
+
+# --- What matters to a group, and the context of its changes ---------------------------------
+
+COMMON_ITEMS_SHOWN = 10
+PERSONAL = "personal"
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """One patient's own priority points in effect at the end of a quarter.
+
+    ``points`` maps framework codes (H1…R4) and personal item keys (P<id>) to points;
+    ``domains`` gives each key's domain and ``labels`` each personal item's wording.
+    """
+
+    points: dict[str, int]
+    domains: dict[str, str]
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def item_label_normalised(label: str) -> str:
+    """The form under which patients' own wordings of the same item are counted together."""
+    return _tidy(label).strip(".!,;:").strip().casefold()
+
+
+def _tidy(label: str) -> str:
+    return re.sub(r"\s+", " ", label).strip()
+
+
+def _held_share(allocations: Sequence[Allocation], keys_of) -> dict:
+    """How many patients put points on the keys ``keys_of`` picks, and the mean share of points."""
+    holders = 0
+    shares = []
+    for a in allocations:
+        total = sum(a.points.values())
+        part = sum(a.points[k] for k in keys_of(a))
+        holders += part > 0
+        shares.append(part / total if total else 0.0)
+    if is_suppressed(holders):
+        return {"patients": None, "mean_share": None}
+    return {"patients": holders, "mean_share": sum(shares) / len(shares)}
+
+
+def priority_figures(allocations: Iterable[Allocation]) -> dict:
+    """How a group's patients share their own points over domains, elements and personal items.
+
+    A figure rests on the patients who put points on it: fewer than 5 and it is hidden. Personal
+    items are counted by their wording, and only wordings shared by 5 or more patients are named
+    (the ten most common); ``other_items`` counts the wordings fewer than 5 patients share.
+    """
+    allocations = list(allocations)
+    n = len(allocations)
+    if is_suppressed(n):
+        return {"priorities": None}
+    domains = {
+        code: _held_share(allocations, lambda a, c=code: [k for k in a.points if a.domains[k] == c])
+        for code in DOMAINS
+    }
+    elements = {
+        code: _held_share(allocations, lambda a, c=code: [k for k in a.points if k == c])
+        for code in FRAMEWORK_CODES
+    }
+    elements[PERSONAL] = _held_share(
+        allocations, lambda a: [k for k in a.points if k not in FRAMEWORK_CODES]
+    )
+    wordings: Counter[tuple[str, str]] = Counter()
+    spellings: dict[tuple[str, str], Counter[str]] = {}
+    for a in allocations:
+        held = {}
+        for k, v in a.points.items():
+            if k not in FRAMEWORK_CODES and v > 0 and item_label_normalised(a.labels.get(k, "")):
+                label = a.labels[k]
+                held[item_label_normalised(label), a.domains[k]] = _tidy(label)
+        wordings.update(held.keys())
+        for wording, spelling in held.items():
+            spellings.setdefault(wording, Counter())[spelling] += 1
+    common = sorted(
+        ((count, wording) for wording, count in wordings.items()),
+        key=lambda t: (-t[0], t[1]),
+    )
+    shown = [t for t in common if not is_suppressed(t[0])]
+
+    def spelled(wording: tuple[str, str]) -> str:
+        """The wording most of its holders used (they differ only in capitals and stops)."""
+        return min(spellings[wording].items(), key=lambda s: (-s[1], s[0]))[0]
+
+    return {
+        "priorities": {
+            "patients": n,
+            "domains": domains,
+            "elements": elements,
+            "common_items": [
+                {"label": spelled(wording), "domain": wording[1], "patients": count}
+                for count, wording in shown[:COMMON_ITEMS_SHOWN]
+            ],
+            "other_items": len(common) - len(shown),
+        }
+    }
+
+
+def _counted(count: int) -> int | None:
+    return None if 0 < count < SUPPRESSION_THRESHOLD else count
+
+
+def context_figures(
+    rows: Iterable[SummaryRow], *, kinds: Sequence[str], declined: int | None
+) -> dict:
+    """Who had context events, by kind, and how many of the declines came with one.
+
+    ``declined`` is the group's declined count as shown: when it is hidden, the split of declines
+    is hidden too, or the two parts would give it back.
+    """
+    rows = list(rows)
+    n = len(rows)
+    by_kind = {kind: sum(kind in r.context_kinds for r in rows) for kind in kinds}
+    fallen = [r for r in rows if r.direction == "declined"]
+    split = {
+        "with_context": sum(r.attribution_caveat for r in fallen),
+        "without_context": sum(not r.attribution_caveat for r in fallen),
+    }
+    small = is_suppressed(n)
+    return {
+        "context_patients": None if small else _counted(sum(r.attribution_caveat for r in rows)),
+        "patient_initiated_patients": (
+            None if small else _counted(sum(r.patient_initiated > 0 for r in rows))
+        ),
+        "context_kinds": dict.fromkeys(kinds) if small else suppress_counts(by_kind),
+        "declined_context": (
+            dict.fromkeys(split) if declined is None or small else suppress_counts(split)
+        ),
+    }

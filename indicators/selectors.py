@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
 from django.http import Http404
 
-from patients.models import Patient, Team, User
+from assessments.models import Domain, Element
+from patients.models import ContextEvent, Membership, Patient, Team, User
 
+from .figures import DOMAINS, PERSONAL
 from .models import CaseloadSummary, PatientSummary, SummaryState, TeamSummary
-from .scoring import parse_period
+from .scoring import FRAMEWORK_CODES, SUPPRESSION_THRESHOLD, parse_period, recent_periods
 
 
 def _is_stale(patient_id: int) -> bool:
@@ -94,4 +100,357 @@ def caseload_summaries(*, clinician: User, periods: list[str]) -> dict[str, dict
     return {
         s.period: group_summary_data(s)
         for s in CaseloadSummary.objects.filter(clinician=clinician, period__in=periods)
+    }
+
+
+# --- Dashboards: who may see a team's, and its figures as pages and exports show them ----------
+
+DASHBOARD_ROLES = (Membership.Role.MANAGER, Membership.Role.CLINICIAN)
+TREND_QUARTERS = 8
+SMALL = "fewer than 5"
+NO_SUMMARY = "no summary"
+
+
+def dashboard_teams_for_user(*, user: User) -> QuerySet[Team]:
+    """Teams whose dashboards the user may open: where they are a manager or a clinician."""
+    if not user.is_authenticated or user.is_patient:
+        return Team.objects.none()
+    return Team.objects.filter(
+        memberships__user=user, memberships__role__in=DASHBOARD_ROLES
+    ).distinct()
+
+
+def dashboard_team_for_user(*, user: User, team_id: int) -> tuple[Team, str]:
+    """The team and the user's role in it; 404 for anyone else, so no team's existence leaks."""
+    membership = None
+    if user.is_authenticated and not user.is_patient:
+        membership = (
+            Membership.objects.select_related("team")
+            .filter(user=user, team_id=team_id, role__in=DASHBOARD_ROLES)
+            .first()
+        )
+    if membership is None:
+        raise Http404("No team found")
+    return membership.team, membership.role
+
+
+def team_stored_figures(*, team: Team) -> dict[str, TeamSummary]:
+    """Every stored quarter of a team's summary, keyed by period, oldest first (one query)."""
+    return {s.period: s for s in TeamSummary.objects.filter(team=team).order_by("period")}
+
+
+def caseload_stored_figures(*, clinician: User) -> dict[str, CaseloadSummary]:
+    """Every stored quarter of a clinician's caseload summary, keyed by period (one query)."""
+    return {
+        s.period: s for s in CaseloadSummary.objects.filter(clinician=clinician).order_by("period")
+    }
+
+
+def team_caseloads(*, team: Team, period: str) -> list[tuple[User, CaseloadSummary | None]]:
+    """The team's clinicians in alphabetical order of name, each with their caseload summary.
+
+    Alphabetical on purpose: caseloads are for reflection and supervision, never a league table.
+    """
+    clinicians = list(
+        User.objects.filter(
+            memberships__team=team, memberships__role=Membership.Role.CLINICIAN
+        ).distinct()
+    )
+    summaries = {
+        s.clinician_id: s
+        for s in CaseloadSummary.objects.filter(clinician__in=clinicians, period=period)
+    }
+    clinicians.sort(key=lambda u: (str(u).casefold(), u.pk))
+    return [(u, summaries.get(u.pk)) for u in clinicians]
+
+
+def domain_names() -> dict[str, str]:
+    names = dict(Domain.objects.values_list("code", "name"))
+    return {code: names.get(code, code) for code in DOMAINS}
+
+
+def element_names() -> dict[str, str]:
+    """Framework codes to their wording, plus the line for personal items (one query)."""
+    names = dict(Element.objects.framework().values_list("code", "label"))
+    names = {code: names.get(code, code) for code in FRAMEWORK_CODES}
+    names[PERSONAL] = "Personal items (in the patient's own words)"
+    return names
+
+
+def quarter_chosen(periods: list[str], asked: str | None) -> str | None:
+    """The quarter a page shows: the one asked for, else the latest with a stored summary."""
+    if not asked:
+        return periods[-1] if periods else None
+    try:
+        period = parse_period(asked)
+    except ValueError:
+        raise Http404("No summary for that period") from None
+    if period not in periods:
+        raise Http404("No summary for that period")
+    return period
+
+
+def trend_window(period: str) -> list[str]:
+    return recent_periods(period, TREND_QUARTERS)
+
+
+# --- Figures as shown -------------------------------------------------------------------------
+
+
+def format_index(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def format_share(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def format_count(value: float) -> str:
+    return f"{int(value):,}"
+
+
+FORMATS: dict[str, Callable[[float], str]] = {
+    "index": format_index,
+    "score": format_index,
+    "share": format_share,
+    "count": format_count,
+}
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """What a figure is, where it is stored, and how to read it."""
+
+    key: str
+    label: str
+    scale: str  # index (0–100), score (T-score), share (0–1) or count
+    about: str
+    spread: bool = False
+    guard: str = ""  # a stored count that hides a share when its numerator is small
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of one quarter as a page and the CSV show it; ``value`` None when not shown."""
+
+    spec: FigureSpec
+    value: float | None
+    q1: float | None = None
+    q3: float | None = None
+    n: int | None = None
+    suppressed: bool = False
+    missing: bool = False
+
+    @property
+    def text(self) -> str:
+        if self.missing:
+            return NO_SUMMARY
+        if self.value is None:
+            return SMALL
+        return FORMATS[self.spec.scale](self.value)
+
+    @property
+    def range_text(self) -> str:
+        if self.q1 is None or self.q3 is None:
+            return ""
+        fmt = FORMATS[self.spec.scale]
+        return f"{fmt(self.q1)} to {fmt(self.q3)}"
+
+
+def _stored(figures: dict, key: str):
+    value = figures
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def figure_of(figures: dict | None, spec: FigureSpec) -> Figure:
+    """Read one figure from stored figures, hiding anything resting on fewer than 5 patients."""
+    if figures is None:
+        return Figure(spec, None, missing=True)
+    stored = _stored(figures, spec.key)
+    if spec.spread:
+        if not isinstance(stored, dict) or stored.get("median") is None:
+            return Figure(spec, None, suppressed=True)
+        return Figure(spec, stored["median"], stored["q1"], stored["q3"], stored.get("n"))
+    hidden = stored is None
+    if spec.scale == "count" and stored is not None and 0 < stored < SUPPRESSION_THRESHOLD:
+        hidden = True  # a count of 1 to 4 people is never shown, whatever the total
+    if spec.guard and spec.guard in figures and figures[spec.guard] is None:
+        hidden = True
+    return Figure(spec, None if hidden else stored, suppressed=hidden)
+
+
+INDEX = FigureSpec(
+    "index",
+    "Patient-weighted index",
+    "index",
+    "Each patient rates what matters to them (0 to 10) and weights it with their own "
+    "priorities; the index puts that on 0 to 100. Shown as the middle patient (median) and the "
+    "range of the middle half of patients.",
+    spread=True,
+)
+COVERAGE = FigureSpec(
+    "coverage",
+    "Coverage",
+    "share",
+    "How much of what matters to each patient, by their own weights, was rated this quarter. "
+    "Where coverage is low, the index rests on part of the picture.",
+    spread=True,
+)
+PATIENTS = FigureSpec(
+    "patients",
+    "Patients counted",
+    "count",
+    "Patients of the team with any record this quarter.",
+)
+OWN_PRIORITIES = FigureSpec(
+    "with_own_priorities",
+    "Set their own priorities",
+    "count",
+    "Patients who shared out their own points over what matters; the others count every element "
+    "equally.",
+)
+IMPROVED = FigureSpec(
+    "improved", "Improved", "count", "Index up by 10 points or more on the previous quarter."
+)
+STABLE = FigureSpec("stable", "Stable", "count", "Index within 10 points of the previous quarter.")
+DECLINED = FigureSpec(
+    "declined",
+    "Declined",
+    "count",
+    "Index down by 10 points or more. Read it with the context: progression and life events are "
+    "nobody's failure.",
+)
+GOALS = FigureSpec(
+    "goal_attainment_median",
+    "Goal attainment",
+    "score",
+    "Goal Attainment Scaling T-score of the patients whose own goals were reviewed: 50 means "
+    "goals went as expected, above 50 better. Median over patients.",
+)
+PATIENT_INITIATED = FigureSpec(
+    "patient_initiated_share",
+    "Patient-initiated contacts",
+    "share",
+    "Patients who got in touch themselves at least once this quarter: a sign that care stays "
+    "accessible when people need to come back.",
+    guard="patient_initiated_patients",
+)
+MARKERS = FigureSpec(
+    "markers_in_target_share",
+    "Markers within personal targets",
+    "share",
+    "Relevant biomedical markers within the range agreed with each patient, at their latest "
+    "reading. One strand among the others, never the whole story.",
+)
+CONTEXT = FigureSpec(
+    "context_share",
+    "Patients with context events",
+    "share",
+    "Patients with a new diagnosis, progression, admission, bereavement or other life event this "
+    "quarter: changes in their picture may have little to do with the support they received.",
+    guard="context_patients",
+)
+DIRECTIONS = (IMPROVED, STABLE, DECLINED)
+
+
+def domain_specs(names: dict[str, str]) -> list[FigureSpec]:
+    return [
+        FigureSpec(
+            f"domains.{code}",
+            names[code],
+            "index",
+            "The same index over this domain's elements and personal items only.",
+            spread=True,
+        )
+        for code in DOMAINS
+    ]
+
+
+def overview_specs(names: dict[str, str]) -> list[FigureSpec]:
+    """Every figure of a quarter, in the order pages and exports give them: the headline first."""
+    return [
+        INDEX,
+        COVERAGE,
+        PATIENTS,
+        OWN_PRIORITIES,
+        *domain_specs(names),
+        *DIRECTIONS,
+        CONTEXT,
+        GOALS,
+        PATIENT_INITIATED,
+        MARKERS,
+    ]
+
+
+@dataclass(frozen=True)
+class Share:
+    """A 'what matters' line: how many put points on it and the mean share of their points."""
+
+    key: str
+    label: str
+    patients: int | None
+    mean_share: float | None
+
+    @property
+    def patients_text(self) -> str:
+        return SMALL if self.patients is None else format_count(self.patients)
+
+    @property
+    def share_text(self) -> str:
+        return SMALL if self.mean_share is None else format_share(self.mean_share)
+
+
+def priorities_shown(figures: dict | None, names: dict[str, str], elements: dict[str, str]):
+    """How a group shares out its points, as shown: None when fewer than 5 set priorities."""
+    stored = (figures or {}).get("priorities")
+    if not stored:
+        return None
+
+    def line(key: str, label: str, held: dict | None) -> Share:
+        held = held or {}
+        return Share(key, label, held.get("patients"), held.get("mean_share"))
+
+    return {
+        "patients": stored["patients"],
+        "domains": [line(c, names[c], stored["domains"].get(c)) for c in DOMAINS],
+        "elements": [
+            line(k, f"{k} {label}" if k != PERSONAL else label, stored["elements"].get(k))
+            for k, label in elements.items()
+        ],
+        "common_items": [
+            {**item, "domain_name": names.get(item["domain"], item["domain"])}
+            for item in stored["common_items"]
+            if item["patients"] >= SUPPRESSION_THRESHOLD
+        ],
+        "other_items": stored.get("other_items", 0),
+    }
+
+
+def context_shown(figures: dict | None) -> dict:
+    """Context events by kind and the declines with and without one, small counts hidden."""
+    figures = figures or {}
+    kinds = figures.get("context_kinds") or {}
+    split = figures.get("declined_context") or {}
+
+    def count(value) -> str:
+        if value is None or 0 < value < SUPPRESSION_THRESHOLD:
+            return SMALL
+        return format_count(value)
+
+    return {
+        "kinds": [
+            {
+                "kind": kind,
+                "label": label,
+                "patients": kinds.get(kind),
+                "text": count(kinds.get(kind)),
+            }
+            for kind, label in ContextEvent.Kind.choices
+            if kind in kinds
+        ],
+        "declined_with_context": count(split.get("with_context")),
+        "declined_without_context": count(split.get("without_context")),
+        "split": split,
     }

@@ -14,13 +14,20 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, Max, Min
+from django.db.models import F, Max, Min, OuterRef, Subquery
 from django.utils import timezone
 
-from patients.models import Encounter, Patient
+from assessments.models import PriorityPoint, PrioritySet
+from patients.models import ContextEvent, Encounter, Patient
 
 from . import sql
-from .figures import SummaryRow, group_figures
+from .figures import (
+    Allocation,
+    SummaryRow,
+    context_figures,
+    group_figures,
+    priority_figures,
+)
 from .models import CaseloadSummary, PatientSummary, SummaryState, TeamSummary
 from .scoring import (
     direction_of,
@@ -290,6 +297,7 @@ ROW_FIELDS = (
     "markers_in_target",
     "patient_initiated",
     "attribution_caveat",
+    "context_events",
 )
 
 
@@ -306,9 +314,51 @@ def _rows(queryset) -> list[SummaryRow]:
             markers_in_target=v[9],
             patient_initiated=v[10],
             attribution_caveat=v[11],
+            context_kinds=tuple(sorted({e.get("kind", "") for e in v[12] or []})),
         )
         for v in queryset.values_list(*ROW_FIELDS)
     ]
+
+
+def _allocations(summaries, period: str) -> list[Allocation]:
+    """The own priority points, in effect at the end of the quarter, of the summarised patients."""
+    end = period_bounds(period)[1]
+    in_effect = (
+        PrioritySet.objects.filter(patient_id=OuterRef("patient_id"), effective_from__lte=end)
+        .order_by("-effective_from", "-id")
+        .values("pk")[:1]
+    )
+    points = PriorityPoint.objects.filter(
+        priority_set_id__in=summaries.annotate(set_id=Subquery(in_effect)).values("set_id"),
+        points__gt=0,
+    )
+    by_set: dict[int, Allocation] = {}
+    for set_id, element_id, code, domain, label, value in points.values_list(
+        "priority_set_id",
+        "element_id",
+        "element__code",
+        "element__domain_id",
+        "element__label",
+        "points",
+    ):
+        allocation = by_set.setdefault(set_id, Allocation(points={}, domains={}, labels={}))
+        key = code or f"P{element_id}"
+        allocation.points[key] = value
+        allocation.domains[key] = domain
+        if not code:
+            allocation.labels[key] = label
+    return list(by_set.values())
+
+
+def _group_figures(summaries, period: str) -> tuple[int, dict]:
+    """The stored figures of a group: DESIGN.md's, then what matters to it and its context."""
+    rows = _rows(summaries)
+    figures = group_figures(rows)
+    figures.update(priority_figures(_allocations(summaries, period)))
+    figures.update(
+        context_figures(rows, kinds=ContextEvent.Kind.values, declined=figures["declined"])
+    )
+    return len(rows), figures
 
 
 def _caseload_window(period: str) -> tuple[datetime, datetime]:
@@ -335,13 +385,14 @@ def caseload_patient_ids(*, clinician_id: int, period: str):
 
 def team_summary_compute(*, team_id: int, period: str) -> TeamSummary:
     """Aggregate the stored summaries of a team's patients for one quarter, and store it."""
-    rows = _rows(PatientSummary.objects.filter(period=period, patient__teams__id=team_id))
-    figures = group_figures(rows)
+    patients, figures = _group_figures(
+        PatientSummary.objects.filter(period=period, patient__teams__id=team_id), period
+    )
     summary, _ = TeamSummary.objects.update_or_create(
         team_id=team_id,
         period=period,
         defaults={
-            "patients": len(rows),
+            "patients": patients,
             "figures": figures,
             "stale": False,
             "computed_at": timezone.now(),
@@ -353,13 +404,15 @@ def team_summary_compute(*, team_id: int, period: str) -> TeamSummary:
 def caseload_summary_compute(*, clinician_id: int, period: str) -> CaseloadSummary:
     """Aggregate the stored summaries of a clinician's caseload for one quarter, and store it."""
     patient_ids = caseload_patient_ids(clinician_id=clinician_id, period=period)
-    rows = _rows(PatientSummary.objects.filter(period=period, patient_id__in=patient_ids))
+    patients, figures = _group_figures(
+        PatientSummary.objects.filter(period=period, patient_id__in=patient_ids), period
+    )
     summary, _ = CaseloadSummary.objects.update_or_create(
         clinician_id=clinician_id,
         period=period,
         defaults={
-            "patients": len(rows),
-            "figures": group_figures(rows),
+            "patients": patients,
+            "figures": figures,
             "stale": False,
             "computed_at": timezone.now(),
         },

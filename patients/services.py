@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 import uuid
+from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
 from django.db import transaction

@@ -7,6 +7,7 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("ssm_outcomes.api_urls")),
+    path("dashboards/", include("indicators.urls")),
     path("clinic/", include("patients.clinic_urls")),
     path("", include("patients.urls")),
 ]

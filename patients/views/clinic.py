@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -45,6 +46,20 @@ def clinician_required(view):
     return wrapper
 
 
+def record_view(view):
+    """A page about one patient: for anyone but a clinician of their teams it does not exist (404),
+    so a record's existence never leaks to another role."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_clinician:
+            raise Http404("No patient found")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _patient(request, patient_id: int):
     """The patient if they are in one of the clinician's teams; 404 otherwise."""
     return patient_get_for_user(user=request.user, patient_id=patient_id)
@@ -75,14 +90,14 @@ def caseload(request):
     )
 
 
-@clinician_required
+@record_view
 def record(request, patient_id: int):
     patient = _patient(request, patient_id)
     audit_record(request=request, patient=patient, action="view", what="patient record")
     return render(request, "clinic/record.html", {"record": patient_record(patient=patient)})
 
 
-@clinician_required
+@record_view
 def encounter_new(request, patient_id: int):
     patient = _patient(request, patient_id)
     elements = list(Element.objects.for_patient(patient).select_related("domain"))
@@ -178,7 +193,7 @@ def _all_markers(record):
     ]
 
 
-@clinician_required
+@record_view
 def records_edit(request, patient_id: int):
     patient = _patient(request, patient_id)
     audit_record(request=request, patient=patient, action="view", what="supporting records")
@@ -205,7 +220,7 @@ def _save(request, patient, form, save, what: str, **failed):
 
 
 @require_POST
-@clinician_required
+@record_view
 def condition_add(request, patient_id: int):
     patient = _patient(request, patient_id)
     form = ConditionForm(request.POST, prefix="new-condition")
@@ -220,7 +235,7 @@ def condition_add(request, patient_id: int):
 
 
 @require_POST
-@clinician_required
+@record_view
 def condition_change(request, patient_id: int, condition_id: int):
     patient = _patient(request, patient_id)
     condition = get_object_or_404(patient.conditions, pk=condition_id)
@@ -236,7 +251,7 @@ def condition_change(request, patient_id: int, condition_id: int):
 
 
 @require_POST
-@clinician_required
+@record_view
 def target_change(request, patient_id: int, loinc: str):
     from assessments.models import Marker
 
@@ -254,7 +269,7 @@ def target_change(request, patient_id: int, loinc: str):
 
 
 @require_POST
-@clinician_required
+@record_view
 def goal_change(request, patient_id: int, goal_id: int):
     patient = _patient(request, patient_id)
     goal = get_object_or_404(patient.goals, pk=goal_id)
@@ -265,7 +280,7 @@ def goal_change(request, patient_id: int, goal_id: int):
 
 
 @require_POST
-@clinician_required
+@record_view
 def context_event_add(request, patient_id: int):
     patient = _patient(request, patient_id)
     form = ContextEventForm(request.POST, prefix="new-event")

@@ -1,11 +1,12 @@
 """Headless Chromium (Debian's, never a downloaded one) driven by Playwright against live_server."""
 
-import os
 import shutil
 
 import pytest
 
 from tests.support.services import need
+
+from .remote import BrowserThread
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -17,10 +18,6 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 
-# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
-# between browser steps are still ordinary synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
@@ -28,14 +25,12 @@ def chromium_path() -> str | None:
 
 @pytest.fixture(scope="session")
 def browser():
+    """Chromium in a thread of its own (see tests/browser/remote.py for why)."""
     path = chromium_path()
     need(path is not None, "Debian's chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
-        yield instance
-        instance.close()
+    owner = BrowserThread(executable_path=path, args=CHROMIUM_FLAGS)
+    yield owner.wrap(owner.browser)
+    owner.stop()
 
 
 @pytest.fixture

@@ -170,12 +170,14 @@ def test_record_shows_the_person_first_then_the_picture_over_time(signed_in, ric
 
     assert response.status_code == 200
     assert html.index("What matters to them") < html.index("The three domains over time")
-    assert "Singing in the choir" in html and "60%" in html
+    assert "Singing in the choir" in html
+    assert "60%" in html
     assert "Sleeping since my husband died" in html
     assert "a bit more than expected (+1)" in html
     assert "Not relevant for this person</strong>: Losing weight unwillingly" in html
     assert "No: outside the agreed range" in html
-    assert "Bereavement" in html and "Low mood discussed." in html
+    assert "Bereavement" in html
+    assert "Low mood discussed." in html
     h = next(d for d in record.domains if d.code == "H")
     assert h.rows == [{"period": "2026Q1", "patient": pytest.approx(80.0), "clinician": 30.0}]
 
@@ -269,7 +271,9 @@ def test_a_bad_rating_keeps_everything_typed_and_says_what_to_fix(signed_in, pat
     form = response.context["form"]
     assert form.errors["proxy_H1"] == ["ratings go from 0 to 10"]
     html = response.content.decode()
-    assert 'value="12"' in html and 'value="4"' in html and "Keep me" in html
+    assert 'value="12"' in html
+    assert 'value="4"' in html
+    assert "Keep me" in html
     assert 'aria-invalid="true"' in html
     assert not Encounter.objects.exists()
     assert not Rating.objects.exists()
@@ -355,3 +359,31 @@ def test_marking_a_marker_not_relevant_needs_a_reason(signed_in, patient):
 def test_supporting_record_forms_of_another_teams_patient_are_not_found(signed_in, other_patient):
     url = reverse("clinic:context-event-add", args=[other_patient.pk])
     assert signed_in.post(url, {"new-event-kind": "other"}).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["manager", "patient", "other_patient"])
+def test_a_patient_record_does_not_exist_for_other_roles(
+    client, who, manager, patient, other_patient
+):
+    user = {"manager": manager, "patient": patient.user, "other_patient": other_patient.user}[who]
+    client.force_login(user)
+    for name in ("clinic:patient", "clinic:encounter-new", "clinic:records"):
+        assert client.get(reverse(name, args=[patient.pk])).status_code == 404
+
+
+def test_a_patient_with_rated_personal_items_can_be_deleted(patient):
+    item = personal_item_create(patient=patient, label="Gardening", domain="H")
+    priorities_set(patient=patient, effective_from=DAY, points={item.key: 10})
+    rating_record(patient=patient, element=item.key, value=6, rated_on=DAY, rater="patient")
+    patient.delete()
+    assert not Rating.objects.exists()
+
+
+def test_a_framework_element_with_ratings_cannot_be_deleted(patient):
+    from django.db.models import RestrictedError
+
+    from assessments.models import Element
+
+    rating_record(patient=patient, element="H1", value=6, rated_on=DAY, rater="patient")
+    with pytest.raises(RestrictedError):
+        Element.objects.get(code="H1").delete()

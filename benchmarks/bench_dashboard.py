@@ -1,0 +1,389 @@
+"""Load-test the team overview of a 5,000-patient team next to a trivial signed-in page.
+
+    python -m benchmarks.bench_dashboard [--patients 5000] [--threads 10] [--requests 40]
+
+Builds a team's stored summaries directly with ``bulk_create`` (eight quarters of patient
+summaries, then the team summaries through the real ``team_summary_compute``), starts gunicorn on
+127.0.0.1 with production settings, and drives the team overview and the home page with a fixed
+number of concurrent clients: ``--threads`` clients each make ``--requests`` requests, so the run
+ends by itself. It prints p50 / p95 latency and throughput of both pages, measured in the same run,
+and their ratio. It asserts nothing.
+
+Without ``DATABASE_URL`` (or with a SQLite one) everything happens in a scratch SQLite file that
+is deleted afterwards. It lives in ``/dev/shm`` where there is one (``--db-dir`` to change): every
+request saves its session (``SESSION_SAVE_EVERY_REQUEST``), and on a disk whose fsync takes tens
+of milliseconds that commit, not the page, would be what is measured. With a PostgreSQL
+``DATABASE_URL`` the rows it creates there are deleted at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUARTERS = 8
+LAST_QUARTER = "2026Q2"
+TARGET_P95_MS = 200.0
+TARGET_RATIO = 0.3
+
+
+@dataclass
+class Created:
+    team_id: int
+    user_id: int
+    patient_ids: tuple[int, int]
+    session_keys: list[str]
+
+
+@dataclass
+class Result:
+    latencies: list[float]
+    seconds: float
+    errors: int
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
+
+    def add(self, other: Result) -> None:
+        self.latencies += other.latencies
+        self.seconds += other.seconds
+        self.errors += other.errors
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+
+def _setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    # The session this process signs must verify in the server: both use the same key.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ssm_outcomes.settings")
+    import django
+
+    django.setup()
+
+
+def _build(patients: int, seed: int, sessions: int) -> Created:
+    """A team of ``patients`` with eight quarters of stored summaries, and a signed-in manager
+    with one session per concurrent client, as if each were a different browser."""
+    from django.conf import settings
+    from django.test import Client
+
+    from indicators.models import PatientSummary
+    from indicators.scoring import direction_of, recent_periods
+    from indicators.services import team_summary_compute
+    from patients.models import Membership, Patient, Team, User
+
+    rng = random.Random(seed)
+    tag = secrets.token_hex(4)
+    team = Team.objects.create(name=f"Benchmark team {tag}")
+    user = User.objects.create_user(
+        username=f"bench-manager-{tag}", password=secrets.token_urlsafe(16), role=User.Role.MANAGER
+    )
+    Membership.objects.create(user=user, team=team, role=Membership.Role.MANAGER)
+    people = Patient.objects.bulk_create(
+        [Patient(display_name=f"Bench {tag} {n}", birth_year=1950) for n in range(patients)],
+        batch_size=1000,
+    )
+    Patient.teams.through.objects.bulk_create(
+        [Patient.teams.through(patient_id=p.pk, team_id=team.pk) for p in people], batch_size=2000
+    )
+    periods = recent_periods(LAST_QUARTER, QUARTERS)
+    kinds = ("progression", "admission", "bereavement", "new_job")
+    rows = []
+    for person in people:
+        level, previous = rng.uniform(30, 80), None
+        own = rng.random() < 0.6
+        for period in periods:
+            index = min(100.0, max(0.0, level + rng.gauss(0, 8)))
+            change = None if previous is None else index - previous
+            events = (
+                [{"kind": rng.choice(kinds), "occurred_on": "2026-01-15"}]
+                if rng.random() < 0.08
+                else []
+            )
+            scores = [min(100.0, max(0.0, index + rng.gauss(0, 6))) for _ in range(3)]
+            rows.append(
+                PatientSummary(
+                    patient_id=person.pk,
+                    period=period,
+                    index=index,
+                    coverage=rng.uniform(0.4, 1.0),
+                    weights_source="patient" if own else "default",
+                    h_score=scores[0],
+                    m_score=scores[1],
+                    r_score=scores[2],
+                    h_weight=0.4,
+                    m_weight=0.3,
+                    r_weight=0.3,
+                    goal_attainment=rng.gauss(50, 8) if rng.random() < 0.4 else None,
+                    markers_relevant=2,
+                    markers_with_reading=rng.choice((0, 1, 2)),
+                    markers_in_target=0,
+                    change=change,
+                    direction=direction_of(change) or "",
+                    attribution_caveat=bool(events),
+                    context_events=events,
+                    encounters=rng.choice((0, 1, 2, 3)),
+                    patient_initiated=rng.choice((0, 0, 1)),
+                )
+            )
+            previous = index
+    for row in rows:
+        row.markers_in_target = min(row.markers_with_reading, rng.choice((0, 1, 2)))
+    PatientSummary.objects.bulk_create(rows, batch_size=2000)
+    for period in periods:
+        team_summary_compute(team_id=team.pk, period=period)
+    keys = []
+    for _ in range(sessions):
+        client = Client()
+        client.force_login(user)
+        keys.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    return Created(team.pk, user.pk, (people[0].pk, people[-1].pk), keys)
+
+
+def _clean_up(created: Created) -> None:
+    from django.contrib.sessions.models import Session
+
+    from patients.models import Patient, Team, User
+
+    Session.objects.filter(session_key__in=created.session_keys).delete()
+    Patient.objects.filter(pk__range=created.patient_ids).delete()
+    Team.objects.filter(pk=created.team_id).delete()
+    User.objects.filter(pk=created.user_id).delete()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_server(port: int, database_url: str, workers: int, threads: int) -> subprocess.Popen:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "ssm_outcomes.settings",
+            "DEBUG": "0",
+            "SECRET_KEY": os.environ["SECRET_KEY"],
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_HSTS_SECONDS": "0",
+            "LOG_LEVEL": "WARNING",
+            # whitenoise notes the missing collectstatic folder; nothing here serves from it
+            "PYTHONWARNINGS": "ignore:No directory at:UserWarning",
+        }
+    )
+    gunicorn_args = [
+        "gunicorn",
+        "ssm_outcomes.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen([sys.executable, "-c", SERVE, *gunicorn_args], cwd=ROOT, env=env)
+
+
+# Production settings, except that static file URLs are built without the manifest that
+# `collectstatic` writes at deploy time (the benchmark requests pages, never static files). The
+# override is made in gunicorn's master before it forks, so every worker inherits it.
+SERVE = """
+import sys
+import django
+from django.conf import settings
+from gunicorn.app.wsgiapp import run
+
+django.setup()
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+sys.argv = sys.argv[1:]
+run()
+"""
+
+
+def _get(conn: http.client.HTTPConnection, path: str, cookie: str) -> tuple[int, bytes]:
+    conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def _wait_ready(port: int, server: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("gunicorn stopped before it was ready")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            status, _ = _get(conn, "/health/", "")
+            conn.close()
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer in time")
+
+
+def _drive(port: int, path: str, cookies: list[str], requests: int, expect: bytes) -> Result:
+    """One client per cookie, each on its own keep-alive connection, makes ``requests`` requests."""
+    threads = len(cookies)
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    start = threading.Barrier(threads + 1)
+
+    def client(cookie: str) -> None:
+        nonlocal errors
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, bad = [], 0
+        start.wait()
+        for _ in range(requests):
+            began = time.perf_counter()
+            try:
+                status, body = _get(conn, path, cookie)
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                bad += 1
+                continue
+            mine.append(time.perf_counter() - began)
+            bad += status != 200 or expect not in body
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            errors += bad
+
+    workers = [threading.Thread(target=client, args=(cookie,)) for cookie in cookies]
+    for worker in workers:
+        worker.start()
+    start.wait()
+    began = time.perf_counter()
+    for worker in workers:
+        worker.join()
+    return Result(latencies, time.perf_counter() - began, errors)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=5000)
+    parser.add_argument("--threads", type=int, default=10, help="concurrent clients")
+    parser.add_argument("--requests", type=int, default=40, help="requests per client and page")
+    parser.add_argument("--rounds", type=int, default=4, help="alternations of the two pages")
+    parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
+    parser.add_argument("--server-threads", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=1)
+    ram_disk = Path("/dev/shm")  # noqa: S108 — a file of our own with a unique name, deleted after
+    parser.add_argument(
+        "--db-dir",
+        type=Path,
+        default=ram_disk if ram_disk.is_dir() else Path(tempfile.gettempdir()),
+        help="where the scratch SQLite database goes (default /dev/shm, a RAM disk)",
+    )
+    args = parser.parse_args(argv)
+
+    given = os.environ.get("DATABASE_URL", "")
+    scratch = None
+    if not given or given.startswith("sqlite"):
+        scratch = args.db_dir / f"ssm-bench-dashboard-{os.getpid()}.sqlite3"
+        database_url = f"sqlite:///{scratch}"
+    else:
+        database_url = given
+    _setup_django(database_url)
+    from django.core.management import call_command
+    from django.db import connection
+
+    server = created = None
+    try:
+        if scratch is not None:
+            call_command("migrate", verbosity=0)
+        began = time.perf_counter()
+        created = _build(args.patients, args.seed, args.threads)
+        built = time.perf_counter() - began
+        connection.close()
+
+        port = _free_port()
+        server = _start_server(port, database_url, args.workers, args.server_threads)
+        _wait_ready(port, server)
+        cookies = [f"sessionid={key}" for key in created.session_keys]
+        overview = f"/dashboards/teams/{created.team_id}/"
+        for path in ("/", overview):  # warm every worker's connections and template caches
+            _drive(port, path, cookies, 3, b"")
+        # Alternate the two pages in rounds, so a change in the machine's other load over the
+        # run falls on both alike.
+        home, board = Result([], 0.0, 0), Result([], 0.0, 0)
+        per_round = max(1, args.requests // args.rounds)
+        for _ in range(args.rounds):
+            home.add(_drive(port, "/", cookies, per_round, b"Hello"))
+            board.add(_drive(port, overview, cookies, per_round, b"Patient-weighted index"))
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        if scratch is not None:
+            connection.close()
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                Path(f"{scratch}{suffix}").unlink(missing_ok=True)
+        elif created is not None:
+            _clean_up(created)
+
+    ratio = board.throughput / home.throughput if home.throughput else 0.0
+    cpus, load = os.cpu_count(), os.getloadavg()[0]
+    where = f"scratch file in {args.db_dir}" if scratch else "the configured database"
+    print(
+        f"dashboard benchmark on {connection.vendor} ({where}): team of {args.patients:,} patients"
+    )
+    print(f"  stored summaries built in {built:.1f} s ({QUARTERS} quarters, bulk_create)")
+    print(f"  machine: {cpus} CPUs, load average {load:.1f} at the end (the clients share it)")
+    print(
+        f"  gunicorn gthread, {args.workers} workers × {args.server_threads} threads; "
+        f"{args.threads} concurrent clients"
+    )
+    print(f"  {args.requests} requests per client and page, alternating in {args.rounds} rounds")
+    print(f"  {'page':<22}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'req/s':>9}{'errors':>8}")
+    for result, label in ((home, "home (trivial)"), (board, "team overview")):
+        print(
+            f"  {label:<22}{result.percentile(50):>9.1f}{result.percentile(95):>9.1f}"
+            f"{max(result.latencies, default=0) * 1000:>9.1f}{result.throughput:>9.1f}"
+            f"{result.errors:>8}"
+        )
+    print(f"  overview / home throughput ratio: {ratio:.2f} (target at least {TARGET_RATIO})")
+    print(
+        f"  overview p95 {board.percentile(95):.1f} ms (target under {TARGET_P95_MS:.0f} ms): "
+        f"{'met' if board.percentile(95) < TARGET_P95_MS else 'not met'}"
+    )
+    print(
+        f"  ratio target: {'met' if ratio >= TARGET_RATIO else 'not met'}; "
+        f"{'left nothing behind' if scratch else 'rows deleted'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

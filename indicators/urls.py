@@ -1,0 +1,18 @@
+"""HTML pages of the service dashboards, under /dashboards/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "dashboards"
+
+urlpatterns = [
+    path("", views.dashboard_index, name="index"),
+    path("my-caseload/", views.my_caseload, name="my_caseload"),
+    path("teams/<int:team_id>/", views.team_overview, name="team_overview"),
+    path("teams/<int:team_id>/trends/", views.team_trends, name="team_trends"),
+    path("teams/<int:team_id>/what-matters/", views.team_what_matters, name="team_what_matters"),
+    path("teams/<int:team_id>/context/", views.team_context, name="team_context"),
+    path("teams/<int:team_id>/caseloads/", views.team_caseloads_page, name="team_caseloads"),
+    path("teams/<int:team_id>/export.csv", views.team_export, name="team_export"),
+]

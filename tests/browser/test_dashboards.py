@@ -1,0 +1,150 @@
+"""A service manager uses the dashboards in a real browser: overview, trends, quarters, CSV."""
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+
+from assessments.services import rating_record
+from indicators.models import TeamSummary
+from indicators.selectors import format_index
+from indicators.services import summaries_rebuild_all
+from patients.models import AuditEvent
+from patients.services import encounter_record
+from tests.browser.conftest import sign_in
+from tests.conftest import PASSWORD
+from tests.factories import PatientFactory
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+BEFORE, AFTER = dt.date(2025, 8, 12), dt.date(2025, 11, 12)
+
+
+@pytest.fixture
+def team_with_history(team, clinician):
+    """Seven patients of the team rated in two quarters, seen by the team's clinician."""
+    people = []
+    for n, (before, after) in enumerate([(4, 6), (5, 9), (6, 6), (7, 8), (3, 7), (8, 4), (5, 5)]):
+        person = PatientFactory(teams=[team], display_name=f"Quinn Zephyr {n}")
+        for key in ("H2", "M2", "R4"):
+            rating_record(
+                patient=person, element=key, value=before, rated_on=BEFORE, rater="patient"
+            )
+            rating_record(patient=person, element=key, value=after, rated_on=AFTER, rater="patient")
+        encounter_record(
+            patient=person,
+            clinician=clinician,
+            occurred_at=dt.datetime(2025, 11, 12, 10, tzinfo=dt.UTC),
+            mode="video",
+            initiated_by="patient",
+            duration_minutes=15,
+            note="Staff-only: worried about her daughter",
+        )
+        people.append(person)
+    summaries_rebuild_all()
+    return people
+
+
+def click_and_download(page, link: str) -> list[str]:
+    """Click a link that downloads a file; the file's suggested name and its text.
+
+    Playwright's download is caught with a context manager, which has to run where the browser
+    does: in the browser thread when the page is proxied (tests/browser/remote.py).
+    """
+
+    def run(target) -> list[str]:
+        with target.expect_download() as caught:
+            target.get_by_role("link", name=link).click()
+        download = caught.value
+        return [download.suggested_filename, Path(download.path()).read_text(encoding="utf-8")]
+
+    try:
+        owner = object.__getattribute__(page, "_owner")
+    except AttributeError:
+        return run(page)
+    return owner.call(run, page)
+
+
+def median_shown(team, period: str) -> str:
+    return format_index(
+        TeamSummary.objects.get(team=team, period=period).figures["index"]["median"]
+    )
+
+
+def test_a_manager_reads_the_dashboards_switches_quarter_and_downloads_the_csv(
+    page, team, manager, team_with_history
+):
+    sign_in(page, "manager", PASSWORD)
+    page.get_by_role("link", name="Open the team dashboards").click()
+    page.get_by_role("link", name="Riverside Practice").first.click()
+
+    assert (
+        page.get_by_role("heading", level=1).inner_text() == "Riverside Practice: overview, 2025Q4"
+    )
+    headline = page.locator(".figure-headline")
+    assert "Patient-weighted index" in headline.inner_text()
+    assert median_shown(team, "2025Q4") in headline.locator(".figure-value").inner_text()
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Trends").click()
+    assert (
+        page.get_by_role("heading", level=1).inner_text().startswith("Riverside Practice: trends")
+    )
+    assert page.locator('svg[role="img"]').count() >= 8
+    index_table = page.locator(
+        "section", has=page.get_by_role("heading", name="Patient-weighted index")
+    )
+    assert median_shown(team, "2025Q4") in index_table.locator("tbody tr").last.inner_text()
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Overview").click()
+    page.get_by_label("Quarter", exact=True).select_option("2025Q3")
+    page.get_by_role("button", name="Show quarter").click()
+    page.wait_for_load_state()
+    assert "period=2025Q3" in page.url
+    assert page.get_by_role("heading", level=1).inner_text().endswith("2025Q3")
+    value = page.locator(".figure-headline .figure-value").inner_text()
+    assert median_shown(team, "2025Q3") in value
+
+    filename, text = click_and_download(page, "Download these figures (CSV)")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert filename == f"team-{team.pk}-2025Q3.csv"
+    [index] = [
+        r
+        for r in rows
+        if r["quarter"] == "2025Q3"
+        and r["figure"] == "Patient-weighted index"
+        and r["statistic"] == "median"
+    ]
+    assert format_index(float(index["value"])) == median_shown(team, "2025Q3")
+    assert "Zephyr" not in text
+    assert "Staff-only" not in text
+    assert not any(r["figure"] == str(p.pk) for r in rows for p in team_with_history)
+    assert AuditEvent.objects.filter(
+        actor=manager, action="export", what="team dashboard CSV Riverside Practice 2025Q3"
+    ).exists()
+
+
+def test_a_manager_is_refused_patient_pages(page, manager, team_with_history):
+    sign_in(page, "manager", PASSWORD)
+    someone = team_with_history[0]
+
+    record = page.goto(someone.get_absolute_url())
+    api = page.goto(f"/api/v1/patients/{someone.pk}/")
+
+    assert record.status == 404
+    assert api.status == 404
+    assert "Zephyr" not in page.content()
+
+
+def test_the_overview_fits_a_phone_screen(phone_page, manager, team_with_history):
+    sign_in(phone_page, "manager", PASSWORD)
+    phone_page.goto("/dashboards/")
+    phone_page.get_by_role("link", name="Riverside Practice").first.click()
+
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    assert phone_page.locator(".figure-headline").is_visible()
