@@ -53,6 +53,9 @@ format: install ## Format the code
 bench: install ## Run the benchmarks and print their figures
 	$(PY) -m benchmarks.run_all
 
+screenshots: install ## Regenerate the README screenshots (needs Debian's chromium)
+	$(PY) docs/screenshots/make_screenshots.py
+
 worker: install ## Start a Celery worker (needs CELERY_BROKER_URL)
 	$(VENV)/bin/celery -A ssm_outcomes worker --loglevel=INFO
 

@@ -144,18 +144,36 @@ def _tidy(label: str) -> str:
     return re.sub(r"\s+", " ", label).strip()
 
 
-def _held_share(allocations: Sequence[Allocation], keys_of) -> dict:
-    """How many patients put points on the keys ``keys_of`` picks, and the mean share of points."""
-    holders = 0
-    shares = []
+def _held_shares(allocations: Sequence[Allocation]) -> tuple[dict, dict]:
+    """For each domain, framework element and personal items together, in one pass: how many
+    patients put points on it, and the mean share of their points it holds."""
+    categories = [*DOMAINS, *FRAMEWORK_CODES, PERSONAL]
+    holders = dict.fromkeys(categories, 0)
+    share_sums = dict.fromkeys(categories, 0.0)
     for a in allocations:
         total = sum(a.points.values())
-        part = sum(a.points[k] for k in keys_of(a))
-        holders += part > 0
-        shares.append(part / total if total else 0.0)
-    if is_suppressed(holders):
-        return {"patients": None, "mean_share": None}
-    return {"patients": holders, "mean_share": sum(shares) / len(shares)}
+        if not total:
+            continue
+        parts: dict[str, float] = {}
+        for key, value in a.points.items():
+            element = key if key in FRAMEWORK_CODES else PERSONAL
+            parts[element] = parts.get(element, 0) + value
+            parts[a.domains[key]] = parts.get(a.domains[key], 0) + value
+        for category, part in parts.items():
+            if part > 0:
+                holders[category] += 1
+                share_sums[category] += part / total
+    n = len(allocations)
+
+    def figure(category: str) -> dict:
+        if is_suppressed(holders[category]):
+            return {"patients": None, "mean_share": None}
+        return {"patients": holders[category], "mean_share": share_sums[category] / n}
+
+    return (
+        {code: figure(code) for code in DOMAINS},
+        {code: figure(code) for code in [*FRAMEWORK_CODES, PERSONAL]},
+    )
 
 
 def priority_figures(allocations: Iterable[Allocation]) -> dict:
@@ -169,17 +187,7 @@ def priority_figures(allocations: Iterable[Allocation]) -> dict:
     n = len(allocations)
     if is_suppressed(n):
         return {"priorities": None}
-    domains = {
-        code: _held_share(allocations, lambda a, c=code: [k for k in a.points if a.domains[k] == c])
-        for code in DOMAINS
-    }
-    elements = {
-        code: _held_share(allocations, lambda a, c=code: [k for k in a.points if k == c])
-        for code in FRAMEWORK_CODES
-    }
-    elements[PERSONAL] = _held_share(
-        allocations, lambda a: [k for k in a.points if k not in FRAMEWORK_CODES]
-    )
+    domains, elements = _held_shares(allocations)
     wordings: Counter[tuple[str, str]] = Counter()
     spellings: dict[tuple[str, str], Counter[str]] = {}
     for a in allocations:

@@ -9,6 +9,9 @@ nothing is lost: the state stays dirty and the minute sweep finds it.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import logging
 from collections import defaultdict
 from datetime import datetime, time, timedelta
@@ -18,7 +21,7 @@ from django.db.models import F, Max, Min, OuterRef, Subquery
 from django.utils import timezone
 
 from assessments.models import PriorityPoint, PrioritySet
-from patients.models import ContextEvent, Encounter, Patient
+from patients.models import ContextEvent, Encounter, Patient, Team
 
 from . import sql
 from .figures import (
@@ -62,7 +65,7 @@ FIGURE_FIELDS = [
     "patient_initiated",
     "computed_at",
 ]
-REBUILD_CHUNK = 2000
+REBUILD_CHUNK = 10_000
 
 
 # --- Marking stale on save ---------------------------------------------------------------
@@ -122,11 +125,14 @@ def _compute_range(lo: int, hi: int) -> dict[tuple[int, int], PatientSummary]:
     now = timezone.now()
     domains: dict[tuple[int, int], dict] = defaultdict(dict)
     own: dict[tuple[int, int], bool] = {}
-    for patient_id, pn, domain, is_own, all_points, rated_points, weighted in _fetch(
+    gaps: dict[tuple[int, int], float] = {}
+    for patient_id, pn, domain, is_own, all_points, rated_points, weighted, gap in _fetch(
         sql.domain_aggregates_sql(), lo, hi
     ):
         domains[patient_id, pn][domain] = (float(all_points), float(rated_points), float(weighted))
         own[patient_id, pn] = bool(is_own)
+        if gap is not None:
+            gaps[patient_id, pn] = float(gap)
 
     summaries: dict[tuple[int, int], PatientSummary] = {}
     for key, parts in domains.items():
@@ -149,9 +155,8 @@ def _compute_range(lo: int, hi: int) -> dict[tuple[int, int], PatientSummary]:
             setattr(summary, f"{code.lower()}_weight", _share(all_p, total))
         summaries[key] = summary
 
-    for patient_id, pn, gap in _fetch(sql.perspective_gap_sql(), lo, hi):
-        if (patient_id, pn) in summaries:
-            summaries[patient_id, pn].perspective_gap = float(gap)
+    for key, gap in gaps.items():
+        summaries[key].perspective_gap = gap
 
     reviews: dict[tuple[int, int], list] = defaultdict(list)
     for patient_id, pn, attainment, weight in _fetch(sql.goal_reviews_sql(), lo, hi):
@@ -214,13 +219,7 @@ def _write_range(lo: int, hi: int, noted: dict[int, int], computed: dict) -> lis
         gone = [pk for pk, pid, period in existing if period not in keep[pid]]
         if gone:
             PatientSummary.objects.filter(pk__in=gone).delete()
-        PatientSummary.objects.bulk_create(
-            [s for (pid, _), s in computed.items() if pid in keep],
-            update_conflicts=True,
-            unique_fields=["patient", "period"],
-            update_fields=FIGURE_FIELDS,
-            batch_size=1000,
-        )
+        _upsert_summaries([s for (pid, _), s in computed.items() if pid in keep])
         missing = [pid for pid in writable if pid not in states]
         SummaryState.objects.bulk_create(
             [SummaryState(patient_id=pid, dirty=0, clean=0) for pid in missing],
@@ -233,6 +232,43 @@ def _write_range(lo: int, hi: int, noted: dict[int, int], computed: dict) -> lis
         for value, pids in by_value.items():
             SummaryState.objects.filter(patient_id__in=pids, clean__lte=value).update(clean=value)
     return writable
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _upsert_summaries(summaries: list[PatientSummary]) -> None:
+    """Insert or replace summaries by (patient, period): COPY and one upsert on PostgreSQL."""
+    if connection.vendor != "postgresql" or len(summaries) < 50:
+        PatientSummary.objects.bulk_create(
+            summaries,
+            update_conflicts=True,
+            unique_fields=["patient", "period"],
+            update_fields=FIGURE_FIELDS,
+            batch_size=1000,
+        )
+        return
+    columns = ["patient_id", "period", *FIGURE_FIELDS]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for summary in summaries:
+        writer.writerow([_copy_value(getattr(summary, column)) for column in columns])
+    buffer.seek(0)
+    load = sql.summary_load_statements(columns, FIGURE_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(load.create)
+        cursor.cursor.copy_expert(load.copy, buffer)
+        cursor.execute(load.upsert)
+        cursor.execute(load.clear)
 
 
 def patient_summaries_compute(*, lo: int, hi: int) -> list[int]:
@@ -301,23 +337,24 @@ ROW_FIELDS = (
 )
 
 
+def _row(v) -> SummaryRow:
+    return SummaryRow(
+        index=v[0],
+        coverage=v[1],
+        domain_scores={"H": v[2], "M": v[3], "R": v[4]},
+        direction=v[5],
+        own_priorities=v[6] == "patient",
+        goal_attainment=v[7],
+        markers_with_reading=v[8],
+        markers_in_target=v[9],
+        patient_initiated=v[10],
+        attribution_caveat=v[11],
+        context_kinds=tuple(sorted({e.get("kind", "") for e in v[12] or []})),
+    )
+
+
 def _rows(queryset) -> list[SummaryRow]:
-    return [
-        SummaryRow(
-            index=v[0],
-            coverage=v[1],
-            domain_scores={"H": v[2], "M": v[3], "R": v[4]},
-            direction=v[5],
-            own_priorities=v[6] == "patient",
-            goal_attainment=v[7],
-            markers_with_reading=v[8],
-            markers_in_target=v[9],
-            patient_initiated=v[10],
-            attribution_caveat=v[11],
-            context_kinds=tuple(sorted({e.get("kind", "") for e in v[12] or []})),
-        )
-        for v in queryset.values_list(*ROW_FIELDS)
-    ]
+    return [_row(v) for v in queryset.values_list(*ROW_FIELDS)]
 
 
 def _allocations(summaries, period: str) -> list[Allocation]:
@@ -353,12 +390,7 @@ def _allocations(summaries, period: str) -> list[Allocation]:
 def _group_figures(summaries, period: str) -> tuple[int, dict]:
     """The stored figures of a group: DESIGN.md's, then what matters to it and its context."""
     rows = _rows(summaries)
-    figures = group_figures(rows)
-    figures.update(priority_figures(_allocations(summaries, period)))
-    figures.update(
-        context_figures(rows, kinds=ContextEvent.Kind.values, declined=figures["declined"])
-    )
-    return len(rows), figures
+    return len(rows), _figures_of(rows, _allocations(summaries, period))
 
 
 def _caseload_window(period: str) -> tuple[datetime, datetime]:
@@ -459,19 +491,106 @@ def group_summaries_refresh_stale() -> int:
     return done
 
 
-def group_summaries_rebuild_all() -> int:
-    """Recompute every team and caseload summary for every quarter with patient summaries."""
-    periods = sorted(set(PatientSummary.objects.values_list("period", flat=True).distinct()))
-    from patients.models import Team, User
+def _figures_of(rows: list[SummaryRow], allocations: list[Allocation]) -> dict:
+    figures = group_figures(rows)
+    figures.update(priority_figures(allocations))
+    figures.update(
+        context_figures(rows, kinds=ContextEvent.Kind.values, declined=figures["declined"])
+    )
+    return figures
 
-    done = 0
-    for team_id in Team.objects.values_list("pk", flat=True):
-        for period in periods:
-            team_summary_compute(team_id=team_id, period=period)
-            done += 1
-    clinician_ids = Encounter.objects.values_list("clinician_id", flat=True).distinct()
-    for clinician_id in User.objects.filter(pk__in=clinician_ids).values_list("pk", flat=True):
-        for period in periods:
-            caseload_summary_compute(clinician_id=clinician_id, period=period)
-            done += 1
-    return done
+
+class _Allocations:
+    """Every patient's priority sets, loaded once, answering "which points held at a date"."""
+
+    def __init__(self) -> None:
+        self.sets: dict[int, list[tuple]] = defaultdict(list)
+        for pid, effective_from, set_id in PrioritySet.objects.order_by(
+            "patient_id", "effective_from", "id"
+        ).values_list("patient_id", "effective_from", "id"):
+            self.sets[pid].append((effective_from, set_id))
+        self.by_set: dict[int, Allocation] = {}
+        for set_id, element_id, code, domain, label, value in PriorityPoint.objects.filter(
+            points__gt=0
+        ).values_list(
+            "priority_set_id",
+            "element_id",
+            "element__code",
+            "element__domain_id",
+            "element__label",
+            "points",
+        ):
+            allocation = self.by_set.setdefault(set_id, Allocation(points={}, domains={}))
+            key = code or f"P{element_id}"
+            allocation.points[key], allocation.domains[key] = value, domain
+            if not code:
+                allocation.labels[key] = label
+
+    def at(self, patient_id: int, day) -> Allocation | None:
+        held = None
+        for effective_from, set_id in self.sets.get(patient_id, ()):
+            if effective_from > day:
+                break
+            held = set_id
+        return self.by_set.get(held) if held is not None else None
+
+
+def group_summaries_rebuild_all() -> int:
+    """Recompute every team and caseload summary, in one pass over the stored patient summaries.
+
+    Memberships, caseload windows and priority sets are read once; each quarter's patient
+    summaries are read once and shared out to their teams and caseloads in memory.
+    """
+    teams_of: dict[int, list[int]] = defaultdict(list)
+    for pid, tid in Patient.teams.through.objects.values_list("patient_id", "team_id"):
+        teams_of[pid].append(tid)
+    caseload: dict[tuple[int, int], set[int]] = defaultdict(set)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.encounter_quarters_sql(), sql.params(0, 2**62))
+        for clinician_id, pid, pn in cursor.fetchall():
+            for later in range(4):  # seen in a quarter: on the caseload for it and the next three
+                caseload[clinician_id, pn + later].add(pid)
+    allocations = _Allocations()
+    team_ids = list(Team.objects.values_list("pk", flat=True))
+    clinician_ids = {clinician_id for clinician_id, _ in caseload}
+    now = timezone.now()
+    teams, caseloads = [], []
+    periods = sorted(set(PatientSummary.objects.values_list("period", flat=True).distinct()))
+    for period in periods:
+        end, pn = period_bounds(period)[1], period_number(period)
+        rows: dict[int, SummaryRow] = {}
+        for values in (
+            PatientSummary.objects.filter(period=period)
+            .values_list("patient_id", *ROW_FIELDS)
+            .iterator(chunk_size=10_000)
+        ):
+            rows[values[0]] = _row(values[1:])
+        # Every team and every clinician gets every quarter, empty or not, as before.
+        groups: dict[tuple[str, int], list[int]] = {("team", t): [] for t in team_ids}
+        groups.update({("caseload", c): [] for c in clinician_ids})
+        for pid in rows:
+            for tid in teams_of.get(pid, ()):
+                groups["team", tid].append(pid)
+        for (clinician_id, quarter), pids in caseload.items():
+            if quarter == pn:
+                groups["caseload", clinician_id] = [p for p in pids if p in rows]
+        for (kind, owner), pids in groups.items():
+            group_rows = [rows[p] for p in pids]
+            held = [a for p in pids if (a := allocations.at(p, end)) is not None]
+            fields = {
+                "period": period,
+                "patients": len(group_rows),
+                "stale": False,
+                "computed_at": now,
+                "figures": _figures_of(group_rows, held),
+            }
+            if kind == "team":
+                teams.append(TeamSummary(team_id=owner, **fields))
+            else:
+                caseloads.append(CaseloadSummary(clinician_id=owner, **fields))
+    with transaction.atomic():
+        TeamSummary.objects.all().delete()
+        CaseloadSummary.objects.all().delete()
+        TeamSummary.objects.bulk_create(teams, batch_size=500)
+        CaseloadSummary.objects.bulk_create(caseloads, batch_size=500)
+    return len(teams) + len(caseloads)

@@ -6,6 +6,8 @@ of patient ids, so the nightly rebuild streams through the cohort in chunks and 
 refresh is the same query with a range of one.
 """
 
+from typing import NamedTuple
+
 from django.conf import settings
 from django.db import connection
 
@@ -105,32 +107,31 @@ def weights_cte() -> str:
 
 
 def domain_aggregates_sql() -> str:
-    """Per (patient, quarter, domain): all points, points on rated keys, Σ points × rating."""
+    """Per (patient, quarter, domain): all points, points on rated keys, Σ points × rating, and
+    the quarter's perspective gap (the same on each domain's row), from one pass over ratings."""
     return f"""
-    WITH {latest_ratings_cte()}, {activity_periods_cte()}, {weights_cte()}
+    WITH {latest_ratings_cte()}, {activity_periods_cte()}, {weights_cte()},
+    gap AS (
+        SELECT p.patient_id, p.pn, AVG(ABS(p.value - c.value) * 1.0) AS gap
+        FROM latest p JOIN latest c
+            ON c.side = 'c' AND c.patient_id = p.patient_id AND c.pn = p.pn
+            AND c.element_id = p.element_id
+        WHERE p.side = 'p'
+        GROUP BY p.patient_id, p.pn
+    )
     SELECT w.patient_id, w.pn, e.domain_id, MAX(w.own),
            SUM(w.points),
            SUM(CASE WHEN l.value IS NULL THEN 0 ELSE w.points END),
-           SUM(w.points * COALESCE(l.value, 0))
+           SUM(w.points * COALESCE(l.value, 0)),
+           MAX(g.gap)
     FROM weights w
     JOIN assessments_element e ON e.id = w.element_id
     LEFT JOIN latest l
         ON l.side = 'p' AND l.patient_id = w.patient_id AND l.pn = w.pn
         AND l.element_id = w.element_id
+    LEFT JOIN gap g ON g.patient_id = w.patient_id AND g.pn = w.pn
     GROUP BY w.patient_id, w.pn, e.domain_id
     ORDER BY w.patient_id, w.pn, e.domain_id"""
-
-
-def perspective_gap_sql() -> str:
-    """Per (patient, quarter): mean |patient-side − clinician| over elements both rated."""
-    return f"""
-    WITH {latest_ratings_cte()}
-    SELECT p.patient_id, p.pn, AVG(ABS(p.value - c.value) * 1.0)
-    FROM latest p JOIN latest c
-        ON c.side = 'c' AND c.patient_id = p.patient_id AND c.pn = p.pn
-        AND c.element_id = p.element_id
-    WHERE p.side = 'p'
-    GROUP BY p.patient_id, p.pn"""
 
 
 def goal_reviews_sql() -> str:
@@ -191,15 +192,62 @@ def encounter_counts_sql() -> str:
     GROUP BY patient_id, {_period(_local_date("occurred_at"))}"""
 
 
-def index_floor_sql() -> str:
-    """Only the patient-quarter weighted index over the whole cohort: the benchmark's floor."""
+class SummaryLoad(NamedTuple):
+    create: str
+    copy: str
+    upsert: str
+    clear: str
+
+
+def summary_load_statements(columns: list[str], updated: list[str]) -> SummaryLoad:
+    """PostgreSQL: COPY computed summaries into a temporary table, then upsert them in one go."""
+    listed = ", ".join(f'"{c}"' for c in columns)
+    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in updated)
+    return SummaryLoad(
+        create=(
+            "CREATE TEMP TABLE IF NOT EXISTS summary_load ON COMMIT DELETE ROWS AS "
+            f"SELECT {listed} FROM indicators_patientsummary WITH NO DATA"
+        ),
+        copy=f"COPY summary_load ({listed}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+        upsert=(
+            f"INSERT INTO indicators_patientsummary ({listed}) SELECT {listed} FROM summary_load "
+            f'ON CONFLICT ("patient_id", "period") DO UPDATE SET {updates}'
+        ),
+        clear="TRUNCATE summary_load",
+    )
+
+
+def encounter_quarters_sql() -> str:
+    """Which clinician saw which patient in which quarter (local dates), once each."""
     return f"""
-    WITH {latest_ratings_cte()}, {activity_periods_cte()}, {weights_cte()}
+    SELECT DISTINCT clinician_id, patient_id, {_period(_local_date("occurred_at"))}
+    FROM patients_encounter
+    WHERE patient_id BETWEEN %(lo)s AND %(hi)s"""
+
+
+def index_floor_sql() -> str:
+    """Only the patient-quarter weighted index, over the whole cohort, in one statement.
+
+    The benchmark's floor: the least work any implementation must do (latest patient-side rating
+    per element and quarter, the points in effect at the quarter's end, one weighted mean).
+    """
+    return f"""
+    WITH ranked AS (
+        SELECT r.patient_id, r.element_id, r.value, {_period("r.rated_on")} AS pn,
+               ROW_NUMBER() OVER (
+                   PARTITION BY r.patient_id, {_period("r.rated_on")}, r.element_id
+                   ORDER BY r.rated_on DESC, r.id DESC
+               ) AS rn
+        FROM assessments_rating r
+        WHERE r.rater IN ('patient', 'proxy') AND r.patient_id BETWEEN %(lo)s AND %(hi)s
+    ),
+    latest AS (SELECT patient_id, element_id, value, pn FROM ranked WHERE rn = 1),
+    activity AS (SELECT DISTINCT patient_id, pn FROM latest),
+    {weights_cte()}
     SELECT w.patient_id, w.pn,
-           10.0 * SUM(w.points * l.value) / NULLIF(SUM(CASE WHEN l.value IS NULL THEN 0
-                                                           ELSE w.points END), 0)
+           10.0 * SUM(w.points * l.value)
+               / NULLIF(SUM(CASE WHEN l.value IS NULL THEN 0 ELSE w.points END), 0)
     FROM weights w
     LEFT JOIN latest l
-        ON l.side = 'p' AND l.patient_id = w.patient_id AND l.pn = w.pn
-        AND l.element_id = w.element_id
+        ON l.patient_id = w.patient_id AND l.pn = w.pn AND l.element_id = w.element_id
     GROUP BY w.patient_id, w.pn"""
