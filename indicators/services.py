@@ -281,14 +281,16 @@ def patient_summaries_compute(*, lo: int, hi: int) -> list[int]:
 
 
 def patient_summaries_refresh(*, patient_id: int) -> bool:
-    """Bring one patient's summaries up to date; False when they already were."""
+    """Bring one patient's summaries up to date.
+
+    Returns whether team or caseload summaries became stale and need a refresh queued.
+    """
     state = SummaryState.objects.filter(patient_id=patient_id).first()
     if state is not None and not state.is_stale:
         return False
     if not patient_summaries_compute(lo=patient_id, hi=patient_id):
         return False
-    group_summaries_mark_stale(patient_ids=[patient_id])
-    return True
+    return group_summaries_mark_stale(patient_ids=[patient_id])
 
 
 def summaries_sweep_stale(*, limit: int = 500) -> int:
@@ -302,7 +304,8 @@ def summaries_sweep_stale(*, limit: int = 500) -> int:
         patient_summaries_compute(lo=patient_id, hi=patient_id)
     if stale:
         group_summaries_mark_stale(patient_ids=stale)
-        group_summaries_refresh_stale()
+    # Also catches group summaries whose own refresh task was lost with the broker.
+    group_summaries_refresh_stale()
     return len(stale)
 
 
@@ -452,8 +455,12 @@ def caseload_summary_compute(*, clinician_id: int, period: str) -> CaseloadSumma
     return summary
 
 
-def group_summaries_mark_stale(*, patient_ids: list[int]) -> None:
-    """Flag the team and caseload summaries these patients' summaries feed."""
+def group_summaries_mark_stale(*, patient_ids: list[int]) -> bool:
+    """Flag the team and caseload summaries these patients' summaries feed.
+
+    Returns whether any was fresh until now: only then does a group refresh need queueing, since
+    a summary already flagged has one on its way. The flags are the debounce.
+    """
     periods = set(
         PatientSummary.objects.filter(patient_id__in=patient_ids).values_list("period", flat=True)
     )
@@ -465,16 +472,26 @@ def group_summaries_mark_stale(*, patient_ids: list[int]) -> None:
     clinician_ids = set(
         Encounter.objects.filter(patient_id__in=patient_ids).values_list("clinician_id", flat=True)
     )
+    newly_stale = False
     for model, field, ids in (
         (TeamSummary, "team_id", team_ids),
         (CaseloadSummary, "clinician_id", clinician_ids),
     ):
-        model.objects.bulk_create(
-            [model(**{field: i}, period=p, stale=True) for i in ids for p in periods],
-            update_conflicts=True,
-            unique_fields=[field.removesuffix("_id"), "period"],
-            update_fields=["stale"],
+        already = set(
+            model.objects.filter(
+                **{f"{field}__in": ids}, period__in=periods, stale=True
+            ).values_list(field, "period")
         )
+        targets = [(i, p) for i in ids for p in periods if (i, p) not in already]
+        if targets:
+            newly_stale = True
+            model.objects.bulk_create(
+                [model(**{field: i}, period=p, stale=True) for i, p in targets],
+                update_conflicts=True,
+                unique_fields=[field.removesuffix("_id"), "period"],
+                update_fields=["stale"],
+            )
+    return newly_stale
 
 
 def group_summaries_refresh_stale() -> int:

@@ -13,13 +13,18 @@ def ping() -> dict:
     return {"pong": True, "framework_elements": Element.objects.framework().count()}
 
 
+# Team and caseload views follow a patient's refresh after a short pause, so a burst of saves
+# shares one group refresh instead of queueing one each ahead of the next patient's refresh.
+GROUP_REFRESH_DELAY = 10
+
+
 @shared_task(name="indicators.tasks.refresh_patient_summaries", acks_late=True)
 def refresh_patient_summaries(patient_id: int) -> bool:
-    """Bring one patient's summaries up to date, then the team and caseload views they feed."""
-    refreshed = services.patient_summaries_refresh(patient_id=patient_id)
-    if refreshed:
-        refresh_group_summaries.delay()
-    return refreshed
+    """Bring one patient's summaries up to date, then (once) the team and caseload views."""
+    groups_went_stale = services.patient_summaries_refresh(patient_id=patient_id)
+    if groups_went_stale:
+        refresh_group_summaries.apply_async(countdown=GROUP_REFRESH_DELAY)
+    return groups_went_stale
 
 
 @shared_task(name="indicators.tasks.refresh_group_summaries", acks_late=True)

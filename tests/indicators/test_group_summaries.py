@@ -212,3 +212,27 @@ def test_nightly_rebuild_writes_every_patient_and_every_team(team, other_team):
 
     assert PatientSummary.objects.count() == 10
     assert TeamSummary.objects.filter(period="2026Q1", stale=False).count() == 2
+
+
+def test_a_burst_of_saves_queues_one_group_refresh(team):
+    from indicators.services import patient_summaries_refresh
+
+    first, second = PatientFactory(teams=[team]), PatientFactory(teams=[team])
+    for person in (first, second):
+        rating_record(patient=person, element="H1", value=5, rated_on=Q1, rater="patient")
+
+    assert patient_summaries_refresh(patient_id=first.pk) is True  # the team went stale
+    assert patient_summaries_refresh(patient_id=second.pk) is False  # a refresh is on its way
+    assert TeamSummary.objects.get(team=team, period="2026Q1").stale is True
+
+
+def test_the_sweep_refreshes_group_summaries_whose_task_was_lost(team):
+    cohort(team, [5, 6, 7, 8, 9])
+    summaries_rebuild_all()
+    TeamSummary.objects.filter(team=team).update(stale=True, figures={})
+
+    summaries_sweep_stale()
+
+    summary = TeamSummary.objects.get(team=team, period="2026Q1")
+    assert summary.stale is False
+    assert summary.figures["index"]["median"] == 70.0
