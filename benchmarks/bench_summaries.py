@@ -177,7 +177,11 @@ def _freshness(saves: int, broker: str) -> list[float]:
         return delays
     finally:
         worker.terminate()
-        worker.wait(30)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(10)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.template.response import TemplateResponse
 
 from .models import (
     Agenda,
@@ -9,11 +10,13 @@ from .models import (
     ConditionCode,
     ContextEvent,
     Encounter,
+    Invitation,
     Membership,
     Patient,
     Team,
     User,
 )
+from .services import invitation_create, site_link
 
 admin.site.site_header = "SSM Outcomes administration"
 admin.site.site_title = "SSM Outcomes"
@@ -68,6 +71,32 @@ class PatientAdmin(admin.ModelAdmin):
     filter_horizontal = ["teams"]
     raw_id_fields = ["user"]
     inlines = [ConditionInline]
+    actions = ["invite_to_portal"]
+
+    @admin.action(description="Invite to the patient portal (one-time link)")
+    def invite_to_portal(self, request, queryset):
+        """Make a link for each patient chosen and show the links once, on a page of their own."""
+        invited = []
+        for patient in queryset.select_related("user"):
+            invitation, token = invitation_create(patient=patient, created_by=request.user)
+            invited.append((patient, invitation, site_link("portal:welcome", token=token)))
+        return TemplateResponse(
+            request,
+            "admin/patients/patient/invitations.html",
+            {**self.admin_site.each_context(request), "title": "Invitations", "invited": invited},
+        )
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations as a record of who was invited when; the links themselves are never stored."""
+
+    list_display = ["patient", "email", "created_by", "created_at", "expires_at", "used_at"]
+    raw_id_fields = ["patient", "created_by"]
+    readonly_fields = ["token_hash", "created_at"]
+
+    def has_add_permission(self, request):
+        return False  # made with the patient list's action, which shows the link once
 
 
 @admin.register(ConditionCode)

@@ -2,7 +2,7 @@ from django.urls import path
 
 from ssm_outcomes import converters  # noqa: F401  (registers the id converter)
 
-from .views import clinic
+from .views import clinic, portal
 
 app_name = "clinic"
 patient = "patients/<id:patient_id>/"
@@ -19,4 +19,5 @@ urlpatterns = [
     path(f"{patient}targets/<str:loinc>/", clinic.target_change, name="target-change"),
     path(f"{patient}goals/<id:goal_id>/", clinic.goal_change, name="goal-change"),
     path(f"{patient}context-events/", clinic.context_event_add, name="context-event-add"),
+    path(f"{patient}invitation/", portal.invite, name="invite"),
 ]

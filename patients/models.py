@@ -1,10 +1,13 @@
 """People, teams and the records of care: who is who, and what happened when."""
 
+import hashlib
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from .validation import between
 
@@ -295,6 +298,47 @@ class Agenda(TimeStamped):
 
     def __str__(self) -> str:
         return f"Agenda of {self.patient} ({self.created_at:%Y-%m-%d})"
+
+
+class Invitation(models.Model):
+    """A one-time link that lets a patient choose a password and open their portal.
+
+    Only a hash of the link's token is stored: whoever reads the database cannot use the links.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token.")
+    email = models.EmailField(blank=True, help_text="Where the link was sent, if anywhere.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(used_at__isnull=True) | Q(used_at__lte=models.F("expires_at")),
+                name="invitation_used_before_expiry",
+            )
+        ]
+        indexes = [models.Index(fields=["patient", "created_at"], name="invitation_patient_idx")]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.patient} ({self.state})"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(str(token).encode()).hexdigest()
+
+    @property
+    def state(self) -> str:
+        """open, used or expired."""
+        if self.used_at is not None:
+            return "used"
+        return "open" if self.expires_at > timezone.now() else "expired"
 
 
 class ContextEvent(TimeStamped):

@@ -9,6 +9,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -140,6 +141,7 @@ class DomainSeries:
     code: str
     name: str
     rows: list[dict]  # {"period", "patient", "clinician"}
+    chart: str = ""  # filled in by the page, which owns presentation
 
 
 @dataclass
@@ -264,3 +266,278 @@ def patient_record(*, patient: Patient, encounters: int = 20) -> PatientRecord:
         latest_summary=summaries[-1] if summaries else None,
         proxy_ratings=Rating.objects.filter(patient=patient, rater="proxy").count(),
     )
+
+
+# --- Patient portal: a patient's own record, never anyone else's --------------------------------
+
+RECENT_ANSWER_DAYS = 14  # an answer this recent counts as given when the patient carries on
+FEEDBACK_DAYS = 30  # how long after an appointment the portal asks how it went
+RELATIONSHIP_CODES = ("R1", "R2", "R3", "R4")
+PATIENT_SIDE = ("patient", "proxy")
+
+
+def portal_elements(*, patient: Patient) -> list:
+    """The framework elements and the patient's own items, domain by domain, their own last."""
+    from assessments.models import Element
+
+    return list(
+        Element.objects.for_patient(patient)
+        .select_related("domain")
+        .order_by("domain__order", F("patient").asc(nulls_first=True), "order", "id")
+    )
+
+
+def priorities_current(*, patient: Patient):
+    """The priority set in effect today, with its points and who entered it; None if none."""
+    from assessments.models import PrioritySet
+
+    return (
+        PrioritySet.objects.filter(patient=patient, effective_from__lte=timezone.localdate())
+        .select_related("entered_by")
+        .prefetch_related("points__element")
+        .order_by("-effective_from", "-id")
+        .first()
+    )
+
+
+def priorities_history(*, patient: Patient, limit: int = 12) -> list:
+    """The patient's priority sets, newest first, each with its points largest first."""
+    from assessments.models import PrioritySet
+
+    sets = list(
+        PrioritySet.objects.filter(patient=patient)
+        .select_related("entered_by")
+        .prefetch_related("points__element")
+        .order_by("-effective_from", "-id")[:limit]
+    )
+    for priority_set in sets:
+        priority_set.largest = sorted(
+            (p for p in priority_set.points.all() if p.points), key=lambda p: -p.points
+        )
+    return sets
+
+
+def ratings_latest(*, patient: Patient) -> dict:
+    """Each element's latest patient-side answer (their own, or entered on their behalf)."""
+    from assessments.models import Rating
+
+    latest: dict = {}
+    for rating in (
+        Rating.objects.filter(patient=patient, rater__in=PATIENT_SIDE)
+        .select_related("entered_by")
+        .order_by("-rated_on", "-id")
+    ):
+        latest.setdefault(rating.element_id, rating)
+    return latest
+
+
+def rating_questions(*, patient: Patient, current) -> list:
+    """What the patient is asked about: what they gave points to in `current` (their priority
+    set in effect), most points first; every element and item of theirs without one."""
+    elements = portal_elements(patient=patient)
+    points = {p.element_id: p.points for p in current.points.all() if p.points} if current else {}
+    if not points:
+        return elements
+    return sorted((e for e in elements if e.pk in points), key=lambda e: -points[e.pk])
+
+
+def answered_recently(*, latest: dict, today: dt.date | None = None) -> set[int]:
+    """Ids of the elements answered in the last RECENT_ANSWER_DAYS days."""
+    since = (today or timezone.localdate()) - dt.timedelta(days=RECENT_ANSWER_DAYS)
+    return {element_id for element_id, r in latest.items() if r.rated_on >= since}
+
+
+def portal_goals(*, patient: Patient) -> list:
+    """The patient's goals, open ones first, each with its reviews oldest first and the latest."""
+    from assessments.models import Goal, GoalReview
+
+    goals = list(
+        Goal.objects.filter(patient=patient)
+        .select_related("domain")
+        .prefetch_related(
+            Prefetch(
+                "reviews",
+                queryset=GoalReview.objects.select_related("reviewed_by").order_by(
+                    "reviewed_on", "id"
+                ),
+            )
+        )
+        .order_by("-active", "-baseline_on", "-id")
+    )
+    for goal in goals:
+        goal.review_list = list(goal.reviews.all())
+        goal.latest_review = goal.review_list[-1] if goal.review_list else None
+    return goals
+
+
+def portal_goal(*, patient: Patient, goal_id: int):
+    """One of the patient's own open goals; 404 for anyone else's, so none is ever reachable."""
+    from assessments.models import Goal
+
+    try:
+        return Goal.objects.select_related("domain").get(pk=goal_id, patient=patient, active=True)
+    except (Goal.DoesNotExist, ValueError, TypeError):
+        raise Http404("No goal found") from None
+
+
+def next_appointment(*, patient: Patient):
+    """The patient's next appointment, with the clinician and any agenda written for it."""
+    from .models import Agenda
+
+    appointment = (
+        patient.appointments.filter(starts_at__gte=timezone.now())
+        .select_related("clinician")
+        .order_by("starts_at", "id")
+        .first()
+    )
+    if appointment is not None:
+        appointment.written = Agenda.objects.filter(appointment=appointment).first()
+    return appointment
+
+
+def agenda_unattached(*, patient: Patient):
+    """The patient's latest agenda written with no appointment booked and not yet talked about."""
+    from .models import Agenda
+
+    return (
+        Agenda.objects.filter(patient=patient, appointment__isnull=True, discussed_in__isnull=True)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def portal_encounter(*, patient: Patient, encounter_id: int):
+    """One of the patient's own past appointments; 404 for anyone else's or one still to come."""
+    from .models import Encounter
+
+    try:
+        return Encounter.objects.select_related("clinician").get(
+            pk=encounter_id, patient=patient, occurred_at__lte=timezone.now()
+        )
+    except (Encounter.DoesNotExist, ValueError, TypeError):
+        raise Http404("No appointment found") from None
+
+
+def feedback_given(*, encounter) -> dict:
+    """The patient's latest answers about one appointment, by relationship element code."""
+    from assessments.models import Rating
+
+    given: dict = {}
+    for rating in (
+        Rating.objects.filter(
+            encounter=encounter, rater="patient", element__code__in=RELATIONSHIP_CODES
+        )
+        .select_related("element")
+        .order_by("-created_at", "-id")
+    ):
+        given.setdefault(rating.element.code, rating)
+    return given
+
+
+def encounter_awaiting_feedback(*, patient: Patient):
+    """The patient's latest appointment, if it was in the last FEEDBACK_DAYS days and they have
+    not said how it went; None otherwise (the portal never asks about an older one)."""
+    from assessments.models import Rating
+
+    from .models import Encounter
+
+    now = timezone.now()
+    latest = (
+        Encounter.objects.filter(patient=patient, occurred_at__lte=now)
+        .annotate(
+            answered=Exists(
+                Rating.objects.filter(
+                    encounter=OuterRef("pk"),
+                    rater="patient",
+                    element__code__in=RELATIONSHIP_CODES,
+                )
+            )
+        )
+        .select_related("clinician")
+        .order_by("-occurred_at", "-id")
+        .first()
+    )
+    if latest is None or latest.answered:
+        return None
+    return latest if latest.occurred_at >= now - dt.timedelta(days=FEEDBACK_DAYS) else None
+
+
+def context_events_for_patient(*, patient: Patient) -> list:
+    """What has happened around the patient, as far as they can see it (never staff-only events)."""
+    return list(
+        patient.context_events.filter(visible_to_patient=True).order_by("-occurred_on", "-id")
+    )
+
+
+@dataclass
+class PortalProgress:
+    """The patient's own scores over time, on the 0–10 scale they answer on."""
+
+    rows: list[dict]  # {"period", "words", "short", "index", "H", "M", "R"}, oldest first
+    reading: object  # portal_words.Reading
+    own_priorities: bool
+    stale: bool
+    domain_names: dict[str, str]
+
+
+def portal_progress(*, patient: Patient) -> PortalProgress:
+    """The patient's stored summaries as the progress page shows them."""
+    from assessments.models import Domain
+    from indicators.models import SummaryState
+    from indicators.selectors import summaries_for_patient
+
+    from .portal_words import on_ten, period_short, period_words, progress_reading
+
+    summaries = summaries_for_patient(patient=patient)
+    rows = [
+        {
+            "period": s["period"],
+            "words": period_words(s["period"]),
+            "short": period_short(s["period"]),
+            "index": on_ten(s["index"]),
+            **{code: on_ten(s["domains"][code]["score"]) for code in ("H", "M", "R")},
+        }
+        for s in summaries
+    ]
+    own = bool(summaries) and summaries[-1]["weights_source"] == "patient"
+    return PortalProgress(
+        rows=rows,
+        reading=progress_reading([(r["period"], r["index"]) for r in rows], own_priorities=own),
+        own_priorities=own,
+        stale=SummaryState.objects.filter(patient=patient, dirty__gt=F("clean")).exists(),
+        domain_names=dict(Domain.objects.values_list("code", "plain_name")),
+    )
+
+
+# --- Reminders and invitations -----------------------------------------------------------------
+
+
+def appointments_due_reminder(*, now: dt.datetime, days: int) -> QuerySet:
+    """Appointments starting within `days` whose patient can be reminded and has not been yet."""
+    from .models import Appointment
+
+    return (
+        Appointment.objects.filter(
+            reminder_sent_at__isnull=True,
+            starts_at__gt=now,
+            starts_at__lte=now + dt.timedelta(days=days),
+            patient__user__is_active=True,
+            patient__user__reminders_opt_out=False,
+        )
+        .exclude(patient__user__email="")
+        .order_by("starts_at", "id")
+    )
+
+
+def invitation_for_token(*, token: str):
+    """The invitation a link's token belongs to, whatever its state; 404 when there is none."""
+    from .models import Invitation
+
+    invitation = (
+        Invitation.objects.select_related("patient__user", "created_by")
+        .filter(token_hash=Invitation.hash_token(token))
+        .first()
+    )
+    if invitation is None:
+        raise Http404("No invitation found")
+    return invitation

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import secrets
 import uuid
 from contextlib import contextmanager
+from functools import partial
 
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.core.validators import validate_email
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from indicators.services import summaries_mark_stale
@@ -20,12 +30,16 @@ from .models import (
     ConditionCode,
     ContextEvent,
     Encounter,
+    Invitation,
     Patient,
     Strategy,
     Team,
     User,
 )
+from .selectors import RELATIONSHIP_CODES, appointments_due_reminder
 from .validation import EARLIEST_DATE, full_clean
+
+log = logging.getLogger(__name__)
 
 
 def _not_in_future(field: str, day: dt.date) -> None:
@@ -189,18 +203,18 @@ def agenda_write(
     change: str = "",
     questions: str = "",
 ) -> Agenda:
-    """Save what the patient wants to talk about, replacing their agenda for that appointment."""
+    """Save what the patient wants to talk about, replacing their agenda for that appointment
+    (or, with no appointment, the agenda they wrote earlier that has not been talked about yet)."""
     texts = {"going_well": going_well, "hard": hard, "change": change, "questions": questions}
     texts = {k: (v or "").strip() for k, v in texts.items()}
     if not any(texts.values()):
         raise ValidationError({"questions": "write at least one thing you want to talk about"})
     if appointment is not None and appointment.patient_id != patient.pk:
         raise ValidationError({"appointment": "appointment must be one of this patient's"})
-    agenda = (
-        Agenda.objects.filter(patient=patient, appointment=appointment).first()
-        if appointment is not None
-        else None
-    ) or Agenda(patient=patient, appointment=appointment)
+    earlier = Agenda.objects.filter(patient=patient, appointment=appointment)
+    if appointment is None:
+        earlier = earlier.filter(discussed_in__isnull=True).order_by("-created_at", "-id")
+    agenda = earlier.first() or Agenda(patient=patient, appointment=appointment)
     for field, text in texts.items():
         setattr(agenda, field, text)
     full_clean(agenda).save()
@@ -337,3 +351,234 @@ def condition_update(*, condition: Condition, onset: dt.date | None, stage=None)
     condition.onset, condition.stage = onset, stage
     full_clean(condition).save()
     return condition
+
+
+# --- Patient portal: invitations, appointment reminders, feedback on an appointment ------------
+
+INVITATION_DAYS = 7
+INVITATION_REFUSED = {
+    "used": "This link has already been used. Sign in with the password you chose, or ask for "
+    "a new link if you have forgotten it.",
+    "expired": "This link has expired. Ask your care team to send you a new one.",
+}
+
+
+def site_link(name: str, **kwargs) -> str:
+    """A full link to a page, for emails (SITE_URL and the page's path)."""
+    return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs or None)
+
+
+def _email(template: str, context: dict, to: str) -> EmailMessage:
+    subject = render_to_string(f"portal/email/{template}_subject.txt", context)
+    body = render_to_string(f"portal/email/{template}.txt", context)
+    return EmailMessage(" ".join(subject.split()), body, to=[to])
+
+
+@transaction.atomic
+def invitation_create(
+    *, patient: Patient, created_by: User | None, email: str = "", days: int = INVITATION_DAYS
+) -> tuple[Invitation, str]:
+    """Make a one-time link for a patient to choose a password; email it when there is an address.
+
+    Returns the invitation and the link's token, which is never stored: show or send it now.
+    """
+    email = (email or "").strip() or (patient.user.email if patient.user else "")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError(
+                {"email": "email must be an email address, like name@example.org"}
+            ) from None
+    now = timezone.now()
+    # Only the newest link works: making one retires any still open.
+    Invitation.objects.filter(patient=patient, used_at__isnull=True, expires_at__gt=now).update(
+        expires_at=now
+    )
+    token = secrets.token_urlsafe(32)
+    invitation = full_clean(
+        Invitation(
+            patient=patient,
+            token_hash=Invitation.hash_token(token),
+            email=email,
+            created_by=created_by,
+            expires_at=now + dt.timedelta(days=days),
+        )
+    )
+    invitation.save()
+    if email:
+        message = _email(
+            "invitation",
+            {
+                "patient": patient,
+                "inviter": created_by,
+                "link": site_link("portal:welcome", token=token),
+                "expires_at": invitation.expires_at,
+            },
+            email,
+        )
+        # A mail server that is down must not undo the invitation: the link is shown too.
+        transaction.on_commit(message.send, robust=True)
+    return invitation, token
+
+
+def _username_free(username: str) -> None:
+    if not username:
+        raise ValidationError({"username": "Choose a username."})
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError:
+        raise ValidationError(
+            {"username": "Use only letters, numbers and the signs . - _ @ + in a username."}
+        ) from None
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": "Someone already has that username. Try another."})
+
+
+@transaction.atomic
+def invitation_accept(
+    *, invitation: Invitation, password: str, username: str = "", email: str = ""
+) -> User:
+    """Use an open invitation: make or update the patient's login with the password they chose."""
+    invitation = (
+        Invitation.objects.select_for_update().select_related("patient__user").get(pk=invitation.pk)
+    )
+    if invitation.state != "open":
+        raise ValidationError(INVITATION_REFUSED[invitation.state], code=invitation.state)
+    patient = invitation.patient
+    user = patient.user
+    if user is None:
+        username = (username or "").strip()
+        _username_free(username)
+        user = User(username=username, role=User.Role.PATIENT)
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError(
+                {"email": "Write an email address like name@example.org, or leave it empty."}
+            ) from None
+    user.email = email
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None
+    user.set_password(password)
+    user.save()
+    if patient.user_id != user.pk:
+        patient.user = user
+        patient.save(update_fields=["user", "updated_at"])
+    now = timezone.now()
+    Invitation.objects.filter(pk=invitation.pk).update(used_at=now)
+    Invitation.objects.filter(patient=patient, used_at__isnull=True, expires_at__gt=now).update(
+        expires_at=now
+    )
+    return user
+
+
+def reminders_send_due() -> int:
+    """Queue a reminder for each appointment due one; a failure to queue never stops the rest."""
+    from .tasks import send_reminder
+
+    due = appointments_due_reminder(now=timezone.now(), days=settings.REMINDER_DAYS_BEFORE)
+    queued = 0
+    for appointment_id in list(due.values_list("id", flat=True)):
+        try:
+            send_reminder.delay(appointment_id)
+        except Exception:  # the broker is down: the next run finds the appointment still due
+            log.warning("reminder for appointment %s not queued", appointment_id, exc_info=True)
+        else:
+            queued += 1
+    return queued
+
+
+def _reminder_deliver(message: EmailMessage, appointment_id: int, sent_at: dt.datetime) -> None:
+    try:
+        message.send()
+    except Exception:
+        # Hand the claim back so a retry, or the next run, sends it; then let the task retry.
+        Appointment.objects.filter(pk=appointment_id, reminder_sent_at=sent_at).update(
+            reminder_sent_at=None
+        )
+        raise
+
+
+@transaction.atomic
+def reminder_send(*, appointment_id: int) -> bool:
+    """Email one appointment's reminder unless it has been sent; True when this call sends it.
+
+    The conditional update is the exactly-once record: of two workers, only one claims it.
+    """
+    appointment = (
+        appointments_due_reminder(now=timezone.now(), days=settings.REMINDER_DAYS_BEFORE)
+        .select_related("patient__user", "clinician")
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        return False
+    sent_at = timezone.now()
+    claimed = Appointment.objects.filter(pk=appointment_id, reminder_sent_at__isnull=True).update(
+        reminder_sent_at=sent_at
+    )
+    if not claimed:
+        return False
+    message = _email(
+        "reminder",
+        {
+            "user": appointment.patient.user,
+            "appointment": appointment,
+            "starts_at": timezone.localtime(appointment.starts_at),
+            "agenda_link": site_link("portal:agenda"),
+            "settings_link": site_link("portal:settings"),
+        },
+        appointment.patient.user.email,
+    )
+    transaction.on_commit(partial(_reminder_deliver, message, appointment_id, sent_at))
+    return True
+
+
+@transaction.atomic
+def feedback_record(
+    *, patient: Patient, encounter: Encounter, answers: dict[str, int | None], entered_by: User
+) -> list:
+    """Record how a patient felt one appointment went, on the relationship elements R1 to R4."""
+    from assessments.services import rating_record
+
+    given = {code: value for code, value in answers.items() if value is not None}
+    unknown = sorted(set(given) - set(RELATIONSHIP_CODES))
+    if unknown:
+        raise ValidationError({"answers": f"answers are about R1 to R4, not {', '.join(unknown)}"})
+    if not given:
+        raise ValidationError({"answers": "Answer at least one question."})
+    if encounter.patient_id != patient.pk:
+        raise ValidationError({"encounter": "encounter must be one of this patient's"})
+    return [
+        rating_record(
+            patient=patient,
+            element=code,
+            value=value,
+            rated_on=timezone.localdate(),
+            rater="patient",
+            entered_by=entered_by,
+            encounter=encounter,
+        )
+        for code, value in given.items()
+    ]
+
+
+@transaction.atomic
+def portal_settings_update(*, user: User, email: str, reminders: bool) -> User:
+    """Change a patient's email address and whether they get appointment reminders."""
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError(
+                {"email": "Write an email address like name@example.org."}
+            ) from None
+    user.email, user.reminders_opt_out = email, not reminders
+    user.save(update_fields=["email", "reminders_opt_out"])
+    return user

@@ -1,7 +1,7 @@
 """The /api/v1/ routes of DESIGN.md "REST API"."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from assessments import api as assessments_api
 from indicators import api as indicators_api
@@ -14,7 +14,7 @@ patient = "patients/<id:patient_id>/"
 urlpatterns = [
     path("auth/token/", patients_api.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("framework/", assessments_api.FrameworkView.as_view(), name="api-framework"),
     path("patients/", patients_api.PatientListView.as_view(), name="api-patients"),
     path(patient, patients_api.PatientDetailView.as_view(), name="api-patient"),

@@ -29,6 +29,16 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    if isinstance(
+        exc, exceptions.NotFound | exceptions.PermissionDenied | exceptions.NotAuthenticated
+    ):
+        from ssm_outcomes.views import audit_refusal
+
+        view = context.get("view")
+        status_code = 401 if isinstance(exc, exceptions.NotAuthenticated) else exc.status_code
+        audit_refusal(
+            context["request"], status_code, getattr(view, "kwargs", {}).get("patient_id")
+        )
     return drf_exception_handler(exc, context)
 
 

@@ -5,10 +5,12 @@ enforced. `make run` turns DEBUG on for the embedded development default (SQLite
 """
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -41,6 +43,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "patients",
     "assessments",
     "indicators",
@@ -55,6 +59,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it answers a locked-out sign-in.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ssm_outcomes.urls"
@@ -85,6 +92,17 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "patients.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses sign-in while an account is locked out
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After 5 failed sign-ins an account is locked for 15 minutes, even with the right password.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one, separately
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -153,7 +171,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "ssm_outcomes.permissions.RecordWithinRole",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "ssm_outcomes.rest.Pagination",
@@ -182,6 +203,23 @@ SPECTACULAR_SETTINGS = {
         "RaterEnum": "assessments.models.Rater",
         "EncounterModeEnum": "patients.models.Encounter.Mode",
     },
+}
+
+# --- Content-Security-Policy: no inline scripts, nothing from other origins. ---
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        # Django's admin and Swagger UI set inline style attributes; scripts stay strict.
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 # --- Email: the console by default; SMTP when EMAIL_HOST is set. ---
@@ -225,6 +263,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # An unacknowledged task (its worker was killed) is handed out again after this long; it must
     # outlast the longest task, the nightly rebuild.
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 4 * 3600),
+    # How often a worker looks for such tasks: every interval x throttle seconds (kombu's
+    # defaults, 10 and 10); tests of killed workers make it quicker.
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
@@ -237,7 +279,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "indicators.tasks.rebuild_all_summaries",
         "schedule": crontab(hour=2, minute=30),
     },
+    "appointments-send-reminders": {
+        "task": "patients.tasks.send_due_reminders",
+        "schedule": crontab(minute=15),
+    },
 }
+# Appointment reminders (with a link to write an agenda) go out this many days ahead.
+REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 3)
 
 LOGGING = {
     "version": 1,

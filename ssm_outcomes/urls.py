@@ -13,4 +13,5 @@ urlpatterns = [
 ]
 
 handler404 = "ssm_outcomes.views.not_found"
+handler403 = "ssm_outcomes.views.forbidden"
 handler500 = "ssm_outcomes.views.server_error"

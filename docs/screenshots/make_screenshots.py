@@ -125,8 +125,78 @@ def dashboards(shots: Shots) -> None:
     shots.page.set_viewport_size(VIEWPORT)
 
 
+def clinic(shots: Shots) -> None:
+    """The clinician workspace as demo-clinician sees it, with demo-patient's record."""
+    shots.sign_in("demo-clinician")
+    shots.open("/clinic/?sort=changed")
+    shots.save("clinic-caseload.png")
+    shots.page.get_by_label("Find a patient by name").fill("")
+    shots.open("/clinic/?q=" + _demo_patient_name(shots))
+    shots.page.get_by_role("table").get_by_role("link").first.click()
+    shots.page.wait_for_load_state()
+    record = shots.page.url.removeprefix(shots.base_url)
+    shots.page.set_viewport_size({"width": 1280, "height": 1800})
+    shots.save("clinic-record.png", full_page=False)
+    shots.open(f"{record}encounters/new/")
+    shots.page.get_by_text("Ratings (0 = as bad").click()
+    shots.save("clinic-encounter.png", full_page=False)
+    shots.page.set_viewport_size(VIEWPORT)
+
+
+def _demo_patient_name(shots: Shots) -> str:
+    """The display name of demo-patient, read from the database the server uses."""
+    import sqlite3
+
+    with sqlite3.connect(DB_PATH) as db:
+        row = db.execute(
+            "SELECT p.display_name FROM patients_patient p JOIN patients_user u "
+            "ON u.id = p.user_id WHERE u.username = 'demo-patient'"
+        ).fetchone()
+    return row[0].split()[0]
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def portal(shots: Shots) -> None:
+    """The patient portal as demo-patient sees it on a phone (390 × 844), and the invitation."""
+    context = shots.page.context.browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    phone = Shots(context.new_page(), shots.base_url)
+    phone.page.set_default_timeout(30_000)
+
+    # The invitation link a clinician makes, opened on the patient's phone (not used).
+    shots.sign_in("demo-clinician")
+    shots.open("/clinic/?q=" + _demo_patient_name(shots))
+    shots.page.get_by_role("table").get_by_role("link").first.click()
+    shots.page.get_by_role("button", name="Invite to the patient portal").click()
+    link = shots.page.locator(".invitation-link a").get_attribute("href")
+    phone.open("/me/" + link.split("/me/", 1)[1])
+    phone.save("portal-welcome.png", full_page=False)
+
+    phone.sign_in("demo-patient")
+    phone.open("/me/")
+    phone.save("portal-home.png")
+    phone.open("/me/what-matters/")
+    phone.save("portal-what-matters.png", full_page=False)
+    phone.open("/me/how-it-is-going/")
+    phone.page.get_by_role("link", name="Answer").first.click()
+    phone.page.get_by_label("7", exact=True).check()
+    phone.save("portal-how-it-is-going.png", full_page=False)
+    phone.open("/me/goals/")
+    phone.save("portal-goals.png", full_page=False)
+    phone.open("/me/next-appointment/")
+    phone.save("portal-next-appointment.png", full_page=False)
+    phone.open("/me/progress/")
+    phone.save("portal-progress.png")
+    context.close()
+
+
 SCREENS: dict[str, Callable[[Shots], None]] = {
     "dashboards": dashboards,
+    "clinic": clinic,
+    "portal": portal,
 }
 
 

@@ -10,10 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from assessments.models import Element, Goal
 from assessments.services import goal_update, target_set
+from indicators.charts import Series, line_chart
 
 from ..forms import ConditionForm, ContextEventForm, EncounterLogForm, GoalWordingForm, TargetForm
 from ..selectors import (
@@ -90,11 +92,38 @@ def caseload(request):
     )
 
 
+def _domain_charts(record) -> None:
+    """An accessible line chart per domain: the patient's weighted score beside the clinician's."""
+    for domain in record.domains:
+        if not domain.rows:
+            continue
+        domain.chart = mark_safe(  # noqa: S308 — built by indicators.charts, which escapes text
+            line_chart(
+                chart_id=f"domain-{domain.code}",
+                title=f"{domain.name}, scores out of 100",
+                summary=f"{domain.name}: the patient's score and your own view, by quarter.",
+                x_labels=[row["period"] for row in domain.rows],
+                series=[
+                    Series(
+                        "Patient (weighted by what matters to them)",
+                        [row["patient"] for row in domain.rows],
+                    ),
+                    Series("Your own view", [row["clinician"] for row in domain.rows]),
+                ],
+                y_min=0,
+                y_max=100,
+                y_ticks=[0, 25, 50, 75, 100],
+            )
+        )
+
+
 @record_view
 def record(request, patient_id: int):
     patient = _patient(request, patient_id)
     audit_record(request=request, patient=patient, action="view", what="patient record")
-    return render(request, "clinic/record.html", {"record": patient_record(patient=patient)})
+    record = patient_record(patient=patient)
+    _domain_charts(record)
+    return render(request, "clinic/record.html", {"record": record})
 
 
 @record_view

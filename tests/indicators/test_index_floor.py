@@ -22,12 +22,12 @@ def test_the_sql_floor_gives_the_same_indices_as_the_rebuild():
         cursor.execute(sql.index_floor_sql(), sql.params(0, 2**62))
         floor = {(pid, period_from_number(pn)): value for pid, pn, value in cursor.fetchall()}
 
-    stored = dict(
-        ((pid, period), index)
+    stored = {
+        (pid, period): index
         for pid, period, index in PatientSummary.objects.values_list(
             "patient_id", "period", "index"
         )
-    )
+    }
     assert len(floor) > 100
     for key, value in floor.items():
         assert stored[key] == pytest.approx(float(value)), key

@@ -95,6 +95,7 @@ class Worker:
         # On the shared Redis a worker needs a queue of its own; on a private one, the default.
         self.queue = f"ssm-test-{uuid.uuid4().hex[:10]}" if own_queue else "celery"
         self.name = f"ssm-test-{uuid.uuid4().hex[:10]}"
+        self.env: dict[str, str] = {}
         self.database_url = database_url
         self.pool = pool
         self.process: subprocess.Popen | None = None
@@ -105,6 +106,7 @@ class Worker:
             CELERY_BROKER_URL=self.broker_url,
             DATABASE_URL=self.database_url,
             SSM_CELERY_DEFAULT_QUEUE=self.queue,
+            **self.env,
         )
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
@@ -120,7 +122,7 @@ class Worker:
                 "-Q",
                 self.queue,
                 "-n",
-                f"{self.queue}@%h",
+                f"{self.name}@%h",
                 "--without-gossip",
                 "--without-mingle",
                 "--loglevel=INFO",

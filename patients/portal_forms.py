@@ -1,0 +1,362 @@
+"""Forms of the patient portal: plain words, one clear message next to what needs fixing, and
+whatever was typed kept when something does not fit."""
+
+from __future__ import annotations
+
+from django import forms
+
+from assessments.models import Domain, Element, GoalReview
+
+POINTS_TO_SHARE = 100
+POINTS_STEP = 5
+SCALE = range(0, 11)
+SCALE_ENDS = {0: "As bad as it could be for me", 10: "As good as it could be for me"}
+SCALE_ERRORS = {
+    "invalid_choice": "Choose a number from 0 to 10.",
+    "required": "Choose a number from 0 to 10, or press Skip.",
+}
+RELATIONSHIP_QUESTIONS = {
+    "R1": "I could talk openly and honestly.",
+    "R2": "We talked about hard things in a helpful way.",
+    "R3": "I know I can get back in touch when I need to.",
+    "R4": "I felt listened to, valued and supported.",
+}
+
+
+class PortalForm(forms.Form):
+    """No colon after labels, and the browser's own pop-up checks left to our messages."""
+
+    use_required_attribute = False
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def add_service_errors(self, error) -> None:
+        """Put a service's ValidationError next to the field it names, or above the form."""
+        messages = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+        for field, texts in messages.items():
+            for text in texts:
+                self.add_error(field if field in self.fields else None, text)
+
+
+def _domain_choices() -> list[tuple[str, str]]:
+    return list(Domain.objects.order_by("order").values_list("code", "plain_name"))
+
+
+def scale_field(label: str, *, required: bool = False) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[(n, str(n)) for n in SCALE],
+        coerce=int,
+        empty_value=None,
+        required=required,
+        widget=forms.RadioSelect,
+        error_messages=SCALE_ERRORS,
+    )
+
+
+def scale_options(bound_field) -> list[dict]:
+    """The 0–10 buttons of a scale question, with the words at both ends and the one chosen."""
+    chosen = bound_field.value()
+    chosen = "" if chosen is None else str(chosen)
+    return [
+        {
+            "value": n,
+            "id": f"{bound_field.auto_id}_{n}",
+            "checked": chosen == str(n),
+            "words": SCALE_ENDS.get(n, ""),
+        }
+        for n in SCALE
+    ]
+
+
+# --- What matters to me --------------------------------------------------------------------
+
+
+class PointsForm(PortalForm):
+    """How many of the 100 points go to each element and personal item."""
+
+    def __init__(self, *args, elements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.elements = elements
+        for element in elements:
+            self.fields[self.name_of(element)] = forms.IntegerField(
+                label=element.wording,
+                min_value=0,
+                max_value=POINTS_TO_SHARE,
+                required=False,
+                error_messages={
+                    "invalid": "Write a whole number, like 10.",
+                    "min_value": "Points cannot be below 0.",
+                    "max_value": f"Points cannot be more than {POINTS_TO_SHARE}.",
+                },
+            )
+
+    @staticmethod
+    def name_of(element) -> str:
+        return f"points_{element.key}"
+
+    def typed(self) -> dict[str, int]:
+        """Each key's points as typed so far, counting anything that is not a number as 0."""
+        typed = {}
+        for element in self.elements:
+            raw = self[self.name_of(element)].value()
+            try:
+                typed[element.key] = max(0, int(str(raw).strip() or 0))
+            except (TypeError, ValueError):
+                typed[element.key] = 0
+        return typed
+
+    def points(self) -> dict[str, int]:
+        """The points to save: only keys with some, after validation."""
+        return {
+            element.key: self.cleaned_data[self.name_of(element)]
+            for element in self.elements
+            if self.cleaned_data.get(self.name_of(element))
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        total = sum(cleaned.get(self.name_of(e)) or 0 for e in self.elements)
+        if total > POINTS_TO_SHARE:
+            raise forms.ValidationError(
+                f"You have shared {total} points. The most you can share is {POINTS_TO_SHARE}. "
+                f"Take away {total - POINTS_TO_SHARE}, then save.",
+                code="too_many",
+            )
+        if total == 0:
+            raise forms.ValidationError(
+                "Give some points to at least one thing, then save.", code="none"
+            )
+        return cleaned
+
+
+class ItemForm(PortalForm):
+    label = forms.CharField(
+        label="What else matters to you?",
+        help_text="Write it in your own words. For example: Playing with my grandchildren.",
+        max_length=200,
+        error_messages={
+            "required": "Write what matters to you, in your own words.",
+            "max_length": "Please keep it shorter: up to 200 letters.",
+        },
+    )
+    domain = forms.ChoiceField(
+        label="Which part of your life is it about?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the part of your life it is about."},
+    )
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        self.fields["domain"].choices = _domain_choices()
+
+    def clean_label(self) -> str:
+        label = self.cleaned_data["label"].strip()
+        if not label:
+            raise forms.ValidationError("Write what matters to you, in your own words.")
+        if Element.objects.filter(patient=self.patient, label__iexact=label).exists():
+            raise forms.ValidationError("This is already in your list.")
+        return label
+
+
+# --- How things are going, and feedback on an appointment ------------------------------------
+
+
+class RatingForm(PortalForm):
+    value = scale_field("How is it going for you now?")
+
+    def __init__(self, *args, require_answer: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["value"].required = require_answer
+
+
+class FeedbackForm(PortalForm):
+    """Optional answers about one appointment, on the relationship elements R1 to R4."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for code, question in RELATIONSHIP_QUESTIONS.items():
+            self.fields[code] = scale_field(question)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and all(cleaned.get(code) is None for code in RELATIONSHIP_QUESTIONS):
+            raise forms.ValidationError("Answer at least one question, or go back.", code="empty")
+        return cleaned
+
+    def answers(self) -> dict[str, int | None]:
+        return {code: self.cleaned_data.get(code) for code in RELATIONSHIP_QUESTIONS}
+
+
+# --- My goals --------------------------------------------------------------------------------
+
+
+class GoalForm(PortalForm):
+    description = forms.CharField(
+        label="What is your goal?",
+        help_text="Write it in your own words. For example: Walk to the park twice a week.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Write your goal in a few words."},
+    )
+    expected_outcome = forms.CharField(
+        label="How will you know it is going as expected?",
+        help_text="Optional. For example: I can walk there without stopping.",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    domain = forms.ChoiceField(
+        label="Which part of your life is it about?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the part of your life it is about."},
+    )
+    importance = forms.TypedChoiceField(
+        label="How much does it matter to you?",
+        choices=[(1, "A little"), (2, "Quite a lot"), (3, "Very much")],
+        coerce=int,
+        initial=2,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how much it matters to you."},
+    )
+    difficulty = forms.TypedChoiceField(
+        label="How hard do you think it will be?",
+        choices=[(1, "Not very hard"), (2, "Quite hard"), (3, "Very hard")],
+        coerce=int,
+        initial=2,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how hard you think it will be."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["domain"].choices = _domain_choices()
+
+    def clean_description(self) -> str:
+        description = self.cleaned_data["description"].strip()
+        if not description:
+            raise forms.ValidationError("Write your goal in a few words.")
+        return description
+
+
+class GoalReviewForm(PortalForm):
+    attainment = forms.TypedChoiceField(
+        label="How is it going with this goal?",
+        choices=GoalReview.Attainment.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose how it is going.",
+            "invalid_choice": "Choose one of the five answers.",
+        },
+    )
+
+
+# --- My next appointment ---------------------------------------------------------------------
+
+
+class AgendaForm(PortalForm):
+    going_well = forms.CharField(
+        label="What is going well?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    hard = forms.CharField(
+        label="What is hard at the moment?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    change = forms.CharField(
+        label="What would you like to change?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    questions = forms.CharField(
+        label="Do you have any questions?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any((cleaned.get(name) or "").strip() for name in self.fields):
+            raise forms.ValidationError(
+                "Write something in at least one of the boxes, then save.", code="empty"
+            )
+        return cleaned
+
+
+# --- Settings, invitations ---------------------------------------------------------------------
+
+
+class SettingsForm(PortalForm):
+    email = forms.EmailField(
+        label="Your email address",
+        help_text="Optional. We use it for reminders and if you forget your password.",
+        required=False,
+        error_messages={"invalid": "Write an email address like name@example.org."},
+    )
+    reminders = forms.BooleanField(
+        label="Email me a few days before each appointment, so I can think about what to say",
+        required=False,
+    )
+
+
+class WelcomeForm(PortalForm):
+    """Choose a password (and a username, the first time) from an invitation link."""
+
+    username = forms.CharField(
+        label="Your username",
+        help_text="You type this when you sign in. We suggest one; you can change it.",
+        max_length=150,
+        error_messages={"required": "Choose a username."},
+    )
+    email = forms.EmailField(
+        label="Your email address",
+        help_text="Optional. We use it for reminders and if you forget your password.",
+        required=False,
+        error_messages={"invalid": "Write an email address like name@example.org."},
+    )
+    password1 = forms.CharField(
+        label="Choose a password",
+        help_text="At least 12 letters, numbers or signs. A few words you will remember is good.",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Choose a password."},
+    )
+    password2 = forms.CharField(
+        label="Type the password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Type the password again."},
+    )
+
+    def __init__(self, *args, needs_username: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not needs_username:
+            del self.fields["username"]
+        else:
+            self.fields["username"].widget.attrs.update(
+                {"autocomplete": "username", "autocapitalize": "none"}
+            )
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+
+    def clean_password2(self) -> str:
+        first, second = self.cleaned_data.get("password1"), self.cleaned_data["password2"]
+        if first and first != second:
+            raise forms.ValidationError("The two passwords are not the same. Type them again.")
+        return second
+
+
+class InviteForm(PortalForm):
+    """The clinician's invitation of a patient to the portal."""
+
+    email = forms.EmailField(
+        label="Patient's email address (optional)",
+        help_text="We email the link there. Leave it empty to give the link to them yourself.",
+        required=False,
+        error_messages={"invalid": "Write an email address like name@example.org."},
+    )

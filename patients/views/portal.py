@@ -1,0 +1,668 @@
+"""The patient portal under /me/: what matters to me, how things are going, my goals, my next
+appointment, feedback on an appointment, my progress, settings; and the invitation that opens it.
+
+Every page is the signed-in patient's own. No URL names a patient; a goal, item or appointment in
+a URL is looked up among the patient's own records only, so anything else answers 404. Staff get
+403: these are pages, not records. Every write goes through the same services as the clinician's,
+so the summaries follow.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.text import slugify
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from assessments.services import (
+    element_for_key,
+    goal_create,
+    goal_review_record,
+    personal_item_create,
+    priorities_set,
+    rating_record,
+)
+from indicators.charts import Series, line_chart
+
+from ..models import User
+from ..portal_forms import (
+    POINTS_STEP,
+    POINTS_TO_SHARE,
+    RELATIONSHIP_QUESTIONS,
+    AgendaForm,
+    FeedbackForm,
+    GoalForm,
+    GoalReviewForm,
+    InviteForm,
+    ItemForm,
+    PointsForm,
+    RatingForm,
+    SettingsForm,
+    WelcomeForm,
+    scale_options,
+)
+from ..selectors import (
+    agenda_unattached,
+    answered_recently,
+    context_events_for_patient,
+    encounter_awaiting_feedback,
+    feedback_given,
+    invitation_for_token,
+    next_appointment,
+    patient_for_portal_user,
+    patient_get_for_user,
+    portal_elements,
+    portal_encounter,
+    portal_goal,
+    portal_goals,
+    portal_progress,
+    priorities_current,
+    priorities_history,
+    rating_questions,
+    ratings_latest,
+)
+from ..services import (
+    INVITATION_REFUSED,
+    agenda_write,
+    audit_record,
+    feedback_record,
+    invitation_accept,
+    invitation_create,
+    portal_settings_update,
+    site_link,
+)
+from .clinic import record_view
+
+DRAFT_KEY = "portal_points_draft"
+WELCOME_KEY = "portal_invitation_token"
+WELCOME_STEP = "set-password"  # what replaces the token in the address once it is in the session
+CHART_QUARTERS = 4  # a year: the chart stays legible on a phone; the table has every quarter
+
+
+def portal_page(view):
+    """Signed in as a patient with a record: the view gets that patient. Staff get 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_patient:
+            raise PermissionDenied("These pages are for patients.")
+        patient = patient_for_portal_user(user=request.user)
+        return view(request, patient, *args, **kwargs)
+
+    return wrapper
+
+
+def _posted(request):
+    """The submitted data on a POST, even an empty one; None otherwise (an unbound form)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _render(request, template: str, context: dict, form=None):
+    """A page, answering 400 when the form on it has something to fix."""
+    status = 400 if form is not None and form.is_bound and form.errors else 200
+    return render(request, f"portal/{template}", context, status=status)
+
+
+# --- Home ------------------------------------------------------------------------------------
+
+
+@portal_page
+def home(request, patient):
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "patient": patient,
+            "appointment": next_appointment(patient=patient),
+            "feedback_due": encounter_awaiting_feedback(patient=patient),
+        },
+    )
+
+
+# --- What matters to me ----------------------------------------------------------------------
+
+
+def _points_rows(form: PointsForm) -> tuple[list, int]:
+    """The form's elements grouped by domain, each with its field and points; and the total."""
+    typed = form.typed()
+    groups: list = []
+    for element in form.elements:
+        field = form[form.name_of(element)]
+        raw = field.value()
+        shown = "0" if raw in (None, "") else str(raw)
+        if not groups or groups[-1][0] != element.domain:
+            groups.append((element.domain, []))
+        groups[-1][1].append((element, field, shown, typed[element.key]))
+    return groups, sum(typed.values())
+
+
+def _step(request, elements, step: str) -> tuple[PointsForm, str]:
+    """Apply a +/− button: the form with that element's points changed, and a note if capped."""
+    data = request.POST.copy()
+    form = PointsForm(data, elements=elements)
+    key, _, delta = step.partition(":")
+    element = next((e for e in elements if e.key == key), None)
+    try:
+        delta = int(delta)
+    except ValueError:
+        element = None
+    if element is None:
+        return form, ""
+    typed = form.typed()
+    left = POINTS_TO_SHARE - sum(typed.values())
+    note = ""
+    if delta > 0 and left <= 0:
+        note = "No points left. Take some away from something else first."
+    new = max(0, typed[key] + (min(delta, max(0, left)) if delta > 0 else delta))
+    data[form.name_of(element)] = str(new)
+    return PointsForm(data, elements=elements), note
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def priorities(request, patient):
+    elements = portal_elements(patient=patient)
+    current = priorities_current(patient=patient)
+    note = ""
+    action = request.POST.get("action", "")
+    if request.method == "POST" and request.POST.get("step"):
+        form, note = _step(request, elements, request.POST["step"])
+    elif request.method == "POST" and action == "add-item":
+        form = PointsForm(request.POST, elements=elements)
+        request.session[DRAFT_KEY] = form.typed()
+        return redirect("portal:item-add")
+    elif request.method == "POST":
+        form = PointsForm(request.POST, elements=elements)
+        if form.is_valid() and action == "save":
+            try:
+                priorities_set(
+                    patient=patient,
+                    effective_from=timezone.localdate(),
+                    points=form.points(),
+                    entered_by=request.user,
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                request.session.pop(DRAFT_KEY, None)
+                messages.success(request, "Saved. Thank you: your care team can see this now.")
+                return redirect("portal:priorities")
+    else:
+        draft = request.session.pop(DRAFT_KEY, None)
+        if draft is None and current is not None:
+            draft = {p.element.key: p.points for p in current.points.all()}
+        initial = {f"points_{key}": points for key, points in (draft or {}).items()}
+        form = PointsForm(initial=initial, elements=elements)
+    groups, shared = _points_rows(form)
+    context = {
+        "form": form,
+        "groups": groups,
+        "shared": shared,
+        "left": POINTS_TO_SHARE - shared,
+        "over": max(0, shared - POINTS_TO_SHARE),
+        "total": POINTS_TO_SHARE,
+        "step": POINTS_STEP,
+        "note": note,
+        "current": current,
+        "history": priorities_history(patient=patient),
+    }
+    return _render(request, "priorities.html", context, form if action == "save" else None)
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def item_add(request, patient):
+    form = ItemForm(_posted(request), patient=patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = personal_item_create(
+                patient=patient,
+                label=form.cleaned_data["label"],
+                domain=form.cleaned_data["domain"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"Added “{item.label}”. Now give it some points.")
+            return redirect(reverse("portal:priorities") + f"#row-{item.key}")
+    return _render(request, "item_add.html", {"form": form}, form)
+
+
+# --- How things are going --------------------------------------------------------------------
+
+
+def _next_question(questions: list, after, done: set[int], every: bool):
+    """The question after `after`: the very next one when answering everything again,
+    otherwise the next one not answered recently."""
+    position = questions.index(after) if after in questions else -1
+    for element in questions[position + 1 :]:
+        if every or element.pk not in done:
+            return element
+    return None
+
+
+def _question_url(element, every: bool) -> str:
+    url = reverse("portal:rate", args=[element.key])
+    return f"{url}?all=1" if every else url
+
+
+@portal_page
+def ratings(request, patient):
+    current = priorities_current(patient=patient)
+    questions = rating_questions(patient=patient, current=current)
+    latest = ratings_latest(patient=patient)
+    done = answered_recently(latest=latest)
+    first_open = next((e for e in questions if e.pk not in done), None)
+    return render(
+        request,
+        "portal/ratings.html",
+        {
+            "rows": [(e, latest.get(e.pk)) for e in questions],
+            "answered": sum(1 for e in questions if e.pk in done),
+            "total": len(questions),
+            "next": first_open,
+            "first": questions[0] if questions else None,
+            "has_priorities": current is not None,
+        },
+    )
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def rate(request, patient, key: str):
+    try:
+        element = element_for_key(patient=patient, key=key)
+    except ValidationError:
+        raise Http404("No such question") from None
+    questions = rating_questions(patient=patient, current=priorities_current(patient=patient))
+    latest = ratings_latest(patient=patient)
+    every = request.GET.get("all") == "1"
+    action = request.POST.get("action", "next")
+    following = _next_question(questions, element, answered_recently(latest=latest), every)
+    onward = _question_url(following, every) if following else reverse("portal:ratings")
+    if request.method == "POST" and action == "skip":
+        return redirect(onward)
+    form = RatingForm(_posted(request), require_answer=action == "next")
+    if request.method == "POST" and form.is_valid():
+        value = form.cleaned_data["value"]
+        if value is not None:
+            try:
+                rating_record(
+                    patient=patient,
+                    element=element.key,
+                    value=value,
+                    rated_on=timezone.localdate(),
+                    rater="patient",
+                    entered_by=request.user,
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+        if not form.errors:
+            if action == "later":
+                messages.success(
+                    request, "Your answers are saved. Come back to the rest whenever you like."
+                )
+                return redirect("portal:home")
+            if following is None:
+                messages.success(request, "Thank you. That was the last question.")
+            return redirect(onward)
+    position = questions.index(element) if element in questions else None
+    previous = questions[position - 1] if position else None
+    return _render(
+        request,
+        "rate.html",
+        {
+            "element": element,
+            "form": form,
+            "options": scale_options(form["value"]),
+            "last": latest.get(element.pk),
+            "position": None if position is None else position + 1,
+            "total": len(questions),
+            "back": _question_url(previous, every) if previous else reverse("portal:ratings"),
+            "every": every,
+        },
+        form,
+    )
+
+
+# --- My goals --------------------------------------------------------------------------------
+
+
+@portal_page
+def goals(request, patient):
+    return render(request, "portal/goals.html", {"goals": portal_goals(patient=patient)})
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def goal_new(request, patient):
+    form = GoalForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            goal_create(
+                patient=patient,
+                description=form.cleaned_data["description"],
+                expected_outcome=form.cleaned_data["expected_outcome"],
+                domain=form.cleaned_data["domain"],
+                importance=form.cleaned_data["importance"],
+                difficulty=form.cleaned_data["difficulty"],
+                created_by=request.user,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Your goal is saved. Come back to say how it is going.")
+            return redirect("portal:goals")
+    return _render(request, "goal_new.html", {"form": form}, form)
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def goal_review(request, patient, goal_id: int):
+    goal = portal_goal(patient=patient, goal_id=goal_id)
+    form = GoalReviewForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            goal_review_record(
+                goal=goal,
+                attainment=form.cleaned_data["attainment"],
+                reviewed_on=timezone.localdate(),
+                reviewed_by=request.user,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Thank you. How your goal is going is saved.")
+            return redirect("portal:goals")
+    return _render(request, "goal_review.html", {"goal": goal, "form": form}, form)
+
+
+# --- My next appointment, and feedback on one ---------------------------------------------------
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def agenda(request, patient):
+    appointment = next_appointment(patient=patient)
+    written = appointment.written if appointment else agenda_unattached(patient=patient)
+    initial = {name: getattr(written, name) for name in AgendaForm.base_fields} if written else {}
+    form = AgendaForm(_posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agenda_write(patient=patient, appointment=appointment, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Saved. Your care team will read this before you meet.")
+            return redirect("portal:agenda")
+    return _render(
+        request,
+        "agenda.html",
+        {"appointment": appointment, "written": written, "form": form},
+        form,
+    )
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def feedback(request, patient, encounter_id: int):
+    encounter = portal_encounter(patient=patient, encounter_id=encounter_id)
+    given = feedback_given(encounter=encounter)
+    form = FeedbackForm(_posted(request), initial={code: r.value for code, r in given.items()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            feedback_record(
+                patient=patient,
+                encounter=encounter,
+                answers=form.answers(),
+                entered_by=request.user,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Thank you for telling us how it went.")
+            return redirect("portal:home")
+    scales = [(form[code], scale_options(form[code])) for code in RELATIONSHIP_QUESTIONS]
+    answered_on = max((r.created_at for r in given.values()), default=None)
+    return _render(
+        request,
+        "feedback.html",
+        {"encounter": encounter, "form": form, "scales": scales, "answered_on": answered_on},
+        form,
+    )
+
+
+# --- My progress -----------------------------------------------------------------------------
+
+
+def _one_decimal(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _whole(value: float) -> str:
+    return f"{value:.0f}"
+
+
+def _progress_charts(progress) -> tuple[str, str]:
+    """The overall chart and the chart by part of life, for the last quarters with a score."""
+    rows = progress.rows[-CHART_QUARTERS:]
+    if not any(r["index"] is not None for r in rows):
+        return "", ""
+    labels = [r["short"] for r in rows]
+    common = {
+        "x_labels": labels,
+        "y_min": 0,
+        "y_max": 10,
+        "y_ticks": [0, 2, 4, 6, 8, 10],
+        "fmt": _one_decimal,
+        "tick_fmt": _whole,
+    }
+    overall = line_chart(
+        chart_id="chart-overall",
+        title="Your overall score over time, out of 10",
+        summary="Your overall score, season by season, out of 10.",
+        series=[Series("Your overall score", [r["index"] for r in rows])],
+        **common,
+    )
+    names = progress.domain_names
+    by_part = line_chart(
+        chart_id="chart-parts",
+        title="Your score for each part of life, out of 10",
+        summary="Your score for each part of life, season by season, out of 10.",
+        series=[Series(names.get(code, code), [r[code] for r in rows]) for code in "HMR"],
+        **common,
+    )
+    # Built as text by indicators.charts, which escapes every label and value it is given.
+    return mark_safe(overall), mark_safe(by_part)  # noqa: S308
+
+
+def _score_tables(progress) -> list[dict]:
+    """The scores as tables of up to a year each, newest year first, quarters oldest first:
+    a row for the overall score and one for each part of life, like the charts."""
+    rows, tables = progress.rows, []
+    while rows:
+        year, rows = rows[-CHART_QUARTERS:], rows[:-CHART_QUARTERS]
+        lines = [("Overall", [r["index"] for r in year])]
+        lines += [(progress.domain_names.get(c, c), [r[c] for r in year]) for c in "HMR"]
+        tables.append({"quarters": year, "lines": lines})
+    return tables
+
+
+@portal_page
+def progress(request, patient):
+    data = portal_progress(patient=patient)
+    overall, by_part = _progress_charts(data)
+    return render(
+        request,
+        "portal/progress.html",
+        {
+            "progress": data,
+            "tables": _score_tables(data),
+            "overall_chart": overall,
+            "parts_chart": by_part,
+            "goals": portal_goals(patient=patient),
+            "events": context_events_for_patient(patient=patient),
+        },
+    )
+
+
+# --- Settings --------------------------------------------------------------------------------
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def settings_page(request, patient):
+    user = request.user
+    form = SettingsForm(
+        _posted(request),
+        initial={"email": user.email, "reminders": not user.reminders_opt_out},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            portal_settings_update(
+                user=user,
+                email=form.cleaned_data["email"],
+                reminders=form.cleaned_data["reminders"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Your settings are saved.")
+            return redirect("portal:settings")
+    return _render(request, "settings.html", {"form": form}, form)
+
+
+# --- Invitations: the clinician's side, and the patient's welcome ------------------------------
+
+
+@never_cache
+@record_view
+@require_http_methods(["GET", "POST"])
+def invite(request, patient_id: int):
+    """A clinician invites one of their patients to the portal with a one-time link."""
+    patient = patient_get_for_user(user=request.user, patient_id=patient_id)
+    form = InviteForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, token = invitation_create(
+                patient=patient, created_by=request.user, email=form.cleaned_data["email"]
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            audit_record(
+                request=request, patient=patient, action="create", what="portal invitation"
+            )
+            return render(
+                request,
+                "portal/invitation_created.html",
+                {
+                    "patient": patient,
+                    "invitation": invitation,
+                    "link": site_link("portal:welcome", token=token),
+                },
+            )
+    if request.method == "GET":
+        audit_record(request=request, patient=patient, action="view", what="portal invitation")
+    return _render(request, "invitation_form.html", {"patient": patient, "form": form}, form)
+
+
+def _username_for(patient) -> str:
+    """A username to suggest from the patient's display name, not yet taken."""
+    base = slugify(patient.display_name).replace("-", ".").strip(".") or "patient"
+    candidate, n = base, 1
+    while User.objects.filter(username__iexact=candidate).exists():
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def welcome(request, token: str):
+    """The invitation link: choose a password, then straight into the portal, signed in."""
+    if token != WELCOME_STEP:
+        # Keep the token out of the address bar, history and Referer from here on.
+        invitation_for_token(token=token)
+        request.session[WELCOME_KEY] = token
+        return redirect("portal:welcome", token=WELCOME_STEP)
+    if not request.session.get(WELCOME_KEY):
+        return render(
+            request,
+            "portal/welcome_refused.html",
+            {"reason": "Please open the link from your invitation again."},
+            status=400,
+        )
+    invitation = invitation_for_token(token=request.session[WELCOME_KEY])
+    if invitation.state != "open":
+        return render(
+            request,
+            "portal/welcome_refused.html",
+            {"reason": INVITATION_REFUSED[invitation.state]},
+            status=410,
+        )
+    existing = invitation.patient.user
+    form = WelcomeForm(
+        _posted(request),
+        needs_username=existing is None,
+        initial={
+            "username": _username_for(invitation.patient),
+            "email": invitation.email or (existing.email if existing else ""),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitation_accept(
+                invitation=invitation,
+                password=form.cleaned_data["password1"],
+                username=form.cleaned_data.get("username", ""),
+                email=form.cleaned_data["email"],
+            )
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                return render(
+                    request,
+                    "portal/welcome_refused.html",
+                    {"reason": error.messages[0]},
+                    status=410,
+                )
+            if "password" in error.message_dict:
+                error = ValidationError(
+                    {"password1": error.message_dict["password"]}
+                    | {k: v for k, v in error.message_dict.items() if k != "password"}
+                )
+            form.add_service_errors(error)
+        else:
+            request.session.pop(WELCOME_KEY, None)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request, f"Welcome. Your password is set. Your username is {user.username}."
+            )
+            return redirect("portal:home")
+    return _render(
+        request,
+        "welcome.html",
+        {"form": form, "invitation": invitation, "existing": existing},
+        form,
+    )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, its link built from SITE_URL like every other email we send."""
+
+    def form_valid(self, form):
+        self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
+        return super().form_valid(form)

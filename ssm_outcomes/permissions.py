@@ -1,0 +1,34 @@
+"""API permission: the record named in the URL must be within the caller's role.
+
+Runs before DRF picks the handler, so any method on a record outside the caller's role answers
+404, never 405 or 403, and no route can forget the check.
+"""
+
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import BasePermission
+
+from patients.models import Membership
+from patients.selectors import patients_visible_to
+
+
+class RecordWithinRole(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        kwargs = getattr(view, "kwargs", {}) or {}
+        user = request.user
+        if not (user and user.is_authenticated):
+            return True  # authentication answers 401 first
+        visible = patients_visible_to(user=user)
+        if "patient_id" in kwargs and not visible.filter(pk=kwargs["patient_id"]).exists():
+            raise NotFound()
+        if "goal_id" in kwargs and not visible.filter(goals__id=kwargs["goal_id"]).exists():
+            raise NotFound()
+        if (
+            "team_id" in kwargs
+            and not Membership.objects.filter(
+                user=user,
+                team_id=kwargs["team_id"],
+                role__in=[Membership.Role.CLINICIAN, Membership.Role.MANAGER],
+            ).exists()
+        ):
+            raise NotFound()
+        return True

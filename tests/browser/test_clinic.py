@@ -1,0 +1,77 @@
+"""A clinician, in a real browser: find a patient, log an encounter, see it on the record."""
+
+import datetime as dt
+
+import pytest
+
+from assessments.services import goal_create, priorities_set
+from indicators.models import PatientSummary
+from tests.browser.conftest import sign_in
+from tests.conftest import PASSWORD
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def goal(patient):
+    priorities_set(patient=patient, effective_from=dt.date(2026, 1, 5), points={"H1": 50, "M2": 50})
+    return goal_create(
+        patient=patient,
+        description="Walk to the shops without stopping",
+        domain="H",
+        baseline_on=dt.date(2026, 1, 5),
+    )
+
+
+def test_a_clinician_logs_an_encounter_and_sees_it_on_the_record(page, clinician, patient, goal):
+    sign_in(page, "nurse", PASSWORD)
+    page.get_by_role("link", name="Caseload", exact=True).click()
+    page.get_by_label("Find a patient by name").fill("Pat")
+    page.get_by_role("button", name="Show").click()
+    page.get_by_role("link", name="Pat P.").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Pat P."
+
+    page.get_by_role("link", name="Log an encounter").click()
+    page.get_by_label("Phone").check()
+    page.get_by_label("Duration (minutes)").fill("12")
+    page.get_by_label("Goal setting").check()
+    page.get_by_text("Ratings (0 = as bad").click()
+    page.get_by_label("Patient's answer: My test results are in the range we agreed").fill("12")
+    page.get_by_label("Patient's answer: Feeling ready and sure I can look after myself").fill("6")
+    page.get_by_text("Readings", exact=True).click()
+    page.get_by_label("HbA1c (IFCC) (mmol/mol)").fill("54")
+    page.get_by_text("Goal reviews").click()
+    page.get_by_label("How is it going: Walk to the shops without stopping").select_option("1")
+    page.get_by_role("button", name="Save the encounter").click()
+
+    # A bad value: nothing saved, the typed values kept, the error next to the field.
+    alert = page.get_by_role("alert")
+    assert "please fix 1 thing" in alert.inner_text()
+    field = page.get_by_label("Patient's answer: My test results are in the range we agreed")
+    assert field.input_value() == "12"
+    assert field.get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("HbA1c (IFCC) (mmol/mol)").input_value() == "54"
+    assert not patient.encounters.exists()
+
+    field.fill("8")
+    page.get_by_role("button", name="Save the encounter").click()
+
+    assert (
+        "The encounter and everything in it are saved." in page.get_by_role("status").inner_text()
+    )
+    assert "Goal setting" in page.locator("#encounters ~ .table-wrap").inner_text()
+    assert "a bit more than expected (+1)" in page.content()
+    summary = PatientSummary.objects.get(patient=patient, period="2026Q4")
+    assert summary.index == pytest.approx(70.0)  # H1 8 and M2 6, equal points
+    assert f"index <strong>{70}</strong>" in page.content()
+    assert "54.00 on" in page.content()
+
+
+def test_a_clinician_cannot_open_a_patient_of_another_team(page, clinician, other_patient):
+    sign_in(page, "nurse", PASSWORD)
+    response = page.goto(f"/clinic/patients/{other_patient.pk}/")
+    assert response.status == 404
+    assert "Olive O." not in page.content()

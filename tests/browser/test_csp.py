@@ -1,0 +1,64 @@
+"""Every kind of page loads in Chromium under the Content-Security-Policy without a violation."""
+
+import datetime as dt
+
+import pytest
+
+from assessments.services import rating_record
+from indicators.services import summaries_rebuild_all
+from tests.browser.conftest import sign_in
+from tests.conftest import PASSWORD
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def violations_on(page, paths: list[str]) -> dict[str, list[str]]:
+    seen: list[str] = []
+    page.on("console", lambda message: seen.append(message.text))
+    found = {}
+    for path in paths:
+        seen.clear()
+        response = page.goto(path)
+        assert response.status < 400, path
+        page.wait_for_load_state("networkidle")
+        found[path] = [m for m in list(seen) if "Content Security Policy" in m]
+    return found
+
+
+def test_clinician_pages_and_api_docs_break_no_policy(page, clinician, patient):
+    rating_record(
+        patient=patient, element="H1", value=6, rated_on=dt.date(2026, 2, 1), rater="patient"
+    )
+    summaries_rebuild_all()
+    sign_in(page, "nurse", PASSWORD)
+    paths = [
+        "/",
+        "/clinic/",
+        f"/clinic/patients/{patient.pk}/",
+        f"/clinic/patients/{patient.pk}/encounters/new/",
+        f"/clinic/patients/{patient.pk}/records/",
+        "/dashboards/my-caseload/",
+        "/api/v1/docs/",
+    ]
+    assert violations_on(page, paths) == {p: [] for p in paths}
+
+
+def test_manager_and_administrator_pages_break_no_policy(page, manager, team, patient, admin_user):
+    rating_record(
+        patient=patient, element="H1", value=6, rated_on=dt.date(2026, 2, 1), rater="patient"
+    )
+    summaries_rebuild_all()
+    sign_in(page, "manager", PASSWORD)
+    paths = [
+        "/dashboards/",
+        f"/dashboards/teams/{team.pk}/",
+        f"/dashboards/teams/{team.pk}/trends/",
+    ]
+    assert violations_on(page, paths) == {p: [] for p in paths}
+    page.context.clear_cookies()
+    sign_in(page, "admin", PASSWORD)
+    admin_paths = ["/admin/", "/admin/patients/patient/", "/admin/assessments/element/"]
+    assert violations_on(page, admin_paths) == {p: [] for p in admin_paths}

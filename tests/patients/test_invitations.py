@@ -1,0 +1,339 @@
+"""Invitations to the portal: a one-time link that expires, a password the patient chooses, and
+password reset through the configured email backend."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from patients.models import AuditEvent, Invitation, User
+from patients.services import invitation_accept, invitation_create
+from tests.conftest import PASSWORD
+from tests.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "blue kettle on the windowsill"
+
+
+@pytest.fixture
+def newcomer(team):
+    """A patient of the team who has no portal login yet."""
+    return PatientFactory(display_name="Margaret H.", teams=[team])
+
+
+def welcome_path(token: str) -> str:
+    return reverse("portal:welcome", args=[token])
+
+
+def open_link(client, token: str):
+    """Follow an invitation link as the patient would: it lands on the set-password page."""
+    response = client.get(welcome_path(token))
+    assert response.status_code == 302
+    assert response["Location"] == welcome_path("set-password")
+    return client.get(response["Location"])
+
+
+def choose_password(client, **extra):
+    data = {"username": "margaret.h", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    data.update(extra)
+    return client.post(welcome_path("set-password"), data)
+
+
+def link_in(body: str) -> str:
+    return re.search(r"https?://\S+", body).group(0)
+
+
+# --- Making an invitation -----------------------------------------------------------------------
+
+
+def test_a_clinician_invites_a_patient_and_the_link_is_emailed_and_shown_once(
+    client, clinician, newcomer, django_capture_on_commit_callbacks
+):
+    client.force_login(clinician)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("clinic:invite", args=[newcomer.pk]), {"email": "margaret@example.org"}
+        )
+
+    assert response.status_code == 200
+    assert response["Cache-Control"].startswith("max-age=0")
+    invitation = Invitation.objects.get(patient=newcomer)
+    token = response.context["link"].rsplit("/", 2)[-2]
+    assert invitation.token_hash == Invitation.hash_token(token)
+    assert token not in invitation.token_hash
+    assert (invitation.email, invitation.created_by, invitation.used_at) == (
+        "margaret@example.org",
+        clinician,
+        None,
+    )
+    assert abs(invitation.expires_at - timezone.now() - dt.timedelta(days=7)) < dt.timedelta(
+        minutes=1
+    )
+    assert response.context["link"] in response.content.decode()
+    [message] = mail.outbox
+    assert message.to == ["margaret@example.org"]
+    assert response.context["link"] in message.body
+    assert f"{clinician} from your care team has invited you" in message.body
+    assert AuditEvent.objects.filter(patient=newcomer, what="portal invitation").exists()
+
+
+def test_the_record_page_offers_the_invitation(client, clinician, newcomer):
+    client.force_login(clinician)
+    html = client.get(reverse("clinic:patient", args=[newcomer.pk])).content.decode()
+
+    assert f'action="{reverse("clinic:invite", args=[newcomer.pk])}"' in html
+    assert "Invite to the patient portal" in html
+    assert "No portal login yet." in html
+
+
+def test_an_invitation_without_an_email_is_shown_to_hand_over(client, clinician, newcomer):
+    client.force_login(clinician)
+    response = client.post(reverse("clinic:invite", args=[newcomer.pk]), {"email": ""})
+
+    assert response.status_code == 200
+    assert "Give the patient this link" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_a_wrong_email_address_is_refused_and_kept(client, clinician, newcomer):
+    client.force_login(clinician)
+    response = client.post(reverse("clinic:invite", args=[newcomer.pk]), {"email": "margaret@"})
+
+    assert response.status_code == 400
+    assert "Write an email address like name@example.org." in response.content.decode()
+    assert 'value="margaret@"' in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
+def test_a_clinician_cannot_invite_a_patient_of_another_team(client, clinician, other_patient):
+    client.force_login(clinician)
+    response = client.post(reverse("clinic:invite", args=[other_patient.pk]), {})
+
+    assert response.status_code == 404
+    assert not Invitation.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["manager", "patient"])
+def test_other_roles_cannot_invite(client, request, who, newcomer, patient):
+    user = request.getfixturevalue(who)
+    client.force_login(user.user if who == "patient" else user)
+
+    assert client.post(reverse("clinic:invite", args=[newcomer.pk]), {}).status_code == 404
+    assert not Invitation.objects.exists()
+
+
+def test_an_administrator_invites_patients_from_the_admin_list(client, admin_user, newcomer):
+    other = PatientFactory(display_name="Ada L.")
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:patients_patient_changelist"),
+        {"action": "invite_to_portal", "_selected_action": [newcomer.pk, other.pk]},
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert Invitation.objects.filter(created_by=admin_user).count() == 2
+    for patient, _, link in response.context["invited"]:
+        assert link in html
+        token = link.rsplit("/", 2)[-2]
+        assert Invitation.objects.get(patient=patient).token_hash == Invitation.hash_token(token)
+
+
+def test_a_new_invitation_retires_the_earlier_link(client, clinician, newcomer):
+    _, first = invitation_create(patient=newcomer, created_by=clinician)
+    _, second = invitation_create(patient=newcomer, created_by=clinician)
+
+    response = open_link(client, first)
+    assert response.status_code == 410
+    assert "This link has expired." in response.content.decode()
+    assert open_link(client, second).status_code == 200
+
+
+# --- Using it ------------------------------------------------------------------------------------
+
+
+def test_the_link_leads_to_choosing_a_password_then_into_the_portal_signed_in(
+    client, clinician, newcomer
+):
+    invitation, token = invitation_create(
+        patient=newcomer, created_by=clinician, email="margaret@example.org"
+    )
+    page = open_link(client, token)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert token not in html
+    assert 'value="margaret.h"' in html  # a username is suggested
+    assert 'value="margaret@example.org"' in html
+
+    response = choose_password(client, email="margaret@example.org")
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:home")
+    newcomer.refresh_from_db()
+    user = newcomer.user
+    assert (user.username, user.role, user.email) == (
+        "margaret.h",
+        "patient",
+        "margaret@example.org",
+    )
+    assert user.check_password(NEW_PASSWORD)
+    assert int(client.session[SESSION_KEY]) == user.pk
+    invitation.refresh_from_db()
+    assert invitation.used_at is not None
+    assert client.get(reverse("portal:home")).status_code == 200
+
+
+def test_a_used_link_is_refused_with_a_clear_message(client, clinician, newcomer):
+    _, token = invitation_create(patient=newcomer, created_by=clinician)
+    open_link(client, token)
+    choose_password(client)
+    client.logout()
+
+    response = open_link(client, token)
+
+    assert response.status_code == 410
+    assert "This link has already been used." in response.content.decode()
+
+
+def test_an_expired_link_is_refused_with_a_clear_message(client, clinician, newcomer):
+    invitation, token = invitation_create(patient=newcomer, created_by=clinician)
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+
+    response = open_link(client, token)
+
+    assert response.status_code == 410
+    assert "This link has expired. Ask your care team to send you a new one." in (
+        response.content.decode()
+    )
+    assert choose_password(client).status_code == 410
+    newcomer.refresh_from_db()
+    assert newcomer.user is None
+
+
+def test_a_link_that_expires_while_the_page_is_open_is_refused(client, clinician, newcomer):
+    invitation, token = invitation_create(patient=newcomer, created_by=clinician)
+    open_link(client, token)
+    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now())
+
+    assert choose_password(client).status_code == 410
+    assert not User.objects.filter(username="margaret.h").exists()
+
+
+def test_an_unknown_link_is_not_found(client, db):
+    assert client.get(welcome_path("not-a-real-token")).status_code == 404
+
+
+def test_the_set_password_page_without_a_link_says_to_open_it_again(client, db):
+    response = client.get(welcome_path("set-password"))
+    assert response.status_code == 400
+    assert "open the link from your invitation again" in response.content.decode()
+
+
+def test_a_weak_password_is_refused_and_the_username_typed_is_kept(client, clinician, newcomer):
+    _, token = invitation_create(patient=newcomer, created_by=clinician)
+    open_link(client, token)
+
+    response = choose_password(client, username="maggie", password1="123", password2="123")
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'value="maggie"' in html
+    assert "This password is too short." in html
+    assert '<ul class="errorlist" id="id_password1_error">' in html
+    newcomer.refresh_from_db()
+    assert newcomer.user is None
+
+
+def test_two_different_passwords_are_refused(client, clinician, newcomer):
+    _, token = invitation_create(patient=newcomer, created_by=clinician)
+    open_link(client, token)
+
+    response = choose_password(client, password2="something else entirely")
+
+    assert response.status_code == 400
+    assert "The two passwords are not the same." in response.content.decode()
+
+
+def test_a_username_someone_has_is_refused(client, clinician, newcomer, patient):
+    _, token = invitation_create(patient=newcomer, created_by=clinician)
+    open_link(client, token)
+
+    response = choose_password(client, username="PAT")
+
+    assert response.status_code == 400
+    assert "Someone already has that username. Try another." in response.content.decode()
+
+
+def test_a_patient_invited_again_keeps_their_username_and_chooses_a_new_password(
+    client, clinician, patient
+):
+    _, token = invitation_create(patient=patient, created_by=clinician)
+    page = open_link(client, token)
+    assert "Your username is <strong>pat</strong>" in page.content.decode()
+    assert 'name="username"' not in page.content.decode()
+
+    response = choose_password(client)
+
+    assert response["Location"] == reverse("portal:home")
+    patient.refresh_from_db()
+    assert patient.user.username == "pat"
+    assert patient.user.check_password(NEW_PASSWORD)
+    assert User.objects.filter(role="patient").count() == 1
+
+
+def test_accepting_the_same_invitation_twice_fails_the_second_time(clinician, newcomer):
+    invitation, _ = invitation_create(patient=newcomer, created_by=clinician)
+    invitation_accept(invitation=invitation, password=NEW_PASSWORD, username="margaret.h")
+
+    with pytest.raises(ValidationError, match="already been used"):
+        invitation_accept(invitation=invitation, password=NEW_PASSWORD, username="someone.else")
+    assert not User.objects.filter(username="someone.else").exists()
+
+
+# --- Password reset ------------------------------------------------------------------------------
+
+
+def test_password_reset_is_emailed_and_its_link_sets_a_new_password(client, patient, settings):
+    settings.SITE_URL = "https://ssm.example.org"
+    patient.user.email = "pat@example.org"
+    patient.user.save()
+    response = client.post(reverse("password_reset"), {"email": "PAT@example.org"})
+
+    assert response["Location"] == reverse("password_reset_done")
+    [message] = mail.outbox
+    assert message.to == ["pat@example.org"]
+    assert "Your username is: pat" in message.body
+    link = link_in(message.body)
+    assert link.startswith("https://ssm.example.org/accounts/reset/")
+
+    form = client.get(link.removeprefix("https://ssm.example.org"), follow=True)
+    assert "Choose a new password" in form.content.decode()
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+    )
+
+    assert done.redirect_chain[-1][0] == reverse("password_reset_complete")
+    assert "You are signed in." in done.content.decode()
+    patient.user.refresh_from_db()
+    assert patient.user.check_password(NEW_PASSWORD)
+    assert not patient.user.check_password(PASSWORD)
+
+
+def test_password_reset_for_an_unknown_address_says_the_same_and_sends_nothing(client, db):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.org"})
+    assert response["Location"] == reverse("password_reset_done")
+    assert mail.outbox == []
+
+
+def test_the_sign_in_page_offers_password_reset(client, db):
+    assert reverse("password_reset") in client.get(reverse("login")).content.decode()

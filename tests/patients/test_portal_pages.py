@@ -1,0 +1,731 @@
+"""The patient portal: every page is the patient's own, says things plainly, keeps what was typed
+when something needs fixing, and saves through the same services as the clinician's pages."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import Goal, GoalReview, PrioritySet, Rating
+from assessments.services import (
+    goal_review_record,
+    personal_item_create,
+    priorities_set,
+    rating_record,
+)
+from indicators.models import SummaryState
+from indicators.services import patient_summaries_refresh
+from patients.models import Agenda, User
+from patients.portal_words import period_words, progress_reading
+from patients.selectors import RELATIONSHIP_CODES
+from tests.factories import (
+    AppointmentFactory,
+    ContextEventFactory,
+    EncounterFactory,
+    GoalFactory,
+    PatientFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+STAFF_NOTE = "Staff only: query low mood, discuss with GP"
+PAGES = [
+    "portal:home",
+    "portal:priorities",
+    "portal:item-add",
+    "portal:ratings",
+    "portal:goals",
+    "portal:goal-new",
+    "portal:agenda",
+    "portal:progress",
+    "portal:settings",
+]
+
+
+@pytest.fixture
+def me(client, patient):
+    client.force_login(patient.user)
+    return client
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def is_stale(patient) -> bool:
+    state = SummaryState.objects.get(patient=patient)
+    return state.dirty > state.clean
+
+
+def points_post(action="save", **points):
+    data = {"action": action}
+    data.update({f"points_{key}": str(value) for key, value in points.items()})
+    return data
+
+
+# --- Who may open the portal ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_visitor_is_sent_to_sign_in_from_every_portal_page(client, db, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("who", ["clinician", "manager", "admin_user"])
+@pytest.mark.parametrize("name", PAGES)
+def test_staff_are_refused_every_portal_page(client, request, who, name):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(reverse(name)).status_code == 403
+
+
+def test_a_patient_login_without_a_record_finds_nothing(client, db):
+    client.force_login(UserFactory(role=User.Role.PATIENT))
+    assert client.get(reverse("portal:home")).status_code == 404
+
+
+def test_a_patient_cannot_review_another_patients_goal(me, other_patient):
+    goal = GoalFactory(patient=other_patient)
+    url = reverse("portal:goal-review", args=[goal.pk])
+
+    assert me.get(url).status_code == 404
+    assert me.post(url, {"attainment": "2"}).status_code == 404
+    assert not GoalReview.objects.exists()
+
+
+def test_a_patient_cannot_open_another_patients_appointment(me, other_patient, other_clinician):
+    encounter = EncounterFactory(patient=other_patient, clinician=other_clinician)
+    url = reverse("portal:feedback", args=[encounter.pk])
+
+    assert me.get(url).status_code == 404
+    assert me.post(url, {"R1": "9"}).status_code == 404
+    assert not Rating.objects.exists()
+
+
+def test_a_patient_cannot_rate_another_patients_own_item(me, other_patient):
+    item = personal_item_create(patient=other_patient, label="Gardening", domain="H")
+    url = reverse("portal:rate", args=[item.key])
+
+    assert me.get(url).status_code == 404
+    assert me.post(url, {"action": "next", "value": "5"}).status_code == 404
+    assert not Rating.objects.exists()
+
+
+@pytest.mark.parametrize("key", ["X9", "P999999", "h2", "P"])
+def test_a_question_that_does_not_exist_is_not_found(me, key):
+    assert me.get(reverse("portal:rate", args=[key])).status_code == 404
+
+
+def test_a_finished_goal_cannot_be_reviewed(me, patient):
+    goal = GoalFactory(patient=patient, active=False)
+    assert me.get(reverse("portal:goal-review", args=[goal.pk])).status_code == 404
+
+
+def test_staff_notes_and_hidden_events_never_appear_on_any_portal_page(me, patient, clinician):
+    encounter = EncounterFactory(patient=patient, clinician=clinician, note=STAFF_NOTE)
+    ContextEventFactory(patient=patient, note="Hidden from the patient", visible_to_patient=False)
+    goal = GoalFactory(patient=patient)
+    urls = [reverse(name) for name in PAGES] + [
+        reverse("portal:feedback", args=[encounter.pk]),
+        reverse("portal:goal-review", args=[goal.pk]),
+        reverse("portal:rate", args=["H2"]),
+    ]
+    for url in urls:
+        html = me.get(url).content.decode()
+        assert STAFF_NOTE not in html, url
+        assert "Hidden from the patient" not in html, url
+
+
+# --- Home ----------------------------------------------------------------------------------------
+
+
+def test_home_shows_the_next_appointment_and_asks_what_to_talk_about(me, patient, clinician):
+    AppointmentFactory(
+        patient=patient,
+        clinician=clinician,
+        starts_at=timezone.now() + dt.timedelta(days=2),
+    )
+    html = me.get(reverse("portal:home")).content.decode()
+
+    assert "Hello, Pat" in html
+    assert "Your next appointment" in html
+    assert str(clinician) in html
+    assert "Write what you want to talk about" in html
+
+
+def test_home_asks_how_a_recent_appointment_went_until_it_is_answered(me, patient, clinician):
+    encounter = EncounterFactory(
+        patient=patient, clinician=clinician, occurred_at=timezone.now() - dt.timedelta(days=2)
+    )
+    feedback_url = reverse("portal:feedback", args=[encounter.pk])
+    assert feedback_url in me.get(reverse("portal:home")).content.decode()
+
+    me.post(feedback_url, {"R4": "9"})
+
+    assert feedback_url not in me.get(reverse("portal:home")).content.decode()
+
+
+def test_home_asks_only_about_the_latest_appointment_and_not_an_old_one(me, patient, clinician):
+    older = EncounterFactory(
+        patient=patient, clinician=clinician, occurred_at=timezone.now() - dt.timedelta(days=5)
+    )
+    latest = EncounterFactory(
+        patient=patient, clinician=clinician, occurred_at=timezone.now() - dt.timedelta(days=1)
+    )
+    me.post(reverse("portal:feedback", args=[latest.pk]), {"R1": "7"})
+    html = me.get(reverse("portal:home")).content.decode()
+    assert reverse("portal:feedback", args=[older.pk]) not in html
+    assert "How did your appointment go?" not in html
+
+
+def test_home_does_not_ask_about_an_appointment_over_a_month_ago(me, patient, clinician):
+    EncounterFactory(
+        patient=patient, clinician=clinician, occurred_at=timezone.now() - dt.timedelta(days=40)
+    )
+    assert "How did your appointment go?" not in me.get(reverse("portal:home")).content.decode()
+
+
+def test_the_landing_page_links_a_patient_into_their_portal(me):
+    html = me.get(reverse("home")).content.decode()
+    for name in ("portal:priorities", "portal:ratings", "portal:goals", "portal:progress"):
+        assert f'href="{reverse(name)}"' in html
+
+
+# --- What matters to me --------------------------------------------------------------------------
+
+
+def test_what_matters_lists_the_framework_in_plain_words_and_the_patients_own_items(me, patient):
+    item = personal_item_create(patient=patient, label="Singing in the choir", domain="H")
+    response = me.get(reverse("portal:priorities"))
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert html.count('class="points-row') == 14
+    assert "My symptoms are under control" in html
+    assert "Symptom control" not in html  # the clinical label is for staff
+    assert f'id="row-{item.key}"' in html
+    assert "Singing in the choir" in html
+    assert "<legend>My health and how I feel</legend>" in html
+    assert "of 100 points" in html
+
+
+def test_a_plus_button_adds_points_and_shows_the_total_without_saving(me):
+    response = me.post(
+        reverse("portal:priorities"), {**points_post("", H2="20", M2="10"), "step": "H2:5"}
+    )
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert 'name="points_H2" id="id_points_H2" value="25"' in html
+    assert "You have shared <strong>35</strong> of 100 points. <strong>65</strong> left." in html
+    assert not PrioritySet.objects.exists()
+
+
+def test_a_plus_button_never_takes_the_total_past_100(me):
+    response = me.post(
+        reverse("portal:priorities"), {**points_post("", H2="98", M2="0"), "step": "M2:5"}
+    )
+    html = response.content.decode()
+
+    assert 'name="points_M2" id="id_points_M2" value="2"' in html
+    assert "<strong>0</strong> left" in html
+
+    response = me.post(reverse("portal:priorities"), {**points_post("", H2="100"), "step": "M2:5"})
+    assert "No points left. Take some away from something else first." in response.content.decode()
+
+
+def test_saving_points_makes_a_new_priority_set_and_keeps_the_earlier_one(me, patient):
+    first = me.post(reverse("portal:priorities"), points_post(H2=60, M2=40))
+    assert first.status_code == 302
+
+    me.post(reverse("portal:priorities"), points_post(H2=30, M2=30, R4=40))
+
+    sets = list(PrioritySet.objects.filter(patient=patient).order_by("id"))
+    assert len(sets) == 2
+    assert {p.element.key: p.points for p in sets[-1].points.all()} == {
+        "H2": 30,
+        "M2": 30,
+        "R4": 40,
+    }
+    assert sets[-1].effective_from == today()
+    assert sets[-1].entered_by == patient.user
+    assert sets[-1].by_proxy is False
+    assert is_stale(patient)
+    html = me.get(reverse("portal:priorities")).content.decode()
+    assert html.count("<li>\n      <strong>") == 2  # both sets are in the history
+    assert 'name="points_R4" id="id_points_R4" value="40"' in html
+
+
+def test_more_points_than_allowed_are_refused_and_nothing_typed_is_lost(me, patient):
+    response = me.post(reverse("portal:priorities"), points_post(H2=70, M2=50))
+    html = response.content.decode()
+
+    assert response.status_code == 400
+    assert "You have shared 120 points. The most you can share is 100." in html
+    assert "Take away 20, then save." in html
+    assert 'value="70"' in html
+    assert 'value="50"' in html
+    assert not PrioritySet.objects.exists()
+
+
+def test_no_points_at_all_are_refused(me):
+    response = me.post(reverse("portal:priorities"), points_post(H2=0))
+    assert response.status_code == 400
+    assert "Give some points to at least one thing, then save." in response.content.decode()
+
+
+def test_points_that_are_not_a_number_are_refused_next_to_their_line(me):
+    response = me.post(reverse("portal:priorities"), points_post(H2="lots", M2=10))
+    html = response.content.decode()
+
+    assert response.status_code == 400
+    assert '<ul class="errorlist" id="id_points_H2_error">' in html
+    assert "Write a whole number, like 10." in html
+    assert 'value="lots"' in html
+    assert not PrioritySet.objects.exists()
+
+
+def test_adding_an_own_item_keeps_the_points_typed_so_far(me, patient):
+    going = me.post(reverse("portal:priorities"), points_post("add-item", H2=30, M2=20))
+    assert going.status_code == 302
+    assert going["Location"] == reverse("portal:item-add")
+
+    added = me.post(reverse("portal:item-add"), {"label": "  Singing in the choir ", "domain": "H"})
+
+    item = patient.personal_items.get()
+    assert item.label == "Singing in the choir"
+    assert item.domain_id == "H"
+    assert added["Location"] == reverse("portal:priorities") + f"#row-{item.key}"
+    html = me.get(reverse("portal:priorities")).content.decode()
+    assert 'name="points_H2" id="id_points_H2" value="30"' in html
+    assert 'name="points_M2" id="id_points_M2" value="20"' in html
+    assert f'name="points_{item.key}" id="id_points_{item.key}" value="0"' in html
+    assert not PrioritySet.objects.exists()
+
+
+def test_an_empty_own_item_is_refused_with_a_clear_message(me, patient):
+    response = me.post(reverse("portal:item-add"), {"label": "   ", "domain": "M"})
+    html = response.content.decode()
+
+    assert response.status_code == 400
+    assert "Write what matters to you, in your own words." in html
+    assert 'value="M" id="id_domain_1" checked' in html
+    assert not patient.personal_items.exists()
+
+
+def test_the_same_own_item_twice_is_refused(me, patient):
+    personal_item_create(patient=patient, label="Gardening", domain="H")
+    response = me.post(reverse("portal:item-add"), {"label": "gardening", "domain": "H"})
+
+    assert response.status_code == 400
+    assert "This is already in your list." in response.content.decode()
+    assert patient.personal_items.count() == 1
+
+
+def test_priorities_entered_by_a_clinician_say_so(me, patient, clinician):
+    priorities_set(
+        patient=patient, effective_from=today(), points={"H2": 50, "M2": 50}, entered_by=clinician
+    )
+    html = me.get(reverse("portal:priorities")).content.decode()
+    assert f"entered by {clinician} on your behalf" in html
+
+
+# --- How things are going ------------------------------------------------------------------------
+
+
+def test_the_questions_are_what_the_patient_gave_points_to_most_first(me, patient):
+    item = personal_item_create(patient=patient, label="Gardening", domain="H")
+    priorities_set(
+        patient=patient, effective_from=today(), points={"M2": 20, item.key: 50, "R4": 30}
+    )
+    response = me.get(reverse("portal:ratings"))
+
+    assert [e.key for e, _ in response.context["rows"]] == [item.key, "R4", "M2"]
+    assert response.context["next"].key == item.key
+    assert "You have answered 0 of 3 in the last two weeks." in response.content.decode()
+
+
+def test_without_priorities_every_element_is_asked(me):
+    response = me.get(reverse("portal:ratings"))
+    assert len(response.context["rows"]) == 13
+
+
+def test_a_question_shows_the_scale_with_its_meaning_at_both_ends(me):
+    html = me.get(reverse("portal:rate", args=["H2"])).content.decode()
+
+    assert "<h1>My symptoms are under control</h1>" in html
+    assert html.count('type="radio" name="value"') == 11
+    assert "0 means as bad as it could be for you. 10 means as good as it could be for you." in html
+    assert "Skip this question" in html
+    assert "Save and stop for now" in html
+
+
+def test_an_answer_is_saved_as_the_patients_own_and_the_next_question_follows(me, patient):
+    priorities_set(patient=patient, effective_from=today(), points={"H2": 60, "M2": 40})
+    response = me.post(reverse("portal:rate", args=["H2"]), {"action": "next", "value": "7"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:rate", args=["M2"])
+    rating = Rating.objects.get()
+    assert (rating.element.code, rating.value, rating.rater) == ("H2", 7, "patient")
+    assert (rating.entered_by, rating.rated_on, rating.encounter) == (patient.user, today(), None)
+    assert is_stale(patient)
+
+
+def test_a_rating_outside_0_to_10_is_refused_with_a_clear_message(me):
+    response = me.post(reverse("portal:rate", args=["H2"]), {"action": "next", "value": "11"})
+
+    assert response.status_code == 400
+    assert "Choose a number from 0 to 10." in response.content.decode()
+    assert not Rating.objects.exists()
+
+
+def test_saving_without_a_number_asks_for_one_or_a_skip(me):
+    response = me.post(reverse("portal:rate", args=["H2"]), {"action": "next"})
+
+    assert response.status_code == 400
+    assert "Choose a number from 0 to 10, or press Skip." in response.content.decode()
+
+
+def test_skip_moves_on_without_saving(me, patient):
+    priorities_set(patient=patient, effective_from=today(), points={"H2": 60, "M2": 40})
+    response = me.post(reverse("portal:rate", args=["H2"]), {"action": "skip", "value": "3"})
+
+    assert response["Location"] == reverse("portal:rate", args=["M2"])
+    assert not Rating.objects.exists()
+
+
+def test_stopping_for_now_keeps_the_answer_and_carrying_on_starts_where_it_stopped(me, patient):
+    priorities_set(patient=patient, effective_from=today(), points={"H2": 50, "M2": 30, "R4": 20})
+    me.post(reverse("portal:rate", args=["H2"]), {"action": "next", "value": "6"})
+    stopped = me.post(reverse("portal:rate", args=["M2"]), {"action": "later", "value": "4"})
+
+    assert stopped["Location"] == reverse("portal:home")
+    assert Rating.objects.count() == 2
+    start = me.get(reverse("portal:ratings"))
+    assert start.context["next"].key == "R4"
+    assert "You have answered 2 of 3" in start.content.decode()
+    assert "Carry on" in start.content.decode()
+
+
+def test_the_last_answer_goes_back_to_the_start_with_thanks(me, patient):
+    priorities_set(patient=patient, effective_from=today(), points={"H2": 100})
+    response = me.post(
+        reverse("portal:rate", args=["H2"]), {"action": "next", "value": "8"}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == reverse("portal:ratings")
+    html = response.content.decode()
+    assert "Thank you. That was the last question." in html
+    assert "You have answered everything." in html
+
+
+def test_answers_entered_by_a_clinician_are_shown_as_on_the_patients_behalf(me, patient, clinician):
+    rating_record(
+        patient=patient,
+        element="H2",
+        value=4,
+        rated_on=today(),
+        rater="proxy",
+        entered_by=clinician,
+    )
+    start = me.get(reverse("portal:ratings")).content.decode()
+    question = me.get(reverse("portal:rate", args=["H2"])).content.decode()
+
+    assert f"entered by {clinician} on your behalf" in start
+    assert f"the answer was 4, entered by {clinician} on your behalf" in question
+
+
+# --- My goals ------------------------------------------------------------------------------------
+
+
+def test_a_patient_adds_a_goal_in_their_own_words(me, patient):
+    response = me.post(
+        reverse("portal:goal-new"),
+        {
+            "description": "Walk to the park twice a week",
+            "expected_outcome": "I get there without stopping",
+            "domain": "H",
+            "importance": "3",
+            "difficulty": "2",
+        },
+    )
+
+    assert response["Location"] == reverse("portal:goals")
+    goal = Goal.objects.get(patient=patient)
+    assert (goal.description, goal.expected_outcome, goal.domain_id) == (
+        "Walk to the park twice a week",
+        "I get there without stopping",
+        "H",
+    )
+    assert (goal.importance, goal.difficulty, goal.created_by) == (3, 2, patient.user)
+    assert is_stale(patient)
+    html = me.get(reverse("portal:goals")).content.decode()
+    assert "Going as expected looks like:</strong> I get there without stopping" in html
+
+
+def test_an_empty_goal_is_refused_and_keeps_everything_else_typed(me, patient):
+    response = me.post(
+        reverse("portal:goal-new"),
+        {"description": "  ", "expected_outcome": "Sleep through", "domain": "M"},
+    )
+    html = response.content.decode()
+
+    assert response.status_code == 400
+    assert "Write your goal in a few words." in html
+    assert "Sleep through</textarea>" in html
+    assert 'value="M" id="id_domain_1" checked' in html
+    assert not Goal.objects.exists()
+
+
+def test_a_patient_reviews_a_goal_on_the_five_plain_levels(me, patient):
+    goal = GoalFactory(patient=patient, expected_outcome="Walk there without stopping")
+    page = me.get(reverse("portal:goal-review", args=[goal.pk])).content.decode()
+    for words in (
+        "Much less than expected",
+        "A bit less than expected",
+        "As expected",
+        "A bit more than expected",
+        "Much more than expected",
+    ):
+        assert words in page
+    assert "Walk there without stopping" in page
+
+    response = me.post(reverse("portal:goal-review", args=[goal.pk]), {"attainment": "1"})
+
+    assert response["Location"] == reverse("portal:goals")
+    review = GoalReview.objects.get(goal=goal)
+    assert (review.attainment, review.reviewed_on, review.reviewed_by) == (
+        1,
+        today(),
+        patient.user,
+    )
+    assert "a bit more than expected" in me.get(reverse("portal:goals")).content.decode()
+    assert is_stale(patient)
+
+
+def test_a_goal_review_needs_an_answer(me, patient):
+    goal = GoalFactory(patient=patient)
+    response = me.post(reverse("portal:goal-review", args=[goal.pk]), {"attainment": "5"})
+
+    assert response.status_code == 400
+    assert "Choose one of the five answers." in response.content.decode()
+    assert not GoalReview.objects.exists()
+
+
+# --- My next appointment -------------------------------------------------------------------------
+
+
+def test_the_agenda_is_written_for_the_next_appointment_and_the_clinician_sees_it(
+    me, client, patient, clinician
+):
+    appointment = AppointmentFactory(patient=patient, clinician=clinician)
+    response = me.post(
+        reverse("portal:agenda"),
+        {"going_well": "Walking more", "hard": "Evenings", "change": "", "questions": ""},
+    )
+
+    assert response["Location"] == reverse("portal:agenda")
+    agenda = Agenda.objects.get()
+    assert (agenda.patient, agenda.appointment) == (patient, appointment)
+    assert (agenda.going_well, agenda.hard) == ("Walking more", "Evenings")
+    client.force_login(clinician)
+    record = client.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
+    assert "Walking more" in record
+    assert "Evenings" in record
+
+
+def test_saving_the_agenda_again_changes_it_rather_than_adding_another(me, patient, clinician):
+    AppointmentFactory(patient=patient, clinician=clinician)
+    me.post(reverse("portal:agenda"), {"questions": "Is my blood test due?"})
+    me.post(reverse("portal:agenda"), {"questions": "Can I see the dietitian?"})
+
+    assert list(Agenda.objects.values_list("questions", flat=True)) == ["Can I see the dietitian?"]
+    assert "Can I see the dietitian?" in me.get(reverse("portal:agenda")).content.decode()
+
+
+def test_an_agenda_with_no_appointment_booked_is_kept_once(me, patient):
+    me.post(reverse("portal:agenda"), {"hard": "Sleeping"})
+    me.post(reverse("portal:agenda"), {"hard": "Sleeping badly"})
+
+    assert list(Agenda.objects.values_list("hard", "appointment")) == [("Sleeping badly", None)]
+
+
+def test_an_empty_agenda_is_refused_with_a_clear_message(me, patient, clinician):
+    AppointmentFactory(patient=patient, clinician=clinician)
+    response = me.post(reverse("portal:agenda"), {"going_well": " ", "hard": ""})
+
+    assert response.status_code == 400
+    assert "Write something in at least one of the boxes, then save." in response.content.decode()
+    assert not Agenda.objects.exists()
+
+
+# --- Feedback on an appointment ------------------------------------------------------------------
+
+
+def test_feedback_records_relationship_answers_for_that_appointment(me, patient, clinician):
+    encounter = EncounterFactory(patient=patient, clinician=clinician, note=STAFF_NOTE)
+    page = me.get(reverse("portal:feedback", args=[encounter.pk]))
+    assert page.status_code == 200
+    assert str(clinician) in page.content.decode()
+
+    response = me.post(reverse("portal:feedback", args=[encounter.pk]), {"R1": "8", "R4": "10"})
+
+    assert response["Location"] == reverse("portal:home")
+    ratings = Rating.objects.filter(encounter=encounter).order_by("element__code")
+    assert [(r.element.code, r.value, r.rater, r.entered_by) for r in ratings] == [
+        ("R1", 8, "patient", patient.user),
+        ("R4", 10, "patient", patient.user),
+    ]
+    assert set(RELATIONSHIP_CODES) >= {r.element.code for r in ratings}
+    again = me.get(reverse("portal:feedback", args=[encounter.pk])).content.decode()
+    assert "You can change your answers." in again
+    assert 'value="8" id="id_R1_8" checked' in again
+
+
+def test_feedback_with_no_answer_is_refused(me, patient, clinician):
+    encounter = EncounterFactory(patient=patient, clinician=clinician)
+    response = me.post(reverse("portal:feedback", args=[encounter.pk]), {})
+
+    assert response.status_code == 400
+    assert "Answer at least one question, or go back." in response.content.decode()
+    assert not Rating.objects.exists()
+
+
+def test_feedback_on_an_appointment_still_to_come_is_not_found(me, patient, clinician):
+    encounter = EncounterFactory(
+        patient=patient, clinician=clinician, occurred_at=timezone.now() + dt.timedelta(days=1)
+    )
+    assert me.get(reverse("portal:feedback", args=[encounter.pk])).status_code == 404
+
+
+# --- My progress ---------------------------------------------------------------------------------
+
+
+def test_progress_reads_out_the_change_and_shows_a_chart_and_a_table(me, patient):
+    last_year = today() - dt.timedelta(days=200)
+    for key, before, now in (("H2", 4, 8), ("M2", 5, 7)):
+        rating_record(
+            patient=patient, element=key, value=before, rated_on=last_year, rater="patient"
+        )
+        rating_record(patient=patient, element=key, value=now, rated_on=today(), rater="patient")
+    priorities_set(patient=patient, effective_from=last_year, points={"H2": 50, "M2": 50})
+    patient_summaries_refresh(patient_id=patient.pk)
+
+    response = me.get(reverse("portal:progress"))
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert "Things that matter most to you are going better than in the " in html
+    assert "your score was 7.5 out of 10" in html
+    assert "Before that it was 4.5 out of 10." in html
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" role="img"') == 2
+    assert '<title id="chart-overall-title">' in html
+    [table] = response.context["tables"]
+    newest = table["quarters"][-1]
+    assert f'<span class="visually-hidden"> ({period_words(newest["period"])})</span>' in html
+    assert table["lines"][0] == ("Overall", [pytest.approx(4.5), pytest.approx(7.5)])
+    assert table["lines"][1] == ("My health and how I feel", [4.0, 8.0])
+
+
+def test_progress_without_scores_says_how_to_get_some(me):
+    html = me.get(reverse("portal:progress")).content.decode()
+    assert "You have no scores yet." in html
+    assert "<svg" not in html
+
+
+def test_progress_shows_only_what_the_patient_may_see_of_what_happened(me, patient):
+    ContextEventFactory(patient=patient, kind="admission", note="Home now and recovering.")
+    ContextEventFactory(patient=patient, kind="bereavement", visible_to_patient=False)
+    html = me.get(reverse("portal:progress")).content.decode()
+
+    assert "Hospital admission. Home now and recovering." in html
+    assert "Bereavement" not in html
+
+
+def test_progress_shows_each_goals_reviews_in_order(me, patient):
+    goal = GoalFactory(patient=patient, baseline_on=today() - dt.timedelta(days=30))
+    goal_review_record(goal=goal, attainment=-1, reviewed_on=today() - dt.timedelta(days=20))
+    goal_review_record(goal=goal, attainment=0, reviewed_on=today())
+    html = me.get(reverse("portal:progress")).content.decode()
+
+    assert html.index("a bit less than expected") < html.index(": as expected")
+
+
+@pytest.mark.parametrize(
+    ("scores", "own", "headline"),
+    [
+        ([("2026Q1", 5.0), ("2026Q2", 6.2)], True, "better than in the winter (January to March"),
+        ([("2026Q1", 5.0), ("2026Q2", 6.2)], True, "Things that matter most to you"),
+        ([("2026Q2", 7.0), ("2026Q3", 5.5)], False, "Things overall are not going as well"),
+        ([("2026Q3", 6.0), ("2026Q4", None), ("2027Q1", 6.5)], True, "about the same as in the"),
+    ],
+)
+def test_the_reading_of_progress_is_in_plain_words(scores, own, headline):
+    assert headline in progress_reading(scores, own_priorities=own).headline
+
+
+# --- Settings ------------------------------------------------------------------------------------
+
+
+def test_a_patient_turns_reminders_off_and_changes_their_email(me, patient):
+    response = me.post(reverse("portal:settings"), {"email": "pat@example.org"})
+
+    assert response["Location"] == reverse("portal:settings")
+    patient.user.refresh_from_db()
+    assert patient.user.email == "pat@example.org"
+    assert patient.user.reminders_opt_out is True
+
+    me.post(reverse("portal:settings"), {"email": "pat@example.org", "reminders": "on"})
+    patient.user.refresh_from_db()
+    assert patient.user.reminders_opt_out is False
+
+
+def test_a_wrong_email_address_is_refused_and_kept(me, patient):
+    response = me.post(reverse("portal:settings"), {"email": "pat-at-home", "reminders": "on"})
+
+    assert response.status_code == 400
+    assert "Write an email address like name@example.org." in response.content.decode()
+    assert 'value="pat-at-home"' in response.content.decode()
+
+
+# --- Queries -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "most"),
+    [
+        ("portal:home", 12),
+        ("portal:priorities", 14),
+        ("portal:ratings", 12),
+        ("portal:goals", 10),
+        ("portal:progress", 14),
+    ],
+)
+def test_portal_pages_use_a_fixed_number_of_queries(
+    me, patient, clinician, django_assert_max_num_queries, name, most
+):
+    for n in range(3):
+        item = personal_item_create(patient=patient, label=f"Item {n}", domain="M")
+        goal = GoalFactory(patient=patient)
+        goal_review_record(goal=goal, attainment=n - 1, reviewed_on=today())
+        rating_record(patient=patient, element=item.key, value=n, rated_on=today(), rater="patient")
+    priorities_set(patient=patient, effective_from=today(), points={"H2": 50, item.key: 50})
+    EncounterFactory(patient=patient, clinician=clinician)
+    AppointmentFactory(patient=patient, clinician=clinician)
+    patient_summaries_refresh(patient_id=patient.pk)
+
+    with django_assert_max_num_queries(most):
+        assert me.get(reverse(name)).status_code == 200
+
+
+def test_another_patients_data_never_shows_on_my_pages(me, patient, other_patient):
+    personal_item_create(patient=other_patient, label="Olive's allotment", domain="H")
+    GoalFactory(patient=other_patient, description="Olive's own goal")
+    PatientFactory(display_name="Someone Else")
+    for name in PAGES:
+        html = me.get(reverse(name)).content.decode()
+        assert "Olive" not in html, name

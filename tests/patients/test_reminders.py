@@ -1,0 +1,204 @@
+"""Appointment reminders: sent once per appointment a few days ahead, with a link to write an
+agenda; opt-out respected; a failed send retried without holding up anyone else's.
+
+These tests commit for real (transactional database), so mail leaves on commit and a failure
+reaches the task and its retries exactly as on a worker.
+"""
+
+import datetime as dt
+from smtplib import SMTPServerDisconnected
+
+import pytest
+from django.core import mail
+from django.core.mail.backends import locmem
+from django.utils import timezone
+
+from patients.models import Appointment
+from patients.services import reminder_send, reminders_send_due
+from patients.tasks import send_due_reminders, send_reminder
+from tests.factories import AppointmentFactory, PatientFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+class FlakyBackend(locmem.EmailBackend):
+    """The test outbox, except that mail to some addresses fails a given number of times."""
+
+    failures: dict[str, int] = {}
+    attempts: list[str] = []
+
+    def send_messages(self, messages):
+        for message in messages:
+            to = message.to[0]
+            type(self).attempts.append(to)
+            if type(self).failures.get(to, 0) > 0:
+                type(self).failures[to] -= 1
+                raise SMTPServerDisconnected(f"the mail server hung up on {to}")
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def flaky_mail(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.FlakyBackend"
+    FlakyBackend.failures, FlakyBackend.attempts = {}, []
+    return FlakyBackend
+
+
+def soon(days: float = 2) -> dt.datetime:
+    return timezone.now() + dt.timedelta(days=days)
+
+
+def with_email(patient, address: str):
+    patient.user.email = address
+    patient.user.save()
+    return patient
+
+
+@pytest.fixture
+def appointment(patient, clinician):
+    with_email(patient, "pat@example.org")
+    return AppointmentFactory(
+        patient=patient,
+        clinician=clinician,
+        starts_at=timezone.make_aware(dt.datetime.combine(soon().date(), dt.time(10, 30))),
+    )
+
+
+@pytest.fixture
+def second_appointment(team, clinician):
+    person = PatientFactory(teams=[team], user=UserFactory(role="patient", email="ada@example.org"))
+    return AppointmentFactory(patient=person, clinician=clinician, starts_at=soon(2.5))
+
+
+def test_a_due_reminder_is_emailed_with_the_agenda_link_and_recorded(
+    appointment, clinician, settings
+):
+    settings.SITE_URL = "https://ssm.example.org"
+    send_due_reminders.delay()
+
+    [message] = mail.outbox
+    assert message.to == ["pat@example.org"]
+    local = timezone.localtime(appointment.starts_at)
+    assert message.subject == (
+        f"Your appointment on {local:%A} {local.day} {local:%B}: what would you like to talk about?"
+    )
+    assert f"with {clinician} on {local:%A} {local.day} {local:%B %Y} at 10:30" in message.body
+    assert "https://ssm.example.org/me/next-appointment/" in message.body
+    assert "https://ssm.example.org/me/settings/" in message.body
+    assert "Hello Pat," in message.body
+    appointment.refresh_from_db()
+    assert appointment.reminder_sent_at is not None
+
+
+def test_running_the_job_twice_sends_each_reminder_once(appointment):
+    send_due_reminders.delay()
+    appointment.refresh_from_db()
+    first = appointment.reminder_sent_at
+
+    send_due_reminders.delay()
+
+    assert len(mail.outbox) == 1
+    appointment.refresh_from_db()
+    assert appointment.reminder_sent_at == first
+
+
+def test_two_workers_sending_the_same_reminder_send_it_once(appointment):
+    results = [
+        send_reminder.delay(appointment.pk).get(),
+        reminder_send(appointment_id=appointment.pk),
+    ]
+
+    assert results == [True, False]
+    assert len(mail.outbox) == 1
+
+
+def test_a_patient_who_opted_out_gets_no_reminder(appointment, patient):
+    patient.user.reminders_opt_out = True
+    patient.user.save()
+
+    send_due_reminders.delay()
+
+    assert mail.outbox == []
+    appointment.refresh_from_db()
+    assert appointment.reminder_sent_at is None
+
+
+def test_only_appointments_within_the_configured_days_are_reminded(patient, clinician, settings):
+    with_email(patient, "pat@example.org")
+    later = AppointmentFactory(patient=patient, clinician=clinician, starts_at=soon(5))
+    past = AppointmentFactory(patient=patient, clinician=clinician, starts_at=soon(-1))
+
+    assert reminders_send_due() == 0
+    settings.REMINDER_DAYS_BEFORE = 7
+    assert reminders_send_due() == 1
+
+    later.refresh_from_db()
+    past.refresh_from_db()
+    assert later.reminder_sent_at is not None
+    assert past.reminder_sent_at is None
+    assert len(mail.outbox) == 1
+
+
+def test_a_patient_without_an_email_address_or_a_login_is_left_out(patient, team, clinician):
+    AppointmentFactory(patient=patient, clinician=clinician, starts_at=soon())
+    AppointmentFactory(patient=PatientFactory(teams=[team]), clinician=clinician, starts_at=soon())
+
+    assert reminders_send_due() == 0
+    assert mail.outbox == []
+    assert not Appointment.objects.filter(reminder_sent_at__isnull=False).exists()
+
+
+def test_a_failed_send_is_retried_and_the_other_reminders_still_go(
+    appointment, second_appointment, flaky_mail
+):
+    flaky_mail.failures = {"pat@example.org": 1}
+
+    send_due_reminders.delay()
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["ada@example.org", "pat@example.org"]
+    assert flaky_mail.attempts.count("pat@example.org") == 2
+    assert flaky_mail.attempts.count("ada@example.org") == 1
+    assert Appointment.objects.filter(reminder_sent_at__isnull=True).count() == 0
+
+
+def test_a_send_that_keeps_failing_is_left_for_the_next_run_and_blocks_no_one(
+    appointment, second_appointment, flaky_mail
+):
+    flaky_mail.failures = {"pat@example.org": 100}
+
+    send_due_reminders.delay()
+
+    assert [m.to[0] for m in mail.outbox] == ["ada@example.org"]
+    assert flaky_mail.attempts.count("pat@example.org") == send_reminder.max_retries + 1
+    appointment.refresh_from_db()
+    assert appointment.reminder_sent_at is None  # unsent, so the next run tries again
+
+    flaky_mail.failures = {}
+    send_due_reminders.delay()
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["ada@example.org", "pat@example.org"]
+
+
+def test_a_queue_that_refuses_one_reminder_does_not_stop_the_rest(
+    appointment, second_appointment, monkeypatch
+):
+    queued = []
+
+    def delay(appointment_id):
+        if appointment_id == appointment.pk:
+            raise ConnectionError("broker unreachable")
+        queued.append(appointment_id)
+
+    monkeypatch.setattr(send_reminder, "delay", delay)
+
+    assert reminders_send_due() == 1
+    assert queued == [second_appointment.pk]
+
+
+def test_beat_runs_the_reminder_job_every_hour():
+    from ssm_outcomes.celery import app
+
+    entry = app.conf.beat_schedule["appointments-send-reminders"]
+    assert entry["task"] == "patients.tasks.send_due_reminders"
+    assert entry["task"] in app.tasks
+    assert send_reminder.acks_late is True

@@ -1,0 +1,142 @@
+"""The access matrix, generated from the OpenAPI schema and the URL configuration, so that a new
+route cannot escape it: for every route with an id and every method, a caller outside the
+record's role gets 404 (records never leak), a wrong role on a page 403, and no one signed in 401
+(API) or the sign-in page (pages)."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
+
+from assessments.services import goal_create
+from tests.api.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+METHODS = ["get", "post", "put", "patch", "delete"]
+PUBLIC = {"/api/v1/auth/token/", "/api/v1/schema/", "/api/v1/docs/"}
+
+
+def api_paths() -> list[str]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return sorted(schema["paths"])
+
+
+def routes_with_ids() -> list[str]:
+    return [p for p in api_paths() if "{" in p]
+
+
+@pytest.fixture
+def records(patient, other_patient, team, other_team):
+    """Ids of team A's records, which callers from elsewhere must never reach."""
+    goal = goal_create(
+        patient=patient, description="Walk", domain="H", baseline_on=dt.date(2026, 1, 5)
+    )
+    return {
+        "patient_id": patient.pk,
+        "goal_id": goal.pk,
+        "team_id": team.pk,
+        "period": "2026Q1",
+        "loinc": "59261-8",
+    }
+
+
+def fill(path: str, ids: dict) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
+
+
+def test_the_schema_lists_every_api_route_that_takes_an_id():
+    assert len(routes_with_ids()) >= 15
+
+
+@pytest.mark.parametrize("path", routes_with_ids())
+@pytest.mark.parametrize("caller", ["other_clinician", "other_patient", "manager_elsewhere"])
+def test_a_caller_outside_the_records_role_gets_404_for_every_method(
+    path, caller, records, other_clinician, other_patient, other_team
+):
+    from patients.models import Membership, User
+    from tests.factories import MembershipFactory, UserFactory
+
+    if caller == "manager_elsewhere":
+        user = UserFactory(username="elsewhere", role=User.Role.MANAGER)
+        MembershipFactory(user=user, team=other_team, role=Membership.Role.MANAGER)
+    else:
+        user = other_clinician if caller == "other_clinician" else other_patient.user
+    client = client_for(user)
+    url = fill(path, records)
+    got = {m: getattr(client, m)(url, {}, format="json").status_code for m in METHODS}
+    assert got == dict.fromkeys(METHODS, 404), url
+
+
+@pytest.mark.parametrize("path", routes_with_ids())
+def test_a_manager_of_the_team_still_cannot_reach_patient_records(path, records, manager):
+    if "{team_id}" in path:
+        pytest.skip("a team's own manager may read its summaries")
+    client = client_for(manager)
+    url = fill(path, records)
+    got = {m: getattr(client, m)(url, {}, format="json").status_code for m in METHODS}
+    assert got == dict.fromkeys(METHODS, 404), url
+
+
+@pytest.mark.parametrize("path", [p for p in api_paths() if p not in PUBLIC])
+def test_no_one_signed_in_gets_401_from_every_api_route(path, records):
+    client = APIClient()
+    url = fill(path, records)
+    got = {m: getattr(client, m)(url, {}, format="json").status_code for m in METHODS}
+    assert got == dict.fromkeys(METHODS, 401), url
+
+
+def page_routes() -> list[str]:
+    """Every HTML route with a record id, from the URL configuration."""
+    found = []
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                if not route.startswith(("api/", "admin/")):
+                    walk(p.url_patterns, route)
+            elif isinstance(p, URLPattern) and "<" in route and "token" not in route:
+                # Token links (password reset, invitations) are public by design: the token is
+                # the credential, and a wrong one only says the link is not valid.
+                found.append("/" + route)
+
+    walk(get_resolver().url_patterns)
+    return sorted(found)
+
+
+def fill_page(route: str, ids: dict) -> str:
+    def value(match):
+        name = match.group(1).split(":")[-1]
+        return str(ids.get(name, ids["patient_id"]))
+
+    return re.sub(r"<([^>]+)>", value, route)
+
+
+@pytest.mark.parametrize("route", page_routes())
+@pytest.mark.parametrize("caller", ["other_clinician", "other_patient", "manager", "anonymous"])
+def test_pages_about_a_record_refuse_everyone_outside_its_role(
+    route, caller, client, records, other_clinician, other_patient, manager
+):
+    ids = {**records, "condition_id": 1, "encounter_id": 1, "uidb64": "x", "token": "x"}
+    url = fill_page(route, ids)
+    user = {
+        "other_clinician": other_clinician,
+        "other_patient": other_patient.user,
+        "manager": manager,
+    }.get(caller)
+    if caller == "manager" and "team_id" in route:  # team A's own manager may read its pages
+        from patients.models import Membership, User
+        from tests.factories import MembershipFactory, TeamFactory, UserFactory
+
+        user = UserFactory(username="elsewhere", role=User.Role.MANAGER)
+        MembershipFactory(user=user, team=TeamFactory(), role=Membership.Role.MANAGER)
+    if user:
+        client.force_login(user)
+    statuses = {client.get(url).status_code, client.post(url, {}).status_code}
+    if caller == "anonymous":
+        assert statuses <= {302, 404, 405}, url
+    else:
+        assert statuses <= {403, 404, 405}, url

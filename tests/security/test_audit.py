@@ -1,0 +1,106 @@
+"""Every access to a record, and every refusal, is accounted for; the log itself is tamper-proof
+and never carries secrets or notes."""
+
+import logging
+
+import pytest
+from django.db import IntegrityError, InternalError, connection, transaction
+
+from patients.models import AuditEvent
+from tests.api.conftest import client_for
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_refused_api_access_is_an_audit_row_naming_who_and_what(other_clinician, patient):
+    response = client_for(other_clinician).get(f"/api/v1/patients/{patient.pk}/ratings/")
+
+    assert response.status_code == 404
+    event = AuditEvent.objects.get(action="denied")
+    assert (event.actor, event.actor_role, event.patient, event.what) == (
+        other_clinician,
+        "clinician",
+        patient,
+        "404 GET",
+    )
+    assert event.path == f"/api/v1/patients/{patient.pk}/ratings/"
+    assert len(event.request_id) >= 16
+
+
+def test_an_anonymous_api_call_is_recorded_as_refused(patient):
+    from rest_framework.test import APIClient
+
+    assert APIClient().get(f"/api/v1/patients/{patient.pk}/").status_code == 401
+    event = AuditEvent.objects.get(action="denied")
+    assert (event.actor, event.actor_role, event.what) == (None, "anonymous", "401 GET")
+
+
+def test_a_refused_page_is_an_audit_row(client, manager, patient):
+    client.force_login(manager)
+    assert client.get(f"/clinic/patients/{patient.pk}/").status_code == 404
+    assert client.get("/clinic/").status_code == 403
+    assert list(AuditEvent.objects.order_by("id").values_list("actor_role", "what")) == [
+        ("manager", "404 GET"),
+        ("manager", "403 GET"),
+    ]
+
+
+def test_a_request_id_given_by_the_proxy_is_kept(other_clinician, patient):
+    client = client_for(other_clinician)
+    client.get(f"/api/v1/patients/{patient.pk}/", HTTP_X_REQUEST_ID="req-7f3a9c")
+    assert AuditEvent.objects.get().request_id == "req-7f3a9c"
+
+
+def test_audit_rows_cannot_be_changed_or_deleted_by_the_application(clinician, patient):
+    event = AuditEvent.objects.create(actor=clinician, patient=patient, action="view", what="x")
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.filter(pk=event.pk).update(what="y")
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+    with pytest.raises(PermissionError):
+        event.delete()
+    event.what = "y"
+    with pytest.raises(PermissionError):
+        event.save()
+
+
+def test_on_postgresql_not_even_raw_sql_can_change_an_audit_row(clinician, patient):
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger is PostgreSQL's")
+    event = AuditEvent.objects.create(actor=clinician, patient=patient, action="view", what="x")
+    for statement in (
+        "UPDATE patients_auditevent SET what = 'y' WHERE id = %s",
+        "DELETE FROM patients_auditevent WHERE id = %s",
+    ):
+        with (
+            pytest.raises((InternalError, IntegrityError)),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [event.pk])
+
+
+def test_logs_never_carry_passwords_tokens_or_notes(client, clinician, patient, caplog):
+    caplog.set_level(logging.DEBUG)
+    client.post("/accounts/login/", {"username": "nurse", "password": "a-wrong-password-42"})
+    api = client_for(clinician)
+    from rest_framework.authtoken.models import Token
+
+    key = Token.objects.get(user=clinician).key
+    api.post(
+        f"/api/v1/patients/{patient.pk}/encounters/",
+        {
+            "occurred_at": "2026-02-10T10:00:00Z",
+            "mode": "phone",
+            "initiated_by": "patient",
+            "duration_minutes": 10,
+            "note": "Confidential: talked about her marriage",
+        },
+        format="json",
+    )
+    api.get("/api/v1/patients/999999/")
+    logged = caplog.text
+    assert "Not Found" in logged  # the log did record the refused request
+    for secret in ("a-wrong-password-42", PASSWORD, key, "talked about her marriage"):
+        assert secret not in logged
