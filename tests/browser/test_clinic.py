@@ -75,3 +75,29 @@ def test_a_clinician_cannot_open_a_patient_of_another_team(page, clinician, othe
     response = page.goto(f"/clinic/patients/{other_patient.pk}/")
     assert response.status == 404
     assert "Olive O." not in page.content()
+
+
+def test_clinician_pages_have_no_serious_accessibility_problems(page, clinician, patient, goal):
+    from tests.browser.axe import assert_accessible
+
+    sign_in(page, "nurse", PASSWORD)
+    for path in [
+        "/clinic/",
+        f"/clinic/patients/{patient.pk}/",
+        f"/clinic/patients/{patient.pk}/encounters/new/",
+        f"/clinic/patients/{patient.pk}/records/",
+    ]:
+        page.goto(path)
+        assert_accessible(page, path)
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(f"/clinic/patients/{patient.pk}/")
+    assert_accessible(page, "record at 320 px")
+    # Nothing wider than the screen but tables, which scroll in their own region.
+    too_wide = page.evaluate(
+        """[...document.querySelectorAll('body *')]
+            .filter(e => !e.closest('.table-wrap'))
+            .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+            .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))
+            .slice(0, 8)"""
+    )
+    assert too_wide == []

@@ -356,3 +356,25 @@ def test_an_import_that_breaks_a_rule_names_the_field_and_saves_nothing(
     assert field in raised.value.message_dict
     assert any(rule in message for message in raised.value.message_dict[field])
     assert Reading.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_exported_bundles_of_demo_patients_validate_as_fhir_r4():
+    import datetime as dt
+
+    from fhir.resources.R4B.bundle import Bundle
+
+    from indicators.services import summaries_rebuild_all
+    from patients.demo_cohort import demo_cohort_create
+    from patients.fhir import patient_everything
+    from patients.models import Patient
+
+    demo_cohort_create(patients=12, seed=11, anchor=dt.date(2026, 11, 1))
+    summaries_rebuild_all()
+    checked = 0
+    for patient in Patient.objects.all():
+        bundle = patient_everything(patient=patient)
+        Bundle.model_validate(bundle)
+        assert len(bundle["entry"]) > 10
+        checked += 1
+    assert checked == 12  # demo-patient is one of them
