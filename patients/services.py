@@ -441,7 +441,9 @@ def invitation_accept(
 ) -> User:
     """Use an open invitation: make or update the patient's login with the password they chose."""
     invitation = (
-        Invitation.objects.select_for_update().select_related("patient__user").get(pk=invitation.pk)
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("patient__user")
+        .get(pk=invitation.pk)
     )
     if invitation.state != "open":
         raise ValidationError(INVITATION_REFUSED[invitation.state], code=invitation.state)

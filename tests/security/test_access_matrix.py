@@ -70,10 +70,9 @@ def test_a_caller_outside_the_records_role_gets_404_for_every_method(
     assert got == dict.fromkeys(METHODS, 404), url
 
 
-@pytest.mark.parametrize("path", routes_with_ids())
+# A team's own manager may read its summaries, so the team routes are left out here.
+@pytest.mark.parametrize("path", [p for p in routes_with_ids() if "{team_id}" not in p])
 def test_a_manager_of_the_team_still_cannot_reach_patient_records(path, records, manager):
-    if "{team_id}" in path:
-        pytest.skip("a team's own manager may read its summaries")
     client = client_for(manager)
     url = fill(path, records)
     got = {m: getattr(client, m)(url, {}, format="json").status_code for m in METHODS}
