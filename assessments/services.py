@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from indicators.services import summaries_mark_stale
 from patients.models import Encounter, Patient, User
-from patients.validation import EARLIEST_DATE, full_clean
+from patients.validation import date_not_in_future, full_clean
 
 from .models import (
     Domain,
@@ -29,13 +29,6 @@ from .models import (
 )
 
 ELEMENT_RULE = "element must be a framework code (H1 to R4) or one of this patient's items (P<id>)"
-
-
-def _not_in_future(field: str, day: dt.date) -> None:
-    if day > timezone.localdate():
-        raise ValidationError({field: f"{field} must not be in the future"})
-    if day < EARLIEST_DATE:
-        raise ValidationError({field: f"{field} must not be before {EARLIEST_DATE:%Y}"})
 
 
 def element_for_key(*, patient: Patient, key: str, field: str = "element") -> Element:
@@ -98,7 +91,7 @@ def rating_record(
 ) -> Rating:
     """Record a 0–10 rating of one element or personal item."""
     _rater_allowed(rater, entered_by)
-    _not_in_future("rated_on", rated_on)
+    date_not_in_future("rated_on", rated_on)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
         raise ValidationError({"value": "value must be a whole number between 0 and 10"})
     rating = full_clean(
@@ -126,7 +119,7 @@ def priorities_set(
     entered_by: User | None = None,
 ) -> PrioritySet:
     """Save a new priority set from a date on; earlier sets stay as history."""
-    _not_in_future("effective_from", effective_from)
+    date_not_in_future("effective_from", effective_from)
     if not isinstance(points, dict) or not points:
         raise ValidationError({"points": "points must give at least one element some points"})
     elements: dict[int, tuple[Element, int]] = {}
@@ -179,7 +172,7 @@ def goal_create(
     if not Domain.objects.filter(code=domain).exists():
         raise ValidationError({"domain": "domain must be H, M or R"})
     baseline_on = baseline_on or timezone.localdate()
-    _not_in_future("baseline_on", baseline_on)
+    date_not_in_future("baseline_on", baseline_on)
     goal = full_clean(
         Goal(
             patient=patient,
@@ -207,7 +200,7 @@ def goal_review_record(
     encounter: Encounter | None = None,
 ) -> GoalReview:
     """Record how far a goal has been reached, on the −2 … +2 attainment scale."""
-    _not_in_future("reviewed_on", reviewed_on)
+    date_not_in_future("reviewed_on", reviewed_on)
     if reviewed_on < goal.baseline_on:
         raise ValidationError({"reviewed_on": "reviewed_on must not be before the goal was set"})
     review = full_clean(
@@ -267,7 +260,7 @@ def reading_record(
                 f"{marker.plausible_high} {marker.unit_label}"
             }
         )
-    _not_in_future("taken_on", taken_on)
+    date_not_in_future("taken_on", taken_on)
     reading = full_clean(
         Reading(
             patient=patient,

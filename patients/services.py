@@ -37,16 +37,9 @@ from .models import (
     User,
 )
 from .selectors import RELATIONSHIP_CODES, appointments_due_reminder
-from .validation import EARLIEST_DATE, full_clean
+from .validation import EARLIEST_DATE, date_not_in_future, full_clean
 
 log = logging.getLogger(__name__)
-
-
-def _not_in_future(field: str, day: dt.date) -> None:
-    if day > timezone.localdate():
-        raise ValidationError({field: f"{field} must not be in the future"})
-    if day < EARLIEST_DATE:
-        raise ValidationError({field: f"{field} must not be before {EARLIEST_DATE:%Y}"})
 
 
 @transaction.atomic
@@ -85,7 +78,7 @@ def condition_record(
             {"snomed_code": f"snomed_code {snomed_code} is not a condition this service records"}
         )
     if onset is not None:
-        _not_in_future("onset", onset)
+        date_not_in_future("onset", onset)
     if stage is not None:
         if code.stage_min is None:
             raise ValidationError({"stage": f"stage does not apply to {code.display}"})
@@ -166,7 +159,7 @@ def context_event_record(
     visible_to_patient: bool = True,
 ) -> ContextEvent:
     """Record something that moderates what a change in the patient's picture can be put down to."""
-    _not_in_future("occurred_on", occurred_on)
+    date_not_in_future("occurred_on", occurred_on)
     event = full_clean(
         ContextEvent(
             patient=patient,
@@ -338,7 +331,7 @@ def condition_update(*, condition: Condition, onset: dt.date | None, stage=None)
     """Change a condition's onset or stage (for example after a Hoehn and Yahr reassessment)."""
     code = condition.code
     if onset is not None:
-        _not_in_future("onset", onset)
+        date_not_in_future("onset", onset)
     if stage is not None and (
         code.stage_min is None or not code.stage_min <= stage <= code.stage_max
     ):

@@ -2,7 +2,9 @@
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
 
 # Nothing this service records happened before this; older dates are typing slips.
 EARLIEST_DATE = dt.date(1900, 1, 1)
@@ -22,3 +24,11 @@ def full_clean(record, *, exclude: list[str] | None = None):
     """Run model validation and return the record, so services can validate-then-save in one go."""
     record.full_clean(exclude=exclude, validate_unique=True, validate_constraints=True)
     return record
+
+
+def date_not_in_future(field: str, day: dt.date) -> None:
+    """Refuse a date after today, or one so early it can only be a typing slip."""
+    if day > timezone.localdate():
+        raise ValidationError({field: f"{field} must not be in the future"})
+    if day < EARLIEST_DATE:
+        raise ValidationError({field: f"{field} must not be before {EARLIEST_DATE:%Y}"})
