@@ -65,10 +65,20 @@ def group_figures(rows: Iterable[SummaryRow]) -> dict:
             return None
         return value
 
+    def part_of_group(name: str, count: int, value):
+        """A figure counting some of the group's patients: hidden when they, or the rest of the
+        group, are 1 to 4 people, since the group's size would give the other away."""
+        small = 0 < count < SUPPRESSION_THRESHOLD or 0 < n - count < SUPPRESSION_THRESHOLD
+        return guard(name, None if small else value, 0 if small else n)
+
     indices = [r.index for r in rows if r.index is not None]
     figures: dict = {
         "patients": guard("patients", n, n),
-        "with_own_priorities": guard("with_own_priorities", sum(r.own_priorities for r in rows), n),
+        "with_own_priorities": part_of_group(
+            "with_own_priorities",
+            own := sum(r.own_priorities for r in rows),
+            own,
+        ),
         "index": _spread(indices),
         "coverage": _spread([r.coverage for r in rows]),
         "domains": {},
@@ -105,11 +115,13 @@ def group_figures(rows: Iterable[SummaryRow]) -> dict:
         sum(r.markers_in_target for r in measured) / with_reading if with_reading else None,
         len(measured),
     )
-    figures["patient_initiated_share"] = guard(
-        "patient_initiated_share", sum(r.patient_initiated > 0 for r in rows) / n if n else None, n
+    initiated = sum(r.patient_initiated > 0 for r in rows)
+    figures["patient_initiated_share"] = part_of_group(
+        "patient_initiated_share", initiated, initiated / n if n else None
     )
-    figures["context_share"] = guard(
-        "context_share", sum(r.attribution_caveat for r in rows) / n if n else None, n
+    with_context = sum(r.attribution_caveat for r in rows)
+    figures["context_share"] = part_of_group(
+        "context_share", with_context, with_context / n if n else None
     )
     figures["suppressed"] = bool(suppressed)
     figures["suppressed_fields"] = suppressed

@@ -106,30 +106,45 @@ def test_a_single_small_count_is_hidden_with_the_next_smallest():
     }
 
 
-def test_group_shares_of_markers_and_patient_initiated_contacts():
-    rows = [
+def summary_rows(count, *, initiated, with_context, own, markers_in_target):
+    return [
         SummaryRow(
             index=50,
             coverage=1,
             domain_scores={},
             direction="",
-            own_priorities=i < 2,
+            own_priorities=i < own,
             goal_attainment=None,
             markers_with_reading=2,
-            markers_in_target=i % 2 * 2,
-            patient_initiated=int(i < 3),
-            attribution_caveat=i == 0,
+            markers_in_target=2 if i < markers_in_target else 0,
+            patient_initiated=int(i < initiated),
+            attribution_caveat=i < with_context,
         )
-        for i in range(6)
+        for i in range(count)
     ]
 
-    figures = group_figures(rows)
 
-    assert figures["markers_in_target_share"] == pytest.approx(6 / 12)
-    assert figures["patient_initiated_share"] == pytest.approx(3 / 6)
-    assert figures["context_share"] == pytest.approx(1 / 6)
-    assert figures["with_own_priorities"] == 2
+def test_group_shares_of_markers_and_patient_initiated_contacts():
+    figures = group_figures(
+        summary_rows(12, initiated=6, with_context=5, own=7, markers_in_target=6)
+    )
+
+    assert figures["markers_in_target_share"] == pytest.approx(12 / 24)
+    assert figures["patient_initiated_share"] == pytest.approx(6 / 12)
+    assert figures["context_share"] == pytest.approx(5 / 12)
+    assert figures["with_own_priorities"] == 7
     assert figures["goal_attainment_median"] is None
+
+
+def test_a_share_of_1_to_4_patients_or_of_all_but_1_to_4_is_withheld():
+    figures = group_figures(
+        summary_rows(12, initiated=3, with_context=9, own=12, markers_in_target=0)
+    )
+
+    assert figures["patient_initiated_share"] is None  # 3 patients
+    assert figures["context_share"] is None  # 12 − 9 = 3 without: as revealing
+    assert figures["with_own_priorities"] == 12  # all of them: nobody singled out
+    assert {"patient_initiated_share", "context_share"} <= set(figures["suppressed_fields"])
 
 
 def test_caseload_holds_patients_seen_in_the_quarter_or_the_three_before(team, clinician):
