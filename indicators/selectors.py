@@ -88,14 +88,6 @@ def team_summary(*, team: Team, period: str) -> dict:
     return {"team": team.pk, **group_summary_data(summary)}
 
 
-def team_summaries(*, team: Team, periods: list[str]) -> dict[str, dict]:
-    """A team's stored summaries for several quarters, keyed by period (one query)."""
-    return {
-        s.period: group_summary_data(s)
-        for s in TeamSummary.objects.filter(team=team, period__in=periods)
-    }
-
-
 def caseload_summaries(*, clinician: User, periods: list[str]) -> dict[str, dict]:
     return {
         s.period: group_summary_data(s)
