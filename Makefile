@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_PATIENTS ?= 200
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format bench worker beat migrate demo screenshots clean
+.PHONY: help install run test lint format bench worker beat migrate demo demo-code screenshots clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -35,7 +35,9 @@ run: demo ## Run the app on http://127.0.0.1:8000 with demo data and demo logins
 	@echo "    demo-clinician   a clinician: caseload, patient records, encounters"
 	@echo "    demo-patient     a patient: the portal"
 	@echo "    demo-manager     a service manager: team dashboards"
-	@echo "    demo-admin       an administrator: the admin site at /admin/"
+	@echo "    demo-admin       an administrator: the admin site at /admin/ (two-step sign-in is"
+	@echo "                     required: scan the code with an authenticator app, or in another"
+	@echo "                     terminal run 'make demo-code' for the code it would show)"
 	@echo ""
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -52,6 +54,9 @@ format: install ## Format the code
 
 bench: install ## Run the benchmarks and print their figures
 	$(PY) -m benchmarks.run_all
+
+demo-code: install ## Print demo-admin's current two-step code (WHO=username for another; DEBUG only)
+	@DEBUG=1 $(PY) manage.py two_step_code $(or $(WHO),demo-admin)
 
 screenshots: install ## Regenerate the README screenshots (needs Debian's chromium)
 	$(PY) docs/screenshots/make_screenshots.py

@@ -21,5 +21,6 @@ urlpatterns = [
     path("appointments/<id:encounter_id>/feedback/", portal.feedback, name="feedback"),
     path("progress/", portal.progress, name="progress"),
     path("settings/", portal.settings_page, name="settings"),
+    path("who-has-seen-my-record/", portal.access_log, name="access-log"),
     path("welcome/<str:token>/", portal.welcome, name="welcome"),
 ]

@@ -92,3 +92,57 @@ def progress_reading(
     else:
         headline = f"{what} are going about the same as in {period_season(before_period)}."
     return Reading(headline, f"{now} Before that it was {before:.1f} out of 10.")
+
+
+# --- Who has seen my record -------------------------------------------------------------------
+
+ACCESS_ACTIONS = {
+    "view": "looked at your record",
+    "create": "added to your record",
+    "update": "changed your record",
+    "export": "made a copy of your whole record",
+    "denied": "tried to open your record and was refused",
+}
+ACCESS_PARTS = {
+    "patient record": "your record page",
+    "patient": "your details",
+    "encounter form": "the form for an appointment",
+    "encounter": "an appointment",
+    "encounters": "your appointments",
+    "supporting records": "your conditions and targets",
+    "summaries": "the summaries of how things are going",
+    "goal reviews": "how your goals are going",
+    "goal review": "how a goal is going",
+    "personal target": "a target for one of your test results",
+    "portal invitation": "your invitation to this website",
+    "FHIR $everything": "to share with another health system",
+    "FHIR import": "test results from another health system",
+    "conditions": "your health conditions",
+    "context events": "things that happened in your life or health",
+    "personal items": "the things you added yourself",
+    "ratings": "your answers on how things are going",
+    "priorities": "what matters most to you",
+    "goals": "your goals",
+    "readings": "your test results",
+}
+ACCESS_ROLES = {"clinician": "clinician", "manager": "service manager", "admin": "administrator"}
+
+
+def accessor_words(*, name: str | None, role: str, is_you: bool) -> str:
+    """Who it was, as a patient would say it. Another patient is never named."""
+    if is_you:
+        return "You"
+    if role == "patient":
+        return "Another patient"
+    if role == "anonymous" or not name:
+        return "Someone who was not signed in"
+    return f"{name}, {ACCESS_ROLES.get(role, role)}"
+
+
+def access_words(*, action: str, what: str) -> str:
+    """What they did, and to which part when we can say it plainly."""
+    words = ACCESS_ACTIONS.get(action, "opened your record")
+    part = ACCESS_PARTS.get(what) or (
+        "a summary of a season" if what.startswith("summary ") else None
+    )
+    return f"{words} ({part})" if part and action != "denied" else words

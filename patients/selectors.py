@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from .models import Membership, Patient, Team, User
+from .models import AuditEvent, Membership, Patient, Team, User
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -541,3 +541,52 @@ def invitation_for_token(*, token: str):
     if invitation is None:
         raise Http404("No invitation found")
     return invitation
+
+
+@dataclass(frozen=True)
+class RecordAccess:
+    """Consecutive audit rows of one person doing one kind of thing to the record on one day."""
+
+    first_at: dt.datetime
+    last_at: dt.datetime
+    actor: User | None
+    actor_role: str
+    action: str
+    what: str
+    times: int
+
+
+def record_accesses_folded(*, rows) -> list[RecordAccess]:
+    """Audit rows of one record (a page of `record_access_rows`, newest first), with each run of
+    the same person doing the same thing on the same day folded into one entry."""
+    accesses: list[RecordAccess] = []
+    for row in rows:
+        day = timezone.localdate(row.created_at)
+        last = accesses[-1] if accesses else None
+        if (
+            last is not None
+            and last.actor_role == row.actor_role
+            and (last.actor.pk if last.actor else None) == row.actor_id
+            and last.action == row.action
+            and timezone.localdate(last.first_at) == day
+        ):
+            accesses[-1] = RecordAccess(
+                row.created_at, last.last_at, last.actor, last.actor_role, last.action,
+                last.what, last.times + 1,
+            )  # fmt: skip
+            continue
+        accesses.append(
+            RecordAccess(
+                row.created_at, row.created_at, row.actor, row.actor_role, row.action, row.what, 1
+            )
+        )
+    return accesses
+
+
+def record_access_rows(*, patient: Patient) -> QuerySet:
+    """Every audit row naming `patient`, newest first (paginate, then fold them)."""
+    return (
+        AuditEvent.objects.filter(patient=patient)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "patients",
     "assessments",
     "indicators",
@@ -57,6 +59,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Holds a signed-in user at the two-step check until they give their code (see two_step.py).
+    "patients.middleware.TwoStepMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -103,6 +108,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one, separately
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Two-step sign-in (TOTP, django-otp): optional for staff, required for administrators.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "SSM Outcomes")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # no one, not even an administrator, reads another's key
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

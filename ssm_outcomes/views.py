@@ -1,8 +1,17 @@
-from django.db import connection
-from django.http import JsonResponse
+"""The site-wide views: health check and the error handlers (400s, 500, and 503 when the
+database is out of reach)."""
+
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.views.decorators.http import require_GET
 from django.views.defaults import page_not_found, permission_denied
 from django.views.defaults import server_error as default_server_error
+
+log = logging.getLogger(__name__)
 
 
 @require_GET
@@ -30,9 +39,60 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    """500, or 503 when the cause is a lost or refused database connection (see below)."""
+    error = sys.exception()
+    if isinstance(error, OperationalError | InterfaceError):
+        return database_unavailable(request, error)
     if _wants_json(request):
         return JsonResponse({"detail": "Server error: the request was not completed."}, status=500)
     return default_server_error(request)
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(request, error: Exception):
+    """503 for a request that lost its database connection, or could not get one.
+
+    Django raises OperationalError or InterfaceError; every write service owns one transaction,
+    so the write that was under way is rolled back by PostgreSQL as a whole. What the user
+    learns: the service is briefly unavailable, nothing is ever half-saved, try again (the API:
+    a JSON ``detail`` and ``Retry-After``). Whether a change had already been committed before
+    the connection went (an audit row or a session written after it) cannot be known here, so
+    the page asks the user to check the record rather than promise that nothing was saved.
+
+    Nothing here touches the database: the page is rendered without the request (no user, no
+    messages, no session), and no audit row is attempted on a connection that is gone. A 404 or
+    403 whose audit row cannot be written ends here too (Django hands an error handler's own
+    exception to handler500), so a refusal is answered 503, never with a crash. Django
+    drops the broken connection when the request finishes (``close_old_connections``), and the
+    next request opens a new one. The log line names the route, not the path, so it carries no
+    patient id, and the exception's class, not its text.
+    """
+    from patients.services import request_id_of
+
+    match = request.resolver_match
+    log.error(
+        "database unavailable (%s) during %s %s, request %s: answered 503",
+        type(error).__name__,
+        request.method,
+        match.view_name if match else "unresolved route",
+        request_id_of(request),
+    )
+    writing = request.method not in ("GET", "HEAD", "OPTIONS")
+    if _wants_json(request):
+        detail = "Service briefly unavailable: the database could not be reached. " + (
+            "A write is saved whole or not at all; read the record back before sending it again."
+            if writing
+            else "Nothing was changed. Try again in a moment."
+        )
+        response = JsonResponse({"detail": detail}, status=503)
+    else:
+        # Rendered without the request: no user, session or messages, so no query.
+        page = loader.render_to_string("503.html", {"writing": writing})
+        response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def audit_refusal(request, status: int, patient_id=None) -> None:

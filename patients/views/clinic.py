@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
@@ -134,11 +135,12 @@ def encounter_new(request, patient_id: int):
     form = EncounterLogForm(request.POST or None, elements=elements, goals=goals)
     if request.method == "POST" and form.is_valid():
         try:
-            encounter_log(patient=patient, clinician=request.user, **form.service_arguments())
+            with transaction.atomic():  # the write and its audit row stand or fall together
+                encounter_log(patient=patient, clinician=request.user, **form.service_arguments())
+                audit_record(request=request, patient=patient, action="create", what="encounter")
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            audit_record(request=request, patient=patient, action="create", what="encounter")
             messages.success(request, "The encounter and everything in it are saved.")
             return redirect("clinic:patient", patient_id=patient.pk)
     if request.method == "GET":
@@ -233,13 +235,14 @@ def _save(request, patient, form, save, what: str, **failed):
     """Validate a small form, call its service, and go back — or show it again with errors."""
     if form.is_valid():
         try:
-            save(form.cleaned_data)
+            with transaction.atomic():  # the write and its audit row stand or fall together
+                save(form.cleaned_data)
+                audit_record(request=request, patient=patient, action="update", what=what)
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 for message in errors:
                     form.add_error(field if field in form.fields else None, message)
         else:
-            audit_record(request=request, patient=patient, action="update", what=what)
             messages.success(request, f"Saved: {what}.")
             return redirect("clinic:records", patient_id=patient.pk)
     context = _edit_context(

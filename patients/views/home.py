@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from ..models import Membership, User
 from ..selectors import patient_for_portal_user, patients_visible_to, teams_for_user
+from ..two_step import device_of, two_step_offered
 
 
 @login_required
@@ -29,4 +30,7 @@ def home(request):
             .select_related("clinician")
             .first()
         )
+    if two_step_offered(user):
+        context["two_step_offered"] = True
+        context["two_step_on"] = device_of(user) is not None
     return render(request, "home.html", context)

@@ -17,6 +17,8 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -53,6 +55,7 @@ from ..portal_forms import (
     WelcomeForm,
     scale_options,
 )
+from ..portal_words import access_words, accessor_words
 from ..selectors import (
     agenda_unattached,
     answered_recently,
@@ -72,6 +75,8 @@ from ..selectors import (
     priorities_history,
     rating_questions,
     ratings_latest,
+    record_access_rows,
+    record_accesses_folded,
 )
 from ..services import (
     INVITATION_REFUSED,
@@ -545,6 +550,30 @@ def settings_page(request, patient):
     return _render(request, "settings.html", {"form": form}, form)
 
 
+ACCESSES_PER_PAGE = 50
+
+
+@portal_page
+def access_log(request, patient):
+    """Who has opened or changed my record: every audit row that names me, newest first."""
+    page = Paginator(record_access_rows(patient=patient), ACCESSES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    entries = [
+        {
+            "access": access,
+            "who": accessor_words(
+                name=str(access.actor) if access.actor else None,
+                role=access.actor_role,
+                is_you=access.actor is not None and access.actor.pk == patient.user_id,
+            ),
+            "did": access_words(action=access.action, what=access.what),
+        }
+        for access in record_accesses_folded(rows=page.object_list)
+    ]
+    return _render(request, "access_log.html", {"entries": entries, "page": page})
+
+
 # --- Invitations: the clinician's side, and the patient's welcome ------------------------------
 
 
@@ -557,15 +586,16 @@ def invite(request, patient_id: int):
     form = InviteForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            invitation, token = invitation_create(
-                patient=patient, created_by=request.user, email=form.cleaned_data["email"]
-            )
+            with transaction.atomic():  # the invitation and its audit row stand or fall together
+                invitation, token = invitation_create(
+                    patient=patient, created_by=request.user, email=form.cleaned_data["email"]
+                )
+                audit_record(
+                    request=request, patient=patient, action="create", what="portal invitation"
+                )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            audit_record(
-                request=request, patient=patient, action="create", what="portal invitation"
-            )
             return render(
                 request,
                 "portal/invitation_created.html",

@@ -6,6 +6,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD
+from tests.support.two_step import sign_in_with_code
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def test_an_administrator_revokes_a_users_token_in_the_admin(
 ):
     as_clinician.get("/api/v1/patients/")
     token = Token.objects.get(user=clinician)
-    client.force_login(admin_user)
+    sign_in_with_code(client, admin_user)
 
     url = reverse("admin:authtoken_tokenproxy_delete", args=[token.user_id])
     response = client.post(url, {"post": "yes"})

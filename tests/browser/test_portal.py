@@ -10,7 +10,7 @@ from django.utils import timezone
 from assessments.models import GoalReview, PrioritySet, Rating
 from assessments.services import personal_item_create, priorities_set, rating_record
 from indicators.services import summaries_rebuild_all
-from patients.models import Agenda, Invitation
+from patients.models import Agenda, AuditEvent, Invitation
 from patients.services import invitation_create
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import sign_in
@@ -222,6 +222,10 @@ def full_record(patient, clinician):
         patient=patient, clinician=clinician, occurred_at=timezone.now() - dt.timedelta(days=1)
     )
     AppointmentFactory(patient=patient, clinician=clinician)
+    for action in ("view", "view", "create", "denied"):
+        AuditEvent.objects.create(
+            actor=clinician, actor_role="clinician", patient=patient, action=action, what="patient"
+        )
     summaries_rebuild_all()
     return {"goal": goal, "encounter": encounter, "item": item}
 
@@ -253,6 +257,7 @@ def test_every_portal_page_passes_an_automated_accessibility_check(
                 "agenda",
                 "progress",
                 "settings",
+                "access-log",
             )
         ),
         reverse("portal:rate", args=["H2"]),

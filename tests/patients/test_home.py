@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
+from tests.support.two_step import sign_in_with_code
 
 
 def sign_in(client, user):
@@ -66,7 +67,8 @@ def test_patient_lands_on_their_own_record(client, patient):
 
 @pytest.mark.django_db
 def test_administrator_is_pointed_to_the_admin_site(client, admin_user):
-    response = sign_in(client, admin_user)
+    sign_in_with_code(client, admin_user)
+    response = client.get(reverse("home"))
     assert response.context["role"] == "Administrator"
     assert reverse("admin:index").encode() in response.content
 
@@ -75,7 +77,7 @@ def test_administrator_is_pointed_to_the_admin_site(client, admin_user):
 def test_administrator_can_open_the_admin_page_of_every_model(client, admin_user, patient):
     from django.contrib import admin
 
-    client.force_login(admin_user)
+    sign_in_with_code(client, admin_user)
     for model in admin.site._registry:
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         assert client.get(url).status_code == 200, url

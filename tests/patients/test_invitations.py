@@ -15,6 +15,7 @@ from patients.models import AuditEvent, Invitation, User
 from patients.services import invitation_accept, invitation_create
 from tests.conftest import PASSWORD
 from tests.factories import PatientFactory
+from tests.support.two_step import sign_in_with_code
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +131,7 @@ def test_other_roles_cannot_invite(client, request, who, newcomer, patient):
 
 def test_an_administrator_invites_patients_from_the_admin_list(client, admin_user, newcomer):
     other = PatientFactory(display_name="Ada L.")
-    client.force_login(admin_user)
+    sign_in_with_code(client, admin_user)
     response = client.post(
         reverse("admin:patients_patient_changelist"),
         {"action": "invite_to_portal", "_selected_action": [newcomer.pk, other.pk]},

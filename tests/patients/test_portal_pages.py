@@ -27,6 +27,7 @@ from tests.factories import (
     PatientFactory,
     UserFactory,
 )
+from tests.support.two_step import sign_in_with_code
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +42,7 @@ PAGES = [
     "portal:agenda",
     "portal:progress",
     "portal:settings",
+    "portal:access-log",
 ]
 
 
@@ -78,7 +80,7 @@ def test_a_visitor_is_sent_to_sign_in_from_every_portal_page(client, db, name):
 @pytest.mark.parametrize("who", ["clinician", "manager", "admin_user"])
 @pytest.mark.parametrize("name", PAGES)
 def test_staff_are_refused_every_portal_page(client, request, who, name):
-    client.force_login(request.getfixturevalue(who))
+    sign_in_with_code(client, request.getfixturevalue(who))
     assert client.get(reverse(name)).status_code == 403
 
 
