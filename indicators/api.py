@@ -60,6 +60,30 @@ class PatientSummaryOutput(serializers.Serializer):
     computed_at = serializers.DateTimeField(allow_null=True)
 
 
+class HeldShare(serializers.Serializer):
+    """How many patients put points on something, and the mean share of their points it holds
+    (both null when fewer than 5 hold it)."""
+
+    patients = serializers.IntegerField(allow_null=True)
+    mean_share = serializers.FloatField(allow_null=True)
+
+
+class CommonItem(serializers.Serializer):
+    """A personal item's wording that 5 or more patients of the group share."""
+
+    label = serializers.CharField()
+    domain = serializers.ChoiceField(choices=["H", "M", "R"])
+    patients = serializers.IntegerField()
+
+
+class GroupPriorities(serializers.Serializer):
+    patients = serializers.IntegerField()
+    domains = serializers.DictField(child=HeldShare())
+    elements = serializers.DictField(child=HeldShare())
+    common_items = CommonItem(many=True)
+    other_items = serializers.IntegerField()
+
+
 class TeamSummaryOutput(serializers.Serializer):
     """Documents the shape of a stored team summary; null figures rest on fewer than 5."""
 
@@ -77,6 +101,11 @@ class TeamSummaryOutput(serializers.Serializer):
     markers_in_target_share = serializers.FloatField(allow_null=True)
     patient_initiated_share = serializers.FloatField(allow_null=True)
     context_share = serializers.FloatField(allow_null=True)
+    priorities = GroupPriorities(allow_null=True)
+    context_patients = serializers.IntegerField(allow_null=True)
+    patient_initiated_patients = serializers.IntegerField(allow_null=True)
+    context_kinds = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+    declined_context = serializers.DictField(child=serializers.IntegerField(allow_null=True))
     suppressed = serializers.BooleanField()
     suppressed_fields = serializers.ListField(child=serializers.CharField())
     stale = serializers.BooleanField()

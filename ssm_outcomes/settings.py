@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
-from csp.constants import NONE, SELF, UNSAFE_INLINE
+from csp.constants import NONE, SELF
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "patients.middleware.TwoStepMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "ssm_outcomes.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it answers a locked-out sign-in.
     "axes.middleware.AxesMiddleware",
 ]
@@ -218,8 +218,8 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        # Django's admin and Swagger UI set inline style attributes; scripts stay strict.
-        "style-src": [SELF, UNSAFE_INLINE],
+        # Strict; the admin site and Swagger UI alone add inline styles (ssm_outcomes/csp.py).
+        "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],

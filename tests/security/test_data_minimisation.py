@@ -97,6 +97,8 @@ ALLOWED_PROPERTIES = {
     ("FrameworkDomainOutput", "plain_name"),
     ("FrameworkElementOutput", "label"),
     ("FrameworkElementOutput", "plain_label"),
+    # A personal item's wording shared by 5 or more patients of the group (see ALLOWED_KEYS).
+    ("CommonItem", "label"),
 }
 ALLOWED_KEYS = {
     "/api/v1/framework/": {
@@ -402,6 +404,51 @@ def test_no_response_schema_the_manager_reaches_names_an_identifier_or_free_text
     naming = [r for r, op in operations.items() if schema_names_patient_data(op, components)]
     assert len(naming) >= 5
     assert not set(naming) & walk.reached
+
+
+def undocumented(data, node, components: dict, path: str = "") -> list[str]:
+    """Keys of a response its schema does not declare, walking the data and the schema together
+    (a key a schema does not name is one a review of the schema could not catch)."""
+    if not isinstance(node, dict):
+        return []
+    if "$ref" in node:
+        return undocumented(data, components[node["$ref"].rsplit("/", 1)[-1]], components, path)
+    for key in ("allOf", "oneOf", "anyOf"):
+        for sub in node.get(key, []):
+            if sub.get("type") != "null" and data is not None:
+                return undocumented(data, sub, components, path)
+    found = []
+    if isinstance(data, dict) and "properties" in node:
+        properties = node["properties"]
+        found += [f"{path}.{k}" for k in data if k not in properties]
+        for key, value in data.items():
+            found += undocumented(value, properties.get(key), components, f"{path}.{key}")
+    elif isinstance(data, dict) and isinstance(node.get("additionalProperties"), dict):
+        for key, value in data.items():
+            found += undocumented(value, node["additionalProperties"], components, f"{path}.{key}")
+    elif isinstance(data, list):
+        for value in data:
+            found += undocumented(value, node.get("items"), components, f"{path}[]")
+    return found
+
+
+def test_every_key_the_manager_receives_is_in_the_schema(cohort, manager):
+    schema = api_schema()
+    components = schema["components"]["schemas"]
+    client = client_for(manager)
+    operations = dict(get_operations(schema))
+    checked = 0
+
+    for route in walk_api(client, cohort, schema).reached:
+        body_schema = operations[route]["responses"]["200"]["content"]["application/json"]
+        for url in urls_for(route, cohort):
+            data = client.get(url).json()
+            assert undocumented(data, body_schema["schema"], components) == [], url
+            checked += 1
+
+    assert checked >= 4
+    summary = client.get(urls_for("/api/v1/teams/{team_id}/summaries/{period}/", cohort)[-1])
+    assert summary.json()["priorities"]["common_items"]  # the deepest part was really walked
 
 
 # --- The pages -------------------------------------------------------------------------------

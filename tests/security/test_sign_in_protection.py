@@ -49,11 +49,29 @@ def test_the_api_token_endpoint_is_throttled_too(client, clinician):
     assert "token" not in response.json()
 
 
-@pytest.mark.parametrize("path", ["/accounts/login/", "/api/v1/docs/"])
+def policy_of(response) -> dict[str, str]:
+    policy = response["Content-Security-Policy"]
+    return dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/api/v1/docs/", "/admin/login/"])
 def test_pages_carry_a_content_security_policy_without_inline_scripts(client, path):
-    policy = client.get(path)["Content-Security-Policy"]
-    directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
+    directives = policy_of(client.get(path))
     assert directives["script-src"] == "'self'"
     assert directives["default-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
     assert directives["object-src"] == "'none'"
+
+
+@pytest.mark.parametrize(
+    ("path", "style_src"),
+    [
+        ("/accounts/login/", "'self'"),
+        ("/me/", "'self'"),
+        ("/no-such-page/", "'self'"),
+        ("/admin/login/", "'self' 'unsafe-inline'"),
+        ("/api/v1/docs/", "'self' 'unsafe-inline'"),
+    ],
+)
+def test_inline_styles_are_allowed_only_on_the_admin_site_and_the_api_docs(client, path, style_src):
+    assert policy_of(client.get(path))["style-src"] == style_src
