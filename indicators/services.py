@@ -14,6 +14,7 @@ import io
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 
 from django.db import connection, transaction
@@ -88,6 +89,15 @@ class _RefreshPatient:
                 self.patient_id,
                 exc_info=True,
             )
+
+
+def group_summaries_mark_membership(*, patient_id: int, left_team_ids: Iterable[int]) -> None:
+    """A patient joined or left teams: flag the summaries of the teams they are in now and of
+    those they left, and queue their refresh after commit."""
+    if group_summaries_mark_stale(patient_ids=[patient_id], team_ids=left_team_ids):
+        from .tasks import group_refresh_queue
+
+        transaction.on_commit(group_refresh_queue)
 
 
 def summaries_mark_stale(*, patient_id: int) -> None:
@@ -196,8 +206,16 @@ def _compute_range(lo: int, hi: int) -> dict[tuple[int, int], PatientSummary]:
     return summaries
 
 
-def _write_range(lo: int, hi: int, noted: dict[int, int], computed: dict) -> list[int]:
-    """Store computed summaries of patients whose state has not moved past what was noted."""
+def _write_range(
+    lo: int, hi: int, noted: dict[int, int], computed: dict, *, mark_groups: bool = True
+) -> tuple[list[int], bool]:
+    """Store computed summaries of patients whose state has not moved past what was noted.
+
+    With ``mark_groups``, the team and caseload summaries those patients feed are flagged stale
+    in the same transaction: a worker killed just after the commit cannot leave a patient clean
+    and their groups unflagged. Returns the patients written and whether a group went stale.
+    """
+    newly_stale = False
     with transaction.atomic():
         states = {
             s.patient_id: s
@@ -216,6 +234,7 @@ def _write_range(lo: int, hi: int, noted: dict[int, int], computed: dict) -> lis
         existing = PatientSummary.objects.filter(patient_id__in=writable).values_list(
             "pk", "patient_id", "period"
         )
+        existing = list(existing)
         gone = [pk for pk, pid, period in existing if period not in keep[pid]]
         if gone:
             PatientSummary.objects.filter(pk__in=gone).delete()
@@ -231,7 +250,10 @@ def _write_range(lo: int, hi: int, noted: dict[int, int], computed: dict) -> lis
                 by_value[noted.get(pid, 0)].append(pid)
         for value, pids in by_value.items():
             SummaryState.objects.filter(patient_id__in=pids, clean__lte=value).update(clean=value)
-    return writable
+        if mark_groups and writable:
+            periods = {period for _, _, period in existing}.union(*keep.values())
+            newly_stale = group_summaries_mark_stale(patient_ids=writable, periods=periods)
+    return writable, newly_stale
 
 
 def _copy_value(value) -> str:
@@ -271,13 +293,18 @@ def _upsert_summaries(summaries: list[PatientSummary]) -> None:
         cursor.execute(load.clear)
 
 
-def patient_summaries_compute(*, lo: int, hi: int) -> list[int]:
-    """Recompute and store the summaries of patients with ids in [lo, hi]; return those written."""
+def _refresh_range(lo: int, hi: int, *, mark_groups: bool = True) -> tuple[list[int], bool]:
     noted = dict(
         SummaryState.objects.filter(patient__id__range=(lo, hi)).values_list("patient_id", "dirty")
     )
     computed = _compute_range(lo, hi)
-    return _write_range(lo, hi, noted, computed)
+    return _write_range(lo, hi, noted, computed, mark_groups=mark_groups)
+
+
+def patient_summaries_compute(*, lo: int, hi: int) -> list[int]:
+    """Recompute and store the summaries of patients with ids in [lo, hi], flagging the team and
+    caseload summaries they feed; return the patients written."""
+    return _refresh_range(lo, hi)[0]
 
 
 def patient_summaries_refresh(*, patient_id: int) -> bool:
@@ -288,9 +315,7 @@ def patient_summaries_refresh(*, patient_id: int) -> bool:
     state = SummaryState.objects.filter(patient_id=patient_id).first()
     if state is not None and not state.is_stale:
         return False
-    if not patient_summaries_compute(lo=patient_id, hi=patient_id):
-        return False
-    return group_summaries_mark_stale(patient_ids=[patient_id])
+    return _refresh_range(patient_id, patient_id)[1]
 
 
 def summaries_sweep_stale(*, limit: int = 500) -> int:
@@ -302,8 +327,6 @@ def summaries_sweep_stale(*, limit: int = 500) -> int:
     )
     for patient_id in stale:
         patient_summaries_compute(lo=patient_id, hi=patient_id)
-    if stale:
-        group_summaries_mark_stale(patient_ids=stale)
     # Also catches group summaries whose own refresh task was lost with the broker.
     group_summaries_refresh_stale()
     return len(stale)
@@ -316,7 +339,8 @@ def summaries_rebuild_all(*, chunk: int = REBUILD_CHUNK) -> int:
         return 0
     written = 0
     for lo in range(bounds["lo"], bounds["hi"] + 1, chunk):
-        written += len(patient_summaries_compute(lo=lo, hi=lo + chunk - 1))
+        # Every group is rebuilt below, so flagging them chunk by chunk would be wasted work.
+        written += len(_refresh_range(lo, lo + chunk - 1, mark_groups=False)[0])
     group_summaries_rebuild_all()
     return written
 
@@ -455,16 +479,23 @@ def caseload_summary_compute(*, clinician_id: int, period: str) -> CaseloadSumma
     return summary
 
 
-def group_summaries_mark_stale(*, patient_ids: list[int]) -> bool:
-    """Flag the team and caseload summaries these patients' summaries feed.
+def group_summaries_mark_stale(
+    *, patient_ids: list[int], periods: set[str] | None = None, team_ids: Iterable[int] = ()
+) -> bool:
+    """Flag the team and caseload summaries these patients' summaries feed, for ``periods``
+    (default: every quarter they have a summary of), and those of ``team_ids`` too (teams a
+    patient has just left).
 
     Returns whether any was fresh until now: only then does a group refresh need queueing, since
     a summary already flagged has one on its way. The flags are the debounce.
     """
-    periods = set(
-        PatientSummary.objects.filter(patient_id__in=patient_ids).values_list("period", flat=True)
-    )
-    team_ids = set(
+    if periods is None:
+        periods = set(
+            PatientSummary.objects.filter(patient_id__in=patient_ids).values_list(
+                "period", flat=True
+            )
+        )
+    team_ids = set(team_ids) | set(
         Patient.teams.through.objects.filter(patient_id__in=patient_ids).values_list(
             "team_id", flat=True
         )

@@ -1,10 +1,14 @@
 """Celery tasks: thin wrappers that take ids and call services. All are safe to run twice."""
 
+import logging
+
 from celery import shared_task
 
 from assessments.models import Element
 
 from . import services
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="indicators.tasks.ping", acks_late=True, ignore_result=False)
@@ -23,8 +27,17 @@ def refresh_patient_summaries(patient_id: int) -> bool:
     """Bring one patient's summaries up to date, then (once) the team and caseload views."""
     groups_went_stale = services.patient_summaries_refresh(patient_id=patient_id)
     if groups_went_stale:
-        refresh_group_summaries.apply_async(countdown=GROUP_REFRESH_DELAY)
+        group_refresh_queue()
     return groups_went_stale
+
+
+def group_refresh_queue() -> None:
+    """Queue the debounced team and caseload refresh. With the broker down the flags stay set
+    and the minute sweep refreshes them instead, so nothing is lost and nothing is raised."""
+    try:
+        refresh_group_summaries.apply_async(countdown=GROUP_REFRESH_DELAY)
+    except Exception:
+        log.warning("group summary refresh not queued; the sweep will do it", exc_info=True)
 
 
 @shared_task(name="indicators.tasks.refresh_group_summaries", acks_late=True)

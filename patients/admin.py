@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.template.response import TemplateResponse
 
+from indicators.services import group_summaries_mark_membership
+
 from .models import (
     Agenda,
     Appointment,
@@ -72,6 +74,14 @@ class PatientAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
     inlines = [ConditionInline]
     actions = ["invite_to_portal"]
+
+    def save_related(self, request, form, formsets, change):
+        """Teams changed here flag the team summaries on both sides, as `patient_update` does."""
+        patient = form.instance
+        before = set(patient.teams.values_list("pk", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        if set(patient.teams.values_list("pk", flat=True)) != before:
+            group_summaries_mark_membership(patient_id=patient.pk, left_team_ids=before)
 
     @admin.action(description="Invite to the patient portal (one-time link)")
     def invite_to_portal(self, request, queryset):

@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from indicators.services import summaries_mark_stale
+from indicators.services import group_summaries_mark_membership, summaries_mark_stale
 
 from .models import (
     Agenda,
@@ -55,15 +55,19 @@ def patient_create(*, display_name: str, birth_year: int, teams: list[Team]) -> 
 
 @transaction.atomic
 def patient_update(*, patient: Patient, **changes) -> Patient:
-    """Change a patient's display name, birth year or teams."""
+    """Change a patient's display name, birth year or teams. A change of teams flags the team
+    summaries on both sides, so they are recomputed without the patient or with them."""
     teams = changes.pop("teams", None)
+    if teams is not None and not teams:
+        raise ValidationError({"teams": "teams must name at least one team"})
     for field, value in changes.items():
         setattr(patient, field, value.strip() if isinstance(value, str) else value)
     full_clean(patient).save()
     if teams is not None:
-        if not teams:
-            raise ValidationError({"teams": "teams must name at least one team"})
+        before = set(patient.teams.values_list("pk", flat=True))
         patient.teams.set(teams)
+        if before != {getattr(t, "pk", t) for t in teams}:
+            group_summaries_mark_membership(patient_id=patient.pk, left_team_ids=before)
     return patient
 
 
