@@ -18,8 +18,11 @@ class RecordWithinRole(BasePermission):
         if not (user and user.is_authenticated):
             return True  # authentication answers 401 first
         visible = patients_visible_to(user=user)
-        if "patient_id" in kwargs and not visible.filter(pk=kwargs["patient_id"]).exists():
-            raise NotFound()
+        if "patient_id" in kwargs:
+            patient = visible.filter(pk=kwargs["patient_id"]).first()
+            if patient is None:
+                raise NotFound()
+            request.patient_within_role = patient  # the view need not look it up again
         if "goal_id" in kwargs and not visible.filter(goals__id=kwargs["goal_id"]).exists():
             raise NotFound()
         if (

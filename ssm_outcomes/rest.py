@@ -230,6 +230,11 @@ class PatientCollectionView(APIView):
         )(post)
 
     def get_patient(self) -> Patient:
+        """The patient `RecordWithinRole` found within the caller's role (or, if a view is ever
+        used without that permission, the same rule applied here)."""
+        found = getattr(self.request, "patient_within_role", None)
+        if found is not None and found.pk == self.kwargs["patient_id"]:
+            return found
         return patient_get_for_user(user=self.request.user, patient_id=self.kwargs["patient_id"])
 
     def records(self, patient: Patient):
