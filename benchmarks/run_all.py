@@ -2,7 +2,8 @@
 
     python -m benchmarks.run_all [--quick]
 
-The summaries benchmark needs PostgreSQL and Redis on 127.0.0.1 (it makes its own database);
+The summaries benchmark and the chaos run need PostgreSQL and Redis on 127.0.0.1 (each makes its
+own database);
 `--quick` runs every benchmark at a tenth of its size, to check they work.
 """
 
@@ -18,6 +19,11 @@ BENCHMARKS = [
         ["--patients", "50000"],
     ),
     ("dashboards under concurrent load", "benchmarks.bench_dashboard", ["--patients", "5000"]),
+    (
+        "chaos: writes while the worker and Redis are killed at random",
+        "benchmarks.chaos",
+        ["--seconds", "180"],
+    ),
 ]
 
 
