@@ -111,13 +111,18 @@ def domain_aggregates_sql() -> str:
     the quarter's perspective gap (the same on each domain's row), from one pass over ratings."""
     return f"""
     WITH {latest_ratings_cte()}, {activity_periods_cte()}, {weights_cte()},
+    sides AS (
+        SELECT patient_id, pn, element_id,
+               MAX(value) FILTER (WHERE side = 'p') AS pv,
+               MAX(value) FILTER (WHERE side = 'c') AS cv
+        FROM latest GROUP BY patient_id, pn, element_id
+    ),
+    -- Grouped, not a self-join of `latest`: the planner cannot estimate how many rows survive
+    -- ROW_NUMBER() = 1, and on a fresh database it chose a nested loop of `latest` with itself.
     gap AS (
-        SELECT p.patient_id, p.pn, AVG(ABS(p.value - c.value) * 1.0) AS gap
-        FROM latest p JOIN latest c
-            ON c.side = 'c' AND c.patient_id = p.patient_id AND c.pn = p.pn
-            AND c.element_id = p.element_id
-        WHERE p.side = 'p'
-        GROUP BY p.patient_id, p.pn
+        SELECT patient_id, pn, AVG(ABS(pv - cv) * 1.0) AS gap
+        FROM sides WHERE pv IS NOT NULL AND cv IS NOT NULL
+        GROUP BY patient_id, pn
     )
     SELECT w.patient_id, w.pn, e.domain_id, MAX(w.own),
            SUM(w.points),
