@@ -23,8 +23,6 @@ import http.client
 import os
 import random
 import secrets
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,7 +30,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.latency import Result
+from benchmarks.scratch_db import django_setup
+from benchmarks.servers import (
+    free_port,
+    gunicorn_start,
+    http_get,
+    process_stop,
+    session_keys,
+    wait_ready,
+)
+
 QUARTERS = 8
 LAST_QUARTER = "2026Q2"
 TARGET_P95_MS = 200.0
@@ -47,42 +55,9 @@ class Created:
     session_keys: list[str]
 
 
-@dataclass
-class Result:
-    latencies: list[float]
-    seconds: float
-    errors: int
-
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
-
-    def add(self, other: Result) -> None:
-        self.latencies += other.latencies
-        self.seconds += other.seconds
-        self.errors += other.errors
-
-    @property
-    def throughput(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
-
-
-def _setup_django(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    # The session this process signs must verify in the server: both use the same key.
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ssm_outcomes.settings")
-    import django
-
-    django.setup()
-
-
 def _build(patients: int, seed: int, sessions: int) -> Created:
     """A team of ``patients`` with eight quarters of stored summaries, and a signed-in manager
     with one session per concurrent client, as if each were a different browser."""
-    from django.conf import settings
-    from django.test import Client
-
     from indicators.models import PatientSummary
     from indicators.scoring import direction_of, recent_periods
     from indicators.services import team_summary_compute
@@ -148,11 +123,7 @@ def _build(patients: int, seed: int, sessions: int) -> Created:
     PatientSummary.objects.bulk_create(rows, batch_size=2000)
     for period in periods:
         team_summary_compute(team_id=team.pk, period=period)
-    keys = []
-    for _ in range(sessions):
-        client = Client()
-        client.force_login(user)
-        keys.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    keys = session_keys(user, sessions)
     return Created(team.pk, user.pk, (people[0].pk, people[-1].pk), keys)
 
 
@@ -165,87 +136,6 @@ def _clean_up(created: Created) -> None:
     Patient.objects.filter(pk__range=created.patient_ids).delete()
     Team.objects.filter(pk=created.team_id).delete()
     User.objects.filter(pk=created.user_id).delete()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start_server(port: int, database_url: str, workers: int, threads: int) -> subprocess.Popen:
-    env = dict(os.environ)
-    env.update(
-        {
-            "DATABASE_URL": database_url,
-            "DJANGO_SETTINGS_MODULE": "ssm_outcomes.settings",
-            "DEBUG": "0",
-            "SECRET_KEY": os.environ["SECRET_KEY"],
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "0",
-            "SECURE_HSTS_SECONDS": "0",
-            "LOG_LEVEL": "WARNING",
-            # whitenoise notes the missing collectstatic folder; nothing here serves from it
-            "PYTHONWARNINGS": "ignore:No directory at:UserWarning",
-        }
-    )
-    gunicorn_args = [
-        "gunicorn",
-        "ssm_outcomes.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--worker-class",
-        "gthread",
-        "--log-level",
-        "warning",
-    ]
-    return subprocess.Popen([sys.executable, "-c", SERVE, *gunicorn_args], cwd=ROOT, env=env)
-
-
-# Production settings, except that static file URLs are built without the manifest that
-# `collectstatic` writes at deploy time (the benchmark requests pages, never static files). The
-# override is made in gunicorn's master before it forks, so every worker inherits it.
-SERVE = """
-import sys
-import django
-from django.conf import settings
-from gunicorn.app.wsgiapp import run
-
-django.setup()
-settings.STORAGES = {
-    **settings.STORAGES,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
-sys.argv = sys.argv[1:]
-run()
-"""
-
-
-def _get(conn: http.client.HTTPConnection, path: str, cookie: str) -> tuple[int, bytes]:
-    conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
-    response = conn.getresponse()
-    return response.status, response.read()
-
-
-def _wait_ready(port: int, server: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("gunicorn stopped before it was ready")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            status, _ = _get(conn, "/health/", "")
-            conn.close()
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer in time")
 
 
 def _drive(port: int, path: str, cookies: list[str], requests: int, expect: bytes) -> Result:
@@ -264,7 +154,7 @@ def _drive(port: int, path: str, cookies: list[str], requests: int, expect: byte
         for _ in range(requests):
             began = time.perf_counter()
             try:
-                status, body = _get(conn, path, cookie)
+                status, body = http_get(conn, path, cookie)
             except (OSError, http.client.HTTPException):
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -312,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         database_url = f"sqlite:///{scratch}"
     else:
         database_url = given
-    _setup_django(database_url)
+    django_setup(database_url)
     from django.core.management import call_command
     from django.db import connection
 
@@ -325,9 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         built = time.perf_counter() - began
         connection.close()
 
-        port = _free_port()
-        server = _start_server(port, database_url, args.workers, args.server_threads)
-        _wait_ready(port, server)
+        port = free_port()
+        server = gunicorn_start(port, database_url, args.workers, args.server_threads)
+        wait_ready(port, server)
         cookies = [f"sessionid={key}" for key in created.session_keys]
         overview = f"/dashboards/teams/{created.team_id}/"
         for path in ("/", overview):  # warm every worker's connections and template caches
@@ -341,11 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             board.add(_drive(port, overview, cookies, per_round, b"Patient-weighted index"))
     finally:
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            process_stop(server)
         if scratch is not None:
             connection.close()
             for suffix in ("", "-journal", "-wal", "-shm"):

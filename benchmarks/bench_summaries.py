@@ -23,6 +23,9 @@ import time
 from datetime import date
 from pathlib import Path
 
+from benchmarks.scratch_db import database_ensure, django_setup
+from benchmarks.servers import celery_worker_start, process_stop
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DB = "ssm_bench"
 ANCHOR = date(2026, 11, 1)
@@ -30,36 +33,6 @@ ANCHOR = date(2026, 11, 1)
 
 def _database_url() -> str:
     return os.environ.get("BENCH_DATABASE_URL") or f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
-
-
-def _server(url: str):
-    import psycopg2
-
-    server = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
-    server.autocommit = True
-    return server
-
-
-def _ensure_database(url: str, *, fresh: bool = False) -> None:
-    name = url.rsplit("/", 1)[1]
-    server = _server(url)
-    with server.cursor() as cursor:
-        if fresh:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    server.close()
-
-
-def _setup_django(url: str, broker: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["CELERY_BROKER_URL"] = broker
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ssm_outcomes.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-only-" + "k" * 50)
-    import django
-
-    django.setup()
 
 
 def _peak_mb() -> float:
@@ -90,7 +63,7 @@ def _seed(url: str, patients: int, reseed: bool) -> dict:
     call_command("migrate", verbosity=0)
     if reseed or Patient.objects.count() != patients:
         connection.close()
-        _ensure_database(url, fresh=True)
+        database_ensure(url, fresh=True)
         call_command("migrate", verbosity=0)
         started = time.perf_counter()
         demo_cohort_create(patients=patients, seed=1, anchor=ANCHOR)
@@ -125,32 +98,14 @@ def _check_against_floor(floor: dict) -> tuple[int, int]:
     return len(floor), mismatched
 
 
-def _freshness(saves: int, broker: str) -> list[float]:
+def _freshness(saves: int) -> list[float]:
     import random
 
     from assessments.services import rating_record
     from indicators.models import SummaryState
     from patients.models import Patient
 
-    env = {**os.environ, "CELERY_BROKER_URL": broker, "PYTHONPATH": str(ROOT)}
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "ssm_outcomes",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    worker = celery_worker_start()
     try:
         time.sleep(5)  # let the worker connect
         rng = random.Random(7)
@@ -176,12 +131,7 @@ def _freshness(saves: int, broker: str) -> list[float]:
             delays.append(time.perf_counter() - saved)
         return delays
     finally:
-        worker.terminate()
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(10)
+        process_stop(worker, timeout=30)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,12 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     url = _database_url()
     broker = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
     if args.rebuild_child:
-        _setup_django(url, broker)
+        django_setup(url, broker)
         rebuild_child()
         return 0
 
-    _ensure_database(url)
-    _setup_django(url, broker)
+    database_ensure(url)
+    django_setup(url, broker)
     cohort = _seed(url, args.patients, args.reseed)
     print(f"cohort: {cohort['patients']} patients, {cohort['ratings']} ratings (PostgreSQL)")
 
@@ -223,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"rebuild peak memory:                   {rebuild['peak_mb']:8.0f} MB (target < 1024)")
     print(f"indices checked against the floor:     {compared} ({mismatched} differ)")
 
-    delays = _freshness(args.saves, broker)
+    delays = _freshness(args.saves)
     p95 = statistics.quantiles(delays, n=20)[18]
     print(
         f"freshness over {len(delays)} saves: p50 {statistics.median(delays):.3f} s, "

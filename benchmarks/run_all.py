@@ -20,6 +20,11 @@ BENCHMARKS = [
     ),
     ("dashboards under concurrent load", "benchmarks.bench_dashboard", ["--patients", "5000"]),
     (
+        "load: record page, encounter POST and dashboard, 20 users, 50,000 patients",
+        "benchmarks.bench_load",
+        ["--patients", "50000", "--users", "20", "--seconds", "60"],
+    ),
+    (
         "chaos: writes while the worker and Redis are killed at random",
         "benchmarks.chaos",
         ["--seconds", "180"],

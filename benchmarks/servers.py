@@ -1,0 +1,147 @@
+"""The processes a benchmark measures: gunicorn with production settings, and a Celery worker.
+
+Both are started as children with the benchmark's own environment (``DATABASE_URL``,
+``SECRET_KEY``, ``CELERY_BROKER_URL``, as set up by ``benchmarks.scratch_db.django_setup``), so a
+session the benchmark signs in its own process verifies in the server.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Production settings, except that static file URLs are built without the manifest that
+# `collectstatic` writes at deploy time (the benchmarks request pages, never static files). The
+# override is made in gunicorn's master before it forks, so every worker inherits it.
+SERVE = """
+import sys
+import django
+from django.conf import settings
+from gunicorn.app.wsgiapp import run
+
+django.setup()
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+sys.argv = sys.argv[1:]
+run()
+"""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def gunicorn_start(
+    port: int, database_url: str, workers: int, threads: int, worker_class: str = "gthread"
+) -> subprocess.Popen:
+    """gunicorn on 127.0.0.1 with DEBUG off; plain HTTP, so no TLS redirect or HSTS."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "ssm_outcomes.settings",
+            "DEBUG": "0",
+            "SECRET_KEY": os.environ["SECRET_KEY"],
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_HSTS_SECONDS": "0",
+            "LOG_LEVEL": "WARNING",
+            # whitenoise notes the missing collectstatic folder; nothing here serves from it
+            "PYTHONWARNINGS": "ignore:No directory at:UserWarning",
+        }
+    )
+    gunicorn_args = [
+        "gunicorn",
+        "ssm_outcomes.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        worker_class,
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen([sys.executable, "-c", SERVE, *gunicorn_args], cwd=ROOT, env=env)
+
+
+def celery_worker_start() -> subprocess.Popen:
+    """One Celery worker process (solo pool) on ``CELERY_BROKER_URL``, its output discarded."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ssm_outcomes",
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def process_stop(process: subprocess.Popen, timeout: float = 15) -> None:
+    """Ask a child to stop (SIGTERM: a warm shutdown), and kill it if it does not in time."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def http_get(conn: http.client.HTTPConnection, path: str, cookie: str) -> tuple[int, bytes]:
+    conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def wait_ready(port: int, server: subprocess.Popen, timeout: float = 30) -> None:
+    """Wait until the server answers its health check."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("gunicorn stopped before it was ready")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            status, _ = http_get(conn, "/health/", "")
+            conn.close()
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer in time")
+
+
+def session_keys(user, count: int) -> list[str]:
+    """``count`` signed-in sessions of ``user``, as if from as many browsers."""
+    from django.conf import settings
+    from django.test import Client
+
+    keys = []
+    for _ in range(count):
+        client = Client()
+        client.force_login(user)
+        keys.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    return keys
