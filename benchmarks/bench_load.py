@@ -175,9 +175,16 @@ def _warm(port: int, plan: dict) -> None:
 
 
 def _queue_purge() -> int:
+    """Empty the queue, and drop what a stopped worker had taken but not finished (Redis keeps
+    it aside, to give it back to the next worker)."""
     from ssm_outcomes.celery import app
 
-    return app.control.purge()
+    purged = app.control.purge()
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        purged += channel.client.hlen(channel.unacked_key)
+        channel.client.delete(channel.unacked_key, channel.unacked_index_key)
+    return purged
 
 
 class CpuMeter(threading.Thread):
