@@ -22,7 +22,7 @@ BENCHMARKS = [
     (
         "load: record page, encounter POST and dashboard, 20 users, 50,000 patients",
         "benchmarks.bench_load",
-        ["--patients", "50000", "--users", "20", "--seconds", "60"],
+        ["--patients", "50000", "--users", "20", "--seconds", "60", "--reuse"],
     ),
     (
         "chaos: writes while the worker and Redis are killed at random",
