@@ -169,6 +169,9 @@ def test_record_shows_the_person_first_then_the_picture_over_time(signed_in, ric
     record = response.context["record"]
 
     assert response.status_code == 200
+    title = html[html.index("<title>") + 7 : html.index("</title>")]
+    assert title == f"{rich_patient.display_name} · SSM Outcomes"
+    assert html.count('id="portal-heading"') == 1  # the invitation form is on the page once
     assert html.index("What matters to them") < html.index("The three domains over time")
     assert "Singing in the choir" in html
     assert "60%" in html
