@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,8 +21,16 @@ class TimeStamped(models.Model):
         abstract = True
 
 
+#: Sent inside the saving transaction when a user's password or email address has changed, with
+#: ``user``, ``password_changed`` (bool) and ``old_email``. Receivers end what the old
+#: credentials opened (API tokens) and tell the previous address (``patients.notifications``).
+credentials_changed = Signal()
+
+
 class User(AbstractUser):
     """A person who signs in. The role decides which screens and records they can reach."""
+
+    _rehashing = False  # True while check_password upgrades the hash of an unchanged password
 
     class Role(models.TextChoices):
         CLINICIAN = "clinician", "Clinician"
@@ -57,6 +66,32 @@ class User(AbstractUser):
     @property
     def is_manager(self) -> bool:
         return self.role == self.Role.MANAGER
+
+    def save(self, *args, **kwargs):
+        fields = kwargs.get("update_fields")
+        watched = self.pk is not None and (fields is None or {"password", "email"} & set(fields))
+        before = (
+            User.objects.filter(pk=self.pk).values_list("password", "email").first()
+            if watched
+            else None
+        )
+        super().save(*args, **kwargs)
+        if before is None:
+            return
+        password_changed = before[0] != self.password and not self._rehashing
+        if password_changed or before[1] != self.email:
+            credentials_changed.send(
+                sender=User, user=self, password_changed=password_changed, old_email=before[1]
+            )
+
+    def check_password(self, raw_password) -> bool:
+        """Django's check, which may re-hash the same password with today's hasher: that is
+        not a change of password, so it ends no token and sends no notice."""
+        self._rehashing = True
+        try:
+            return super().check_password(raw_password)
+        finally:
+            self._rehashing = False
 
 
 class Team(TimeStamped):

@@ -365,10 +365,15 @@ def site_link(name: str, **kwargs) -> str:
     return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs or None)
 
 
-def _email(template: str, context: dict, to: str) -> EmailMessage:
-    subject = render_to_string(f"portal/email/{template}_subject.txt", context)
-    body = render_to_string(f"portal/email/{template}.txt", context)
+def email_message(template: str, context: dict, to: str) -> EmailMessage:
+    """An email from ``<template>_subject.txt`` and ``<template>.txt``, to one address."""
+    subject = render_to_string(f"{template}_subject.txt", context)
+    body = render_to_string(f"{template}.txt", context)
     return EmailMessage(" ".join(subject.split()), body, to=[to])
+
+
+def _email(template: str, context: dict, to: str) -> EmailMessage:
+    return email_message(f"portal/email/{template}", context, to)
 
 
 @transaction.atomic
