@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from patients.selectors import patient_get_for_user, patients_visible_to
 from patients.services import audit_record
+from patients.validation import EXPECTED_OUTCOME_MAX, GOAL_MAX, ITEM_LABEL_MAX, REASON_MAX
 from ssm_outcomes.rest import (
     DATE_FILTERS,
     PatientCollectionView,
@@ -18,6 +19,7 @@ from ssm_outcomes.rest import (
     date_param,
     id_field,
     require_role,
+    text_field,
 )
 
 from .models import Domain, Element, Goal, GoalReview, PersonalTarget, PrioritySet, Rater, Rating
@@ -83,7 +85,7 @@ class ItemOutput(serializers.ModelSerializer):
 
 
 class ItemInput(StrictSerializer):
-    label = serializers.CharField(max_length=200)
+    label = text_field(ITEM_LABEL_MAX, "label")
     domain = serializers.ChoiceField(choices=["H", "M", "R"])
 
 
@@ -246,10 +248,12 @@ class GoalOutput(serializers.ModelSerializer):
 
 
 class GoalInput(StrictSerializer):
-    description = serializers.CharField(
-        error_messages={"blank": "description must say what the goal is"}
+    description = text_field(
+        GOAL_MAX, "description", error_messages={"blank": "description must say what the goal is"}
     )
-    expected_outcome = serializers.CharField(required=False, allow_blank=True, default="")
+    expected_outcome = text_field(
+        EXPECTED_OUTCOME_MAX, "expected_outcome", required=False, allow_blank=True, default=""
+    )
     domain = serializers.ChoiceField(choices=["H", "M", "R"])
     importance = serializers.IntegerField(min_value=1, max_value=3)
     difficulty = serializers.IntegerField(min_value=1, max_value=3)
@@ -373,7 +377,7 @@ class TargetInput(StrictSerializer):
     low = serializers.DecimalField(max_digits=8, decimal_places=2, required=False, allow_null=True)
     high = serializers.DecimalField(max_digits=8, decimal_places=2, required=False, allow_null=True)
     relevant = serializers.BooleanField(required=False, default=True)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = text_field(REASON_MAX, "reason", required=False, allow_blank=True, default="")
 
 
 class TargetView(APIView):

@@ -6,7 +6,16 @@ from django.db import models
 from django.db.models import F, Q
 
 from patients.models import Encounter, Patient, TimeStamped
-from patients.validation import at_least, between
+from patients.validation import (
+    EXPECTED_OUTCOME_MAX,
+    GOAL_MAX,
+    ITEM_LABEL_MAX,
+    REASON_MAX,
+    at_least,
+    at_most,
+    between,
+    length_message,
+)
 
 
 class Domain(models.Model):
@@ -45,7 +54,9 @@ class Element(TimeStamped):
 
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="elements")
     code = models.CharField(max_length=8, blank=True)
-    label = models.CharField(max_length=200)
+    label = models.CharField(
+        max_length=ITEM_LABEL_MAX, error_messages={"max_length": length_message("label")}
+    )
     plain_label = models.CharField(
         max_length=200, blank=True, help_text="How the element is put to patients."
     )
@@ -184,9 +195,12 @@ class Goal(TimeStamped):
     """A goal in the patient's own words, reviewed on the Goal Attainment Scale."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="goals")
-    description = models.TextField()
+    description = models.TextField(max_length=GOAL_MAX, validators=at_most(GOAL_MAX, "description"))
     expected_outcome = models.TextField(
-        blank=True, help_text="What 'as expected' (a score of 0) would look like."
+        blank=True,
+        max_length=EXPECTED_OUTCOME_MAX,
+        validators=at_most(EXPECTED_OUTCOME_MAX, "expected_outcome"),
+        help_text="What 'as expected' (a score of 0) would look like.",
     )
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
     importance = models.PositiveSmallIntegerField(default=2, validators=between(1, 3, "importance"))
@@ -313,7 +327,10 @@ class PersonalTarget(TimeStamped):
     high = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     relevant = models.BooleanField(default=True)
     reason = models.TextField(
-        blank=True, help_text="Why the target was set or marked not relevant."
+        blank=True,
+        max_length=REASON_MAX,
+        validators=at_most(REASON_MAX, "reason"),
+        help_text="Why the target was set or marked not relevant.",
     )
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

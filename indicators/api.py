@@ -35,8 +35,11 @@ class MarkerCounts(serializers.Serializer):
 
 
 class ContextEventBrief(serializers.Serializer):
+    """A context event of the quarter. A patient receives only those shared with them."""
+
     kind = serializers.CharField()
     occurred_on = serializers.DateField()
+    visible_to_patient = serializers.BooleanField()
 
 
 class PatientSummaryOutput(serializers.Serializer):
@@ -119,7 +122,7 @@ class PatientSummariesView(APIView):
     def get(self, request, patient_id: int):
         patient = patient_get_for_user(user=request.user, patient_id=patient_id)
         audit_record(request=request, patient=patient, action="view", what="summaries")
-        return Response(summaries_for_patient(patient=patient))
+        return Response(summaries_for_patient(patient=patient, to_patient=request.user.is_patient))
 
 
 class PatientSummaryView(APIView):
@@ -129,7 +132,9 @@ class PatientSummaryView(APIView):
     def get(self, request, patient_id: int, period: str):
         patient = patient_get_for_user(user=request.user, patient_id=patient_id)
         audit_record(request=request, patient=patient, action="view", what=f"summary {period}")
-        return Response(summary_for_patient(patient=patient, period=period))
+        return Response(
+            summary_for_patient(patient=patient, period=period, to_patient=request.user.is_patient)
+        )
 
 
 class TeamSummaryView(APIView):

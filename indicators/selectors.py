@@ -21,7 +21,23 @@ def _is_stale(patient_id: int) -> bool:
     return any(dirty > clean for dirty, clean in state)
 
 
-def patient_summary_data(summary: PatientSummary, *, stale: bool) -> dict:
+def context_events_shown(events: list[dict], *, to_patient: bool) -> list[dict]:
+    """A summary's context events as one reader may receive them: a patient never receives an
+    event their team has not shared with them (the caveat flag may still be true). A stored
+    event without the flag predates it and counts as not shared until the summary is rebuilt."""
+    shown = [
+        {
+            "kind": e["kind"],
+            "occurred_on": e["occurred_on"],
+            "visible_to_patient": e.get("visible_to_patient", False),
+        }
+        for e in events
+    ]
+    return [e for e in shown if e["visible_to_patient"]] if to_patient else shown
+
+
+def patient_summary_data(summary: PatientSummary, *, stale: bool, to_patient: bool) -> dict:
+    """A stored summary in the API's shape; ``to_patient`` when the reader is the patient."""
     return {
         "period": summary.period,
         "index": summary.index,
@@ -44,7 +60,7 @@ def patient_summary_data(summary: PatientSummary, *, stale: bool) -> dict:
         "direction": summary.direction or None,
         "perspective_gap": summary.perspective_gap,
         "attribution_caveat": summary.attribution_caveat,
-        "context_events": summary.context_events,
+        "context_events": context_events_shown(summary.context_events, to_patient=to_patient),
         "encounters": summary.encounters,
         "patient_initiated": summary.patient_initiated,
         "stale": stale,
@@ -52,22 +68,23 @@ def patient_summary_data(summary: PatientSummary, *, stale: bool) -> dict:
     }
 
 
-def summaries_for_patient(*, patient: Patient) -> list[dict]:
-    """Every stored quarter of a patient's summaries, oldest first."""
+def summaries_for_patient(*, patient: Patient, to_patient: bool) -> list[dict]:
+    """Every stored quarter of a patient's summaries, oldest first; ``to_patient`` when the
+    patient is the reader."""
     stale = _is_stale(patient.pk)
     return [
-        patient_summary_data(s, stale=stale)
+        patient_summary_data(s, stale=stale, to_patient=to_patient)
         for s in PatientSummary.objects.filter(patient=patient).order_by("period")
     ]
 
 
-def summary_for_patient(*, patient: Patient, period: str) -> dict:
+def summary_for_patient(*, patient: Patient, period: str, to_patient: bool) -> dict:
     """One quarter of a patient's summary; 404 when there is none for that quarter."""
     try:
         summary = PatientSummary.objects.get(patient=patient, period=parse_period(period))
     except (PatientSummary.DoesNotExist, ValueError):
         raise Http404("No summary for that period") from None
-    return patient_summary_data(summary, stale=_is_stale(patient.pk))
+    return patient_summary_data(summary, stale=_is_stale(patient.pk), to_patient=to_patient)
 
 
 def group_summary_data(summary: TeamSummary | CaseloadSummary) -> dict:

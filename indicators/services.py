@@ -186,11 +186,14 @@ def _compute_range(lo: int, hi: int) -> dict[tuple[int, int], PatientSummary]:
         if (low is None or value >= low) and (high is None or value <= high):
             summary.markers_in_target += 1
 
-    for patient_id, pn, kind, occurred_on in _fetch(sql.context_events_sql(), lo, hi):
+    for patient_id, pn, kind, occurred_on, shared in _fetch(sql.context_events_sql(), lo, hi):
         summary = summaries.get((patient_id, pn))
         if summary is not None:
             day = occurred_on if isinstance(occurred_on, str) else occurred_on.isoformat()
-            summary.context_events = [*summary.context_events, {"kind": kind, "occurred_on": day}]
+            # Whether the patient may see the event travels with it, so what a patient is sent
+            # can be filtered where it is read (indicators.selectors.patient_summary_data).
+            event = {"kind": kind, "occurred_on": day, "visible_to_patient": bool(shared)}
+            summary.context_events = [*summary.context_events, event]
             summary.attribution_caveat = True
 
     for patient_id, pn, count, by_patient in _fetch(sql.encounter_counts_sql(), lo, hi):

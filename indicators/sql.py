@@ -183,7 +183,8 @@ def relevant_targets_sql() -> str:
 
 def context_events_sql() -> str:
     return f"""
-    SELECT patient_id, {_period("occurred_on")}, kind, occurred_on FROM patients_contextevent
+    SELECT patient_id, {_period("occurred_on")}, kind, occurred_on, visible_to_patient
+    FROM patients_contextevent
     WHERE patient_id BETWEEN %(lo)s AND %(hi)s
     ORDER BY patient_id, occurred_on, id"""
 

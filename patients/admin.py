@@ -1,5 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 
 from indicators.services import group_summaries_mark_membership
@@ -18,7 +21,13 @@ from .models import (
     Team,
     User,
 )
-from .services import invitation_create, site_link
+from .services import (
+    audit_record,
+    invitation_create,
+    portal_login_close,
+    sign_in_help_send,
+    site_link,
+)
 
 admin.site.site_header = "SSM Outcomes administration"
 admin.site.site_title = "SSM Outcomes"
@@ -44,6 +53,18 @@ class UserAdmin(DjangoUserAdmin):
         ("Role in SSM Outcomes", {"fields": ("role",)}),
     )
     inlines = [MembershipInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        """A patient's email address is theirs alone: they change it in the portal."""
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "email"] if obj is not None and obj.is_patient else fields
+
+    def user_change_password(self, request, id, form_url=""):
+        """Staff never set a patient's password: sign-in help goes to the patient instead."""
+        user = self.get_object(request, id)
+        if user is not None and user.is_patient:
+            raise PermissionDenied("A patient's password is changed only by the patient.")
+        return super().user_change_password(request, id, form_url)
 
 
 @admin.register(Team)
@@ -73,7 +94,7 @@ class PatientAdmin(admin.ModelAdmin):
     filter_horizontal = ["teams"]
     raw_id_fields = ["user"]
     inlines = [ConditionInline]
-    actions = ["invite_to_portal"]
+    actions = ["invite_to_portal", "close_portal_login"]
 
     def save_related(self, request, form, formsets, change):
         """Teams changed here flag the team summaries on both sides, as `patient_update` does."""
@@ -85,15 +106,52 @@ class PatientAdmin(admin.ModelAdmin):
 
     @admin.action(description="Invite to the patient portal (one-time link)")
     def invite_to_portal(self, request, queryset):
-        """Make a link for each patient chosen and show the links once, on a page of their own."""
-        invited = []
+        """Make a link for each patient chosen who has no login and show the links once, on a
+        page of their own. A patient who has a login gets sign-in help at their own address
+        instead: no link that opens an existing login is ever shown to staff."""
+        invited, helped = [], []
         for patient in queryset.select_related("user"):
-            invitation, token = invitation_create(patient=patient, created_by=request.user)
-            invited.append((patient, invitation, site_link("portal:welcome", token=token)))
+            with transaction.atomic():
+                if patient.user_id is None:
+                    invitation, token = invitation_create(patient=patient, created_by=request.user)
+                    audit_record(
+                        request=request, patient=patient, action="create", what="portal invitation"
+                    )
+                    invited.append((patient, invitation, site_link("portal:welcome", token=token)))
+                    continue
+                sent_to = sign_in_help_send(patient=patient, requested_by=request.user)
+                if sent_to:
+                    audit_record(
+                        request=request, patient=patient, action="create", what="sign-in help"
+                    )
+                helped.append((patient, sent_to))
         return TemplateResponse(
             request,
             "admin/patients/patient/invitations.html",
-            {**self.admin_site.each_context(request), "title": "Invitations", "invited": invited},
+            {
+                **self.admin_site.each_context(request),
+                "title": "Invitations",
+                "invited": invited,
+                "helped": helped,
+            },
+        )
+
+    @admin.action(description="Close the portal login (they can then be invited again)")
+    def close_portal_login(self, request, queryset):
+        """For a patient who can no longer sign in and has no email address to reset their
+        password: switch the login off and unlink it; the patient can then make a new one."""
+        closed = 0
+        for patient in queryset.select_related("user"):
+            with transaction.atomic():
+                if portal_login_close(patient=patient, closed_by=request.user) is not None:
+                    audit_record(
+                        request=request, patient=patient, action="update", what="portal login"
+                    )
+                    closed += 1
+        self.message_user(
+            request,
+            f"Closed {closed} portal login{pluralize(closed)}. "
+            "Those patients can be invited again.",
         )
 
 

@@ -22,6 +22,7 @@ from ssm_outcomes.rest import (
     id_field,
     paginated,
     require_role,
+    text_field,
 )
 
 from .fhir import observations_import, patient_everything
@@ -36,6 +37,7 @@ from .services import (
     patient_update,
 )
 from .two_step import api_code_problem, device_of, two_step_required
+from .validation import DISPLAY_NAME_MAX, EVENT_NOTE_MAX, NOTE_MAX, birth_year_valid
 
 # --- Authentication ----------------------------------------------------------------------------
 
@@ -99,8 +101,8 @@ class PatientOutput(serializers.ModelSerializer):
 
 
 class PatientInput(StrictSerializer):
-    display_name = serializers.CharField(max_length=120)
-    birth_year = serializers.IntegerField(min_value=1900, max_value=2100)
+    display_name = text_field(DISPLAY_NAME_MAX, "display_name")
+    birth_year = serializers.IntegerField(validators=[birth_year_valid])
     teams = serializers.ListField(child=id_field(), min_length=1)
 
     def validate_teams(self, ids):
@@ -162,7 +164,9 @@ class PatientDetailView(APIView):
         require_role(request.user, {"clinician"}, "change patient details")
         serializer = PatientPatchInput(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
-        patient = patient_update(patient=patient, **serializer.validated_data)
+        patient = patient_update(
+            patient=patient, changed_by=request.user, **serializer.validated_data
+        )
         audit_record(request=request, patient=patient, action="update", what="patient")
         return Response(PatientOutput(patient).data)
 
@@ -234,7 +238,7 @@ class EncounterInput(StrictSerializer):
     strategies = serializers.ListField(
         child=serializers.ChoiceField(choices=Strategy.choices), required=False, default=list
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = text_field(NOTE_MAX, "note", required=False, allow_blank=True, default="")
     agenda_discussed = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
@@ -267,7 +271,7 @@ class ContextEventOutput(serializers.ModelSerializer):
 class ContextEventInput(StrictSerializer):
     kind = serializers.ChoiceField(choices=ContextEvent.Kind.choices)
     occurred_on = serializers.DateField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = text_field(EVENT_NOTE_MAX, "note", required=False, allow_blank=True, default="")
     visible_to_patient = serializers.BooleanField(required=False, default=True)
 
 

@@ -2,7 +2,7 @@ from django.urls import path
 
 from ssm_outcomes import converters  # noqa: F401  (registers the id converter)
 
-from .views import clinic, portal
+from .views import clinic, invitations
 
 app_name = "clinic"
 patient = "patients/<id:patient_id>/"
@@ -19,5 +19,7 @@ urlpatterns = [
     path(f"{patient}targets/<str:loinc>/", clinic.target_change, name="target-change"),
     path(f"{patient}goals/<id:goal_id>/", clinic.goal_change, name="goal-change"),
     path(f"{patient}context-events/", clinic.context_event_add, name="context-event-add"),
-    path(f"{patient}invitation/", portal.invite, name="invite"),
+    path(f"{patient}invitation/", invitations.invite, name="invite"),
+    path(f"{patient}sign-in-help/", invitations.sign_in_help, name="sign-in-help"),
+    path(f"{patient}sign-in-letter/", invitations.sign_in_letter, name="sign-in-letter"),
 ]

@@ -7,6 +7,13 @@ from django.utils import timezone
 
 from assessments.models import Domain, GoalReview, Marker
 from patients.models import ConditionCode, ContextEvent, Encounter, Strategy
+from patients.validation import (
+    EVENT_NOTE_MAX,
+    EXPECTED_OUTCOME_MAX,
+    GOAL_MAX,
+    NOTE_MAX,
+    REASON_MAX,
+)
 
 RATING_ERRORS = {
     "min_value": "ratings go from 0 to 10",
@@ -36,7 +43,21 @@ def _blank(choices) -> list:
     return [("", "—"), *choices]
 
 
-class EncounterLogForm(forms.Form):
+class ClinicForm(forms.Form):
+    """A clinician's form whose length limits are stated with the field's label."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if getattr(field, "max_length", None):
+                field.error_messages.setdefault(
+                    "max_length",
+                    f"{field.label} can be at most %(limit_value)d characters "
+                    "(this has %(show_value)d).",
+                )
+
+
+class EncounterLogForm(ClinicForm):
     """One form for a consultation: the encounter, and optionally everything recorded in it."""
 
     occurred_at = forms.DateTimeField(label="Date and time", widget=LocalDateTimeInput())
@@ -56,6 +77,7 @@ class EncounterLogForm(forms.Form):
     note = forms.CharField(
         label="Note (staff only, never shown to the patient)",
         required=False,
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     agenda_discussed = forms.BooleanField(
@@ -64,11 +86,13 @@ class EncounterLogForm(forms.Form):
     goal_description = forms.CharField(
         label="New goal, in the patient's words",
         required=False,
+        max_length=GOAL_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     goal_expected_outcome = forms.CharField(
         label="What 'as expected' would look like",
         required=False,
+        max_length=EXPECTED_OUTCOME_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     goal_domain = forms.ChoiceField(label="Domain", required=False, choices=())
@@ -92,12 +116,12 @@ class EncounterLogForm(forms.Form):
     target_relevant = forms.BooleanField(
         label="This marker matters for this person", required=False, initial=True
     )
-    target_reason = forms.CharField(label="Reason", required=False)
+    target_reason = forms.CharField(label="Reason", required=False, max_length=REASON_MAX)
     context_kind = forms.ChoiceField(
         label="Something that happened", required=False, choices=_blank(ContextEvent.Kind.choices)
     )
     context_occurred_on = forms.DateField(label="When", required=False, widget=DateInput())
-    context_note = forms.CharField(label="Details", required=False)
+    context_note = forms.CharField(label="Details", required=False, max_length=EVENT_NOTE_MAX)
     next_appointment = forms.DateTimeField(
         label="Next appointment (the patient is reminded to write their agenda)",
         required=False,
@@ -254,33 +278,37 @@ class ConditionForm(forms.Form):
         ]
 
 
-class TargetForm(forms.Form):
+class TargetForm(ClinicForm):
     low = forms.DecimalField(label="Lowest agreed", required=False)
     high = forms.DecimalField(label="Highest agreed", required=False)
     relevant = forms.BooleanField(label="This marker matters for this person", required=False)
     reason = forms.CharField(
         label="Reason (required when the marker does not matter for this person)",
         required=False,
+        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
-class ContextEventForm(forms.Form):
+class ContextEventForm(ClinicForm):
     kind = forms.ChoiceField(label="What happened", choices=ContextEvent.Kind.choices)
     occurred_on = forms.DateField(label="When", widget=DateInput())
-    note = forms.CharField(label="Details", required=False)
+    note = forms.CharField(label="Details", required=False, max_length=EVENT_NOTE_MAX)
     visible_to_patient = forms.BooleanField(
         label="The patient can see this in their portal", required=False, initial=True
     )
 
 
-class GoalWordingForm(forms.Form):
+class GoalWordingForm(ClinicForm):
     description = forms.CharField(
-        label="The goal, in the patient's words", widget=forms.Textarea(attrs={"rows": 2})
+        label="The goal, in the patient's words",
+        max_length=GOAL_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     expected_outcome = forms.CharField(
         label="What 'as expected' would look like",
         required=False,
+        max_length=EXPECTED_OUTCOME_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     active = forms.BooleanField(label="Still working on it", required=False)

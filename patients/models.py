@@ -10,7 +10,16 @@ from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
-from .validation import between
+from .validation import (
+    AGENDA_MAX,
+    DISPLAY_NAME_MAX,
+    EVENT_NOTE_MAX,
+    NOTE_MAX,
+    at_most,
+    between,
+    birth_year_valid,
+    length_message,
+)
 
 
 class TimeStamped(models.Model):
@@ -137,8 +146,11 @@ class Membership(TimeStamped):
 class Patient(TimeStamped):
     """A person receiving support, known by a pseudonymous display name."""
 
-    display_name = models.CharField(max_length=120)
-    birth_year = models.PositiveSmallIntegerField(validators=between(1900, 2100, "birth year"))
+    display_name = models.CharField(
+        max_length=DISPLAY_NAME_MAX,
+        error_messages={"max_length": length_message("display_name")},
+    )
+    birth_year = models.PositiveSmallIntegerField(validators=[birth_year_valid])
     teams = models.ManyToManyField(Team, related_name="patients")
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -247,7 +259,12 @@ class Encounter(TimeStamped):
     initiated_by = models.CharField(max_length=8, choices=Initiator.choices)
     duration_minutes = models.PositiveSmallIntegerField(validators=between(1, 480, "duration"))
     strategies = models.JSONField(default=list, blank=True)
-    note = models.TextField(blank=True, help_text="Staff only: never shown to the patient.")
+    note = models.TextField(
+        blank=True,
+        max_length=NOTE_MAX,
+        validators=at_most(NOTE_MAX, "note"),
+        help_text="Staff only: never shown to the patient.",
+    )
     agenda_discussed = models.BooleanField(null=True, blank=True)
 
     class Meta:
@@ -313,10 +330,18 @@ class Agenda(TimeStamped):
     appointment = models.OneToOneField(
         Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="agenda"
     )
-    going_well = models.TextField(blank=True)
-    hard = models.TextField(blank=True)
-    change = models.TextField(blank=True)
-    questions = models.TextField(blank=True)
+    going_well = models.TextField(
+        blank=True, max_length=AGENDA_MAX, validators=at_most(AGENDA_MAX, "going_well")
+    )
+    hard = models.TextField(
+        blank=True, max_length=AGENDA_MAX, validators=at_most(AGENDA_MAX, "hard")
+    )
+    change = models.TextField(
+        blank=True, max_length=AGENDA_MAX, validators=at_most(AGENDA_MAX, "change")
+    )
+    questions = models.TextField(
+        blank=True, max_length=AGENDA_MAX, validators=at_most(AGENDA_MAX, "questions")
+    )
     discussed_in = models.ForeignKey(
         Encounter, on_delete=models.SET_NULL, null=True, blank=True, related_name="agendas"
     )
@@ -391,7 +416,9 @@ class ContextEvent(TimeStamped):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="context_events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     occurred_on = models.DateField()
-    note = models.TextField(blank=True)
+    note = models.TextField(
+        blank=True, max_length=EVENT_NOTE_MAX, validators=at_most(EVENT_NOTE_MAX, "note")
+    )
     visible_to_patient = models.BooleanField(default=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

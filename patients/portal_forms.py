@@ -7,6 +7,8 @@ from django import forms
 
 from assessments.models import Domain, Element, GoalReview
 
+from .validation import AGENDA_MAX, EXPECTED_OUTCOME_MAX, GOAL_MAX, ITEM_LABEL_MAX
+
 POINTS_TO_SHARE = 100
 POINTS_STEP = 5
 SCALE = range(0, 11)
@@ -28,9 +30,16 @@ class PortalForm(forms.Form):
 
     use_required_attribute = False
 
+    TOO_LONG = (
+        "This is too long. Please keep it to %(limit_value)d letters. You wrote %(show_value)d."
+    )
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if getattr(field, "max_length", None):
+                field.error_messages.setdefault("max_length", self.TOO_LONG)
 
     def add_service_errors(self, error) -> None:
         """Put a service's ValidationError next to the field it names, or above the form."""
@@ -138,10 +147,9 @@ class ItemForm(PortalForm):
     label = forms.CharField(
         label="What else matters to you?",
         help_text="Write it in your own words. For example: Playing with my grandchildren.",
-        max_length=200,
+        max_length=ITEM_LABEL_MAX,
         error_messages={
             "required": "Write what matters to you, in your own words.",
-            "max_length": "Please keep it shorter: up to 200 letters.",
         },
     )
     domain = forms.ChoiceField(
@@ -200,6 +208,7 @@ class GoalForm(PortalForm):
     description = forms.CharField(
         label="What is your goal?",
         help_text="Write it in your own words. For example: Walk to the park twice a week.",
+        max_length=GOAL_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Write your goal in a few words."},
     )
@@ -207,6 +216,7 @@ class GoalForm(PortalForm):
         label="How will you know it is going as expected?",
         help_text="Optional. For example: I can walk there without stopping.",
         required=False,
+        max_length=EXPECTED_OUTCOME_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     domain = forms.ChoiceField(
@@ -262,21 +272,25 @@ class AgendaForm(PortalForm):
     going_well = forms.CharField(
         label="What is going well?",
         required=False,
+        max_length=AGENDA_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     hard = forms.CharField(
         label="What is hard at the moment?",
         required=False,
+        max_length=AGENDA_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     change = forms.CharField(
         label="What would you like to change?",
         required=False,
+        max_length=AGENDA_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     questions = forms.CharField(
         label="Do you have any questions?",
         required=False,
+        max_length=AGENDA_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -334,14 +348,11 @@ class WelcomeForm(PortalForm):
         error_messages={"required": "Type the password again."},
     )
 
-    def __init__(self, *args, needs_username: bool = True, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not needs_username:
-            del self.fields["username"]
-        else:
-            self.fields["username"].widget.attrs.update(
-                {"autocomplete": "username", "autocapitalize": "none"}
-            )
+        self.fields["username"].widget.attrs.update(
+            {"autocomplete": "username", "autocapitalize": "none"}
+        )
         self.fields["email"].widget.attrs["autocomplete"] = "email"
 
     def clean_password2(self) -> str:

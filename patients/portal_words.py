@@ -124,7 +124,13 @@ ACCESS_PARTS = {
     "priorities": "what matters most to you",
     "goals": "your goals",
     "readings": "your test results",
+    "sign-in help": "help to sign in, sent to your email",
+    "sign-in letter": "a printed letter to help you sign in",
+    "portal login": "your login to this website",
 }
+# A life event may be kept from the patient ("staff only"): saying that one was added or changed
+# would tell them it exists, so those writes are worded like any other change to the record.
+UNNAMED_WHEN_WRITTEN = frozenset({"context event", "context events"})
 ACCESS_ROLES = {"clinician": "clinician", "manager": "service manager", "admin": "administrator"}
 
 
@@ -145,4 +151,6 @@ def access_words(*, action: str, what: str) -> str:
     part = ACCESS_PARTS.get(what) or (
         "a summary of a season" if what.startswith("summary ") else None
     )
+    if action in ("create", "update") and what in UNNAMED_WHEN_WRITTEN:
+        part = None
     return f"{words} ({part})" if part and action != "denied" else words

@@ -488,7 +488,7 @@ def portal_progress(*, patient: Patient) -> PortalProgress:
 
     from .portal_words import on_ten, period_short, period_words, progress_reading
 
-    summaries = summaries_for_patient(patient=patient)
+    summaries = summaries_for_patient(patient=patient, to_patient=True)
     rows = [
         {
             "period": s["period"],

@@ -11,6 +11,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
@@ -19,6 +20,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from indicators.services import group_summaries_mark_membership, summaries_mark_stale
 
@@ -31,12 +34,13 @@ from .models import (
     ContextEvent,
     Encounter,
     Invitation,
+    Membership,
     Patient,
     Strategy,
     Team,
     User,
 )
-from .selectors import RELATIONSHIP_CODES, appointments_due_reminder
+from .selectors import RELATIONSHIP_CODES, appointments_due_reminder, teams_for_user
 from .validation import EARLIEST_DATE, date_not_in_future, full_clean
 
 log = logging.getLogger(__name__)
@@ -54,8 +58,10 @@ def patient_create(*, display_name: str, birth_year: int, teams: list[Team]) -> 
 
 
 @transaction.atomic
-def patient_update(*, patient: Patient, **changes) -> Patient:
-    """Change a patient's display name, birth year or teams. A change of teams flags the team
+def patient_update(*, patient: Patient, changed_by: User | None = None, **changes) -> Patient:
+    """Change a patient's display name, birth year or teams. A clinician (``changed_by``) adds or
+    removes only teams they work in: the patient's other teams are kept as they were, so no
+    team loses a patient to another team's clinician. A change of teams flags the team
     summaries on both sides, so they are recomputed without the patient or with them."""
     teams = changes.pop("teams", None)
     if teams is not None and not teams:
@@ -65,8 +71,18 @@ def patient_update(*, patient: Patient, **changes) -> Patient:
     full_clean(patient).save()
     if teams is not None:
         before = set(patient.teams.values_list("pk", flat=True))
-        patient.teams.set(teams)
-        if before != {getattr(t, "pk", t) for t in teams}:
+        wanted = {getattr(t, "pk", t) for t in teams}
+        if changed_by is not None:
+            own = set(
+                teams_for_user(user=changed_by, role=Membership.Role.CLINICIAN).values_list(
+                    "pk", flat=True
+                )
+            )
+            if wanted - own:
+                raise ValidationError({"teams": "teams must be teams you work in"})
+            wanted |= before - own
+        patient.teams.set(wanted)
+        if before != wanted:
             group_summaries_mark_membership(patient_id=patient.pk, left_team_ids=before)
     return patient
 
@@ -354,9 +370,12 @@ def condition_update(*, condition: Condition, onset: dt.date | None, stage=None)
 
 INVITATION_DAYS = 7
 INVITATION_REFUSED = {
-    "used": "This link has already been used. Sign in with the password you chose, or ask for "
-    "a new link if you have forgotten it.",
+    "used": "This link has already been used. Sign in with the password you chose. If you have "
+    "forgotten it, choose “Forgotten your password?” on the sign-in page.",
     "expired": "This link has expired. Ask your care team to send you a new one.",
+    "has_login": "This link cannot be used because you already have a login. Sign in with "
+    "your username and password. If you have forgotten your password, choose "
+    "“Forgotten your password?” on the sign-in page.",
 }
 
 
@@ -376,15 +395,25 @@ def _email(template: str, context: dict, to: str) -> EmailMessage:
     return email_message(f"portal/email/{template}", context, to)
 
 
+HAS_LOGIN = (
+    "This patient already has a portal login. Their password and email address are theirs "
+    "alone: send them sign-in help instead."
+)
+
+
 @transaction.atomic
 def invitation_create(
     *, patient: Patient, created_by: User | None, email: str = "", days: int = INVITATION_DAYS
 ) -> tuple[Invitation, str]:
-    """Make a one-time link for a patient to choose a password; email it when there is an address.
+    """Make a one-time link for a patient without a login to choose one; email it when there is
+    an address. A patient who has a login is refused: a link would let whoever
+    holds it set that login's password, so they get `sign_in_help_send` instead.
 
     Returns the invitation and the link's token, which is never stored: show or send it now.
     """
-    email = (email or "").strip() or (patient.user.email if patient.user else "")
+    if patient.user_id is not None:
+        raise ValidationError({"email": ValidationError(HAS_LOGIN, code="has_login")})
+    email = (email or "").strip()
     if email:
         try:
             validate_email(email)
@@ -424,6 +453,68 @@ def invitation_create(
     return invitation, token
 
 
+def masked_email(address: str) -> str:
+    """Enough of an address for staff to confirm it with the patient, not enough to read it:
+    "pat.smith@example.org" → "p••••••••@e••••••.org"."""
+    local, _, domain = address.partition("@")
+    name, dot, tld = domain.rpartition(".")
+    if not dot:
+        name, tld = domain, ""
+
+    def hide(part: str) -> str:
+        return part[:1] + "•" * max(len(part) - 1, 1) if part else ""
+
+    return f"{hide(local)}@{hide(name)}{dot}{tld}"
+
+
+@transaction.atomic
+def sign_in_help_send(*, patient: Patient, requested_by: User | None) -> str:
+    """Email a patient who has a login their username and a link to choose a new password, at
+    the address on their login (the only one staff can cause mail to go to). Returns that
+    address masked, or "" when the login has no address and nothing could be sent; staff then
+    print a sign-in letter, which carries no link."""
+    user = patient.user
+    if user is None:
+        raise ValidationError({"patient": ["This patient has no portal login yet: invite them."]})
+    if not user.email:
+        return ""
+    message = _email(
+        "sign_in_help",
+        {
+            "user": user,
+            "requested_by": requested_by,
+            "sign_in_link": site_link("login"),
+            "reset_link": site_link(
+                "password_reset_confirm",
+                uidb64=urlsafe_base64_encode(force_bytes(user.pk)),
+                token=default_token_generator.make_token(user),
+            ),
+            "reset_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+        },
+        user.email,
+    )
+    transaction.on_commit(message.send, robust=True)
+    return masked_email(user.email)
+
+
+@transaction.atomic
+def portal_login_close(*, patient: Patient, closed_by: User | None) -> User | None:
+    """End a patient's portal login (administrators only, for example when they can no longer
+    sign in and have no email address): the login is switched off and unlinked, never given a
+    new password, and the patient can then be invited to make a new one. Its address is told."""
+    user = patient.user
+    if user is None:
+        return None
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    patient.user = None
+    patient.save(update_fields=["user", "updated_at"])
+    if user.email:
+        message = _email("login_closed", {"user": user, "closed_by": closed_by}, user.email)
+        transaction.on_commit(message.send, robust=True)
+    return user
+
+
 def _username_free(username: str) -> None:
     if not username:
         raise ValidationError({"username": "Choose a username."})
@@ -441,7 +532,11 @@ def _username_free(username: str) -> None:
 def invitation_accept(
     *, invitation: Invitation, password: str, username: str = "", email: str = ""
 ) -> User:
-    """Use an open invitation: make or update the patient's login with the password they chose."""
+    """Use an open invitation: make the patient's login with the username and password they chose.
+
+    An invitation never changes an existing login: one made before the patient had a login is
+    refused once they have one.
+    """
     invitation = (
         Invitation.objects.select_for_update(of=("self",))
         .select_related("patient__user")
@@ -450,11 +545,11 @@ def invitation_accept(
     if invitation.state != "open":
         raise ValidationError(INVITATION_REFUSED[invitation.state], code=invitation.state)
     patient = invitation.patient
-    user = patient.user
-    if user is None:
-        username = (username or "").strip()
-        _username_free(username)
-        user = User(username=username, role=User.Role.PATIENT)
+    if patient.user_id is not None:
+        raise ValidationError(INVITATION_REFUSED["has_login"], code="has_login")
+    username = (username or "").strip()
+    _username_free(username)
+    user = User(username=username, role=User.Role.PATIENT)
     email = (email or "").strip()
     if email:
         try:
@@ -470,9 +565,8 @@ def invitation_accept(
         raise ValidationError({"password": error.messages}) from None
     user.set_password(password)
     user.save()
-    if patient.user_id != user.pk:
-        patient.user = user
-        patient.save(update_fields=["user", "updated_at"])
+    patient.user = user
+    patient.save(update_fields=["user", "updated_at"])
     now = timezone.now()
     Invitation.objects.filter(pk=invitation.pk).update(used_at=now)
     Invitation.objects.filter(patient=patient, used_at__isnull=True, expires_at__gt=now).update(

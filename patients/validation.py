@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 # Nothing this service records happened before this; older dates are typing slips.
@@ -14,6 +14,30 @@ def between(low: int | float, high: int | float, what: str = "value") -> list:
     """Validators for an inclusive range, both saying e.g. "value must be between 0 and 10"."""
     message = f"{what} must be between {low} and {high}"
     return [MinValueValidator(low, message), MaxValueValidator(high, message)]
+
+
+# The longest text each free-text field takes: room for what people really write, and no more
+# (a megabyte of text is a mistake or an attack, and a page cannot lay it out). Models, API
+# serializers and forms all read these, so one number holds on every path.
+DISPLAY_NAME_MAX = 120
+ITEM_LABEL_MAX = 200
+GOAL_MAX = 500
+EXPECTED_OUTCOME_MAX = 1000
+AGENDA_MAX = 2000
+NOTE_MAX = 5000
+EVENT_NOTE_MAX = 1000
+REASON_MAX = 500
+
+
+def length_message(what: str) -> str:
+    """The rule for a text too long, in Django's message format (limit and length filled in)."""
+    return f"{what} must be at most %(limit_value)d characters (it has %(show_value)d)"
+
+
+def at_most(limit: int, what: str) -> list:
+    """Validators for a text field's length, saying e.g. "note must be at most 5000 characters
+    (it has 5210)"; for TextFields, which Django does not check against max_length itself."""
+    return [MaxLengthValidator(limit, length_message(what))]
 
 
 def at_least(low: int | float, what: str = "value") -> list:
@@ -32,3 +56,14 @@ def date_not_in_future(field: str, day: dt.date) -> None:
         raise ValidationError({field: f"{field} must not be in the future"})
     if day < EARLIEST_DATE:
         raise ValidationError({field: f"{field} must not be before {EARLIEST_DATE:%Y}"})
+
+
+def birth_year_valid(year: int) -> None:
+    """A year of birth from 1900 to this year: never in the future."""
+    this_year = timezone.localdate().year
+    if not EARLIEST_DATE.year <= year <= this_year:
+        raise ValidationError(
+            f"birth_year must be between {EARLIEST_DATE.year} and {this_year} "
+            "(a year of birth cannot be in the future)",
+            code="birth_year",
+        )

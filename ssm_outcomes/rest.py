@@ -266,3 +266,11 @@ class PatientCollectionView(APIView):
             self.output_serializer(record, context=self.output_context()).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+def text_field(limit: int, name: str, **kwargs) -> serializers.CharField:
+    """A text given in a request body, with its length limit stated in the API's words (and in
+    the schema's maxLength)."""
+    messages = {"max_length": f"{name} must be at most {limit} characters"}
+    messages.update(kwargs.pop("error_messages", {}))
+    return serializers.CharField(max_length=limit, error_messages=messages, **kwargs)

@@ -18,7 +18,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,7 +46,6 @@ from ..portal_forms import (
     FeedbackForm,
     GoalForm,
     GoalReviewForm,
-    InviteForm,
     ItemForm,
     PointsForm,
     RatingForm,
@@ -65,7 +63,6 @@ from ..selectors import (
     invitation_for_token,
     next_appointment,
     patient_for_portal_user,
-    patient_get_for_user,
     portal_elements,
     portal_encounter,
     portal_goal,
@@ -81,14 +78,10 @@ from ..selectors import (
 from ..services import (
     INVITATION_REFUSED,
     agenda_write,
-    audit_record,
     feedback_record,
     invitation_accept,
-    invitation_create,
     portal_settings_update,
-    site_link,
 )
-from .clinic import record_view
 
 DRAFT_KEY = "portal_points_draft"
 WELCOME_KEY = "portal_invitation_token"
@@ -577,39 +570,6 @@ def access_log(request, patient):
 # --- Invitations: the clinician's side, and the patient's welcome ------------------------------
 
 
-@never_cache
-@record_view
-@require_http_methods(["GET", "POST"])
-def invite(request, patient_id: int):
-    """A clinician invites one of their patients to the portal with a one-time link."""
-    patient = patient_get_for_user(user=request.user, patient_id=patient_id)
-    form = InviteForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():  # the invitation and its audit row stand or fall together
-                invitation, token = invitation_create(
-                    patient=patient, created_by=request.user, email=form.cleaned_data["email"]
-                )
-                audit_record(
-                    request=request, patient=patient, action="create", what="portal invitation"
-                )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            return render(
-                request,
-                "portal/invitation_created.html",
-                {
-                    "patient": patient,
-                    "invitation": invitation,
-                    "link": site_link("portal:welcome", token=token),
-                },
-            )
-    if request.method == "GET":
-        audit_record(request=request, patient=patient, action="view", what="portal invitation")
-    return _render(request, "invitation_form.html", {"patient": patient, "form": form}, form)
-
-
 def _username_for(patient) -> str:
     """A username to suggest from the patient's display name, not yet taken."""
     base = slugify(patient.display_name).replace("-", ".").strip(".") or "patient"
@@ -644,14 +604,16 @@ def welcome(request, token: str):
             {"reason": INVITATION_REFUSED[invitation.state]},
             status=410,
         )
-    existing = invitation.patient.user
+    if invitation.patient.user_id is not None:
+        return render(
+            request,
+            "portal/welcome_refused.html",
+            {"reason": INVITATION_REFUSED["has_login"]},
+            status=410,
+        )
     form = WelcomeForm(
         _posted(request),
-        needs_username=existing is None,
-        initial={
-            "username": _username_for(invitation.patient),
-            "email": invitation.email or (existing.email if existing else ""),
-        },
+        initial={"username": _username_for(invitation.patient), "email": invitation.email},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -685,7 +647,7 @@ def welcome(request, token: str):
     return _render(
         request,
         "welcome.html",
-        {"form": form, "invitation": invitation, "existing": existing},
+        {"form": form, "invitation": invitation},
         form,
     )
 

@@ -86,6 +86,8 @@ def test_clinician_pages_have_no_serious_accessibility_problems(page, clinician,
         f"/clinic/patients/{patient.pk}/",
         f"/clinic/patients/{patient.pk}/encounters/new/",
         f"/clinic/patients/{patient.pk}/records/",
+        f"/clinic/patients/{patient.pk}/sign-in-help/",
+        f"/clinic/patients/{patient.pk}/sign-in-letter/",
     ]:
         page.goto(path)
         assert_accessible(page, path)

@@ -232,10 +232,10 @@ def full_record(patient, clinician):
 
 @pytest.mark.parametrize("screen", ["phone_page", "page"])
 def test_every_portal_page_passes_an_automated_accessibility_check(
-    request, screen, patient, clinician, full_record
+    request, screen, patient, newcomer, clinician, full_record
 ):
     page = request.getfixturevalue(screen)
-    _, token = invitation_create(patient=patient, created_by=clinician)
+    _, token = invitation_create(patient=newcomer, created_by=clinician)
     page.goto(reverse("portal:welcome", args=[token]))
     assert_accessible(page, "welcome")
     for name in ("login", "password_reset"):

@@ -36,7 +36,7 @@ def rate(patient, values: dict, on=Q1, rater="patient", by=None):
 
 def summary(patient, period="2026Q1"):
     patient_summaries_compute(lo=patient.pk, hi=patient.pk)
-    return summary_for_patient(patient=patient, period=period)
+    return summary_for_patient(patient=patient, period=period, to_patient=False)
 
 
 def test_without_priorities_every_framework_element_weighs_the_same(patient):
@@ -191,7 +191,9 @@ def test_context_events_in_the_quarter_set_the_attribution_caveat(patient, clini
     s = summary(patient)
 
     assert s["attribution_caveat"] is True
-    assert s["context_events"] == [{"kind": "admission", "occurred_on": "2026-02-10"}]
+    assert s["context_events"] == [
+        {"kind": "admission", "occurred_on": "2026-02-10", "visible_to_patient": True}
+    ]
 
 
 def test_quarter_without_context_events_has_no_caveat(patient):
@@ -243,7 +245,7 @@ def test_saving_marks_the_summary_stale_and_a_refresh_makes_it_fresh(patient):
 
     assert summary(patient)["stale"] is False
     rate(patient, {"H2": 5})
-    assert summary_for_patient(patient=patient, period="2026Q1")["stale"] is True
+    assert summary_for_patient(patient=patient, period="2026Q1", to_patient=False)["stale"] is True
 
 
 def test_recomputing_twice_gives_the_same_rows(patient):
@@ -272,8 +274,12 @@ def test_summaries_of_one_patient_never_mix_with_anothers(patient, other_patient
     patient_summaries_compute(
         lo=min(patient.pk, other_patient.pk), hi=max(patient.pk, other_patient.pk)
     )
-    assert summary_for_patient(patient=patient, period="2026Q1")["index"] == pytest.approx(90)
-    assert summary_for_patient(patient=other_patient, period="2026Q1")["index"] == pytest.approx(10)
+    assert summary_for_patient(patient=patient, period="2026Q1", to_patient=False)[
+        "index"
+    ] == pytest.approx(90)
+    assert summary_for_patient(patient=other_patient, period="2026Q1", to_patient=False)[
+        "index"
+    ] == pytest.approx(10)
 
 
 def test_rating_in_the_future_is_refused_and_nothing_is_saved(patient):

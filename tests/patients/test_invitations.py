@@ -273,21 +273,208 @@ def test_a_username_someone_has_is_refused(client, clinician, newcomer, patient)
     assert "Someone already has that username. Try another." in response.content.decode()
 
 
-def test_a_patient_invited_again_keeps_their_username_and_chooses_a_new_password(
-    client, clinician, patient
+# --- A patient who already has a login: sign-in help, never a link staff can use --------------
+
+
+@pytest.fixture
+def with_address(patient):
+    patient.user.email = "pat@example.org"
+    patient.user.save()
+    mail.outbox.clear()
+    return patient
+
+
+def test_a_clinician_cannot_invite_a_patient_who_has_a_login_nor_set_their_address(
+    client, clinician, with_address, django_capture_on_commit_callbacks
 ):
-    _, token = invitation_create(patient=patient, created_by=clinician)
-    page = open_link(client, token)
-    assert "Your username is <strong>pat</strong>" in page.content.decode()
-    assert 'name="username"' not in page.content.decode()
+    client.force_login(clinician)
+    password_before = with_address.user.password
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("clinic:invite", args=[with_address.pk]), {"email": "attacker@example.com"}
+        )
 
-    response = choose_password(client)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "No invitation was made: this patient already has a portal login." in html
+    assert "/me/welcome/" not in html
+    assert "/accounts/reset/" not in html
+    assert not Invitation.objects.exists()
+    assert mail.outbox == []
+    with_address.user.refresh_from_db()
+    assert (with_address.user.email, with_address.user.password) == (
+        "pat@example.org",
+        password_before,
+    )
+    assert AuditEvent.objects.filter(
+        patient=with_address, action="denied", what="400 invitation"
+    ).exists()
 
-    assert response["Location"] == reverse("portal:home")
-    patient.refresh_from_db()
-    assert patient.user.username == "pat"
-    assert patient.user.check_password(NEW_PASSWORD)
+
+def test_the_service_refuses_an_invitation_for_a_patient_who_has_a_login(clinician, patient):
+    with pytest.raises(ValidationError, match="already has a portal login") as refused:
+        invitation_create(patient=patient, created_by=clinician, email="attacker@example.com")
+
+    assert refused.value.error_dict["email"][0].code == "has_login"
+    assert not Invitation.objects.exists()
+
+
+def test_the_record_of_a_patient_with_a_login_offers_sign_in_help_not_an_invitation(
+    client, clinician, with_address
+):
+    client.force_login(clinician)
+    html = client.get(reverse("clinic:patient", args=[with_address.pk])).content.decode()
+
+    assert "Portal login: <strong>pat</strong>" in html
+    assert reverse("clinic:sign-in-help", args=[with_address.pk]) in html
+    assert "Invite to the patient portal" not in html
+    assert 'name="email"' not in html
+    assert "pat@example.org" not in html
+
+
+def test_sign_in_help_goes_to_the_address_on_the_login_and_staff_never_see_the_link(
+    client, clinician, with_address, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "https://ssm.example.org"
+    client.force_login(clinician)
+    page = client.get(reverse("clinic:sign-in-help", args=[with_address.pk]))
+    assert "p••@e••••••.org" in page.content.decode()
+    assert "pat@example.org" not in page.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("clinic:sign-in-help", args=[with_address.pk]),
+            {"email": "attacker@example.com"},  # not a field: staff cannot choose the address
+            follow=True,
+        )
+
+    assert response.redirect_chain[-1][0] == reverse("clinic:patient", args=[with_address.pk])
+    [message] = mail.outbox
+    assert message.to == ["pat@example.org"]
+    assert message.subject == "Help to sign in to SSM Outcomes"
+    assert "Your username is: pat" in message.body
+    assert f"{clinician} from your care team asked us" in message.body
+    reset_link = re.search(r"https://ssm\.example\.org/accounts/reset/\S+", message.body).group(0)
+    assert reset_link.removeprefix("https://ssm.example.org") not in response.content.decode()
+    assert "Sign-in help is on its way to p••@e••••••.org" in response.content.decode()
+    assert AuditEvent.objects.filter(patient=with_address, what="sign-in help").count() == 1
+
+    # Only the patient, holding the email, can use the link to choose a new password.
+    client.logout()
+    form = client.get(reset_link.removeprefix("https://ssm.example.org"), follow=True)
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert done["Location"] == reverse("password_reset_complete")
+    with_address.user.refresh_from_db()
+    assert with_address.user.check_password(NEW_PASSWORD)
+    assert with_address.user.email == "pat@example.org"
+
+
+def test_without_an_address_the_clinician_prints_a_letter_that_holds_no_link(
+    client, clinician, patient, settings
+):
+    settings.SITE_URL = "https://ssm.example.org"
+    client.force_login(clinician)
+    help_page = client.get(reverse("clinic:sign-in-help", args=[patient.pk])).content.decode()
+    assert "There is no email address on their login" in help_page
+
+    response = client.post(reverse("clinic:sign-in-help", args=[patient.pk]), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("clinic:sign-in-letter", args=[patient.pk])
+    html = response.content.decode()
+    assert "Your username</dt><dd><strong>pat</strong>" in html
+    assert "https://ssm.example.org/accounts/login/" in html
+    assert "/accounts/reset/" not in html
+    assert "/me/welcome/" not in html
+    assert mail.outbox == []
+    assert AuditEvent.objects.filter(patient=patient, action="export", what="sign-in letter")
+
+
+def test_sign_in_help_for_a_patient_without_a_login_leads_to_the_invitation(
+    client, clinician, newcomer
+):
+    client.force_login(clinician)
+    response = client.get(reverse("clinic:sign-in-help", args=[newcomer.pk]))
+
+    assert response["Location"] == reverse("clinic:invite", args=[newcomer.pk])
+
+
+def test_an_invitation_made_before_the_patient_had_a_login_cannot_change_it(
+    client, clinician, newcomer
+):
+    _, token = invitation_create(patient=newcomer, created_by=clinician)
+    newcomer.user = User.objects.create_user("margaret", password=PASSWORD, role="patient")
+    newcomer.save()
+
+    response = open_link(client, token)
+
+    assert response.status_code == 410
+    assert "you already have a login" in response.content.decode()
+    assert choose_password(client).status_code == 410
+    newcomer.user.refresh_from_db()
+    assert newcomer.user.check_password(PASSWORD)
     assert User.objects.filter(role="patient").count() == 1
+
+
+def test_the_admin_action_sends_sign_in_help_to_patients_who_have_a_login(
+    client, admin_user, newcomer, with_address, django_capture_on_commit_callbacks
+):
+    sign_in_with_code(client, admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:patients_patient_changelist"),
+            {"action": "invite_to_portal", "_selected_action": [newcomer.pk, with_address.pk]},
+        )
+
+    html = response.content.decode()
+    assert [p for p, _, _ in response.context["invited"]] == [newcomer]
+    assert response.context["helped"] == [(with_address, "p••@e••••••.org")]
+    assert "emailed to p••@e••••••.org" in html
+    assert not Invitation.objects.filter(patient=with_address).exists()
+    [message] = mail.outbox
+    assert message.to == ["pat@example.org"]
+
+
+def test_an_administrator_can_close_a_login_and_the_patient_can_then_be_invited(
+    client, admin_user, clinician, with_address, django_capture_on_commit_callbacks
+):
+    login = with_address.user
+    sign_in_with_code(client, admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:patients_patient_changelist"),
+            {"action": "close_portal_login", "_selected_action": [with_address.pk]},
+        )
+
+    with_address.refresh_from_db()
+    login.refresh_from_db()
+    assert with_address.user is None
+    assert login.is_active is False
+    assert login.check_password(PASSWORD)  # closed, never given a new password
+    [message] = mail.outbox
+    assert (message.to, message.subject) == (
+        ["pat@example.org"],
+        "Your SSM Outcomes login was closed",
+    )
+    assert AuditEvent.objects.filter(patient=with_address, what="portal login").exists()
+    invitation, _ = invitation_create(patient=with_address, created_by=clinician)
+    assert invitation.pk is not None
+
+
+def test_no_one_sets_a_patients_password_or_address_in_the_admin(client, admin_user, patient):
+    sign_in_with_code(client, admin_user)
+
+    password_page = client.get(reverse("admin:auth_user_password_change", args=[patient.user.pk]))
+    change_page = client.get(reverse("admin:patients_user_change", args=[patient.user.pk]))
+
+    assert password_page.status_code == 403
+    assert 'name="email"' not in change_page.content.decode()
+    assert (
+        client.get(reverse("admin:auth_user_password_change", args=[admin_user.pk])).status_code
+        == 200
+    )
 
 
 def test_accepting_the_same_invitation_twice_fails_the_second_time(clinician, newcomer):
