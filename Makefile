@@ -36,8 +36,8 @@ run: demo ## Run the app on http://127.0.0.1:8000 with demo data and demo logins
 	@echo "    demo-patient     a patient: the portal"
 	@echo "    demo-manager     a service manager: team dashboards"
 	@echo "    demo-admin       an administrator: the admin site at /admin/ (two-step sign-in is"
-	@echo "                     required: scan the code with an authenticator app, or in another"
-	@echo "                     terminal run 'make demo-code' for the code it would show)"
+	@echo "                     required and already set up: in another terminal, run"
+	@echo "                     'make demo-code' for the 6-digit code its app would show)"
 	@echo ""
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.permissions import AllowAny
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -36,58 +33,7 @@ from .services import (
     patient_create,
     patient_update,
 )
-from .two_step import api_code_problem, device_of, two_step_required
 from .validation import DISPLAY_NAME_MAX, EVENT_NOTE_MAX, NOTE_MAX, birth_year_valid
-
-# --- Authentication ----------------------------------------------------------------------------
-
-
-class TokenOutput(serializers.Serializer):
-    token = serializers.CharField()
-
-
-class TokenInput(AuthTokenSerializer):
-    otp_code = serializers.CharField(
-        required=False,
-        write_only=True,
-        max_length=12,
-        help_text="The 6-digit code from the authenticator app, for accounts with two-step "
-        "sign-in (required for administrators).",
-    )
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        user = attrs["user"]
-        if device_of(user) is None and two_step_required(user):
-            raise PermissionDenied(
-                "administrators must set up two-step sign-in in the browser before using the API"
-            )
-        if problem := api_code_problem(user=user, code=attrs.get("otp_code")):
-            raise ValidationError({"otp_code": [problem]})
-        return attrs
-
-
-class TokenView(APIView):
-    """Exchange a username and password (and, with two-step sign-in, the code from the app) for
-    an API token; DELETE revokes the caller's token."""
-
-    permission_classes = [AllowAny]
-    throttle_scope = "token"
-
-    @extend_schema(request=TokenInput, responses={200: TokenOutput}, auth=[])
-    def post(self, request):
-        serializer = TokenInput(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
-
-    @extend_schema(responses={204: None})
-    def delete(self, request):
-        if not request.user.is_authenticated:
-            return Response(status=status.HTTP_401_UNAUTHORIZED)
-        Token.objects.filter(user=request.user).delete()
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
 
 # --- Patients ----------------------------------------------------------------------------------
 

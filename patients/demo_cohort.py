@@ -23,6 +23,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assessments.models import Element, Marker, Rater
 from patients.models import ConditionCode, Membership, Strategy, Team, User
@@ -78,7 +79,7 @@ DEMO_LOGINS = tuple(
 demo-clinician | clinician in Riverside General Practice and the Diabetes Specialist Service
 demo-patient   | Margaret H., a patient of Riverside General Practice with type 2 diabetes
 demo-manager   | service manager of Riverside General Practice
-demo-admin     | administrator: the admin site at /admin/
+demo-admin     | administrator: the admin site at /admin/ (its two-step code: make demo-code)
 """)
 )
 
@@ -349,6 +350,13 @@ def _staff_create(*, password: str) -> tuple[dict[str, int], dict[str, tuple[int
         else:
             user.set_unusable_password()
         user.save()
+        if username == "demo-admin":
+            # Setting up a first authenticator needs an e-mailed link or an approval, so the
+            # demo administrator's is ready: `make demo-code` prints its code. (bulk_create: no
+            # "two-step sign-in was set up" email for a demo login.)
+            TOTPDevice.objects.bulk_create(
+                [TOTPDevice(user=user, name="Demo authenticator", confirmed=True)]
+            )
         users[username] = user.pk
         memberships += [
             Membership(user=user, team=teams[k], role="clinician") for k in clinician_in.split()

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import account, home, portal
+from .views import home, portal
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -11,8 +11,6 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/two-step/", account.two_step, name="two_step"),
-    path("accounts/two-step/code/", account.two_step_code, name="two_step_verify"),
     path("accounts/password-reset/", portal.PasswordResetView.as_view(), name="password_reset"),
     path(
         "accounts/password-reset/sent/",

@@ -3,6 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import api as accounts_api
 from assessments import api as assessments_api
 from indicators import api as indicators_api
 from patients import api as patients_api
@@ -12,7 +13,7 @@ from . import converters  # noqa: F401  (registers the id converter)
 patient = "patients/<id:patient_id>/"
 
 urlpatterns = [
-    path("auth/token/", patients_api.TokenView.as_view(), name="api-token"),
+    path("auth/token/", accounts_api.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("framework/", assessments_api.FrameworkView.as_view(), name="api-framework"),

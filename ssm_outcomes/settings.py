@@ -40,7 +40,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -48,6 +47,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "patients",
+    "accounts",
     "assessments",
     "indicators",
 ]
@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Holds a signed-in user at the two-step check until they give their code (see two_step.py).
-    "patients.middleware.TwoStepMiddleware",
+    "accounts.middleware.TwoStepMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ssm_outcomes.csp.ContentSecurityPolicyMiddleware",
@@ -111,6 +111,8 @@ AXES_VERBOSE = False
 # Two-step sign-in (TOTP, django-otp): optional for staff, required for administrators.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "SSM Outcomes")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # no one, not even an administrator, reads another's key
+# API tokens stop working this many days after they are made (accounts.ApiToken).
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -176,7 +178,7 @@ X_FRAME_OPTIONS = "DENY"
 REST_FRAMEWORK = {
     # Token first, so an anonymous call gets 401 with a WWW-Authenticate challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [

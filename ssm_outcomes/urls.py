@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", include("ssm_outcomes.api_urls")),
     path("dashboards/", include("indicators.urls")),
     path("clinic/", include("patients.clinic_urls")),
+    path("accounts/", include("accounts.urls")),
     path("", include("patients.urls")),
 ]
 

@@ -317,8 +317,7 @@ def _without(body: dict, *names: str) -> dict:
 
 def set_up_people(rng: random.Random, patients: int) -> Writer:
     """Two teams and three clinicians (one in both), with API tokens; patients through the API."""
-    from rest_framework.authtoken.models import Token
-
+    from accounts.services import api_token_create
     from patients.models import Membership, Team, User
 
     teams = [Team.objects.create(name=name) for name in ("Chaos North", "Chaos South")]
@@ -329,7 +328,8 @@ def set_up_people(rng: random.Random, patients: int) -> Writer:
         )
         for team in own:
             Membership.objects.create(user=user, team=team, role=Membership.Role.CLINICIAN)
-        clinicians[user.pk] = (Token.objects.create(user=user).key, [t.pk for t in own])
+        _, key = api_token_create(user=user, name="Chaos run")
+        clinicians[user.pk] = (key, [t.pk for t in own])
     writer = Writer(rng, clinicians)
     for _ in range(patients):
         writer.new_patient()

@@ -3,9 +3,10 @@ from django.db.models import Count
 from django.shortcuts import render
 from django.utils import timezone
 
+from accounts.two_step import device_of, two_step_offered
+
 from ..models import Membership, User
 from ..selectors import patient_for_portal_user, patients_visible_to, teams_for_user
-from ..two_step import device_of, two_step_offered
 
 
 @login_required

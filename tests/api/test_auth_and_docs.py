@@ -1,22 +1,33 @@
 """Tokens are issued and revoked; the schema and interactive docs are served from local assets."""
 
+import hashlib
+
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.models import ApiToken
 from tests.conftest import PASSWORD
 from tests.support.two_step import sign_in_with_code
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_user_exchanges_username_and_password_for_a_token(clinician):
+def test_a_user_exchanges_username_and_password_for_a_token(clinician, patient):
     response = APIClient().post(
         "/api/v1/auth/token/", {"username": "nurse", "password": PASSWORD}, format="json"
     )
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=clinician).key}
+    body = response.json()
+    assert set(body) == {"token", "name", "expires_at"}
+    stored = ApiToken.objects.get(user=clinician)
+    assert stored.key_hash == hashlib.sha256(body["token"].encode()).hexdigest()
+    assert stored.prefix == body["token"][:8]
+    assert body["token"] not in {stored.key_hash, stored.prefix, stored.name}  # never stored
+    assert body["name"] == stored.name
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
+    assert [p["display_name"] for p in api.get("/api/v1/patients/").json()["results"]] == ["Pat P."]
 
 
 def test_a_wrong_password_gets_no_token(clinician):
@@ -24,7 +35,8 @@ def test_a_wrong_password_gets_no_token(clinician):
         "/api/v1/auth/token/", {"username": "nurse", "password": "nope"}, format="json"
     )
     assert response.status_code == 400
-    assert not Token.objects.exists()
+    assert response.json() == {"non_field_errors": ["Unable to log in with provided credentials."]}
+    assert not ApiToken.objects.exists()
 
 
 def test_a_user_revokes_their_own_token_and_it_stops_working(as_clinician, clinician, patient):
@@ -32,22 +44,27 @@ def test_a_user_revokes_their_own_token_and_it_stops_working(as_clinician, clini
 
     assert as_clinician.delete("/api/v1/auth/token/").status_code == 204
 
-    assert not Token.objects.filter(user=clinician).exists()
-    assert as_clinician.get("/api/v1/patients/").status_code == 401
+    assert not ApiToken.objects.filter(user=clinician).exists()
+    refused = as_clinician.get("/api/v1/patients/")
+    assert refused.status_code == 401
+    assert refused.json() == {"detail": "Invalid token."}
 
 
 def test_an_administrator_revokes_a_users_token_in_the_admin(
     client, admin_user, as_clinician, clinician
 ):
     as_clinician.get("/api/v1/patients/")
-    token = Token.objects.get(user=clinician)
+    token = ApiToken.objects.get(user=clinician)
     sign_in_with_code(client, admin_user)
+    listed = client.get(reverse("admin:accounts_apitoken_changelist")).content.decode()
+    assert f"{token.prefix}" in listed
+    assert token.key_hash not in listed
 
-    url = reverse("admin:authtoken_tokenproxy_delete", args=[token.user_id])
+    url = reverse("admin:accounts_apitoken_delete", args=[token.pk])
     response = client.post(url, {"post": "yes"})
 
     assert response.status_code == 302
-    assert not Token.objects.filter(user=clinician).exists()
+    assert not ApiToken.objects.filter(user=clinician).exists()
     assert as_clinician.get("/api/v1/patients/").status_code == 401
 
 

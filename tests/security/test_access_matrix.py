@@ -1,18 +1,20 @@
 """The access matrix, generated from the OpenAPI schema and the URL configuration, so that a new
 route cannot escape it: for every route with an id and every method, a caller outside the
 record's role gets 404 (records never leak), a wrong role on a page 403, and no one signed in 401
-(API) or the sign-in page (pages)."""
+(API) or the sign-in page (pages). Account pages, which name no record, are listed by hand below,
+and a test fails when one is left off the list."""
 
 import datetime as dt
 import re
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from assessments.services import goal_create
 from tests.api.conftest import client_for
+from tests.support.two_step import sign_in_with_code
 
 pytestmark = pytest.mark.django_db
 METHODS = ["get", "post", "put", "patch", "delete"]
@@ -139,3 +141,75 @@ def test_pages_about_a_record_refuse_everyone_outside_its_role(
         assert statuses <= {302, 404, 405}, url
     else:
         assert statuses <= {403, 404, 405}, url
+
+
+# --- Account pages: they name no record, so the generator above does not reach them -------------
+
+STAFF = {"clinician", "manager", "admin"}
+API_USERS = {"clinician", "patient", "manager"}
+ACCOUNT_PAGES = {  # URL name: the roles whose page it is
+    "two_step": STAFF,
+    "two_step_verify": STAFF,
+    "two_step_recovery": STAFF,
+    "two_step_recovery_codes": STAFF,
+    "api_tokens": API_USERS,
+    "api_token_revoke": API_USERS,
+}
+# Signing in and out, password resets and the e-mailed set-up link (its token is the credential).
+PUBLIC_ACCOUNT_PAGES = {
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "two_step_enrol",
+}
+
+
+def account_page_names() -> set[str]:
+    found = set()
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                if not route.startswith(("api/", "admin/")):
+                    walk(p.url_patterns, route)
+            elif route.startswith("accounts/"):
+                found.add(p.name)
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def test_every_account_page_is_in_the_matrix():
+    assert account_page_names() == set(ACCOUNT_PAGES) | PUBLIC_ACCOUNT_PAGES
+
+
+@pytest.mark.parametrize("name", sorted(ACCOUNT_PAGES))
+@pytest.mark.parametrize("caller", ["clinician", "patient", "manager", "admin", "anonymous"])
+def test_account_pages_open_to_their_roles_only(
+    name, caller, client, clinician, patient, manager, admin_user
+):
+    url = reverse(name)
+    user = {
+        "clinician": clinician,
+        "patient": patient.user,
+        "manager": manager,
+        "admin": admin_user,
+    }.get(caller)
+    if caller == "admin":
+        sign_in_with_code(client, admin_user)
+    elif user:
+        client.force_login(user)
+    got = client.get(url), client.post(url, {})
+    statuses = {response.status_code for response in got}
+    if caller == "anonymous":
+        assert statuses == {302}, url
+        assert all(r["Location"].startswith(reverse("login") + "?next=") for r in got), url
+    elif caller in ACCOUNT_PAGES[name]:
+        assert got[0].status_code in {200, 302, 405}, (url, got[0].status_code)
+    else:
+        assert statuses <= {403, 404, 405}, (url, statuses)
+        assert statuses & {403, 404}, (url, statuses)

@@ -5,10 +5,12 @@ import logging
 
 import pytest
 from django.db import IntegrityError, InternalError, connection, transaction
+from rest_framework.test import APIClient
 
 from patients.models import AuditEvent
 from tests.api.conftest import client_for
 from tests.conftest import PASSWORD
+from tests.support.api_tokens import api_key_for
 
 pytestmark = pytest.mark.django_db
 
@@ -84,10 +86,9 @@ def test_on_postgresql_not_even_raw_sql_can_change_an_audit_row(clinician, patie
 def test_logs_never_carry_passwords_tokens_or_notes(client, clinician, patient, caplog):
     caplog.set_level(logging.DEBUG)
     client.post("/accounts/login/", {"username": "nurse", "password": "a-wrong-password-42"})
-    api = client_for(clinician)
-    from rest_framework.authtoken.models import Token
-
-    key = Token.objects.get(user=clinician).key
+    key = api_key_for(clinician)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     api.post(
         f"/api/v1/patients/{patient.pk}/encounters/",
         {

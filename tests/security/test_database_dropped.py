@@ -20,7 +20,6 @@ from django.db import close_old_connections, connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 import assessments.services
@@ -30,6 +29,7 @@ import patients.views.clinic
 from assessments.models import Goal, GoalReview, Rating, Reading
 from assessments.services import goal_create
 from patients.models import AuditEvent, Encounter
+from tests.support.api_tokens import api_key_for
 from tests.support.services import need_postgresql
 
 pytestmark = [
@@ -244,8 +244,7 @@ def test_an_api_write_whose_connection_drops_before_commit_answers_json_and_save
     clinician, patient, monkeypatch, caplog
 ):
     api = ServerAPIClient(raise_request_exception=False)
-    token, _ = Token.objects.get_or_create(user=clinician)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_key_for(clinician)}")
     url = f"/api/v1/patients/{patient.pk}/encounters/"
     body = {
         "occurred_at": "2026-02-10T10:00:00Z",

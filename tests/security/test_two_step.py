@@ -2,15 +2,23 @@
 not offered to patients; a held session reaches nothing but the code page and sign-out."""
 
 import re
+from io import StringIO
 
 import pytest
+from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD
-from tests.support.two_step import authenticator_for, code_now, sign_in_with_code
+from tests.support.two_step import (
+    authenticator_for,
+    code_now,
+    recovery_codes_on,
+    set_up_approved,
+    sign_in_with_code,
+)
 
 pytestmark = pytest.mark.django_db
 HELD_API_MESSAGE = "Finish two-step sign-in first: give the code from your app."
@@ -37,6 +45,7 @@ def test_a_clinician_without_two_step_goes_straight_in(client, clinician):
 
 def test_a_clinician_turns_two_step_on_with_a_code_from_the_app(client, clinician):
     client.force_login(clinician)
+    set_up_approved(clinician)  # what the password alone cannot give: see test_two_step_set_up
 
     page = client.get(reverse("two_step"))
     html = page.content.decode()
@@ -60,7 +69,8 @@ def test_a_clinician_turns_two_step_on_with_a_code_from_the_app(client, clinicia
     assert response.context["form"].errors == {"code": ["Enter the 6-digit code from your app."]}
     pending.throttle_reset()
     response = client.post(reverse("two_step"), {"code": code_now(pending)})
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert len(recovery_codes_on(response.content.decode())) == 10
     pending.refresh_from_db()
     assert pending.confirmed
     assert client.session.session_key != before
@@ -198,11 +208,14 @@ def test_an_administrator_must_set_up_two_step_before_anything_else(client, admi
         reverse("two_step")
     )
 
+    set_up_approved(admin_user)
+    assert "<svg" in client.get(reverse("two_step")).content.decode()
     pending = TOTPDevice.objects.get(user=admin_user, confirmed=False)
     response = client.post(
         reverse("two_step"), {"code": code_now(pending), "next": reverse("admin:index")}
     )
-    assert response["Location"] == reverse("admin:index")
+    assert response.status_code == 200
+    assert f'href="{reverse("admin:index")}">I have saved my codes' in response.content.decode()
     assert client.get(reverse("admin:index")).status_code == 200
 
 
@@ -257,7 +270,7 @@ class TestApiToken:
     def test_without_two_step_the_contract_is_username_and_password(self, clinician):
         response = self.post(clinician)
         assert response.status_code == 200
-        assert set(response.json()) == {"token"}
+        assert set(response.json()) == {"token", "name", "expires_at"}
 
     def test_with_two_step_the_code_is_needed_too(self, clinician):
         device = authenticator_for(clinician)
@@ -292,9 +305,30 @@ def test_the_demo_code_command_prints_the_code_the_app_would_show(settings, admi
         call_command("two_step_code", "admin")
     settings.DEBUG = True
 
-    from io import StringIO
-
     out = StringIO()
     call_command("two_step_code", "admin", stdout=out)
 
     assert out.getvalue().strip() == code_now(device)
+
+
+def test_the_demo_administrator_is_asked_only_for_the_code_make_demo_code_prints(
+    settings, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", patients=1, force=True, stdout=StringIO())
+    settings.DEBUG = True
+    code = StringIO()
+    call_command("two_step_code", "demo-admin", stdout=code)
+    demo_admin = TOTPDevice.objects.get(user__username="demo-admin")
+
+    landed = client.post(
+        reverse("login"), {"username": "demo-admin", "password": settings.DEMO_PASSWORD}
+    )
+    assert landed["Location"] == reverse("home")
+    assert client.get(reverse("home"))["Location"].startswith(reverse("two_step_verify"))
+    response = client.post(reverse("two_step_verify"), {"code": code.getvalue().strip()})
+
+    assert demo_admin.confirmed
+    assert response["Location"] == reverse("home")
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert mail.outbox == []  # seeding sends no "two-step sign-in was set up" email

@@ -25,3 +25,24 @@ def sign_in_with_code(client, user) -> TOTPDevice:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return device
+
+
+def set_up_approved(user, *, by=None):
+    """An administrator's approval: `user` may set up a first authenticator."""
+    from accounts.services import enrolment_approval_create
+
+    return enrolment_approval_create(user=user, approved_by=by)
+
+
+def link_in(message) -> str:
+    """The path of the set-up link in an email."""
+    import re
+
+    return re.search(r"https?://[^/\s]+(/accounts/two-step/enrol/[^/\s]+/)", message.body).group(1)
+
+
+def recovery_codes_on(html: str) -> list[str]:
+    """The recovery codes a page shows."""
+    import re
+
+    return re.findall(r'<li><code class="secret">([a-z0-9-]+)</code></li>', html)

@@ -27,8 +27,9 @@ class Command(BaseCommand):
         device = TOTPDevice.objects.filter(user=user).order_by("-confirmed", "pk").first()
         if device is None:
             raise CommandError(
-                f"{user.username} has no authenticator yet: sign in once, so the set-up page "
-                "makes one, then run this again."
+                f"{user.username} has no authenticator yet: sign in and open the set-up link "
+                "(or an administrator's approval), so the set-up page makes one; then run this "
+                "again."
             )
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
         self.stdout.write(f"{totp.token():0{device.digits}d}")

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-import functools
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 from .two_step import SESSION_HELD, device_of, must_give_code
 
-
-@functools.cache
-def _pages_open_while_held() -> frozenset[str]:
-    return frozenset(reverse(name) for name in ("two_step", "two_step_verify", "logout", "health"))
+#: Where a held session may go (by URL name): the pages that finish or set up two-step sign-in
+#: (the e-mailed set-up link included), sign-out and the health check.
+OPEN_WHILE_HELD = frozenset(
+    {"two_step", "two_step_verify", "two_step_recovery", "two_step_enrol", "logout", "health"}
+)
 
 
 def _open_while_held(path: str) -> bool:
-    """Where a held session may go: the two-step pages, sign-out, health and static files."""
-    return path in _pages_open_while_held() or path.startswith(
-        "/" + settings.STATIC_URL.lstrip("/")
-    )
+    if path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+        return True
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return match.view_name in OPEN_WHILE_HELD  # namespaced names (admin:logout) are not open
 
 
 class TwoStepMiddleware:
@@ -42,7 +45,7 @@ class TwoStepMiddleware:
             user.is_authenticated
             and not user.is_verified()
             and self._held(request)
-            and not _open_while_held(request.path)
+            and not _open_while_held(request.path_info)
         ):
             return self._hold(request)
         return self.get_response(request)

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Sign-in: two-step and API tokens"
+
+    def ready(self) -> None:
+        # Connect the receivers: the sign-in hold of two_step, and receivers.py.
+        from . import receivers, two_step  # noqa: F401

@@ -1,0 +1,1 @@
+"""Account pages: two-step sign-in and API tokens."""
