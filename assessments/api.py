@@ -166,7 +166,12 @@ class RatingsView(PatientCollectionView):
                 ratings = ratings.filter(element_id=int(element[1:]))
             else:
                 ratings = ratings.filter(element__code=element, element__patient__isnull=True)
-        if rater := params.get("rater"):
+        if (rater := params.get("rater")) is not None:
+            # The schema's enum: any other value (an empty one too) is a mistake, not "no filter".
+            if rater not in Rater.values:
+                raise serializers.ValidationError(
+                    {"rater": [f"rater must be one of {', '.join(Rater.values)}"]}
+                )
             ratings = ratings.filter(rater=rater)
         if since := date_param(self.request, "from"):
             ratings = ratings.filter(rated_on__gte=since)

@@ -74,7 +74,7 @@ class PatientListView(APIView):
         patients = patients_visible_to(user=request.user).prefetch_related("teams")
         if search := request.query_params.get("search", "").strip():
             patients = patients.filter(display_name__icontains=search)
-        if team := request.query_params.get("team"):
+        if (team := request.query_params.get("team")) is not None:  # "?team=" is no team id
             if not team.isdigit() or len(team) > 18:
                 raise ValidationError({"team": ["team must be a team id (a whole number)"]})
             patients = patients.filter(teams__id=int(team))

@@ -35,6 +35,7 @@ from indicators.models import PatientSummary
 from indicators.scoring import period_bounds
 
 from .models import Condition, Encounter, Patient, User
+from .validation import date_not_in_future
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -363,15 +364,31 @@ def _date_field(observation: Observation) -> str:
 
 
 def _taken_on(observation: Observation) -> dt.date:
+    """The day of the reading, in the service's time zone, within the dates a reading can have
+    (from 1900 to today) and named by the Observation's own field when it is not."""
     field = _date_field(observation)
     when = getattr(observation, field)
     if isinstance(when, dt.datetime):
-        return timezone.localdate(when) if timezone.is_aware(when) else when.date()
-    if isinstance(when, dt.date):
-        return when
-    if when is None:
+        day = _local_day(when)
+    elif isinstance(when, dt.date):
+        day = when
+    elif when is None:
         raise ValidationError({field: ["a date is required"]})
-    raise ValidationError({field: [f"a full date (YYYY-MM-DD) is required, not {when}"]})
+    else:
+        raise ValidationError({field: [f"a full date (YYYY-MM-DD) is required, not {when}"]})
+    date_not_in_future(field, day)
+    return day
+
+
+def _local_day(when: dt.datetime) -> dt.date:
+    if not timezone.is_aware(when):
+        return when.date()
+    try:
+        return timezone.localdate(when)
+    except OverflowError:
+        # Moving the first or last day datetime can hold (0001-01-01T00:00:00+14:00) to this
+        # time zone leaves its range: the day as written is as far out of range either way.
+        return when.date()
 
 
 def _marker_of(observation: Observation, markers: dict[str, Marker]) -> Marker:

@@ -172,9 +172,10 @@ PAGE_PARAMETERS = [
 
 
 def date_param(request, name: str):
-    """A date query parameter, or None; a malformed one is a 400 naming it."""
+    """A date query parameter, or None when it is absent; a malformed or empty one (``?to=``,
+    which the schema's date format does not allow) is a 400 naming it."""
     raw = request.query_params.get(name)
-    if not raw:
+    if raw is None:
         return None
     try:
         return date.fromisoformat(raw)

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the session, a form or a query: NUL characters, oversized bodies.
+    "ssm_outcomes.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -186,7 +188,8 @@ REST_FRAMEWORK = {
         "ssm_outcomes.permissions.RecordWithinRole",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON only, refusing NUL characters, deep nesting and repeated keys (input_guard.py).
+    "DEFAULT_PARSER_CLASSES": ["ssm_outcomes.input_guard.GuardedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "ssm_outcomes.rest.Pagination",
     "DEFAULT_SCHEMA_CLASS": "ssm_outcomes.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "ssm_outcomes.rest.exception_handler",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("patients.urls")),
 ]
 
+handler400 = "ssm_outcomes.views.bad_request"
 handler404 = "ssm_outcomes.views.not_found"
 handler403 = "ssm_outcomes.views.forbidden"
 handler500 = "ssm_outcomes.views.server_error"

@@ -1,9 +1,11 @@
 """The site-wide views: health check and the error handlers (400s, 500, and 503 when the
-database is out of reach)."""
+database is out of reach), and the answers to input refused before any view ran (400, 404, 413)."""
 
 import logging
 import sys
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
@@ -36,6 +38,51 @@ def not_found(request, exception=None):
     if _wants_json(request):
         return JsonResponse({"detail": "Not found."}, status=404)
     return page_not_found(request, exception)
+
+
+def unroutable(request):
+    """404 for a path no route can take (one holding a NUL character): as `not_found`, but with
+    no audit row, whose path column could not hold it."""
+    if _wants_json(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, None)
+
+
+def bad_input(request, problem: str | dict[str, list[str]], status: int = 400):
+    """400 (or 413) for input refused before any view ran (`ssm_outcomes.input_guard`).
+
+    Under /api/, JSON: ``{"detail": ...}``, or each parameter or field named with its rule, like
+    DRF's errors. Elsewhere, the 400 page, rendered without the request, so that nothing reads
+    the session or the user: the request is not one to trust.
+    """
+    if _wants_json(request):
+        body = {"detail": problem} if isinstance(problem, str) else problem
+        return JsonResponse(body, status=status)
+    if isinstance(problem, str):
+        context = {"reason": problem}
+    else:
+        shown = [(name.replace("\x00", "\\0"), ", ".join(rules)) for name, rules in problem.items()]
+        context = {"problems": shown}
+    return HttpResponse(loader.render_to_string("400.html", context), status=status)
+
+
+def bad_request(request, exception=None):
+    """400 for a request Django itself refused (a SuspiciousOperation: more parameters than it
+    reads, a body beyond its limit, a host not allowed...). What the client can fix is said;
+    anything else stays in the log Django writes."""
+    from .input_guard import body_too_large_message
+
+    if isinstance(exception, RequestDataTooBig):
+        return bad_input(
+            request, body_too_large_message(), status=413 if _wants_json(request) else 400
+        )
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        return bad_input(
+            request,
+            "The request has more parameters or form fields than this service reads "
+            f"(at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}).",
+        )
+    return bad_input(request, "The request could not be accepted.")
 
 
 def server_error(request):
