@@ -55,6 +55,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise (static files keep their cache lifetimes), above the rest: every dynamic
+    # response, error pages included, is marked no-store.
+    "ssm_outcomes.no_store.NoStoreMiddleware",
     # Before anything reads the session, a form or a query: NUL characters, oversized bodies.
     "ssm_outcomes.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
