@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -113,6 +114,8 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one, separately
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The client's address, from X-Forwarded-For behind the TLS proxy (see BEHIND_TLS_PROXY below).
+AXES_CLIENT_IP_CALLABLE = "ssm_outcomes.client_address.client_ip"
 # Two-step sign-in (TOTP, django-otp): optional for staff, required for administrators.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "SSM Outcomes")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # no one, not even an administrator, reads another's key
@@ -163,7 +166,13 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 _SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=_SECURE and not TESTING)
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # probed over plain HTTP from inside the network
-if env_bool("BEHIND_TLS_PROXY", default=False):
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", default=False)
+# Behind the proxy: how many proxies append to X-Forwarded-For, so how far from the right the
+# client's address is (ssm_outcomes/client_address.py). Unused without the proxy.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
+if TRUSTED_PROXY_COUNT < 1:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 1 or more, not {TRUSTED_PROXY_COUNT}")
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = _SECURE
 CSRF_COOKIE_SECURE = _SECURE
@@ -193,6 +202,9 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only, refusing NUL characters, deep nesting and repeated keys (input_guard.py).
     "DEFAULT_PARSER_CLASSES": ["ssm_outcomes.input_guard.GuardedJSONParser"],
+    # Throttles see the client as sign-in lockouts do (client_address.py): without the proxy,
+    # REMOTE_ADDR and never X-Forwarded-For.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT if BEHIND_TLS_PROXY else 0,
     "DEFAULT_PAGINATION_CLASS": "ssm_outcomes.rest.Pagination",
     "DEFAULT_SCHEMA_CLASS": "ssm_outcomes.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "ssm_outcomes.rest.exception_handler",
