@@ -8,4 +8,6 @@ RUN python manage.py collectstatic --noinput
 RUN useradd --create-home ssm && chown -R ssm /app
 USER ssm
 EXPOSE 8000
-CMD ["gunicorn", "ssm_outcomes.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# The config file redacts the tokens of one-time links from gunicorn's logs.
+CMD ["gunicorn", "ssm_outcomes.wsgi:application", "--config", "ssm_outcomes/gunicorn_conf.py", \
+     "--bind", "0.0.0.0:8000", "--workers", "3"]

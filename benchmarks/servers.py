@@ -64,6 +64,8 @@ def gunicorn_start(
     gunicorn_args = [
         "gunicorn",
         "ssm_outcomes.wsgi:application",
+        "--config",
+        "ssm_outcomes/gunicorn_conf.py",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
