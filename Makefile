@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_PATIENTS ?= 200
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format bench worker beat migrate demo demo-code screenshots clean
+.PHONY: help install run test lint format fuzz bench worker beat migrate demo demo-code screenshots clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,6 +51,10 @@ lint: install ## Lint, check formatting and check migrations are in sync
 format: install ## Format the code
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+fuzz: install ## Explore the property and API fuzz tests with fresh random examples
+	HYPOTHESIS_PROFILE=explore $(PY) -m pytest -p no:randomly tests/api/test_schema_fuzz.py \
+		tests/indicators/test_scoring.py tests/indicators/test_summary_matches_scoring.py
 
 bench: install ## Run the benchmarks and print their figures
 	$(PY) -m benchmarks.run_all

@@ -24,6 +24,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from indicators.services import group_summaries_mark_membership, summaries_mark_stale
+from ssm_outcomes.log_redaction import redact
 
 from .models import (
     Agenda,
@@ -253,7 +254,7 @@ def audit_record(*, request, patient: Patient | None, action: str, what: str) ->
         patient=patient,
         action=action,
         what=what[:200],
-        path=request.path[:300],
+        path=redact(request.path)[:300],  # a mistyped one-time link's token stays out
         request_id=request_id_of(request),
     )
 

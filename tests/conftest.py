@@ -1,12 +1,22 @@
 """Persona fixtures shared by every test: two teams, their clinicians, a patient, a manager."""
 
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from patients.models import Membership, User
 
 from .factories import MembershipFactory, PatientFactory, TeamFactory, UserFactory
 
 PASSWORD = "correct-horse-battery-staple"
+
+# Property and schema fuzz tests run the same examples on every machine and every run, so a clean
+# clone always gives the same result; `make fuzz` explores with fresh random examples instead.
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", derandomize=False, database=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+EXPLORING = os.environ.get("HYPOTHESIS_PROFILE") == "explore"
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -12,6 +12,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from assessments.services import goal_create, rating_record
 from ssm_outcomes.wsgi import application
+from tests.conftest import EXPLORING
 from tests.support.api_tokens import api_key_for
 
 schema = schemathesis.pytest.from_fixture("api_schema")
@@ -52,7 +53,7 @@ def call(case, user, record):
 
 
 FUZZ = settings(
-    max_examples=15,
+    max_examples=300 if EXPLORING else 15,
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,

@@ -179,3 +179,14 @@ def test_the_filter_redacts_records_of_any_logger_and_keeps_the_rest(django_log)
     logged = django_log.getvalue()
     assert TOKEN not in logged
     assert "WARNING patients.anything opened /me/welcome/[redacted]/ for 7" in logged
+
+
+@pytest.mark.django_db
+def test_a_refused_one_time_link_is_audited_without_its_token(client):
+    from patients.models import AuditEvent
+
+    response = client.get("/me/welcome/a-mistyped-secret-token-123/")
+
+    assert response.status_code == 404
+    [row] = AuditEvent.objects.all()
+    assert row.path == "/me/welcome/[redacted]/"
