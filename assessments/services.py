@@ -287,13 +287,21 @@ def target_set(
     reason: str = "",
     set_by: User | None = None,
 ) -> PersonalTarget:
-    """Agree a personal range for a marker, or mark the marker not relevant for this person."""
+    """Agree a personal range for a marker, or mark the marker not relevant for this person.
+
+    A reason is optional here (the API's contract is low, high and relevant); the clinician's
+    forms ask for one when a marker is marked not relevant."""
     marker = marker_for_loinc(loinc)
     low, high = _decimal("low", low), _decimal("high", high)
     if relevant and low is None and high is None:
-        raise ValidationError({"low": "give low, high or both, or mark the marker not relevant"})
-    if not relevant and not (reason or "").strip():
-        raise ValidationError({"reason": "say why the marker is not relevant for this person"})
+        raise ValidationError(
+            {
+                "low": ValidationError(
+                    "give low, high or both, or mark the marker not relevant",
+                    code="target_range_missing",
+                )
+            }
+        )
     target = PersonalTarget.objects.filter(patient=patient, marker=marker).first() or (
         PersonalTarget(patient=patient, marker=marker)
     )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", clinic.caseload, name="caseload"),
     path(patient, clinic.record, name="patient"),
     path(f"{patient}encounters/new/", clinic.encounter_new, name="encounter-new"),
+    path(f"{patient}appointments/", clinic.appointment_new, name="appointment-new"),
     path(f"{patient}records/", clinic.records_edit, name="records"),
     path(f"{patient}conditions/", clinic.condition_add, name="condition-add"),
     path(

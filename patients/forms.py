@@ -1,4 +1,5 @@
-"""Forms of the clinician workspace. Each keeps what was typed when validation fails."""
+"""Forms of the clinician workspace. Each keeps what was typed when validation fails, reports
+every problem at once, and names each field as the page labels it (form_messages)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from assessments.models import Domain, GoalReview, Marker
+from patients.form_messages import LabelledForm
 from patients.models import ConditionCode, ContextEvent, Encounter, Strategy
 from patients.validation import (
     EVENT_NOTE_MAX,
@@ -14,12 +16,6 @@ from patients.validation import (
     NOTE_MAX,
     REASON_MAX,
 )
-
-RATING_ERRORS = {
-    "min_value": "ratings go from 0 to 10",
-    "max_value": "ratings go from 0 to 10",
-    "invalid": "a rating is a whole number from 0 to 10",
-}
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -36,28 +32,20 @@ class LocalDateTimeInput(forms.DateTimeInput):
 
 
 class DateInput(forms.DateInput):
+    """A date picker. Browsers read and send its value only as ISO 8601 (2017-05-06): a date
+    rendered in the language's format would show as empty and be saved as empty."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def _blank(choices) -> list:
     return [("", "—"), *choices]
 
 
-class ClinicForm(forms.Form):
-    """A clinician's form whose length limits are stated with the field's label."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if getattr(field, "max_length", None):
-                field.error_messages.setdefault(
-                    "max_length",
-                    f"{field.label} can be at most %(limit_value)d characters "
-                    "(this has %(show_value)d).",
-                )
-
-
-class EncounterLogForm(ClinicForm):
+class EncounterLogForm(LabelledForm):
     """One form for a consultation: the encounter, and optionally everything recorded in it."""
 
     occurred_at = forms.DateTimeField(label="Date and time", widget=LocalDateTimeInput())
@@ -95,7 +83,7 @@ class EncounterLogForm(ClinicForm):
         max_length=EXPECTED_OUTCOME_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    goal_domain = forms.ChoiceField(label="Domain", required=False, choices=())
+    goal_domain = forms.ChoiceField(label="Domain of the new goal", required=False, choices=())
     goal_importance = forms.TypedChoiceField(
         label="Importance",
         choices=[(1, "1 (a little)"), (2, "2"), (3, "3 (very)")],
@@ -110,18 +98,26 @@ class EncounterLogForm(ClinicForm):
         initial=2,
         required=False,
     )
-    target_loinc = forms.ChoiceField(label="Marker", required=False, choices=())
+    target_loinc = forms.ChoiceField(label="Marker of the target", required=False, choices=())
     target_low = forms.DecimalField(label="Lowest agreed", required=False)
     target_high = forms.DecimalField(label="Highest agreed", required=False)
     target_relevant = forms.BooleanField(
         label="This marker matters for this person", required=False, initial=True
     )
-    target_reason = forms.CharField(label="Reason", required=False, max_length=REASON_MAX)
+    target_reason = forms.CharField(
+        label="Why it does not matter (needed when unticked)",
+        required=False,
+        max_length=REASON_MAX,
+    )
     context_kind = forms.ChoiceField(
         label="Something that happened", required=False, choices=_blank(ContextEvent.Kind.choices)
     )
-    context_occurred_on = forms.DateField(label="When", required=False, widget=DateInput())
-    context_note = forms.CharField(label="Details", required=False, max_length=EVENT_NOTE_MAX)
+    context_occurred_on = forms.DateField(
+        label="When it happened", required=False, widget=DateInput()
+    )
+    context_note = forms.CharField(
+        label="Details of what happened", required=False, max_length=EVENT_NOTE_MAX
+    )
     next_appointment = forms.DateTimeField(
         label="Next appointment (the patient is reminded to write their agenda)",
         required=False,
@@ -145,7 +141,6 @@ class EncounterLogForm(ClinicForm):
                     min_value=0,
                     max_value=10,
                     required=False,
-                    error_messages=RATING_ERRORS,
                 )
         for marker in self.markers:
             self.fields[f"reading_{marker.loinc}"] = forms.DecimalField(
@@ -178,7 +173,55 @@ class EncounterLogForm(ClinicForm):
     def review_rows(self):
         return [(g, self[f"review_{g.pk}"]) for g in self.goals]
 
+    ENCOUNTER_FIELDS = (
+        "occurred_at",
+        "mode",
+        "initiated_by",
+        "duration_minutes",
+        "strategies",
+        "note",
+    )
+    GOAL_FIELDS = ("goal_description", "goal_expected_outcome", "goal_domain")
+    TARGET_FIELDS = ("target_low", "target_high", "target_reason")
+    CONTEXT_FIELDS = ("context_occurred_on", "context_note")
+
+    def _typed(self, name: str) -> bool:
+        """Whether anything was typed into a field (whether or not it is valid)."""
+        value = self.data.get(self.add_prefix(name), "")
+        return bool(str(value).strip())
+
+    def clean(self):
+        """A section with anything typed in it is saved whole or refused, never dropped."""
+        cleaned = super().clean()
+        if any(self._typed(name) for name in self.GOAL_FIELDS):
+            if not self._typed("goal_description"):
+                self.add_error(
+                    "goal_description",
+                    "Write the new goal in the patient's words, or clear the new goal's boxes.",
+                )
+            if not self._typed("goal_domain"):
+                self.add_error("goal_domain", "Choose the domain of the new goal.")
+        relevance_unticked = not self._typed("target_relevant")  # it starts ticked
+        if not self._typed("target_loinc") and (
+            any(self._typed(name) for name in self.TARGET_FIELDS) or relevance_unticked
+        ):
+            self.add_error("target_loinc", "Choose the marker this target is for.")
+        if (
+            self._typed("target_loinc")
+            and not self._typed("target_relevant")
+            and not self._typed("target_reason")
+        ):
+            self.add_error("target_reason", "Say why this marker does not matter for this person.")
+        if not self._typed("context_kind") and any(
+            self._typed(name) for name in self.CONTEXT_FIELDS
+        ):
+            self.add_error("context_kind", "Choose what happened, or clear its boxes.")
+        return cleaned
+
     def service_arguments(self) -> dict:
+        """What to record, from the fields that passed the form's checks (all of them when the
+        form is valid; the rest are still checked by the services, so that every problem of a
+        submission is shown at once)."""
         data = self.cleaned_data
         ratings = [
             {
@@ -207,10 +250,10 @@ class EncounterLogForm(ClinicForm):
             if data.get(f"review_{g.pk}") is not None
         ]
         new_goal = None
-        if data.get("goal_description", "").strip():
+        if data.get("goal_description", "").strip() and data.get("goal_domain"):
             new_goal = {
                 "description": data["goal_description"],
-                "domain": data.get("goal_domain") or "",
+                "domain": data["goal_domain"],
                 "importance": data.get("goal_importance") or 2,
                 "difficulty": data.get("goal_difficulty") or 2,
                 "expected_outcome": data.get("goal_expected_outcome", ""),
@@ -231,19 +274,13 @@ class EncounterLogForm(ClinicForm):
                 "occurred_on": data.get("context_occurred_on") or timezone.localdate(),
                 "note": data.get("context_note", ""),
             }
-        return {
-            "encounter": {
-                key: data[key]
-                for key in (
-                    "occurred_at",
-                    "mode",
-                    "initiated_by",
-                    "duration_minutes",
-                    "strategies",
-                    "note",
-                )
+        encounter = None
+        if all(key in data for key in self.ENCOUNTER_FIELDS):
+            encounter = {key: data[key] for key in self.ENCOUNTER_FIELDS} | {
+                "agenda_discussed": data.get("agenda_discussed") or None
             }
-            | {"agenda_discussed": data.get("agenda_discussed") or None},
+        return {
+            "encounter": encounter,
             "ratings": ratings,
             "readings": readings,
             "reviews": reviews,
@@ -253,14 +290,8 @@ class EncounterLogForm(ClinicForm):
             "next_appointment": data.get("next_appointment"),
         }
 
-    def add_service_errors(self, error) -> None:
-        """Put a service's ValidationError next to the fields it names."""
-        for field, messages in error.message_dict.items():
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)
 
-
-class ConditionForm(forms.Form):
+class ConditionForm(LabelledForm):
     snomed_code = forms.ChoiceField(label="Condition", choices=())
     onset = forms.DateField(label="Since", required=False, widget=DateInput())
     stage = forms.DecimalField(
@@ -278,7 +309,7 @@ class ConditionForm(forms.Form):
         ]
 
 
-class TargetForm(ClinicForm):
+class TargetForm(LabelledForm):
     low = forms.DecimalField(label="Lowest agreed", required=False)
     high = forms.DecimalField(label="Highest agreed", required=False)
     relevant = forms.BooleanField(label="This marker matters for this person", required=False)
@@ -289,17 +320,23 @@ class TargetForm(ClinicForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("relevant") and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", "Say why this marker does not matter for this person.")
+        return cleaned
 
-class ContextEventForm(ClinicForm):
+
+class ContextEventForm(LabelledForm):
     kind = forms.ChoiceField(label="What happened", choices=ContextEvent.Kind.choices)
-    occurred_on = forms.DateField(label="When", widget=DateInput())
+    occurred_on = forms.DateField(label="When it happened", widget=DateInput())
     note = forms.CharField(label="Details", required=False, max_length=EVENT_NOTE_MAX)
     visible_to_patient = forms.BooleanField(
         label="The patient can see this in their portal", required=False, initial=True
     )
 
 
-class GoalWordingForm(ClinicForm):
+class GoalWordingForm(LabelledForm):
     description = forms.CharField(
         label="The goal, in the patient's words",
         max_length=GOAL_MAX,
@@ -312,3 +349,11 @@ class GoalWordingForm(ClinicForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     active = forms.BooleanField(label="Still working on it", required=False)
+
+
+class AppointmentForm(LabelledForm):
+    """Book an appointment from the record (the encounter form books the next one too)."""
+
+    starts_at = forms.DateTimeField(
+        label="Date and time of the appointment", widget=LocalDateTimeInput()
+    )

@@ -167,6 +167,7 @@ class PatientRecord:
     goals: list  # goals with .latest_review
     agendas: list  # not yet discussed
     next_appointment: object | None
+    upcoming_appointments: list  # every appointment still to come, soonest first
     domains: list[DomainSeries]
     markers: list[MarkerView]
     context_events: list
@@ -232,6 +233,11 @@ def patient_record(*, patient: Patient, encounters: int = 20) -> PatientRecord:
             )
         domains.append(DomainSeries(code=domain.code, name=domain.name, rows=rows))
 
+    upcoming = list(
+        patient.appointments.filter(starts_at__gte=timezone.now())
+        .select_related("clinician")
+        .order_by("starts_at", "id")
+    )
     targets = {t.marker_id: t for t in PersonalTarget.objects.filter(patient=patient)}
     readings: dict[int, list] = {}
     for reading in patient.readings.order_by("-taken_on", "-id"):
@@ -252,10 +258,8 @@ def patient_record(*, patient: Patient, encounters: int = 20) -> PatientRecord:
             .select_related("appointment")
             .order_by("-created_at")
         ),
-        next_appointment=patient.appointments.filter(starts_at__gte=timezone.now())
-        .select_related("clinician")
-        .order_by("starts_at")
-        .first(),
+        next_appointment=upcoming[0] if upcoming else None,
+        upcoming_appointments=upcoming,
         domains=domains,
         markers=markers,
         context_events=list(patient.context_events.order_by("-occurred_on", "-id")),

@@ -7,20 +7,23 @@ import logging
 import secrets
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
+from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
 
 from indicators.services import group_summaries_mark_membership, summaries_mark_stale
@@ -97,6 +100,16 @@ def condition_record(
     if code is None:
         raise ValidationError(
             {"snomed_code": f"snomed_code {snomed_code} is not a condition this service records"}
+        )
+    if Condition.objects.filter(patient=patient, code=code).exists():
+        raise ValidationError(
+            {
+                "snomed_code": ValidationError(
+                    f"snomed_code {snomed_code}: this patient already has {code.display}; "
+                    "change its onset or stage instead",
+                    code="condition_recorded",
+                )
+            }
         )
     if onset is not None:
         date_not_in_future("onset", onset)
@@ -197,11 +210,53 @@ def context_event_record(
     return event
 
 
+def appointment_time(moment: dt.datetime) -> str:
+    """An appointment's time as people say it: "Thursday 3 December 2026 at 10:00"."""
+    return date_format(timezone.localtime(moment), r"l j F Y \a\t H:i")
+
+
+def appointment_booked(
+    *, patient: Patient, clinician: User, starts_at: dt.datetime
+) -> Appointment | None:
+    """The appointment already booked for this patient with this clinician at that time."""
+    return Appointment.objects.filter(
+        patient=patient, clinician=clinician, starts_at=starts_at
+    ).first()
+
+
 @transaction.atomic
 def appointment_book(*, patient: Patient, clinician: User, starts_at: dt.datetime) -> Appointment:
-    """Book an appointment; the patient's reminder to write an agenda follows from it."""
+    """Book an appointment; the patient's reminder to write an agenda follows from it.
+
+    Booking the time already booked with this clinician confirms that appointment (it is
+    returned, not booked twice). A time at which the clinician sees another patient, or the
+    patient sees another clinician, is refused with code ``appointment_clash``.
+    """
     if starts_at <= timezone.now():
         raise ValidationError({"starts_at": "starts_at must be in the future"})
+    existing = appointment_booked(patient=patient, clinician=clinician, starts_at=starts_at)
+    if existing is not None:
+        return existing
+    clash = (
+        Appointment.objects.filter(starts_at=starts_at)
+        .filter(Q(clinician=clinician) | Q(patient=patient))
+        .select_related("patient", "clinician")
+        .first()
+    )
+    if clash is not None:
+        whom = (
+            f"{clinician} already sees another patient then"
+            if clash.clinician_id == clinician.pk
+            else f"{patient} already has an appointment then, with {clash.clinician}"
+        )
+        raise ValidationError(
+            {
+                "starts_at": ValidationError(
+                    f"{appointment_time(starts_at)} is taken: {whom}.",
+                    code="appointment_clash",
+                )
+            }
+        )
     appointment = full_clean(Appointment(patient=patient, clinician=clinician, starts_at=starts_at))
     appointment.save()
     return appointment
@@ -218,7 +273,8 @@ def agenda_write(
     questions: str = "",
 ) -> Agenda:
     """Save what the patient wants to talk about, replacing their agenda for that appointment
-    (or, with no appointment, the agenda they wrote earlier that has not been talked about yet)."""
+    (or, with no appointment, the agenda they wrote earlier that has not been talked about yet).
+    A changed agenda is waiting again, even if an earlier version was talked about."""
     texts = {"going_well": going_well, "hard": hard, "change": change, "questions": questions}
     texts = {k: (v or "").strip() for k, v in texts.items()}
     if not any(texts.values()):
@@ -229,8 +285,12 @@ def agenda_write(
     if appointment is None:
         earlier = earlier.filter(discussed_in__isnull=True).order_by("-created_at", "-id")
     agenda = earlier.first() or Agenda(patient=patient, appointment=appointment)
+    changed = any(getattr(agenda, field) != text for field, text in texts.items())
     for field, text in texts.items():
         setattr(agenda, field, text)
+    if changed:
+        # What she wrote since it was last talked about is waiting to be talked about again.
+        agenda.discussed_in = None
     full_clean(agenda).save()
     return agenda
 
@@ -259,16 +319,36 @@ def audit_record(*, request, patient: Patient | None, action: str, what: str) ->
     )
 
 
-@contextmanager
-def _errors_as(field: str | None = None, prefix: str = ""):
-    """Re-label a service's ValidationError with the form field (or field prefix) it came from."""
-    try:
-        yield
-    except ValidationError as error:
-        messages = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
-        if field is not None:
-            raise ValidationError({field: [m for ms in messages.values() for m in ms]}) from None
-        raise ValidationError({f"{prefix}{k}": v for k, v in messages.items()}) from None
+class _Problems:
+    """Every problem of one submission, each under the form field it came from, so that all of
+    them are reported together and nothing is saved until all are fixed."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[ValidationError]] = {}
+
+    @contextmanager
+    def collect(self, field: str | None = None, prefix: str = ""):
+        """Run one part in a savepoint; a problem is noted (under ``field``, or the service's
+        own field name after ``prefix``) and the next part still runs."""
+        try:
+            with transaction.atomic():
+                yield
+        except ValidationError as error:
+            parts = error.error_dict if hasattr(error, "error_dict") else {"": error.error_list}
+            for key, errors in parts.items():
+                name = field or (f"{prefix}{key}" if key not in ("", NON_FIELD_ERRORS) else "")
+                self.errors.setdefault(name or NON_FIELD_ERRORS, []).extend(errors)
+
+
+@dataclass(frozen=True)
+class EncounterLogged:
+    """What one encounter form saved: the encounter, and the next appointment booked (or the
+    one already booked at that time, confirmed), or why it was not booked."""
+
+    encounter: Encounter
+    appointment: Appointment | None = None
+    appointment_confirmed: bool = False
+    appointment_problem: str = ""
 
 
 @transaction.atomic
@@ -276,7 +356,7 @@ def encounter_log(
     *,
     patient: Patient,
     clinician: User,
-    encounter: dict,
+    encounter: dict | None,
     ratings: list[dict] = (),
     readings: list[dict] = (),
     reviews: list[dict] = (),
@@ -284,11 +364,15 @@ def encounter_log(
     target: dict | None = None,
     context_event: dict | None = None,
     next_appointment: dt.datetime | None = None,
-) -> Encounter:
+) -> EncounterLogged:
     """Record an encounter and everything noted in it, all or nothing.
 
-    Each item carries the name of the form field it came from (``field``), so an error is
-    reported next to what the clinician typed.
+    Every part is checked and every problem reported at once, each under the name of the form
+    field it came from (``field`` of each item), so it is shown next to what was typed.
+    ``encounter`` is None when the form could not even read the encounter's own fields: the
+    other parts are then checked against today, and the whole is refused. A clash of the next
+    appointment with another one does not refuse the encounter: it is saved, the appointment is
+    not, and ``appointment_problem`` says why.
     """
     from assessments.services import (
         goal_create,
@@ -298,11 +382,14 @@ def encounter_log(
         target_set,
     )
 
-    with _errors_as(prefix=""):
-        record = encounter_record(patient=patient, clinician=clinician, **encounter)
-    day = timezone.localtime(record.occurred_at).date()
+    problems = _Problems()
+    record = None
+    if encounter is not None:
+        with problems.collect():
+            record = encounter_record(patient=patient, clinician=clinician, **encounter)
+    day = timezone.localtime(record.occurred_at).date() if record else timezone.localdate()
     for item in ratings:
-        with _errors_as(item["field"]):
+        with problems.collect(item["field"]):
             rating_record(
                 patient=patient,
                 element=item["element"],
@@ -313,7 +400,7 @@ def encounter_log(
                 encounter=record,
             )
     for item in readings:
-        with _errors_as(item["field"]):
+        with problems.collect(item["field"]):
             reading_record(
                 patient=patient,
                 loinc=item["loinc"],
@@ -324,7 +411,7 @@ def encounter_log(
                 encounter=record,
             )
     for item in reviews:
-        with _errors_as(item["field"]):
+        with problems.collect(item["field"]):
             goal_review_record(
                 goal=item["goal"],
                 attainment=item["attainment"],
@@ -333,18 +420,38 @@ def encounter_log(
                 encounter=record,
             )
     if new_goal:
-        with _errors_as(prefix="goal_"):
+        with problems.collect(prefix="goal_"):
             goal_create(patient=patient, baseline_on=day, created_by=clinician, **new_goal)
     if target:
-        with _errors_as(prefix="target_"):
+        with problems.collect(prefix="target_"):
             target_set(patient=patient, set_by=clinician, **target)
     if context_event:
-        with _errors_as(prefix="context_"):
+        with problems.collect(prefix="context_"):
             context_event_record(patient=patient, recorded_by=clinician, **context_event)
+    booked, confirmed, clash = None, False, ""
     if next_appointment:
-        with _errors_as("next_appointment"):
-            appointment_book(patient=patient, clinician=clinician, starts_at=next_appointment)
-    return record
+        with problems.collect("next_appointment"):
+            booked, confirmed, clash = _next_appointment(patient, clinician, next_appointment)
+    if problems.errors or record is None:
+        # Without an encounter the form has its own errors to show beside these.
+        raise ValidationError(problems.errors)
+    return EncounterLogged(record, booked, confirmed, clash)
+
+
+def _next_appointment(patient, clinician, starts_at) -> tuple[Appointment | None, bool, str]:
+    """Book the next appointment from an encounter: (the appointment, whether it was booked
+    already, why it could not be booked if it clashes with another)."""
+    already = appointment_booked(patient=patient, clinician=clinician, starts_at=starts_at)
+    try:
+        with transaction.atomic():
+            booked = appointment_book(patient=patient, clinician=clinician, starts_at=starts_at)
+    except ValidationError as error:
+        found = getattr(error, "error_dict", {}).get("starts_at", [])
+        clash = next((e.message for e in found if e.code == "appointment_clash"), None)
+        if clash is None:
+            raise
+        return None, False, clash
+    return booked, already is not None, ""
 
 
 @transaction.atomic

@@ -50,8 +50,11 @@ def full_clean(record, *, exclude: list[str] | None = None):
     return record
 
 
-def date_not_in_future(field: str, day: dt.date) -> None:
-    """Refuse a date after today, or one so early it can only be a typing slip."""
+def date_not_in_future(field: str, day: dt.date | None) -> None:
+    """Refuse a date after today, or one so early it can only be a typing slip. (No date at all
+    is the model's rule to state: some dates are optional.)"""
+    if day is None:
+        return
     if day > timezone.localdate():
         raise ValidationError({field: f"{field} must not be in the future"})
     if day < EARLIEST_DATE:

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -18,7 +19,14 @@ from assessments.models import Element, Goal
 from assessments.services import goal_update, target_set
 from indicators.charts import Series, line_chart
 
-from ..forms import ConditionForm, ContextEventForm, EncounterLogForm, GoalWordingForm, TargetForm
+from ..forms import (
+    AppointmentForm,
+    ConditionForm,
+    ContextEventForm,
+    EncounterLogForm,
+    GoalWordingForm,
+    TargetForm,
+)
 from ..selectors import (
     CASELOAD_SORTS,
     caseload_for_clinician,
@@ -26,12 +34,15 @@ from ..selectors import (
     patient_record,
 )
 from ..services import (
+    appointment_book,
+    appointment_time,
     audit_record,
     condition_record,
     condition_update,
     context_event_record,
     encounter_log,
 )
+from ..templatetags.measures import plain_number
 
 CASELOAD_PAGE = 25
 
@@ -122,9 +133,45 @@ def _domain_charts(record) -> None:
 def record(request, patient_id: int):
     patient = _patient(request, patient_id)
     audit_record(request=request, patient=patient, action="view", what="patient record")
+    return _record_page(request, patient, AppointmentForm(prefix="appointment"))
+
+
+def _record_page(request, patient, appointment_form, status: int = 200):
     record = patient_record(patient=patient)
     _domain_charts(record)
-    return render(request, "clinic/record.html", {"record": record})
+    return render(
+        request,
+        "clinic/record.html",
+        {"record": record, "appointment_form": appointment_form},
+        status=status,
+    )
+
+
+@require_POST
+@record_view
+def appointment_new(request, patient_id: int):
+    """Book an appointment with the signed-in clinician; a clash is said beside the field."""
+    patient = _patient(request, patient_id)
+    form = AppointmentForm(request.POST, prefix="appointment")
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                booked = appointment_book(
+                    patient=patient,
+                    clinician=request.user,
+                    starts_at=form.cleaned_data["starts_at"],
+                )
+                audit_record(request=request, patient=patient, action="create", what="appointment")
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            when = timezone.localtime(booked.starts_at)
+            messages.success(
+                request,
+                f"Booked: {when:%A} {when.day} {when:%B %Y at %H:%M} with {booked.clinician}.",
+            )
+            return redirect("clinic:patient", patient_id=patient.pk)
+    return _record_page(request, patient, form, status=400)
 
 
 @record_view
@@ -133,15 +180,22 @@ def encounter_new(request, patient_id: int):
     elements = list(Element.objects.for_patient(patient).select_related("domain"))
     goals = list(Goal.objects.filter(patient=patient, active=True).order_by("baseline_on"))
     form = EncounterLogForm(request.POST or None, elements=elements, goals=goals)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        valid = form.is_valid()
         try:
             with transaction.atomic():  # the write and its audit row stand or fall together
-                encounter_log(patient=patient, clinician=request.user, **form.service_arguments())
+                logged = encounter_log(
+                    patient=patient, clinician=request.user, **form.service_arguments()
+                )
                 audit_record(request=request, patient=patient, action="create", what="encounter")
+                if not valid:
+                    raise _FormInvalidError  # checked with the form's problems, so all show at once
         except ValidationError as error:
-            form.add_service_errors(error)
+            form.add_service_errors(error, skip=set(form.errors))
+        except _FormInvalidError:
+            pass
         else:
-            messages.success(request, "The encounter and everything in it are saved.")
+            _say_what_was_saved(request, logged)
             return redirect("clinic:patient", patient_id=patient.pk)
     if request.method == "GET":
         audit_record(request=request, patient=patient, action="view", what="encounter form")
@@ -152,6 +206,24 @@ def encounter_new(request, patient_id: int):
         {"form": form, "record": record},
         status=400 if form.errors else 200,
     )
+
+
+def _say_what_was_saved(request, logged) -> None:
+    """The encounter's success message, with the next appointment it booked or confirmed."""
+    said = "The encounter and everything in it are saved."
+    if logged.appointment is not None:
+        verb = "confirmed" if logged.appointment_confirmed else "booked"
+        said += (
+            f" Next appointment {verb}: {appointment_time(logged.appointment.starts_at)}"
+            f" with {logged.appointment.clinician}."
+        )
+    messages.success(request, said)
+    if logged.appointment_problem:
+        messages.warning(
+            request,
+            f"The next appointment was not booked. {logged.appointment_problem} "
+            "Book another time under Upcoming appointments.",
+        )
 
 
 def _edit_context(patient, **forms_in_use) -> dict:
@@ -172,8 +244,8 @@ def _edit_context(patient, **forms_in_use) -> dict:
             TargetForm(
                 prefix=f"target-{view.marker.loinc}",
                 initial={
-                    "low": view.target.low if view.target else None,
-                    "high": view.target.high if view.target else None,
+                    "low": plain_number(view.target.low) if view.target else None,
+                    "high": plain_number(view.target.high) if view.target else None,
                     "relevant": view.target.relevant if view.target else True,
                     "reason": view.target.reason if view.target else "",
                 },
@@ -203,8 +275,10 @@ def _edit_context(patient, **forms_in_use) -> dict:
         "new_condition": ConditionForm(prefix="new-condition"),
         "new_event": ContextEventForm(prefix="new-event"),
     }
-    # A form that failed replaces its blank twin, so what was typed and the errors show.
+    # A form that failed replaces its blank twin, so what was typed and the errors show; its
+    # problems are also listed at the top of the page.
     for key, value in forms_in_use.items():
+        context["failed"] = value[1] if isinstance(value, tuple) else value
         if isinstance(context.get(key), list):
             context[key] = [(o, value[1] if o == value[0] else f) for o, f in context[key]]
         else:
@@ -231,20 +305,28 @@ def records_edit(request, patient_id: int):
     return render(request, "clinic/records_edit.html", _edit_context(patient))
 
 
+class _FormInvalidError(Exception):
+    """Rolls back a write that ran only so its problems could be shown with the form's own."""
+
+
 def _save(request, patient, form, save, what: str, **failed):
-    """Validate a small form, call its service, and go back — or show it again with errors."""
-    if form.is_valid():
-        try:
-            with transaction.atomic():  # the write and its audit row stand or fall together
-                save(form.cleaned_data)
-                audit_record(request=request, patient=patient, action="update", what=what)
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
-        else:
-            messages.success(request, f"Saved: {what}.")
-            return redirect("clinic:records", patient_id=patient.pk)
+    """Check a small form and its service together, so every problem shows at once; save and go
+    back when there are none, or show the form again with everything typed and each message."""
+    valid = form.is_valid()
+    data = {name: form.cleaned_data.get(name) for name in form.fields}
+    try:
+        with transaction.atomic():  # the write and its audit row stand or fall together
+            save(data)
+            audit_record(request=request, patient=patient, action="update", what=what)
+            if not valid:
+                raise _FormInvalidError
+    except ValidationError as error:
+        form.add_service_errors(error, skip=set(form.errors))
+    except _FormInvalidError:
+        pass
+    else:
+        messages.success(request, f"Saved: {what}.")
+        return redirect("clinic:records", patient_id=patient.pk)
     context = _edit_context(
         patient, **{k: (v if k.startswith("new") else (v, form)) for k, v in failed.items()}
     )

@@ -17,8 +17,13 @@ from assessments.services import (
 )
 from indicators.models import PatientSummary
 from patients.models import AuditEvent, Encounter
-from patients.services import agenda_write, context_event_record, encounter_record
-from tests.factories import PatientFactory
+from patients.services import (
+    agenda_write,
+    appointment_time,
+    context_event_record,
+    encounter_record,
+)
+from tests.factories import AppointmentFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 2, 10)
@@ -37,6 +42,7 @@ def encounter_post(**extra):
         "initiated_by": "service",
         "duration_minutes": "15",
         "note": "Talked about walking.",
+        "target_relevant": "on",  # ticked when the form is shown, so a browser sends it
     }
     data.update(extra)
     return data
@@ -272,7 +278,9 @@ def test_a_bad_rating_keeps_everything_typed_and_says_what_to_fix(signed_in, pat
 
     assert response.status_code == 400
     form = response.context["form"]
-    assert form.errors["proxy_H1"] == ["ratings go from 0 to 10"]
+    assert form.errors["proxy_H1"] == [
+        "“Patient's answer: My test results are in the range we agreed” must be from 0 to 10."
+    ]
     html = response.content.decode()
     assert 'value="12"' in html
     assert 'value="4"' in html
@@ -288,7 +296,7 @@ def test_a_service_rule_broken_late_saves_nothing_and_points_at_the_field(signed
 
     assert response.status_code == 400
     assert response.context["form"].errors["reading_59261-8"] == [
-        "value must be between 20.00 and 200.00 mmol/mol"
+        "“HbA1c (IFCC) (mmol/mol)” must be between 20.00 and 200.00 mmol/mol."
     ]
     assert not Encounter.objects.exists()
     assert not Rating.objects.exists()
@@ -323,8 +331,204 @@ def test_a_new_goal_without_a_domain_is_refused_next_to_the_domain(signed_in, pa
         encounter_post(goal_description="Sleep better"),
     )
     assert response.status_code == 400
-    assert response.context["form"].errors["goal_domain"] == ["domain must be H, M or R"]
+    assert response.context["form"].errors["goal_domain"] == ["Choose the domain of the new goal."]
     assert not Encounter.objects.exists()
+
+
+def in_a_fortnight(hour: int = 10) -> dt.datetime:
+    day = timezone.localtime() + dt.timedelta(days=14)
+    return day.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def typed(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def all_messages(response) -> list[str]:
+    return [m for ms in response.context["form"].errors.values() for m in ms]
+
+
+def test_a_half_filled_new_goal_is_refused_in_its_section_not_dropped(signed_in, patient):
+    response = signed_in.post(
+        reverse("clinic:encounter-new", args=[patient.pk]),
+        encounter_post(
+            goal_expected_outcome="Walks to the shop", goal_domain="H", goal_importance="3"
+        ),
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["goal_description"] == [
+        "Write the new goal in the patient's words, or clear the new goal's boxes."
+    ]
+    assert "Walks to the shop" in response.content.decode()
+    assert not Encounter.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed_in", "field", "message"),
+    [
+        ({"target_high": "140"}, "target_loinc", "Choose the marker this target is for."),
+        ({"target_relevant": ""}, "target_loinc", "Choose the marker this target is for."),
+        (
+            {"target_loinc": "29463-7", "target_relevant": ""},
+            "target_reason",
+            "Say why this marker does not matter for this person.",
+        ),
+        (
+            {"context_note": "Moved house"},
+            "context_kind",
+            "Choose what happened, or clear its boxes.",
+        ),
+    ],
+)
+def test_any_section_with_something_typed_is_saved_whole_or_refused(
+    signed_in, patient, typed_in, field, message
+):
+    response = signed_in.post(
+        reverse("clinic:encounter-new", args=[patient.pk]), encounter_post(**typed_in)
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors[field] == [message]
+    assert not Encounter.objects.exists()
+
+
+def test_every_problem_of_a_submission_is_shown_at_once_in_the_pages_words(signed_in, patient):
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    response = signed_in.post(
+        reverse("clinic:encounter-new", args=[patient.pk]),
+        encounter_post(
+            duration_minutes="0",
+            proxy_H1="12",
+            **{"reading_59261-8": "900"},
+            context_kind="new_job",
+            context_occurred_on=tomorrow,
+            next_appointment=typed(timezone.now() - dt.timedelta(days=2)),
+            goal_expected_outcome="Walks to the shop",
+        ),
+    )
+
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert errors["duration_minutes"] == ["“Duration (minutes)” must be from 1 to 480."]
+    assert errors["proxy_H1"] == [
+        "“Patient's answer: My test results are in the range we agreed” must be from 0 to 10."
+    ]
+    assert errors["reading_59261-8"] == [
+        "“HbA1c (IFCC) (mmol/mol)” must be between 20.00 and 200.00 mmol/mol."
+    ]
+    assert errors["context_occurred_on"] == ["“When it happened” must not be in the future."]
+    assert errors["next_appointment"] == [
+        "“Next appointment (the patient is reminded to write their agenda)” must be in the future."
+    ]
+    assert errors["goal_description"] == [
+        "Write the new goal in the patient's words, or clear the new goal's boxes."
+    ]
+    summary = response.content.decode().split('id="error-summary"')[1].split("</div>")[0]
+    assert "please fix 7 things" in summary
+    for message in all_messages(response):
+        assert message.replace("'", "&#x27;") in summary
+    assert not Encounter.objects.exists()
+    assert not Rating.objects.exists()
+    assert not patient.appointments.exists()
+
+
+def test_no_message_shows_an_internal_name_or_a_framework_default(signed_in, patient):
+    response = signed_in.post(
+        reverse("clinic:encounter-new", args=[patient.pk]),
+        {
+            "occurred_at": typed(timezone.now() + dt.timedelta(days=3)),
+            "mode": "telepathy",
+            "duration_minutes": "lots",
+            "context_kind": "other",
+            "context_occurred_on": "1850-01-01",
+            "next_appointment": "soon",
+            "target_relevant": "on",
+        },
+    )
+
+    messages = all_messages(response)
+    assert len(messages) >= 5
+    for message in messages:
+        for internal in ("occurred_at", "occurred_on", "starts_at", "initiated_by", "Ensure "):
+            assert internal not in message
+        assert "This field is required." not in message
+        assert message.endswith(".")
+    assert "Choose one for “Who asked for this contact”." in messages
+
+
+def test_typing_the_appointment_already_booked_confirms_it(signed_in, patient, clinician):
+    booked = AppointmentFactory(patient=patient, clinician=clinician, starts_at=in_a_fortnight())
+
+    response = signed_in.post(
+        reverse("clinic:encounter-new", args=[patient.pk]),
+        encounter_post(next_appointment=typed(booked.starts_at)),
+        follow=True,
+    )
+
+    assert Encounter.objects.filter(patient=patient).count() == 1
+    assert list(patient.appointments.all()) == [booked]
+    when = appointment_time(booked.starts_at)
+    assert f"Next appointment confirmed: {when} with {clinician}." in response.content.decode()
+
+
+def test_a_clash_with_another_appointment_still_saves_the_encounter_and_says_why(
+    signed_in, patient, clinician
+):
+    other = PatientFactory(display_name="Olga O.")
+    AppointmentFactory(patient=other, clinician=clinician, starts_at=in_a_fortnight())
+
+    response = signed_in.post(
+        reverse("clinic:encounter-new", args=[patient.pk]),
+        encounter_post(next_appointment=typed(in_a_fortnight())),
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert Encounter.objects.filter(patient=patient).count() == 1
+    assert not patient.appointments.exists()
+    assert "The next appointment was not booked." in html
+    assert f"{appointment_time(in_a_fortnight())} is taken: {clinician} already sees" in html
+    assert "Olga" not in html  # another patient is never named
+
+
+def test_the_record_lists_every_upcoming_appointment_and_says_what_was_booked(
+    signed_in, patient, clinician
+):
+    AppointmentFactory(patient=patient, clinician=clinician, starts_at=in_a_fortnight(9))
+
+    response = signed_in.post(
+        reverse("clinic:encounter-new", args=[patient.pk]),
+        encounter_post(next_appointment=typed(in_a_fortnight(15))),
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert (
+        f"Next appointment booked: {appointment_time(in_a_fortnight(15))} with {clinician}." in html
+    )
+    upcoming = html.split('id="appointments"')[1].split("</section>")[0]
+    assert upcoming.count("<li>") == 2
+    assert upcoming.index(":00</strong>") < upcoming.rindex(":00</strong>")
+
+
+def test_an_appointment_is_booked_from_the_record_and_a_clash_is_said_beside_the_field(
+    signed_in, patient, clinician
+):
+    url = reverse("clinic:appointment-new", args=[patient.pk])
+    ok = signed_in.post(url, {"appointment-starts_at": typed(in_a_fortnight())}, follow=True)
+    assert f"Booked: {appointment_time(in_a_fortnight())}" in ok.content.decode()
+
+    other = PatientFactory(display_name="Olga O.")
+    AppointmentFactory(patient=other, clinician=clinician, starts_at=in_a_fortnight(11))
+    clash = signed_in.post(url, {"appointment-starts_at": typed(in_a_fortnight(11))})
+
+    assert clash.status_code == 400
+    assert clash.context["appointment_form"].errors["starts_at"] == [
+        f"{appointment_time(in_a_fortnight(11))} is taken: {clinician} already sees "
+        "another patient then."
+    ]
+    assert patient.appointments.count() == 1
 
 
 # --- Supporting records ------------------------------------------------------------------------
@@ -342,7 +546,10 @@ def test_a_clinician_changes_a_stage_within_its_scale(signed_in, patient):
 
     assert ok.status_code == 302
     assert bad.status_code == 400
-    assert "stage must be between 1.0 and 5.0 (Hoehn and Yahr)" in bad.content.decode()
+    assert (
+        "“Stage (where the condition is staged)” must be between 1.0 and 5.0 (Hoehn and Yahr)."
+        in bad.content.decode()
+    )
     condition.refresh_from_db()
     assert condition.stage == 2.5
 
@@ -351,7 +558,7 @@ def test_marking_a_marker_not_relevant_needs_a_reason(signed_in, patient):
     url = reverse("clinic:target-change", args=[patient.pk, "29463-7"])
     bad = signed_in.post(url, {"target-29463-7-relevant": ""})
     assert bad.status_code == 400
-    assert "say why the marker is not relevant for this person" in bad.content.decode()
+    assert "Say why this marker does not matter for this person." in bad.content.decode()
 
     ok = signed_in.post(url, {"target-29463-7-reason": "Weight loss is not wanted"})
     assert ok.status_code == 302
@@ -390,3 +597,16 @@ def test_a_framework_element_with_ratings_cannot_be_deleted(patient):
     rating_record(patient=patient, element="H1", value=6, rated_on=DAY, rater="patient")
     with pytest.raises(RestrictedError):
         Element.objects.get(code="H1").delete()
+
+
+def test_readings_and_targets_show_no_padding_zeros(signed_in, patient):
+    reading_record(patient=patient, loinc="8480-6", value="87.00", unit="mm[Hg]", taken_on=DAY)
+    reading_record(patient=patient, loinc="59261-8", value="52.50", unit="mmol/mol", taken_on=DAY)
+    target_set(patient=patient, loinc="8480-6", low="120.00", high="140")
+
+    html = signed_in.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
+
+    assert "87 on 10 Feb 2026" in html
+    assert "52.5 on 10 Feb 2026" in html
+    assert "120 to 140" in html
+    assert ".00" not in html

@@ -549,6 +549,65 @@ def test_saving_the_agenda_again_changes_it_rather_than_adding_another(me, patie
     assert "Can I see the dietitian?" in me.get(reverse("portal:agenda")).content.decode()
 
 
+def test_an_agenda_changed_after_it_was_talked_about_is_waiting_again(me, patient, clinician):
+    from django.test import Client
+
+    from patients.services import encounter_record
+
+    AppointmentFactory(patient=patient, clinician=clinician)
+    me.post(reverse("portal:agenda"), {"questions": "Is my blood test due?"})
+    encounter_record(
+        patient=patient,
+        clinician=clinician,
+        occurred_at=timezone.now(),
+        mode="phone",
+        initiated_by="service",
+        duration_minutes=10,
+        agenda_discussed=True,
+    )
+    staff = Client()
+    staff.force_login(clinician)
+    assert (
+        "No agenda waiting."
+        in staff.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
+    )
+
+    saved = me.post(
+        reverse("portal:agenda"), {"questions": "Can I see the dietitian?"}, follow=True
+    )
+
+    assert "Your care team will read this before you meet." in saved.content.decode()
+    assert Agenda.objects.get().discussed_in is None
+    record = staff.get(reverse("clinic:patient", args=[patient.pk])).content.decode()
+    assert "Can I see the dietitian?" in record
+    assert "No agenda waiting." not in record
+    [row] = staff.get(reverse("clinic:caseload")).context["page"].object_list
+    assert row.agenda_waiting is True
+    form = staff.get(reverse("clinic:encounter-new", args=[patient.pk])).content.decode()
+    assert "Can I see the dietitian?" in form
+
+
+def test_saving_an_unchanged_agenda_that_was_talked_about_keeps_it_talked_about(
+    me, patient, clinician
+):
+    from patients.services import encounter_record
+
+    AppointmentFactory(patient=patient, clinician=clinician)
+    me.post(reverse("portal:agenda"), {"questions": "Is my blood test due?"})
+    encounter = encounter_record(
+        patient=patient,
+        clinician=clinician,
+        occurred_at=timezone.now(),
+        mode="phone",
+        initiated_by="service",
+        duration_minutes=10,
+        agenda_discussed=True,
+    )
+    me.post(reverse("portal:agenda"), {"questions": "Is my blood test due?"})
+
+    assert Agenda.objects.get().discussed_in == encounter
+
+
 def test_an_agenda_with_no_appointment_booked_is_kept_once(me, patient):
     me.post(reverse("portal:agenda"), {"hard": "Sleeping"})
     me.post(reverse("portal:agenda"), {"hard": "Sleeping badly"})

@@ -118,13 +118,14 @@ def test_the_encounter_form_names_the_field_and_keeps_what_was_typed(client, cli
             "initiated_by": "service",
             "duration_minutes": 10,
             "note": note,
+            "target_relevant": "on",
         },
     )
 
     assert response.status_code == 400
     html = response.content.decode()
     assert (
-        "Note (staff only, never shown to the patient) can be at most 5000 characters "
+        "“Note (staff only, never shown to the patient)” can be at most 5000 characters "
         "(this has 5199)." in html
     )
     assert note.strip() in html

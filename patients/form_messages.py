@@ -1,0 +1,105 @@
+"""How the clinician's forms say what is wrong: every message names the field as the page labels
+it and states the rule in a sentence.
+
+Django's own messages ("Ensure this value is greater than or equal to 1.") and the services'
+messages, which name fields the way the API does ("occurred_at must not be in the future"), are
+both restated here in the page's words. The API keeps its own field names; only forms restate.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+# Messages for the services' coded errors, as a form puts them ({label} is the field's label).
+CODED = {
+    "target_range_missing": "Give the lowest or the highest agreed value (or both), or untick "
+    "“This marker matters for this person”.",
+    "condition_recorded": "This patient already has this condition: change its onset or stage "
+    "in its own box instead.",
+}
+# A service message that starts with a field's API name ("occurred_at must …").
+_SUBJECT = re.compile(
+    r"^(?P<name>[a-z]+(?:_[a-z]+)*) (?P<rest>(?:must|is|are|can|cannot|does)\b.*)$"
+)
+
+
+def _quoted(label: str) -> str:
+    return f"“{label.rstrip(':?').strip()}”"
+
+
+def default_messages(field: forms.Field) -> dict[str, str]:
+    """Django's error messages for one field, restated with the field's label."""
+    name = _quoted(str(field.label or "This field"))
+    choice = isinstance(field, forms.ChoiceField | forms.MultipleChoiceField)
+    messages = {
+        "required": f"Choose one for {name}." if choice else f"Fill in {name}.",
+        "invalid_choice": f"Choose one of the options for {name}.",
+        "max_length": f"{name} can be at most %(limit_value)d characters "
+        "(this has %(show_value)d).",
+    }
+    if isinstance(field, forms.IntegerField):
+        messages["invalid"] = f"{name} must be a whole number, like 10."
+    elif isinstance(field, forms.DecimalField | forms.FloatField):
+        messages["invalid"] = f"{name} must be a number, like 7.5."
+        messages["max_decimal_places"] = f"{name} can have at most %(max)s decimal places."
+        messages["max_digits"] = f"{name} can have at most %(max)s digits."
+        messages["max_whole_digits"] = f"{name} is too large."
+    elif isinstance(field, forms.DateTimeField):
+        messages["invalid"] = f"{name} must be a date and a time."
+    elif isinstance(field, forms.DateField):
+        messages["invalid"] = f"{name} must be a date."
+    low, high = getattr(field, "min_value", None), getattr(field, "max_value", None)
+    if low is not None and high is not None:
+        messages["min_value"] = messages["max_value"] = f"{name} must be from {low} to {high}."
+    else:
+        messages["min_value"] = f"{name} must be %(limit_value)s or more."
+        messages["max_value"] = f"{name} must be %(limit_value)s or less."
+    return messages
+
+
+def _django_defaults(field_class: type) -> dict:
+    messages: dict = {}
+    for cls in reversed(field_class.__mro__):
+        messages.update(getattr(cls, "default_error_messages", {}))
+    return messages
+
+
+def restated(error: ValidationError, label: str | None) -> str:
+    """One service error as the form shows it: a coded one in the form's own sentence, one that
+    names its field the API's way with the field's label instead."""
+    message = error.message % error.params if error.params else error.message
+    if error.code in CODED:
+        return CODED[error.code]
+    match = _SUBJECT.match(message)
+    if match and label:
+        return f"{_quoted(label)} {match['rest']}".rstrip(".") + "."
+    return message[:1].upper() + message[1:].rstrip(".") + "."
+
+
+class LabelledForm(forms.Form):
+    """A form whose every message names its field as the page labels it."""
+
+    def full_clean(self):
+        # Here rather than in __init__, so fields a form adds in its own __init__ count too.
+        for field in self.fields.values():
+            django_says = _django_defaults(type(field))
+            for code, message in default_messages(field).items():
+                if field.error_messages.get(code) in (None, django_says.get(code)):
+                    field.error_messages[code] = message  # unless the form chose its own
+        super().full_clean()
+
+    def add_service_errors(self, error: ValidationError, skip: set[str] = frozenset()) -> None:
+        """Put a service's errors next to the fields they name, in the page's words; those that
+        name no field of this form go above it. Fields in ``skip`` already have the form's own
+        message (the service saw no usable value there), so theirs is left out."""
+        parts = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
+        for name, errors in parts.items():
+            if name in skip:
+                continue
+            field = name if name in self.fields else None
+            label = str(self.fields[field].label) if field else None
+            for one in errors:
+                self.add_error(field if name != NON_FIELD_ERRORS else None, restated(one, label))
