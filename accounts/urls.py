@@ -1,11 +1,12 @@
-"""Account pages under /accounts/: two-step sign-in and API tokens. (Signing in and out and
+"""Account pages under /accounts/: your account, two-step sign-in and API tokens. (Signing in and out and
 password resets are Django's own views, in patients/urls.py.)"""
 
 from django.urls import path
 
-from .views import api_tokens, two_step
+from .views import account, api_tokens, two_step
 
 urlpatterns = [
+    path("", account.account, name="account"),
     path("two-step/", two_step.two_step, name="two_step"),
     path("two-step/code/", two_step.two_step_code, name="two_step_verify"),
     path("two-step/recovery/", two_step.two_step_recovery, name="two_step_recovery"),

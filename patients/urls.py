@@ -1,10 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import home, portal
+from .views import portal
 
 urlpatterns = [
-    path("", home.home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.views.account import home
+
 from .views import health
 
 urlpatterns = [
@@ -10,6 +12,7 @@ urlpatterns = [
     path("dashboards/", include("indicators.urls")),
     path("clinic/", include("patients.clinic_urls")),
     path("accounts/", include("accounts.urls")),
+    path("", home, name="home"),
     path("", include("patients.urls")),
 ]
 

@@ -1,5 +1,6 @@
 """Headless Chromium (Debian's, never a downloaded one) driven by Playwright against live_server."""
 
+import re
 import shutil
 
 import pytest
@@ -58,9 +59,15 @@ def phone_page(browser, live_server):
     context.close()
 
 
+SIGNED_IN = re.compile(r"^(?!.*/accounts/login/).*$")
+
+
 def sign_in(page, username: str, password: str) -> None:
+    """Sign in and wait until the browser has left the sign-in page (for the landing page or,
+    with two-step sign-in, the code page), so nothing is read from a page still navigating."""
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(SIGNED_IN)
     page.wait_for_load_state()

@@ -79,8 +79,7 @@ def median_shown(team, period: str) -> str:
 def test_a_manager_reads_the_dashboards_switches_quarter_and_downloads_the_csv(
     page, team, manager, team_with_history
 ):
-    sign_in(page, "manager", PASSWORD)
-    page.get_by_role("link", name="Open the team dashboards").click()
+    sign_in(page, "manager", PASSWORD)  # a manager lands on the dashboards
     page.get_by_role("link", name="Riverside Practice").first.click()
 
     assert (

@@ -1,8 +1,9 @@
-"""The browser set-up itself: Chromium starts headless, signs in and sees the landing page."""
+"""The browser set-up itself: Chromium starts headless, signs in and lands on the caseload."""
 
 import pytest
 
 from tests.browser.conftest import sign_in
+from tests.browser.remote import expect
 from tests.conftest import PASSWORD
 
 pytestmark = [
@@ -11,7 +12,9 @@ pytestmark = [
 ]
 
 
-def test_a_clinician_signs_in_through_a_real_browser(page, clinician, patient):
+def test_a_clinician_signs_in_through_a_real_browser_and_lands_on_the_caseload(
+    page, clinician, patient
+):
     sign_in(page, "nurse", PASSWORD)
-    assert page.get_by_role("heading", level=1).inner_text() == "Hello, Nia"
-    assert "1 patient in your teams" in page.content()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Caseload")
+    expect(page.get_by_role("link", name="Pat P.")).to_be_visible()

@@ -53,7 +53,7 @@ def test_an_administrator_sets_up_two_step_by_email_and_later_uses_a_recovery_co
     codes = page.locator("ol.recovery-codes code").all_inner_texts()
     assert len(set(codes)) == 10
     page.get_by_role("link", name="I have saved my codes: continue").click()
-    expect(heading(page)).to_have_text("Hello, Ada")
+    page.wait_for_url("**/admin/")  # an administrator lands on the admin site
     page.goto("/accounts/two-step/")
     expect(page.get_by_text("You have 10 recovery codes left.")).to_be_visible()
     assert not any(code in page.content() for code in codes)
@@ -85,6 +85,7 @@ def test_an_administrator_sets_up_two_step_by_email_and_later_uses_a_recovery_co
 def test_a_clinician_turns_on_two_step_and_signs_in_with_a_code(page, clinician):
     set_up_approved(clinician)  # clinician has no email address: an administrator approved it
     sign_in(page, "nurse", PASSWORD)
+    page.get_by_role("link", name="Your account").click()
     page.get_by_role("link", name="Turn on two-step sign-in").click()
     expect(page.locator(".qr-code svg")).to_have_count(1)
     assert_accessible(page, "two-step set-up")
@@ -107,6 +108,4 @@ def test_a_clinician_turns_on_two_step_and_signs_in_with_a_code(page, clinician)
 
     page.get_by_label("6-digit code").fill(code_now(device))
     page.get_by_role("button", name="Continue").click()
-    expect(heading(page)).to_have_text("Hello, Nia")
-    page.goto("/clinic/")
     expect(heading(page)).to_have_text("Caseload")

@@ -228,10 +228,10 @@ def test_the_index_lists_the_users_teams_only(client, manager, team, other_team)
     assert other_team.name not in response.content.decode()
 
 
-def test_the_home_page_links_a_manager_to_the_dashboards(client, manager, team):
+def test_the_account_page_links_a_manager_to_the_dashboards(client, manager, team):
     client.force_login(manager)
 
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("account")).content.decode()
 
     assert url("index") in page
     assert url("team_overview", team) in page

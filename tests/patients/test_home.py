@@ -38,39 +38,83 @@ def test_wrong_password_keeps_the_username_and_says_so(client, clinician):
     assert b"correct username and password" in response.content
 
 
+@pytest.mark.parametrize(
+    ("who", "home"),
+    [
+        ("patient", "portal:home"),
+        ("clinician", "clinic:caseload"),
+        ("manager", "dashboards:index"),
+    ],
+)
 @pytest.mark.django_db
-def test_clinician_lands_on_their_teams_and_patient_count(
+def test_each_role_lands_on_its_own_designed_home_after_signing_in(
+    client, request, who, home, patient
+):
+    user = request.getfixturevalue(who)
+    response = sign_in(client, getattr(user, "user", user))
+
+    assert [url for url, _ in response.redirect_chain] == [reverse("home"), reverse(home)]
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_patient_lands_on_the_portal_home_not_an_unstyled_page(client, patient):
+    response = sign_in(client, patient.user)
+
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("portal:home")
+    assert "portal.css" in html
+    assert "Hello, Pat" in html
+
+
+@pytest.mark.django_db
+def test_the_root_address_sends_each_role_home(client, clinician, manager, patient, admin_user):
+    for user, home in (
+        (clinician, "clinic:caseload"),
+        (manager, "dashboards:index"),
+        (patient.user, "portal:home"),
+    ):
+        client.force_login(user)
+        assert client.get(reverse("home"))["Location"] == reverse(home)
+    sign_in_with_code(client, admin_user)
+    assert client.get(reverse("home"))["Location"] == reverse("admin:index")
+
+
+@pytest.mark.django_db
+def test_a_clinicians_account_page_shows_their_teams_and_patient_count(
     client, clinician, patient, other_patient
 ):
-    response = sign_in(client, clinician)
-    assert response.redirect_chain[-1][0] == reverse("home")
+    client.force_login(clinician)
+    response = client.get(reverse("account"))
+
     assert response.context["role"] == "Clinician"
     assert response.context["patient_count"] == 1
     assert [t.name for t in response.context["teams"]] == ["Riverside Practice"]
+    assert "Two-step sign-in is <strong>off</strong>" in response.content.decode()
 
 
 @pytest.mark.django_db
-def test_manager_lands_on_the_teams_they_manage_without_patient_names(client, manager, patient):
-    response = sign_in(client, manager)
+def test_a_managers_account_page_names_no_patient(client, manager, patient):
+    client.force_login(manager)
+    response = client.get(reverse("account"))
+
     assert response.context["role"] == "Service manager"
     assert [t.patient_count for t in response.context["teams"]] == [1]
     assert patient.display_name.encode() not in response.content
 
 
 @pytest.mark.django_db
-def test_patient_lands_on_their_own_record(client, patient):
-    response = sign_in(client, patient.user)
-    assert response.context["role"] == "Patient"
-    assert response.context["patient"] == patient
-    assert b"You have no appointment booked" in response.content
+def test_patients_have_their_settings_not_the_staff_account_page(client, patient):
+    client.force_login(patient.user)
+
+    assert client.get(reverse("account")).status_code == 403
 
 
 @pytest.mark.django_db
-def test_administrator_is_pointed_to_the_admin_site(client, admin_user):
-    sign_in_with_code(client, admin_user)
-    response = client.get(reverse("home"))
-    assert response.context["role"] == "Administrator"
-    assert reverse("admin:index").encode() in response.content
+def test_every_staff_page_links_to_the_account_page(client, clinician, manager):
+    for user, page in ((clinician, "clinic:caseload"), (manager, "dashboards:index")):
+        client.force_login(user)
+        assert f'href="{reverse("account")}"' in client.get(reverse(page)).content.decode()
 
 
 @pytest.mark.django_db

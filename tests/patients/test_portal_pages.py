@@ -191,7 +191,7 @@ def test_home_does_not_ask_about_an_appointment_over_a_month_ago(me, patient, cl
 
 
 def test_the_landing_page_links_a_patient_into_their_portal(me):
-    html = me.get(reverse("home")).content.decode()
+    html = me.get(reverse("home"), follow=True).content.decode()
     for name in ("portal:priorities", "portal:ratings", "portal:goals", "portal:progress"):
         assert f'href="{reverse(name)}"' in html
 

@@ -148,6 +148,7 @@ def test_pages_about_a_record_refuse_everyone_outside_its_role(
 STAFF = {"clinician", "manager", "admin"}
 API_USERS = {"clinician", "patient", "manager"}
 ACCOUNT_PAGES = {  # URL name: the roles whose page it is
+    "account": STAFF,
     "two_step": STAFF,
     "two_step_verify": STAFF,
     "two_step_recovery": STAFF,

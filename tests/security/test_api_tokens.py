@@ -266,13 +266,13 @@ def test_revoking_on_the_page_ends_that_token_and_no_one_elses(
     assert client.post(reverse("api_token_revoke"), {"token": "x"}).status_code == 404
 
 
-def test_staff_find_the_page_on_their_home_page(client, clinician, manager, admin_user):
+def test_staff_find_the_page_on_their_account_page(client, clinician, manager, admin_user):
     link = f'<a href="{reverse("api_tokens")}">Your API tokens</a>'
     for user in (clinician, manager):
         client.force_login(user)
-        assert link in client.get(reverse("home")).content.decode(), user
+        assert link in client.get(reverse("account")).content.decode(), user
     sign_in_with_code(client, admin_user)
-    assert link not in client.get(reverse("home")).content.decode()
+    assert link not in client.get(reverse("account")).content.decode()
     assert client.get(reverse("api_tokens")).status_code == 403
 
 

@@ -79,7 +79,7 @@ def test_a_recovery_code_signs_in_once_instead_of_the_apps_code(
 
     assert response.status_code == 302
     assert client.session.session_key != before
-    home = client.get(reverse("home")).content.decode()
+    home = client.get(reverse("home"), follow=True).content.decode()
     assert "You signed in with a recovery code. You have 9 left." in home
     assert client.get(reverse("clinic:patient", args=[patient.pk])).status_code == 200
     [notice] = mail.outbox
@@ -94,7 +94,7 @@ def test_a_recovery_code_signs_in_once_instead_of_the_apps_code(
     assert again.context["form"].errors == {
         "code": ["That recovery code is wrong or has been used already."]
     }
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("account")).status_code == 302
 
 
 def test_wrong_recovery_codes_are_slowed_like_the_apps_codes(client, nurse, codes):
@@ -106,7 +106,7 @@ def test_wrong_recovery_codes_are_slowed_like_the_apps_codes(client, nurse, code
     assert response.context["form"].errors["code"] == [
         "Too many wrong codes. Wait a minute, then try the newest code."
     ]
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("account")).status_code == 302
     device = RecoveryCodeDevice.objects.get(user=nurse)
     assert device.throttling_failure_count == 1
     assert device.codes_left() == 10

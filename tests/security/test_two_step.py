@@ -37,7 +37,7 @@ def wrong_code(device) -> str:
 def test_a_clinician_without_two_step_goes_straight_in(client, clinician):
     password_sign_in(client, clinician)
 
-    response = client.get(reverse("home"))
+    response = client.get(reverse("account"))
     assert response.status_code == 200
     assert "Two-step sign-in is <strong>off</strong>" in response.content.decode()
     assert client.get(reverse("clinic:caseload")).status_code == 200
@@ -74,7 +74,9 @@ def test_a_clinician_turns_two_step_on_with_a_code_from_the_app(client, clinicia
     pending.refresh_from_db()
     assert pending.confirmed
     assert client.session.session_key != before
-    assert "Two-step sign-in is <strong>on</strong>" in client.get(reverse("home")).content.decode()
+    assert (
+        "Two-step sign-in is <strong>on</strong>" in client.get(reverse("account")).content.decode()
+    )
 
 
 def test_after_the_password_a_clinician_with_two_step_reaches_nothing_until_the_code(
@@ -90,7 +92,7 @@ def test_after_the_password_a_clinician_with_two_step_reaches_nothing_until_the_
         held["Location"]
         == f"{reverse('two_step_verify')}?next=%2Fclinic%2Fpatients%2F{patient.pk}%2F"
     )
-    for path in [reverse("home"), reverse("dashboards:index"), reverse("two_step") + "x/"]:
+    for path in [reverse("account"), reverse("dashboards:index"), reverse("two_step") + "x/"]:
         assert client.get(path).status_code == 302, path
     api = client.get(f"/api/v1/patients/{patient.pk}/")
     assert api.status_code == 403
@@ -128,7 +130,7 @@ def test_a_code_is_accepted_once_only(client, clinician):
     assert again.context["form"].errors["code"] == [
         "That code is wrong or has expired. Try the newest code in your app."
     ]
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("account")).status_code == 302
 
 
 def test_guessing_is_slowed_even_the_right_code_waits(client, clinician):
@@ -141,18 +143,18 @@ def test_guessing_is_slowed_even_the_right_code_waits(client, clinician):
     assert response.context["form"].errors["code"] == [
         "Too many wrong codes. Wait a minute, then try the newest code."
     ]
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("account")).status_code == 302
     device.refresh_from_db()
     assert device.throttling_failure_count == 1
 
 
 def test_signing_in_again_asks_for_a_new_code(client, clinician):
     sign_in_with_code(client, clinician)
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("account")).status_code == 200
 
     client.force_login(clinician)  # a new sign-in in the same, already verified session
 
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("account")).status_code == 302
 
 
 def test_a_password_reset_signs_in_only_as_far_as_the_code(client, clinician):
@@ -255,7 +257,7 @@ def test_patients_are_not_offered_two_step(client, patient):
 
     assert client.get(reverse("two_step")).status_code == 403
     assert client.get(reverse("portal:home")).status_code == 200
-    assert "Two-step sign-in" not in client.get(reverse("home")).content.decode()
+    assert "Two-step sign-in" not in client.get(reverse("home"), follow=True).content.decode()
     assert not TOTPDevice.objects.exists()
 
 

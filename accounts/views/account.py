@@ -1,0 +1,55 @@
+"""Where each person lands after signing in, and their account page.
+
+`/` sends each role to its own home: patients to the portal, clinicians to their caseload,
+managers to the team dashboards, administrators to the admin site. *Your account* (staff) says
+who you are, your teams, and links to two-step sign-in and API tokens.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from patients.models import Membership, User
+from patients.selectors import patients_visible_to, teams_for_user
+
+from ..two_step import device_of, two_step_offered
+
+HOMES = {
+    User.Role.PATIENT: "portal:home",
+    User.Role.CLINICIAN: "clinic:caseload",
+    User.Role.MANAGER: "dashboards:index",
+    User.Role.ADMIN: "admin:index",
+}
+
+
+@login_required
+def home(request):
+    """The address everyone is sent to after signing in: on to their role's own home."""
+    return redirect(HOMES.get(request.user.role, "account"))
+
+
+@login_required
+@require_GET
+def account(request):
+    """Your account: who you are, your teams, two-step sign-in and API tokens (staff)."""
+    user: User = request.user
+    if user.is_patient:
+        raise PermissionDenied("Patients have My settings in their own pages.")
+    context: dict = {"role": user.get_role_display()}
+    if user.is_clinician:
+        context["teams"] = teams_for_user(user=user, role=Membership.Role.CLINICIAN).annotate(
+            patient_count=Count("patients")
+        )
+        context["patient_count"] = patients_visible_to(user=user).count()
+    elif user.is_manager:
+        context["teams"] = teams_for_user(user=user, role=Membership.Role.MANAGER).annotate(
+            patient_count=Count("patients")
+        )
+    if two_step_offered(user):
+        context["two_step_offered"] = True
+        context["two_step_on"] = device_of(user) is not None
+    return render(request, "account/account.html", context)
