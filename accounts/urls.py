@@ -1,5 +1,6 @@
-"""Account pages under /accounts/: your account, two-step sign-in and API tokens. (Signing in and out and
-password resets are Django's own views, in patients/urls.py.)"""
+"""Account pages under /accounts/: your account, two-step sign-in and API tokens. (Signing in
+and out and password resets are Django's own views, in patients/urls.py; the root address that
+sends each role home is in ssm_outcomes/urls.py.)"""
 
 from django.urls import path
 
