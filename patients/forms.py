@@ -157,6 +157,15 @@ class EncounterLogForm(LabelledForm):
                 empty_value=None,
                 choices=_blank(GoalReview.Attainment.choices),
             )
+        # In the order the page shows them, so the list of problems at the top follows the page.
+        self.order_fields(
+            [
+                *self.ENCOUNTER_FIELDS,
+                "agenda_discussed",
+                *(name for name in self.fields if name.startswith(("proxy_", "own_"))),
+                *(name for name in self.fields if name.startswith(("reading_", "review_"))),
+            ]
+        )
         if not self.is_bound:
             self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0))
             self.initial.setdefault("mode", Encounter.Mode.FACE_TO_FACE)

@@ -1,0 +1,92 @@
+"""The encounter form measured as a clinician uses it: how many submissions and interactions it
+takes to log a consultation that was typed with five mistakes. Every problem is shown at once,
+so it takes two submissions whatever the number of mistakes (it took one per mistake before)."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from assessments.services import goal_create
+from patients.models import Encounter
+from tests.browser.conftest import sign_in
+from tests.browser.remote import expect
+from tests.conftest import PASSWORD
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+class Counted:
+    """The page's interactions as a person makes them: each click, fill, check or choice."""
+
+    def __init__(self, page) -> None:
+        self.page, self.interactions, self.submissions = page, 0, 0
+
+    def fill(self, label: str, value: str) -> None:
+        self.page.get_by_label(label).fill(value)
+        self.interactions += 1
+
+    def check(self, label: str) -> None:
+        self.page.get_by_label(label).check()
+        self.interactions += 1
+
+    def open(self, summary: str) -> None:
+        self.page.locator("summary", has_text=summary).click()
+        self.interactions += 1
+
+    def save(self) -> None:
+        self.page.get_by_role("button", name="Save the encounter").click()
+        self.interactions += 1
+        self.submissions += 1
+
+
+def test_an_encounter_typed_with_five_mistakes_is_saved_on_the_second_submission(
+    page, clinician, patient
+):
+    goal_create(patient=patient, description="Walk to the shops", domain="H")
+    sign_in(page, "nurse", PASSWORD)
+    page.goto(f"/clinic/patients/{patient.pk}/encounters/new/")
+    form = Counted(page)
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+
+    form.check("Phone")
+    form.fill("Duration (minutes)", "0")  # mistake 1
+    form.open("Ratings (0 = as bad")
+    form.fill("Patient's answer: My test results are in the range we agreed", "12")  # 2
+    form.open("Readings")
+    form.fill("HbA1c (IFCC) (mmol/mol)", "900")  # 3
+    form.open("A new goal")
+    form.fill("What 'as expected' would look like", "Walks there and back")  # 4: no goal
+    form.open("Something that happened")
+    form.page.get_by_label("Something that happened:").select_option("new_job")
+    form.interactions += 1
+    form.fill("When it happened", tomorrow.isoformat())  # 5
+    form.save()
+
+    # The missing goal asks for its words and its domain: six messages for five mistakes.
+    expect(page.get_by_role("alert")).to_contain_text("please fix 6 things")
+    expect(page.locator("#error-summary li").first).to_contain_text("Duration (minutes)")
+    expect(page.locator("#error-summary li").nth(1)).to_contain_text("Patient's answer")
+    assert not Encounter.objects.exists()
+    expect(page.get_by_label("HbA1c (IFCC) (mmol/mol)")).to_have_value("900")
+
+    form.fill("Duration (minutes)", "15")
+    form.fill("Patient's answer: My test results are in the range we agreed", "7")
+    form.fill("HbA1c (IFCC) (mmol/mol)", "54")
+    form.fill("New goal, in the patient's words", "Walk to the park")
+    form.page.get_by_label("Domain of the new goal").select_option("H")
+    form.interactions += 1
+    form.fill("When it happened", yesterday.isoformat())
+    form.save()
+
+    expect(page.get_by_role("status")).to_contain_text("The encounter and everything in it")
+    assert Encounter.objects.filter(patient=patient).count() == 1
+    assert form.submissions == 2
+    print(
+        f"\nEncounter with five mistakes: {form.submissions} submissions, "
+        f"{form.interactions} interactions (one submission per mistake before: 6)"
+    )
