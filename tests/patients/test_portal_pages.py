@@ -549,14 +549,14 @@ def test_saving_the_agenda_again_changes_it_rather_than_adding_another(me, patie
     assert "Can I see the dietitian?" in me.get(reverse("portal:agenda")).content.decode()
 
 
-def test_an_agenda_changed_after_it_was_talked_about_is_waiting_again(me, patient, clinician):
-    from django.test import Client
-
+@pytest.fixture
+def talked_about(me, patient, clinician):
+    """An agenda the patient wrote, then talked about in an encounter that ticked it."""
     from patients.services import encounter_record
 
     AppointmentFactory(patient=patient, clinician=clinician)
     me.post(reverse("portal:agenda"), {"questions": "Is my blood test due?"})
-    encounter_record(
+    return encounter_record(
         patient=patient,
         clinician=clinician,
         occurred_at=timezone.now(),
@@ -565,6 +565,13 @@ def test_an_agenda_changed_after_it_was_talked_about_is_waiting_again(me, patien
         duration_minutes=10,
         agenda_discussed=True,
     )
+
+
+def test_an_agenda_changed_after_it_was_talked_about_is_waiting_again(
+    me, patient, clinician, talked_about
+):
+    from django.test import Client
+
     staff = Client()
     staff.force_login(clinician)
     assert (
@@ -587,25 +594,10 @@ def test_an_agenda_changed_after_it_was_talked_about_is_waiting_again(me, patien
     assert "Can I see the dietitian?" in form
 
 
-def test_saving_an_unchanged_agenda_that_was_talked_about_keeps_it_talked_about(
-    me, patient, clinician
-):
-    from patients.services import encounter_record
-
-    AppointmentFactory(patient=patient, clinician=clinician)
-    me.post(reverse("portal:agenda"), {"questions": "Is my blood test due?"})
-    encounter = encounter_record(
-        patient=patient,
-        clinician=clinician,
-        occurred_at=timezone.now(),
-        mode="phone",
-        initiated_by="service",
-        duration_minutes=10,
-        agenda_discussed=True,
-    )
+def test_saving_an_unchanged_agenda_that_was_talked_about_keeps_it_talked_about(me, talked_about):
     me.post(reverse("portal:agenda"), {"questions": "Is my blood test due?"})
 
-    assert Agenda.objects.get().discussed_in == encounter
+    assert Agenda.objects.get().discussed_in == talked_about
 
 
 def test_an_agenda_with_no_appointment_booked_is_kept_once(me, patient):
