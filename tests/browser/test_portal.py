@@ -282,3 +282,50 @@ def test_every_portal_page_passes_an_automated_accessibility_check(
     page.goto(reverse("portal:goal-new"))
     page.get_by_role("button", name="Save my goal").click()
     assert_accessible(page, "an empty goal")
+
+
+# Five things and their points, most first: what a patient sets out to give on a phone.
+FIVE_THINGS = {
+    "My symptoms are under control": 30,
+    "I feel OK in myself and can cope with my condition": 25,
+    "Feeling ready and sure I can look after myself": 20,
+    "I can talk openly and honestly with my team": 15,
+    "I feel listened to, valued and supported": 10,
+}
+
+
+class Taps:
+    """What a person does on the page, counted: each click, check or fill is one tap."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def click(self, locator) -> None:
+        locator.click()
+        self.count += 1
+
+    def fill(self, locator, text: str) -> None:
+        locator.fill(text)
+        self.count += 1
+
+
+def test_old_flow_taps_for_five_things_on_a_phone(phone_page, patient):
+    page = phone_page
+    sign_in(page, "pat", PASSWORD)
+
+    page.goto(reverse("portal:priorities"))
+    buttons = Taps()
+    for wording, points in FIVE_THINGS.items():
+        for _ in range(points // 5):
+            buttons.click(page.get_by_role("button", name=f"+5 points: {wording}"))
+    buttons.click(page.get_by_role("button", name="Save what matters to me"))
+    expect(page.get_by_text("Saved. Thank you")).to_be_visible()
+
+    PrioritySet.objects.all().delete()
+    page.goto(reverse("portal:priorities"))
+    typing = Taps()
+    for wording, points in FIVE_THINGS.items():
+        typing.fill(page.get_by_label(wording), str(points))
+    typing.click(page.get_by_role("button", name="Save what matters to me"))
+    expect(page.get_by_text("Saved. Thank you")).to_be_visible()
+    print(f"old flow: {buttons.count} taps with the buttons, {typing.count} typing")
