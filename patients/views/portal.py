@@ -56,13 +56,13 @@ from ..portal_forms import (
 from ..portal_words import access_words, accessor_words
 from ..selectors import (
     agenda_unattached,
-    answered_recently,
     context_events_for_patient,
     encounter_awaiting_feedback,
     feedback_given,
     invitation_for_token,
     next_appointment,
     patient_for_portal_user,
+    portal_answers,
     portal_elements,
     portal_encounter,
     portal_goal,
@@ -71,7 +71,6 @@ from ..selectors import (
     priorities_current,
     priorities_history,
     rating_questions,
-    ratings_latest,
     record_access_rows,
     record_accesses_folded,
 )
@@ -244,7 +243,7 @@ def item_add(request, patient):
 
 def _next_question(questions: list, after, done: set[int], every: bool):
     """The question after `after`: the very next one when answering everything again,
-    otherwise the next one not answered recently."""
+    otherwise the next one the patient has not answered herself this quarter."""
     position = questions.index(after) if after in questions else -1
     for element in questions[position + 1 :]:
         if every or element.pk not in done:
@@ -261,17 +260,19 @@ def _question_url(element, every: bool) -> str:
 def ratings(request, patient):
     current = priorities_current(patient=patient)
     questions = rating_questions(patient=patient, current=current)
-    latest = ratings_latest(patient=patient)
-    done = answered_recently(latest=latest)
-    first_open = next((e for e in questions if e.pk not in done), None)
+    answers = portal_answers(patient=patient)
+    done = answers.answered
+    rows = [(e, answers.latest.get(e.pk), answers.entered_for_her(e.pk)) for e in questions]
     return render(
         request,
         "portal/ratings.html",
         {
-            "rows": [(e, latest.get(e.pk)) for e in questions],
+            "rows": rows,
             "answered": sum(1 for e in questions if e.pk in done),
+            "entered_for_her": sum(1 for _, _, entered in rows if entered),
             "total": len(questions),
-            "next": first_open,
+            "since": answers.quarter_began,
+            "next": next((e for e in questions if e.pk not in done), None),
             "first": questions[0] if questions else None,
             "has_priorities": current is not None,
         },
@@ -286,10 +287,10 @@ def rate(request, patient, key: str):
     except ValidationError:
         raise Http404("No such question") from None
     questions = rating_questions(patient=patient, current=priorities_current(patient=patient))
-    latest = ratings_latest(patient=patient)
+    answers = portal_answers(patient=patient)
     every = request.GET.get("all") == "1"
     action = request.POST.get("action", "next")
-    following = _next_question(questions, element, answered_recently(latest=latest), every)
+    following = _next_question(questions, element, answers.answered, every)
     onward = _question_url(following, every) if following else reverse("portal:ratings")
     if request.method == "POST" and action == "skip":
         return redirect(onward)
@@ -326,7 +327,9 @@ def rate(request, patient, key: str):
             "element": element,
             "form": form,
             "options": scale_options(form["value"]),
-            "last": latest.get(element.pk),
+            "last": answers.latest.get(element.pk),
+            "entered_for_her": answers.entered_for_her(element.pk),
+            "since": answers.quarter_began,
             "position": None if position is None else position + 1,
             "total": len(questions),
             "back": _question_url(previous, every) if previous else reverse("portal:ratings"),

@@ -119,7 +119,9 @@ def test_a_patient_goes_from_an_invitation_to_a_changed_progress_chart_on_a_phon
 
     # How things are going: one question per screen, most points first; the last by keyboard.
     open_menu(page, "How things are going")
-    expect(page.get_by_text(f"entered by {clinician} on your behalf").first).to_be_visible()
+    expect(
+        page.get_by_text(f"{clinician} from your care team entered 4 for you on").first
+    ).to_be_visible()
     page.get_by_role("link", name="Start").click()
     expect(page.get_by_text("Question 1 of 3")).to_be_visible()
     expect(heading(page)).to_have_text("Singing in the choir")

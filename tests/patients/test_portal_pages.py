@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from assessments.models import Goal, GoalReview, PrioritySet, Rating
 from assessments.services import (
@@ -15,6 +16,7 @@ from assessments.services import (
     rating_record,
 )
 from indicators.models import SummaryState
+from indicators.scoring import period_bounds, period_of
 from indicators.services import patient_summaries_refresh
 from patients.models import Agenda, User
 from patients.portal_words import period_words, progress_reading
@@ -345,9 +347,9 @@ def test_the_questions_are_what_the_patient_gave_points_to_most_first(me, patien
     )
     response = me.get(reverse("portal:ratings"))
 
-    assert [e.key for e, _ in response.context["rows"]] == [item.key, "R4", "M2"]
+    assert [e.key for e, _, _ in response.context["rows"]] == [item.key, "R4", "M2"]
     assert response.context["next"].key == item.key
-    assert "You have answered 0 of 3 in the last two weeks." in response.content.decode()
+    assert "You have answered 0 of 3 yourself since" in response.content.decode()
 
 
 def test_without_priorities_every_element_is_asked(me):
@@ -425,20 +427,127 @@ def test_the_last_answer_goes_back_to_the_start_with_thanks(me, patient):
     assert "You have answered everything." in html
 
 
-def test_answers_entered_by_a_clinician_are_shown_as_on_the_patients_behalf(me, patient, clinician):
+def test_an_answer_entered_for_the_patient_last_quarter_says_who_and_when(me, patient, clinician):
+    earlier = this_quarter_began() - dt.timedelta(days=10)
     rating_record(
         patient=patient,
         element="H2",
         value=4,
-        rated_on=today(),
+        rated_on=earlier,
         rater="proxy",
         entered_by=clinician,
     )
     start = me.get(reverse("portal:ratings")).content.decode()
     question = me.get(reverse("portal:rate", args=["H2"])).content.decode()
 
-    assert f"entered by {clinician} on your behalf" in start
-    assert f"the answer was 4, entered by {clinician} on your behalf" in question
+    on = f"{day_month(earlier)} {earlier.year}"
+    said = f"{escape(str(clinician))} from your care team entered 4 for you on {on}."
+    assert said in start
+    assert f"Your last answer: {said}" in question
+    assert "What would you say?" not in question
+
+
+def this_quarter_began() -> dt.date:
+    return period_bounds(period_of(today()))[0]
+
+
+def day_month(day: dt.date) -> str:
+    """ "3 November", as the portal writes a day of this quarter."""
+    return f"{day.day} {day:%B}"
+
+
+def proxy_rating(patient, clinician, key: str, value: int, on: dt.date | None = None):
+    return rating_record(
+        patient=patient,
+        element=key,
+        value=value,
+        rated_on=on or today(),
+        rater="proxy",
+        entered_by=clinician,
+    )
+
+
+def test_answers_a_clinician_entered_today_are_still_asked_one_by_one(me, patient, clinician):
+    priorities_set(patient=patient, effective_from=today(), points={"H2": 50, "M2": 30, "R4": 20})
+    for key in ("H2", "M2", "R4"):
+        proxy_rating(patient, clinician, key, 6)
+
+    start = me.get(reverse("portal:ratings"))
+    first = me.get(reverse("portal:rate", args=["H2"]))
+    answered = me.post(reverse("portal:rate", args=["H2"]), {"action": "next", "value": "7"})
+
+    began = day_month(this_quarter_began())
+    assert f"You have answered 0 of 3 yourself since {began}." in start.content.decode()
+    assert start.context["next"].key == "H2"
+    assert ">Start</a>" in start.content.decode()
+    assert "Question 1 of 3" in first.content.decode()
+    assert answered["Location"] == reverse("portal:rate", args=["M2"])
+    after = me.get(reverse("portal:ratings")).content.decode()
+    assert f"You have answered 1 of 3 yourself since {began}." in after
+
+
+def test_the_list_and_each_question_say_which_answers_were_entered_for_the_patient(
+    me, patient, clinician
+):
+    priorities_set(patient=patient, effective_from=today(), points={"H2": 50, "M2": 30, "R4": 20})
+    proxy_rating(patient, clinician, "H2", 6)
+    proxy_rating(patient, clinician, "M2", 3)
+    rating_record(patient=patient, element="R4", value=9, rated_on=today(), rater="patient")
+    on = day_month(today())
+
+    start = me.get(reverse("portal:ratings")).content.decode()
+    question = me.get(reverse("portal:rate", args=["H2"])).content.decode()
+    own = me.get(reverse("portal:rate", args=["R4"])).content.decode()
+
+    who = escape(str(clinician))
+    entered = f"{who} from your care team entered %d for you on {on}. What would you say?"
+    assert entered % 6 in start
+    assert entered % 3 in start
+    assert "Your care team entered 2 answers for you. We would like to hear what you say too." in (
+        start
+    )
+    assert entered % 6 in question
+    assert f"On {on} you chose 9." in own
+    assert "What would you say?" not in own
+
+
+def test_carry_on_resumes_at_the_first_thing_not_answered_by_the_patient_herself(
+    me, patient, clinician
+):
+    priorities_set(patient=patient, effective_from=today(), points={"H2": 50, "M2": 30, "R4": 20})
+    rating_record(patient=patient, element="H2", value=5, rated_on=today(), rater="patient")
+    proxy_rating(patient, clinician, "M2", 6)
+
+    response = me.get(reverse("portal:ratings"))
+    html = response.content.decode()
+
+    assert response.context["next"].key == "M2"
+    assert f'<a class="button button-primary" href="{reverse("portal:rate", args=["M2"])}">' in html
+    assert ">Carry on</a>" in html
+    assert "You have answered 1 of 3 yourself since" in html
+
+
+def test_only_the_patients_own_answers_this_quarter_count_as_answered(me, patient, clinician):
+    priorities_set(patient=patient, effective_from=today(), points={"H2": 50, "M2": 30, "R4": 20})
+    began = this_quarter_began()
+    rating_record(patient=patient, element="H2", value=5, rated_on=began, rater="patient")
+    rating_record(
+        patient=patient,
+        element="M2",
+        value=5,
+        rated_on=began - dt.timedelta(days=1),
+        rater="patient",
+    )
+    proxy_rating(patient, clinician, "M2", 2)
+
+    response = me.get(reverse("portal:ratings"))
+    skipped_to = me.post(reverse("portal:rate", args=["H2"]), {"action": "skip"})
+
+    assert f"You have answered 1 of 3 yourself since {day_month(began)}." in (
+        response.content.decode()
+    )
+    assert response.context["next"].key == "M2"
+    assert skipped_to["Location"] == reverse("portal:rate", args=["M2"])
 
 
 # --- My goals ------------------------------------------------------------------------------------
