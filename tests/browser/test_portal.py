@@ -427,3 +427,45 @@ def test_the_points_total_warns_in_words_and_colour_when_under_or_over_100(phone
     expect(summary).to_have_text("You have shared 115 points. That is 15 too many. Take some away.")
     expect(fill).to_have_css("fill", RED)
     assert_accessible(page, "priorities with too many points, on a phone")
+
+
+@pytest.mark.parametrize("width", [320, 390, 1280])
+def test_the_0_to_10_scale_fits_one_row_with_its_words_under_0_and_10_from_a_small_phone_up(
+    browser, live_server, patient, width
+):
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": width, "height": 800},
+        has_touch=width < 500,
+        is_mobile=width < 500,
+        device_scale_factor=2,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        sign_in(page, "pat", PASSWORD)
+        page.goto(reverse("portal:rate", args=["H2"]))
+        options = page.locator(".scale-option")
+        expect(options).to_have_count(11)
+        expect(page.locator(".scale-ends span")).to_have_count(2)
+        zero, ten = options.first.bounding_box(), options.last.bounding_box()
+        bad = page.locator(".scale-ends span").first.bounding_box()
+        good = page.locator(".scale-ends span").last.bounding_box()
+        boxes = [options.nth(n).bounding_box() for n in range(11)]
+        page_width = page.evaluate("document.documentElement.scrollWidth")
+    finally:
+        context.close()
+
+    assert {round(box["y"]) for box in boxes} == {round(zero["y"])}  # one row, 0 to 10
+    assert min(box["width"] for box in boxes) >= 24  # WCAG 2.2 target size, at the very least
+    assert min(box["height"] for box in boxes) >= 48
+    assert zero["x"] >= 0
+    assert ten["x"] + ten["width"] <= width
+    assert page_width <= width  # nothing scrolls sideways
+    assert abs(bad["x"] - zero["x"]) <= 1  # "as bad" starts under 0 …
+    assert (
+        abs((good["x"] + good["width"]) - (ten["x"] + ten["width"])) <= 1
+    )  # … "as good" ends under 10
+    assert bad["y"] >= zero["y"] + zero["height"]
+    assert good["y"] >= ten["y"] + ten["height"]
+    assert bad["x"] + bad["width"] < good["x"]  # the two never run into each other
