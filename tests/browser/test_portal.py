@@ -429,6 +429,44 @@ def test_the_points_total_warns_in_words_and_colour_when_under_or_over_100(phone
     assert_accessible(page, "priorities with too many points, on a phone")
 
 
+def test_what_matters_works_on_a_phone_without_javascript(browser, live_server, patient):
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        has_touch=True,
+        is_mobile=True,
+        java_script_enabled=False,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    summary = page.locator("[data-points-summary]")
+    try:
+        sign_in(page, "pat", PASSWORD)
+        page.goto(reverse("portal:priorities"))
+        page.get_by_label("My symptoms are under control").check()
+        page.get_by_label("I feel listened to, valued and supported").check()
+        page.get_by_role("button", name="Next: share my points").click()
+        expect(summary).to_have_text("You have shared all 100 points.")
+        page.get_by_role(
+            "button", name="+5 points: I feel listened to, valued and supported"
+        ).click()
+        expect(page.locator("[data-points-note]")).to_have_text(
+            "No points were left, so we took 5 from “My symptoms are under control” "
+            "and gave them to “I feel listened to, valued and supported”."
+        )
+        expect(page.get_by_label("I feel listened to, valued and supported")).to_have_value("55")
+        page.get_by_label("My symptoms are under control").fill("30")
+        page.get_by_role("button", name="Add up my points").click()
+        expect(summary).to_have_text("You have shared 85 of 100 points. 15 left to share.")
+        expect(page.get_by_label("My symptoms are under control")).to_have_value("30")
+        page.get_by_role("button", name="Save what matters to me").click()
+        expect(page.get_by_text("Saved. Thank you")).to_be_visible()
+    finally:
+        context.close()
+    saved = PrioritySet.objects.get(patient=patient)
+    assert {p.element.key: p.points for p in saved.points.all()} == {"H2": 30, "R4": 55}
+
+
 @pytest.mark.parametrize("width", [320, 390, 1280])
 def test_the_0_to_10_scale_fits_one_row_with_its_words_under_0_and_10_from_a_small_phone_up(
     browser, live_server, patient, width
