@@ -321,7 +321,7 @@ FIVE_THINGS = {
 
 
 class Taps:
-    """What a person does on the page, counted: each click, check or fill is one tap."""
+    """What a person does on the page, counted: each click (a tick too) or fill is one tap."""
 
     def __init__(self) -> None:
         self.count = 0
