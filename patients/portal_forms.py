@@ -7,10 +7,9 @@ from django import forms
 
 from assessments.models import Domain, Element, GoalReview
 
+from .portal_points import POINTS_TO_SHARE
 from .validation import AGENDA_MAX, EXPECTED_OUTCOME_MAX, GOAL_MAX, ITEM_LABEL_MAX
 
-POINTS_TO_SHARE = 100
-POINTS_STEP = 5
 SCALE = range(0, 11)
 SCALE_ENDS = {0: "As bad as it could be for me", 10: "As good as it could be for me"}
 SCALE_ERRORS = {
@@ -83,8 +82,36 @@ def scale_options(bound_field) -> list[dict]:
 # --- What matters to me --------------------------------------------------------------------
 
 
+class PicksForm(PortalForm):
+    """What matters to the patient, picked from the framework and her own items before she
+    shares any points: only what she picks gets a line with +/− buttons."""
+
+    picked = forms.MultipleChoiceField(
+        label="What matters to you?",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Pick at least one thing that matters to you.",
+            "invalid_choice": "Pick from the list.",
+        },
+    )
+
+    def __init__(self, *args, elements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.elements = elements
+        self.fields["picked"].choices = [(e.key, e.wording) for e in elements]
+
+    def chosen(self) -> set[str]:
+        """The keys ticked, as submitted or as given initially."""
+        return {str(key) for key in self["picked"].value() or ()}
+
+    def picked_elements(self) -> list:
+        """The elements picked, in the order of the list, after validation."""
+        keys = set(self.cleaned_data["picked"])
+        return [e for e in self.elements if e.key in keys]
+
+
 class PointsForm(PortalForm):
-    """How many of the 100 points go to each element and personal item."""
+    """How many of the 100 points go to each element and personal item that was picked."""
 
     def __init__(self, *args, elements, **kwargs):
         super().__init__(*args, **kwargs)

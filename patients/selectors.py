@@ -274,7 +274,6 @@ def patient_record(*, patient: Patient, encounters: int = 20) -> PatientRecord:
 
 # --- Patient portal: a patient's own record, never anyone else's --------------------------------
 
-RECENT_ANSWER_DAYS = 14  # an answer this recent counts as given when the patient carries on
 FEEDBACK_DAYS = 30  # how long after an appointment the portal asks how it went
 RELATIONSHIP_CODES = ("R1", "R2", "R3", "R4")
 PATIENT_SIDE = ("patient", "proxy")
@@ -321,18 +320,52 @@ def priorities_history(*, patient: Patient, limit: int = 12) -> list:
     return sets
 
 
-def ratings_latest(*, patient: Patient) -> dict:
-    """Each element's latest patient-side answer (their own, or entered on their behalf)."""
-    from assessments.models import Rating
+@dataclass(frozen=True)
+class PortalAnswers:
+    """A patient's answers in "How things are going": each element's latest patient-side answer
+    (her own, or one her care team entered for her, rater "proxy"), and the answers she gave
+    herself this calendar quarter, which are the only ones the walk-through counts as given."""
 
+    latest: dict
+    own_this_quarter: dict
+    quarter_began: dt.date
+
+    @property
+    def answered(self) -> set[int]:
+        """Ids of the elements she has answered herself this quarter."""
+        return set(self.own_this_quarter)
+
+    def entered_for_her(self, element_id: int):
+        """The answer her care team entered for her this quarter, when she has not given her
+        own since; None otherwise."""
+        rating = self.latest.get(element_id)
+        if (
+            rating is None
+            or rating.rater != "proxy"
+            or rating.rated_on < self.quarter_began
+            or element_id in self.own_this_quarter
+        ):
+            return None
+        return rating
+
+
+def portal_answers(*, patient: Patient, today: dt.date | None = None) -> PortalAnswers:
+    """The patient's answers as the walk-through needs them, from one query."""
+    from assessments.models import Rating
+    from indicators.scoring import period_bounds, period_of
+
+    began = period_bounds(period_of(today or timezone.localdate()))[0]
     latest: dict = {}
+    own: dict = {}
     for rating in (
         Rating.objects.filter(patient=patient, rater__in=PATIENT_SIDE)
         .select_related("entered_by")
         .order_by("-rated_on", "-id")
     ):
         latest.setdefault(rating.element_id, rating)
-    return latest
+        if rating.rater == "patient" and rating.rated_on >= began:
+            own.setdefault(rating.element_id, rating)
+    return PortalAnswers(latest=latest, own_this_quarter=own, quarter_began=began)
 
 
 def rating_questions(*, patient: Patient, current) -> list:
@@ -343,12 +376,6 @@ def rating_questions(*, patient: Patient, current) -> list:
     if not points:
         return elements
     return sorted((e for e in elements if e.pk in points), key=lambda e: -points[e.pk])
-
-
-def answered_recently(*, latest: dict, today: dt.date | None = None) -> set[int]:
-    """Ids of the elements answered in the last RECENT_ANSWER_DAYS days."""
-    since = (today or timezone.localdate()) - dt.timedelta(days=RECENT_ANSWER_DAYS)
-    return {element_id for element_id, r in latest.items() if r.rated_on >= since}
 
 
 def portal_goals(*, patient: Patient) -> list:

@@ -39,30 +39,30 @@ from indicators.charts import Series, line_chart
 
 from ..models import User
 from ..portal_forms import (
-    POINTS_STEP,
-    POINTS_TO_SHARE,
     RELATIONSHIP_QUESTIONS,
     AgendaForm,
     FeedbackForm,
     GoalForm,
     GoalReviewForm,
     ItemForm,
+    PicksForm,
     PointsForm,
     RatingForm,
     SettingsForm,
     WelcomeForm,
     scale_options,
 )
+from ..portal_points import POINTS_STEP, POINTS_TO_SHARE, Total, starting_points, step
 from ..portal_words import access_words, accessor_words
 from ..selectors import (
     agenda_unattached,
-    answered_recently,
     context_events_for_patient,
     encounter_awaiting_feedback,
     feedback_given,
     invitation_for_token,
     next_appointment,
     patient_for_portal_user,
+    portal_answers,
     portal_elements,
     portal_encounter,
     portal_goal,
@@ -71,7 +71,6 @@ from ..selectors import (
     priorities_current,
     priorities_history,
     rating_questions,
-    ratings_latest,
     record_access_rows,
     record_accesses_folded,
 )
@@ -133,40 +132,109 @@ def home(request, patient):
 # --- What matters to me ----------------------------------------------------------------------
 
 
-def _points_rows(form: PointsForm) -> tuple[list, int]:
-    """The form's elements grouped by domain, each with its field and points; and the total."""
-    typed = form.typed()
+STAGE_PICK = "pick"  # first: tick what matters, from a short list grouped by part of life
+STAGE_SHARE = "share"  # then: share the 100 points among what was ticked, and only that
+
+
+def _typed_points(data, elements) -> dict[str, int]:
+    """The whole numbers of 0 or more posted for any of `elements`, by key; the rest left out."""
+    typed = {}
+    for element in elements:
+        raw = str(data.get(PointsForm.name_of(element), "")).strip()
+        if raw.isdecimal():
+            typed[element.key] = int(raw)
+    return typed
+
+
+def _points_data(points: dict[str, int]) -> dict[str, str]:
+    return {f"points_{key}": str(value) for key, value in points.items()}
+
+
+def _draft(session) -> dict | None:
+    """What was picked and typed before the patient went to add something in her own words."""
+    draft = session.pop(DRAFT_KEY, None)
+    if not isinstance(draft, dict) or not isinstance(draft.get("picked"), list):
+        return None
+    return {"picked": draft["picked"], "points": dict(draft.get("points") or {})}
+
+
+def _saved_points(current) -> dict[str, int]:
+    return {p.element.key: p.points for p in current.points.all() if p.points} if current else {}
+
+
+def _pick_page(request, patient, current, picks: PicksForm, carried: dict, status: int = 200):
+    """Step 1: tick what matters, grouped by part of life; points typed so far ride along."""
+    chosen = picks.chosen()
     groups: list = []
+    for element in picks.elements:
+        if not groups or groups[-1][0] != element.domain:
+            groups.append((element.domain, []))
+        groups[-1][1].append((element, element.key in chosen))
+    known = {e.key for e in picks.elements}
+    context = {
+        "stage": STAGE_PICK,
+        "picks": picks,
+        "groups": groups,
+        "carried": [(f"points_{k}", v) for k, v in carried.items() if k in known],
+        "current": current,
+        "history": priorities_history(patient=patient),
+    }
+    return render(request, "portal/priorities_pick.html", context, status=status)
+
+
+def _share_page(
+    request, patient, current, form: PointsForm, *, note: str = "", saving: bool = False
+):
+    """Step 2: +/− on each thing picked, with the total and what is left always in view."""
+    rows = []
     for element in form.elements:
         field = form[form.name_of(element)]
         raw = field.value()
-        shown = "0" if raw in (None, "") else str(raw)
-        if not groups or groups[-1][0] != element.domain:
-            groups.append((element.domain, []))
-        groups[-1][1].append((element, field, shown, typed[element.key]))
-    return groups, sum(typed.values())
+        rows.append((element, field, "0" if raw in (None, "") else str(raw)))
+    context = {
+        "stage": STAGE_SHARE,
+        "form": form,
+        "rows": rows,
+        "points_total": Total(sum(form.typed().values())),
+        "total": POINTS_TO_SHARE,
+        "step": POINTS_STEP,
+        "note": note,
+        # "Too many" and "none at all" are for a save: while sharing, the total says it.
+        "total_errors": form.non_field_errors() if saving else [],
+        "current": current,
+        "history": priorities_history(patient=patient),
+    }
+    status = 400 if saving and form.errors else 200
+    return render(request, "portal/priorities_share.html", context, status=status)
 
 
-def _step(request, elements, step: str) -> tuple[PointsForm, str]:
-    """Apply a +/− button: the form with that element's points changed, and a note if capped."""
-    data = request.POST.copy()
-    form = PointsForm(data, elements=elements)
-    key, _, delta = step.partition(":")
-    element = next((e for e in elements if e.key == key), None)
+def _stepped(data, picked: list, pressed: str) -> tuple[PointsForm, str]:
+    """The form after a +/− button ("H2:5" or "H2:-5"), and what to say about it."""
+    form = PointsForm(data, elements=picked)
+    key, _, by = pressed.partition(":")
     try:
-        delta = int(delta)
+        by = int(by)
     except ValueError:
-        element = None
-    if element is None:
         return form, ""
     typed = form.typed()
-    left = POINTS_TO_SHARE - sum(typed.values())
-    note = ""
-    if delta > 0 and left <= 0:
-        note = "No points left. Take some away from something else first."
-    new = max(0, typed[key] + (min(delta, max(0, left)) if delta > 0 else delta))
-    data[form.name_of(element)] = str(new)
-    return PointsForm(data, elements=elements), note
+    result = step(typed, key, by, {e.key: e.wording for e in picked})
+    changed = data.copy()
+    for element in picked:
+        if result.points.get(element.key) != typed[element.key]:
+            changed[form.name_of(element)] = str(result.points[element.key])
+    return PointsForm(changed, elements=picked), result.note
+
+
+def _nothing_left_note(picked: list, points: dict[str, int]) -> str:
+    empty = [e.wording for e in picked if not points.get(e.key)]
+    if not empty:
+        return ""
+    names = "”, “".join(empty)
+    return (
+        f"“{names}” {'has' if len(empty) == 1 else 'have'} 0 points for now. "
+        f"Press +{POINTS_STEP} to give some: when none are left, we take them from the thing "
+        "with the most."
+    )
 
 
 @portal_page
@@ -174,50 +242,57 @@ def _step(request, elements, step: str) -> tuple[PointsForm, str]:
 def priorities(request, patient):
     elements = portal_elements(patient=patient)
     current = priorities_current(patient=patient)
-    note = ""
-    action = request.POST.get("action", "")
-    if request.method == "POST" and request.POST.get("step"):
-        form, note = _step(request, elements, request.POST["step"])
-    elif request.method == "POST" and action == "add-item":
-        form = PointsForm(request.POST, elements=elements)
-        request.session[DRAFT_KEY] = form.typed()
-        return redirect("portal:item-add")
-    elif request.method == "POST":
-        form = PointsForm(request.POST, elements=elements)
-        if form.is_valid() and action == "save":
-            try:
-                priorities_set(
-                    patient=patient,
-                    effective_from=timezone.localdate(),
-                    points=form.points(),
-                    entered_by=request.user,
-                )
-            except ValidationError as error:
-                form.add_service_errors(error)
-            else:
-                request.session.pop(DRAFT_KEY, None)
-                messages.success(request, "Saved. Thank you: your care team can see this now.")
-                return redirect("portal:priorities")
-    else:
-        draft = request.session.pop(DRAFT_KEY, None)
-        if draft is None and current is not None:
-            draft = {p.element.key: p.points for p in current.points.all()}
-        initial = {f"points_{key}": points for key, points in (draft or {}).items()}
-        form = PointsForm(initial=initial, elements=elements)
-    groups, shared = _points_rows(form)
-    context = {
-        "form": form,
-        "groups": groups,
-        "shared": shared,
-        "left": POINTS_TO_SHARE - shared,
-        "over": max(0, shared - POINTS_TO_SHARE),
-        "total": POINTS_TO_SHARE,
-        "step": POINTS_STEP,
-        "note": note,
-        "current": current,
-        "history": priorities_history(patient=patient),
-    }
-    return _render(request, "priorities.html", context, form if action == "save" else None)
+    saved = _saved_points(current)
+    if request.method == "GET":
+        draft = _draft(request.session)
+        if draft is not None:
+            picks = PicksForm(initial={"picked": draft["picked"]}, elements=elements)
+            return _pick_page(request, patient, current, picks, draft["points"])
+        if not saved:
+            return _pick_page(request, patient, current, PicksForm(elements=elements), {})
+        picked = [e for e in elements if e.key in saved]
+        form = PointsForm(_points_data(saved), elements=picked)
+        return _share_page(request, patient, current, form)
+
+    data, action = request.POST, request.POST.get("action", "")
+    typed = _typed_points(data, elements)
+    if data.get("stage") == STAGE_PICK:
+        picks = PicksForm(data, elements=elements)
+        if action == "add-item":
+            keys = [e.key for e in elements if e.key in picks.chosen()]
+            request.session[DRAFT_KEY] = {"picked": keys, "points": typed}
+            return redirect("portal:item-add")
+        if not picks.is_valid():
+            return _pick_page(request, patient, current, picks, typed, status=400)
+        picked = picks.picked_elements()
+        points = starting_points([e.key for e in picked], typed)
+        form = PointsForm(_points_data(points), elements=picked)
+        note = _nothing_left_note(picked, points)
+        return _share_page(request, patient, current, form, note=note)
+
+    chosen = set(data.getlist("picked"))
+    picked = [e for e in elements if e.key in chosen]
+    if action == "pick":
+        picks = PicksForm(initial={"picked": [e.key for e in picked]}, elements=elements)
+        return _pick_page(request, patient, current, picks, typed)
+    if data.get("step"):
+        form, note = _stepped(data, picked, data["step"])
+        return _share_page(request, patient, current, form, note=note)
+    form = PointsForm(data, elements=picked)
+    if action == "save" and form.is_valid():
+        try:
+            priorities_set(
+                patient=patient,
+                effective_from=timezone.localdate(),
+                points=form.points(),
+                entered_by=request.user,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Saved. Thank you: your care team can see this now.")
+            return redirect("portal:priorities")
+    return _share_page(request, patient, current, form, saving=action == "save")
 
 
 @portal_page
@@ -234,8 +309,12 @@ def item_add(request, patient):
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, f"Added “{item.label}”. Now give it some points.")
-            return redirect(reverse("portal:priorities") + f"#row-{item.key}")
+            saved = _saved_points(priorities_current(patient=patient))
+            draft = _draft(request.session) or {"picked": list(saved), "points": saved}
+            draft["picked"].append(item.key)
+            request.session[DRAFT_KEY] = draft
+            messages.success(request, f"Added “{item.label}” to your list, and ticked it.")
+            return redirect(reverse("portal:priorities") + f"#pick-{item.key}")
     return _render(request, "item_add.html", {"form": form}, form)
 
 
@@ -244,7 +323,7 @@ def item_add(request, patient):
 
 def _next_question(questions: list, after, done: set[int], every: bool):
     """The question after `after`: the very next one when answering everything again,
-    otherwise the next one not answered recently."""
+    otherwise the next one the patient has not answered herself this quarter."""
     position = questions.index(after) if after in questions else -1
     for element in questions[position + 1 :]:
         if every or element.pk not in done:
@@ -261,17 +340,19 @@ def _question_url(element, every: bool) -> str:
 def ratings(request, patient):
     current = priorities_current(patient=patient)
     questions = rating_questions(patient=patient, current=current)
-    latest = ratings_latest(patient=patient)
-    done = answered_recently(latest=latest)
-    first_open = next((e for e in questions if e.pk not in done), None)
+    answers = portal_answers(patient=patient)
+    done = answers.answered
+    rows = [(e, answers.latest.get(e.pk), answers.entered_for_her(e.pk)) for e in questions]
     return render(
         request,
         "portal/ratings.html",
         {
-            "rows": [(e, latest.get(e.pk)) for e in questions],
+            "rows": rows,
             "answered": sum(1 for e in questions if e.pk in done),
+            "entered_for_her": sum(1 for _, _, entered in rows if entered),
             "total": len(questions),
-            "next": first_open,
+            "since": answers.quarter_began,
+            "next": next((e for e in questions if e.pk not in done), None),
             "first": questions[0] if questions else None,
             "has_priorities": current is not None,
         },
@@ -286,10 +367,10 @@ def rate(request, patient, key: str):
     except ValidationError:
         raise Http404("No such question") from None
     questions = rating_questions(patient=patient, current=priorities_current(patient=patient))
-    latest = ratings_latest(patient=patient)
+    answers = portal_answers(patient=patient)
     every = request.GET.get("all") == "1"
     action = request.POST.get("action", "next")
-    following = _next_question(questions, element, answered_recently(latest=latest), every)
+    following = _next_question(questions, element, answers.answered, every)
     onward = _question_url(following, every) if following else reverse("portal:ratings")
     if request.method == "POST" and action == "skip":
         return redirect(onward)
@@ -326,7 +407,9 @@ def rate(request, patient, key: str):
             "element": element,
             "form": form,
             "options": scale_options(form["value"]),
-            "last": latest.get(element.pk),
+            "last": answers.latest.get(element.pk),
+            "entered_for_her": answers.entered_for_her(element.pk),
+            "since": answers.quarter_began,
             "position": None if position is None else position + 1,
             "total": len(questions),
             "back": _question_url(previous, every) if previous else reverse("portal:ratings"),

@@ -24,6 +24,11 @@ pytestmark = [
 ]
 
 NEW_PASSWORD = "blue kettle on the windowsill"
+GREEN, AMBER, RED = (
+    "rgb(29, 107, 58)",
+    "rgb(138, 70, 0)",
+    "rgb(176, 0, 32)",
+)  # --ok, --warn, --error
 
 
 def last_season() -> dt.date:
@@ -82,44 +87,54 @@ def test_a_patient_goes_from_an_invitation_to_a_changed_progress_chart_on_a_phon
     expect(page.locator(".reading")).to_contain_text("your score was 4.0 out of 10")
     before = page.locator("#chart-overall-desc").text_content()
 
-    # What matters to me: +5 buttons, an item in their own words, the total always shown.
+    # What matters to me: tick what matters (one thing in their own words), then share 100
+    # points starting from an even split; "+" with nothing left takes from the most.
     open_menu(page, "What matters to me")
-    plus_symptoms = page.get_by_role("button", name="+5 points: My symptoms are under control")
-    for _ in range(4):
-        plus_symptoms.click()
-    expect(page.locator("[data-points-summary]")).to_have_text(
-        "You have shared 20 of 100 points. 80 left."
-    )
+    expect(page.get_by_text("Step 1 of 2")).to_be_visible()
+    page.get_by_label("My symptoms are under control").check()
+    page.get_by_label("Feeling ready and sure I can look after myself").check()
     page.get_by_role("button", name="Add something in my own words").click()
     page.get_by_label("What else matters to you?").fill("Singing in the choir")
     page.get_by_label("My health and how I feel").check()
     page.get_by_role("button", name="Add it to my list").click()
     expect(
-        page.get_by_text("Added “Singing in the choir”. Now give it some points.")
+        page.get_by_text("Added “Singing in the choir” to your list, and ticked it.")
     ).to_be_visible()
-    expect(page.get_by_label("My symptoms are under control")).to_have_value("20")
-    page.get_by_label("Singing in the choir").fill("30")
-    plus_ready = page.get_by_role(
-        "button", name="+5 points: Feeling ready and sure I can look after myself"
+    expect(page.get_by_label("Singing in the choir")).to_be_checked()
+    expect(page.get_by_label("My symptoms are under control")).to_be_checked()
+    page.get_by_role("button", name="Next: share my points").click()
+    summary = page.locator("[data-points-summary]")
+    expect(summary).to_have_text("You have shared all 100 points.")
+    expect(page.get_by_label("My symptoms are under control")).to_have_value("35")
+    expect(page.get_by_label("Singing in the choir")).to_have_value("35")
+    expect(page.get_by_label("Feeling ready and sure I can look after myself")).to_have_value("30")
+    page.get_by_role("button", name="+5 points: Singing in the choir").click()
+    expect(page.locator("[data-points-note]")).to_have_text(
+        "No points were left, so we took 5 from “My symptoms are under control” "
+        "and gave them to “Singing in the choir”."
     )
-    plus_ready.click()
-    plus_ready.click()
-    expect(page.locator("[data-points-summary]")).to_have_text(
-        "You have shared 60 of 100 points. 40 left."
+    expect(page.get_by_label("Singing in the choir")).to_have_value("40")
+    minus_ready = page.get_by_role(
+        "button", name="−5 points: Feeling ready and sure I can look after myself"
     )
+    minus_ready.click()
+    minus_ready.click()
+    expect(summary).to_have_text("You have shared 90 of 100 points. 10 left to share.")
     page.get_by_role("button", name="Save what matters to me").click()
     expect(page.get_by_text("Saved. Thank you")).to_be_visible()
     item = newcomer.personal_items.get()
     saved = PrioritySet.objects.get(patient=newcomer)
     assert {p.element.key: p.points for p in saved.points.all()} == {
-        "H2": 20,
-        item.key: 30,
-        "M2": 10,
+        "H2": 30,
+        item.key: 40,
+        "M2": 20,
     }
 
     # How things are going: one question per screen, most points first; the last by keyboard.
     open_menu(page, "How things are going")
-    expect(page.get_by_text(f"entered by {clinician} on your behalf").first).to_be_visible()
+    expect(
+        page.get_by_text(f"{clinician} from your care team entered 4 for you on").first
+    ).to_be_visible()
     page.get_by_role("link", name="Start").click()
     expect(page.get_by_text("Question 1 of 3")).to_be_visible()
     expect(heading(page)).to_have_text("Singing in the choir")
@@ -269,6 +284,17 @@ def test_every_portal_page_passes_an_automated_accessibility_check(
         page.goto(path)
         assert_accessible(page, path)
 
+    # What matters to me, step 1 (ticking), as it is and with nothing ticked.
+    page.goto(reverse("portal:priorities"))
+    page.get_by_role("button", name="Change what I picked").click()
+    expect(page.get_by_text("Step 1 of 2")).to_be_visible()
+    assert_accessible(page, "priorities, ticking what matters")
+    page.get_by_label("My symptoms are under control").uncheck()
+    page.get_by_label("Singing in the choir").uncheck()
+    page.get_by_role("button", name="Next: share my points").click()
+    expect(page.get_by_text("Pick at least one thing that matters to you.")).to_be_visible()
+    assert_accessible(page, "priorities with nothing ticked")
+
     # The same pages when something needs fixing.
     page.goto(reverse("portal:priorities"))
     page.get_by_label("My symptoms are under control").fill("90")
@@ -282,3 +308,202 @@ def test_every_portal_page_passes_an_automated_accessibility_check(
     page.goto(reverse("portal:goal-new"))
     page.get_by_role("button", name="Save my goal").click()
     assert_accessible(page, "an empty goal")
+
+
+# Five things and their points, most first: what a patient sets out to give on a phone.
+FIVE_THINGS = {
+    "My symptoms are under control": 30,
+    "I feel OK in myself and can cope with my condition": 25,
+    "Feeling ready and sure I can look after myself": 20,
+    "I can talk openly and honestly with my team": 15,
+    "I feel listened to, valued and supported": 10,
+}
+
+
+class Taps:
+    """What a person does on the page, counted: each click (a tick too) or fill is one tap."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def click(self, locator) -> None:
+        locator.click()
+        self.count += 1
+
+    def fill(self, locator, text: str) -> None:
+        locator.fill(text)
+        self.count += 1
+
+
+# Measured on the page before picking came first (commit a19adc1, 4300e87's "What matters to me"):
+# every thing's +5 pressed until it had its points, then Save; or each number typed, then Save.
+OLD_FLOW_TAPS = {"buttons": 21, "typing": 6}
+
+
+def test_sharing_100_points_among_five_things_on_a_phone_takes_fewer_taps_than_before(
+    phone_page, patient
+):
+    page = phone_page
+    sign_in(page, "pat", PASSWORD)
+    summary = page.locator("[data-points-summary]")
+
+    def pick_the_five(taps: Taps) -> None:
+        page.goto(reverse("portal:priorities"))
+        for wording in FIVE_THINGS:
+            taps.click(page.get_by_label(wording, exact=True))
+        taps.click(page.get_by_role("button", name="Next: share my points"))
+        expect(summary).to_have_text("You have shared all 100 points.")
+        for wording in FIVE_THINGS:
+            expect(page.get_by_label(wording, exact=True)).to_have_value("20")
+
+    def save(taps: Taps) -> None:
+        expect(summary).to_have_text("You have shared all 100 points.")
+        taps.click(page.get_by_role("button", name="Save what matters to me"))
+        expect(page.get_by_text("Saved. Thank you")).to_be_visible()
+        saved = PrioritySet.objects.filter(patient=patient).latest("id")
+        assert sorted(p.points for p in saved.points.all()) == sorted(FIVE_THINGS.values())
+
+    # With the buttons only: first take away where there is too much, then give.
+    buttons = Taps()
+    pick_the_five(buttons)
+    for wording, points in FIVE_THINGS.items():
+        for _ in range((20 - points) // 5):
+            buttons.click(page.get_by_role("button", name=f"−5 points: {wording}"))
+    for wording, points in FIVE_THINGS.items():
+        for _ in range((points - 20) // 5):
+            buttons.click(page.get_by_role("button", name=f"+5 points: {wording}"))
+    save(buttons)
+
+    # Typing each number that differs from the even split.
+    PrioritySet.objects.all().delete()
+    typing = Taps()
+    pick_the_five(typing)
+    for wording, points in FIVE_THINGS.items():
+        if points != 20:
+            typing.fill(page.get_by_label(wording, exact=True), str(points))
+    save(typing)
+
+    print(
+        f"Taps to give five things 30, 25, 20, 15 and 10 points on a phone: "
+        f"with the buttons {OLD_FLOW_TAPS['buttons']} before, {buttons.count} now; "
+        f"typing {OLD_FLOW_TAPS['typing']} before, {typing.count} now."
+    )
+    assert buttons.count < OLD_FLOW_TAPS["buttons"]
+
+
+def test_the_points_total_warns_in_words_and_colour_when_under_or_over_100(phone_page, patient):
+    priorities_set(
+        patient=patient, effective_from=timezone.localdate(), points={"H2": 50, "M2": 50}
+    )
+    page = phone_page
+    sign_in(page, "pat", PASSWORD)
+    page.goto(reverse("portal:priorities"))
+    status = page.locator("[data-points-status]")
+    summary = page.locator("[data-points-summary]")
+    fill = page.locator(".points-bar-fill")
+    symptoms = page.get_by_label("My symptoms are under control")
+
+    expect(summary).to_have_text("You have shared all 100 points.")
+    expect(fill).to_have_css("fill", GREEN)
+    expect(status).to_have_css("border-top-color", GREEN)
+
+    symptoms.fill("30")
+    expect(summary).to_have_text("You have shared 80 of 100 points. 20 left to share.")
+    expect(fill).to_have_css("fill", AMBER)
+    expect(status).to_have_css("border-top-color", AMBER)
+    expect(fill).to_have_attribute("width", "80")
+
+    symptoms.fill("65")
+    expect(summary).to_have_text("You have shared 115 points. That is 15 too many. Take some away.")
+    expect(fill).to_have_css("fill", RED)
+    expect(status).to_have_css("border-top-color", RED)
+    expect(summary).to_have_css("color", RED)
+
+    # Without the script the server says the same, and refuses to save.
+    page.get_by_role("button", name="Save what matters to me").click()
+    expect(
+        page.get_by_text("You have shared 115 points. The most you can share is 100.")
+    ).to_be_visible()
+    expect(summary).to_have_text("You have shared 115 points. That is 15 too many. Take some away.")
+    expect(fill).to_have_css("fill", RED)
+    assert_accessible(page, "priorities with too many points, on a phone")
+
+
+def test_what_matters_works_on_a_phone_without_javascript(browser, live_server, patient):
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        has_touch=True,
+        is_mobile=True,
+        java_script_enabled=False,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    summary = page.locator("[data-points-summary]")
+    try:
+        sign_in(page, "pat", PASSWORD)
+        page.goto(reverse("portal:priorities"))
+        page.get_by_label("My symptoms are under control").check()
+        page.get_by_label("I feel listened to, valued and supported").check()
+        page.get_by_role("button", name="Next: share my points").click()
+        expect(summary).to_have_text("You have shared all 100 points.")
+        page.get_by_role(
+            "button", name="+5 points: I feel listened to, valued and supported"
+        ).click()
+        expect(page.locator("[data-points-note]")).to_have_text(
+            "No points were left, so we took 5 from “My symptoms are under control” "
+            "and gave them to “I feel listened to, valued and supported”."
+        )
+        expect(page.get_by_label("I feel listened to, valued and supported")).to_have_value("55")
+        page.get_by_label("My symptoms are under control").fill("30")
+        page.get_by_role("button", name="Add up my points").click()
+        expect(summary).to_have_text("You have shared 85 of 100 points. 15 left to share.")
+        expect(page.get_by_label("My symptoms are under control")).to_have_value("30")
+        page.get_by_role("button", name="Save what matters to me").click()
+        expect(page.get_by_text("Saved. Thank you")).to_be_visible()
+    finally:
+        context.close()
+    saved = PrioritySet.objects.get(patient=patient)
+    assert {p.element.key: p.points for p in saved.points.all()} == {"H2": 30, "R4": 55}
+
+
+@pytest.mark.parametrize("width", [320, 390, 1280])
+def test_the_0_to_10_scale_fits_one_row_with_its_words_under_0_and_10_from_a_small_phone_up(
+    browser, live_server, patient, width
+):
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": width, "height": 800},
+        has_touch=width < 500,
+        is_mobile=width < 500,
+        device_scale_factor=2,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        sign_in(page, "pat", PASSWORD)
+        page.goto(reverse("portal:rate", args=["H2"]))
+        options = page.locator(".scale-option")
+        expect(options).to_have_count(11)
+        expect(page.locator(".scale-ends span")).to_have_count(2)
+        zero, ten = options.first.bounding_box(), options.last.bounding_box()
+        bad = page.locator(".scale-ends span").first.bounding_box()
+        good = page.locator(".scale-ends span").last.bounding_box()
+        boxes = [options.nth(n).bounding_box() for n in range(11)]
+        page_width = page.evaluate("document.documentElement.scrollWidth")
+    finally:
+        context.close()
+
+    assert {round(box["y"]) for box in boxes} == {round(zero["y"])}  # one row, 0 to 10
+    assert min(box["width"] for box in boxes) >= 24  # WCAG 2.2 target size, at the very least
+    assert min(box["height"] for box in boxes) >= 48
+    assert zero["x"] >= 0
+    assert ten["x"] + ten["width"] <= width
+    assert page_width <= width  # nothing scrolls sideways
+    assert abs(bad["x"] - zero["x"]) <= 1  # "as bad" starts under 0 …
+    assert (
+        abs((good["x"] + good["width"]) - (ten["x"] + ten["width"])) <= 1
+    )  # … "as good" ends under 10
+    assert bad["y"] >= zero["y"] + zero["height"]
+    assert good["y"] >= ten["y"] + ten["height"]
+    assert bad["x"] + bad["width"] < good["x"]  # the two never run into each other

@@ -2,10 +2,12 @@
 when something needs fixing, and saves through the same services as the clinician's pages."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from assessments.models import Goal, GoalReview, PrioritySet, Rating
 from assessments.services import (
@@ -15,6 +17,7 @@ from assessments.services import (
     rating_record,
 )
 from indicators.models import SummaryState
+from indicators.scoring import period_bounds, period_of
 from indicators.services import patient_summaries_refresh
 from patients.models import Agenda, User
 from patients.portal_words import period_words, progress_reading
@@ -61,10 +64,25 @@ def is_stale(patient) -> bool:
     return state.dirty > state.clean
 
 
-def points_post(action="save", **points):
-    data = {"action": action}
+def points_post(action="save", step=None, **points):
+    """What the sharing step posts: what was picked, each one's points, and the button."""
+    data = {"stage": "share", "action": action, "picked": list(points)}
+    data.update({f"points_{key}": str(value) for key, value in points.items()})
+    if step:
+        data["step"] = step
+    return data
+
+
+def picks_post(*keys, action="share", **points):
+    """What the picking step posts: the ticks, any points carried along, and the button."""
+    data = {"stage": "pick", "action": action, "picked": list(keys)}
     data.update({f"points_{key}": str(value) for key, value in points.items()})
     return data
+
+
+def shown_points(html: str) -> dict[str, str]:
+    """The number in each points box on the page, by key, in the order shown."""
+    return dict(re.findall(r'name="points_(\w+)" id="id_points_\w+" value="([^"]*)"', html))
 
 
 # --- Who may open the portal ---------------------------------------------------------------------
@@ -199,44 +217,95 @@ def test_the_landing_page_links_a_patient_into_their_portal(me):
 # --- What matters to me --------------------------------------------------------------------------
 
 
-def test_what_matters_lists_the_framework_in_plain_words_and_the_patients_own_items(me, patient):
+def test_what_matters_starts_with_a_list_to_tick_grouped_by_part_of_life(me, patient):
     item = personal_item_create(patient=patient, label="Singing in the choir", domain="H")
     response = me.get(reverse("portal:priorities"))
     html = response.content.decode()
 
     assert response.status_code == 200
-    assert html.count('class="points-row') == 14
+    assert "Step 1 of 2" in html
+    assert html.count('type="checkbox" name="picked"') == 14
+    assert html.count('class="points-input"') == 0  # no points until something is picked
+    assert "<legend>My health and how I feel</legend>" in html
+    assert "<legend>Looking after myself</legend>" in html
     assert "My symptoms are under control" in html
     assert "Symptom control" not in html  # the clinical label is for staff
-    assert f'id="row-{item.key}"' in html
-    assert "Singing in the choir" in html
-    assert "<legend>My health and how I feel</legend>" in html
-    assert "of 100 points" in html
+    assert f'value="{item.key}" id="id_picked_{item.key}">' in html
+    assert 'Singing in the choir <span class="tag">in my words</span>' in html
+    assert ">Add something in my own words</button>" in html
 
 
-def test_a_plus_button_adds_points_and_shows_the_total_without_saving(me):
-    response = me.post(
-        reverse("portal:priorities"), {**points_post("", H2="20", M2="10"), "step": "H2:5"}
-    )
+def test_ticking_things_shares_100_points_evenly_among_them_in_fives(me, patient):
+    response = me.post(reverse("portal:priorities"), picks_post("R4", "H2", "M2"))
     html = response.content.decode()
 
     assert response.status_code == 200
-    assert 'name="points_H2" id="id_points_H2" value="25"' in html
-    assert "You have shared <strong>35</strong> of 100 points. <strong>65</strong> left." in html
+    assert "Step 2 of 2" in html
+    assert shown_points(html) == {"H2": "35", "M2": "35", "R4": "30"}
+    assert html.count('class="points-row') == 3
+    assert "You have shared all <strong>100</strong> points." in html
+    assert 'class="points-status points-done"' in html
     assert not PrioritySet.objects.exists()
 
 
-def test_a_plus_button_never_takes_the_total_past_100(me):
-    response = me.post(
-        reverse("portal:priorities"), {**points_post("", H2="98", M2="0"), "step": "M2:5"}
-    )
+def test_ticking_nothing_is_refused_next_to_the_list(me):
+    response = me.post(reverse("portal:priorities"), picks_post())
     html = response.content.decode()
 
-    assert 'name="points_M2" id="id_points_M2" value="2"' in html
-    assert "<strong>0</strong> left" in html
+    assert response.status_code == 400
+    assert '<ul class="errorlist" id="id_picked_error"><li>Pick at least one thing' in html
+    assert 'aria-describedby="id_picked_error"' in html
+    assert not PrioritySet.objects.exists()
 
-    response = me.post(reverse("portal:priorities"), {**points_post("", H2="100"), "step": "M2:5"})
-    assert "No points left. Take some away from something else first." in response.content.decode()
+
+def test_a_plus_button_gives_points_that_are_left_without_saving(me):
+    response = me.post(reverse("portal:priorities"), points_post("", "H2:5", H2=20, M2=10))
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert shown_points(html) == {"H2": "25", "M2": "10"}
+    assert (
+        "You have shared <strong>35</strong> of 100 points. <strong>65</strong> left to share."
+        in html
+    )
+    assert not PrioritySet.objects.exists()
+
+
+def test_a_plus_button_with_nothing_left_takes_5_from_the_thing_with_the_most(me):
+    response = me.post(reverse("portal:priorities"), points_post("", "R4:5", H2=30, M2=50, R4=20))
+    html = response.content.decode()
+
+    assert shown_points(html) == {"H2": "30", "M2": "45", "R4": "25"}
+    assert (
+        "No points were left, so we took 5 from “Feeling ready and sure I can look after myself” "
+        "and gave them to “I feel listened to, valued and supported”."
+    ) in html
+    assert "You have shared all <strong>100</strong> points." in html
+
+
+def test_a_plus_button_gives_what_is_left_when_it_is_less_than_5(me):
+    response = me.post(reverse("portal:priorities"), points_post("", "M2:5", H2=98, M2=0))
+    assert shown_points(response.content.decode()) == {"H2": "98", "M2": "2"}
+
+
+def test_a_plus_button_on_the_only_thing_with_points_says_it_has_them_all(me):
+    response = me.post(reverse("portal:priorities"), points_post("", "H2:5", H2=100, M2=0))
+    html = response.content.decode()
+
+    assert shown_points(html) == {"H2": "100", "M2": "0"}
+    assert "“My symptoms are under control” already has all the points." in html
+
+
+def test_a_minus_button_puts_points_back_to_share(me):
+    response = me.post(reverse("portal:priorities"), points_post("", "M2:-5", H2=50, M2=50))
+    html = response.content.decode()
+
+    assert shown_points(html) == {"H2": "50", "M2": "45"}
+    assert (
+        "You have shared <strong>95</strong> of 100 points. <strong>5</strong> left to share."
+        in html
+    )
+    assert 'class="points-status points-under"' in html
 
 
 def test_saving_points_makes_a_new_priority_set_and_keeps_the_earlier_one(me, patient):
@@ -258,18 +327,22 @@ def test_saving_points_makes_a_new_priority_set_and_keeps_the_earlier_one(me, pa
     assert is_stale(patient)
     html = me.get(reverse("portal:priorities")).content.decode()
     assert html.count("<li>\n      <strong>") == 2  # both sets are in the history
-    assert 'name="points_R4" id="id_points_R4" value="40"' in html
+    assert shown_points(html) == {"H2": "30", "M2": "30", "R4": "40"}  # the set opens to share
 
 
-def test_more_points_than_allowed_are_refused_and_nothing_typed_is_lost(me, patient):
+def test_more_points_than_allowed_are_refused_beside_the_total_and_nothing_typed_is_lost(
+    me, patient
+):
     response = me.post(reverse("portal:priorities"), points_post(H2=70, M2=50))
     html = response.content.decode()
 
     assert response.status_code == 400
-    assert "You have shared 120 points. The most you can share is 100." in html
-    assert "Take away 20, then save." in html
-    assert 'value="70"' in html
-    assert 'value="50"' in html
+    assert 'class="points-status points-over"' in html
+    status = html[html.index('class="points-status') : html.index('class="points-group')]
+    assert "You have shared 120 points. The most you can share is 100." in status
+    assert "Take away 20, then save." in status
+    assert "That is <strong>20</strong> too many. Take some away." in status
+    assert shown_points(html) == {"H2": "70", "M2": "50"}
     assert not PrioritySet.objects.exists()
 
 
@@ -286,12 +359,25 @@ def test_points_that_are_not_a_number_are_refused_next_to_their_line(me):
     assert response.status_code == 400
     assert '<ul class="errorlist" id="id_points_H2_error">' in html
     assert "Write a whole number, like 10." in html
-    assert 'value="lots"' in html
+    assert shown_points(html) == {"H2": "lots", "M2": "10"}
     assert not PrioritySet.objects.exists()
 
 
-def test_adding_an_own_item_keeps_the_points_typed_so_far(me, patient):
-    going = me.post(reverse("portal:priorities"), points_post("add-item", H2=30, M2=20))
+def test_changing_what_was_picked_keeps_the_points_given_and_shares_what_is_left(me):
+    back = me.post(reverse("portal:priorities"), points_post("pick", H2=60, M2=40))
+    html = back.content.decode()
+
+    assert "Step 1 of 2" in html
+    assert 'value="H2" id="id_picked_H2" checked>' in html
+    assert 'value="M2" id="id_picked_M2" checked>' in html
+    assert '<input type="hidden" name="points_H2" value="60">' in html
+
+    onward = me.post(reverse("portal:priorities"), picks_post("H2", "R1", "R4", H2=60, M2=40))
+    assert shown_points(onward.content.decode()) == {"H2": "60", "R1": "20", "R4": "20"}
+
+
+def test_adding_an_own_item_keeps_what_was_picked_and_typed_and_ticks_the_new_one(me, patient):
+    going = me.post(reverse("portal:priorities"), picks_post("H2", "M2", action="add-item", H2=30))
     assert going.status_code == 302
     assert going["Location"] == reverse("portal:item-add")
 
@@ -300,11 +386,12 @@ def test_adding_an_own_item_keeps_the_points_typed_so_far(me, patient):
     item = patient.personal_items.get()
     assert item.label == "Singing in the choir"
     assert item.domain_id == "H"
-    assert added["Location"] == reverse("portal:priorities") + f"#row-{item.key}"
+    assert added["Location"] == reverse("portal:priorities") + f"#pick-{item.key}"
     html = me.get(reverse("portal:priorities")).content.decode()
-    assert 'name="points_H2" id="id_points_H2" value="30"' in html
-    assert 'name="points_M2" id="id_points_M2" value="20"' in html
-    assert f'name="points_{item.key}" id="id_points_{item.key}" value="0"' in html
+    assert "Added “Singing in the choir” to your list, and ticked it." in html
+    for key in ("H2", "M2", item.key):
+        assert f'value="{key}" id="id_picked_{key}" checked>' in html
+    assert '<input type="hidden" name="points_H2" value="30">' in html
     assert not PrioritySet.objects.exists()
 
 
@@ -345,9 +432,9 @@ def test_the_questions_are_what_the_patient_gave_points_to_most_first(me, patien
     )
     response = me.get(reverse("portal:ratings"))
 
-    assert [e.key for e, _ in response.context["rows"]] == [item.key, "R4", "M2"]
+    assert [e.key for e, _, _ in response.context["rows"]] == [item.key, "R4", "M2"]
     assert response.context["next"].key == item.key
-    assert "You have answered 0 of 3 in the last two weeks." in response.content.decode()
+    assert "You have answered 0 of 3 yourself since" in response.content.decode()
 
 
 def test_without_priorities_every_element_is_asked(me):
@@ -425,20 +512,127 @@ def test_the_last_answer_goes_back_to_the_start_with_thanks(me, patient):
     assert "You have answered everything." in html
 
 
-def test_answers_entered_by_a_clinician_are_shown_as_on_the_patients_behalf(me, patient, clinician):
+def test_an_answer_entered_for_the_patient_last_quarter_says_who_and_when(me, patient, clinician):
+    earlier = this_quarter_began() - dt.timedelta(days=10)
     rating_record(
         patient=patient,
         element="H2",
         value=4,
-        rated_on=today(),
+        rated_on=earlier,
         rater="proxy",
         entered_by=clinician,
     )
     start = me.get(reverse("portal:ratings")).content.decode()
     question = me.get(reverse("portal:rate", args=["H2"])).content.decode()
 
-    assert f"entered by {clinician} on your behalf" in start
-    assert f"the answer was 4, entered by {clinician} on your behalf" in question
+    on = f"{day_month(earlier)} {earlier.year}"
+    said = f"{escape(str(clinician))} from your care team entered 4 for you on {on}."
+    assert said in start
+    assert f"Your last answer: {said}" in question
+    assert "What would you say?" not in question
+
+
+def this_quarter_began() -> dt.date:
+    return period_bounds(period_of(today()))[0]
+
+
+def day_month(day: dt.date) -> str:
+    """ "3 November", as the portal writes a day of this quarter."""
+    return f"{day.day} {day:%B}"
+
+
+def proxy_rating(patient, clinician, key: str, value: int, on: dt.date | None = None):
+    return rating_record(
+        patient=patient,
+        element=key,
+        value=value,
+        rated_on=on or today(),
+        rater="proxy",
+        entered_by=clinician,
+    )
+
+
+def test_answers_a_clinician_entered_today_are_still_asked_one_by_one(me, patient, clinician):
+    priorities_set(patient=patient, effective_from=today(), points={"H2": 50, "M2": 30, "R4": 20})
+    for key in ("H2", "M2", "R4"):
+        proxy_rating(patient, clinician, key, 6)
+
+    start = me.get(reverse("portal:ratings"))
+    first = me.get(reverse("portal:rate", args=["H2"]))
+    answered = me.post(reverse("portal:rate", args=["H2"]), {"action": "next", "value": "7"})
+
+    began = day_month(this_quarter_began())
+    assert f"You have answered 0 of 3 yourself since {began}." in start.content.decode()
+    assert start.context["next"].key == "H2"
+    assert ">Start</a>" in start.content.decode()
+    assert "Question 1 of 3" in first.content.decode()
+    assert answered["Location"] == reverse("portal:rate", args=["M2"])
+    after = me.get(reverse("portal:ratings")).content.decode()
+    assert f"You have answered 1 of 3 yourself since {began}." in after
+
+
+def test_the_list_and_each_question_say_which_answers_were_entered_for_the_patient(
+    me, patient, clinician
+):
+    priorities_set(patient=patient, effective_from=today(), points={"H2": 50, "M2": 30, "R4": 20})
+    proxy_rating(patient, clinician, "H2", 6)
+    proxy_rating(patient, clinician, "M2", 3)
+    rating_record(patient=patient, element="R4", value=9, rated_on=today(), rater="patient")
+    on = day_month(today())
+
+    start = me.get(reverse("portal:ratings")).content.decode()
+    question = me.get(reverse("portal:rate", args=["H2"])).content.decode()
+    own = me.get(reverse("portal:rate", args=["R4"])).content.decode()
+
+    who = escape(str(clinician))
+    entered = f"{who} from your care team entered %d for you on {on}. What would you say?"
+    assert entered % 6 in start
+    assert entered % 3 in start
+    assert "Your care team entered 2 answers for you. We would like to hear what you say too." in (
+        start
+    )
+    assert entered % 6 in question
+    assert f"On {on} you chose 9." in own
+    assert "What would you say?" not in own
+
+
+def test_carry_on_resumes_at_the_first_thing_not_answered_by_the_patient_herself(
+    me, patient, clinician
+):
+    priorities_set(patient=patient, effective_from=today(), points={"H2": 50, "M2": 30, "R4": 20})
+    rating_record(patient=patient, element="H2", value=5, rated_on=today(), rater="patient")
+    proxy_rating(patient, clinician, "M2", 6)
+
+    response = me.get(reverse("portal:ratings"))
+    html = response.content.decode()
+
+    assert response.context["next"].key == "M2"
+    assert f'<a class="button button-primary" href="{reverse("portal:rate", args=["M2"])}">' in html
+    assert ">Carry on</a>" in html
+    assert "You have answered 1 of 3 yourself since" in html
+
+
+def test_only_the_patients_own_answers_this_quarter_count_as_answered(me, patient, clinician):
+    priorities_set(patient=patient, effective_from=today(), points={"H2": 50, "M2": 30, "R4": 20})
+    began = this_quarter_began()
+    rating_record(patient=patient, element="H2", value=5, rated_on=began, rater="patient")
+    rating_record(
+        patient=patient,
+        element="M2",
+        value=5,
+        rated_on=began - dt.timedelta(days=1),
+        rater="patient",
+    )
+    proxy_rating(patient, clinician, "M2", 2)
+
+    response = me.get(reverse("portal:ratings"))
+    skipped_to = me.post(reverse("portal:rate", args=["H2"]), {"action": "skip"})
+
+    assert f"You have answered 1 of 3 yourself since {day_month(began)}." in (
+        response.content.decode()
+    )
+    assert response.context["next"].key == "M2"
+    assert skipped_to["Location"] == reverse("portal:rate", args=["M2"])
 
 
 # --- My goals ------------------------------------------------------------------------------------
