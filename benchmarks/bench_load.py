@@ -153,6 +153,7 @@ def _plan(users: int, think: float) -> tuple[dict, list[str]]:
             "mode": "face_to_face",
             "initiated_by": "service",
             "duration_minutes": "15",
+            "target_relevant": "on",  # ticked when the form is shown, so a browser sends it
         },
         "think_seconds": think,
     }

@@ -186,6 +186,7 @@ def encounter_form(goal: Goal) -> dict:
         "own_H1": "5",
         "reading_59261-8": "52",
         f"review_{goal.pk}": "1",
+        "target_relevant": "on",  # ticked when the form is shown, so a browser sends it
     }
 
 
