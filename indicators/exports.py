@@ -1,8 +1,11 @@
 """CSV of a team's dashboard aggregates for the service's reports: never a patient-level row.
 
 One row per figure and statistic, quarter by quarter, in a long format that spreadsheets pivot
-easily. A figure hidden because it rests on fewer than 5 patients has an empty value and
-``suppressed`` set to ``yes``; the page shows it as "fewer than 5". Caseload figures are left out
+easily. Each value is the figure as the pages show it (``indicators.presentation``): the index as
+a whole number, a share to two decimals (the pages' whole percentage), a T-score to one decimal,
+so a report quoting the CSV agrees with the dashboard. A figure hidden because it rests on fewer
+than 5 patients has an empty value and ``suppressed`` set to ``yes``; the page shows it as "fewer
+than 5". Caseload figures are left out
 on purpose: they are for reflection and supervision, not for reports that could rank clinicians.
 """
 
@@ -10,9 +13,11 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from decimal import Decimal
 
 from patients.models import Team
 
+from . import presentation
 from .scoring import SUPPRESSION_THRESHOLD
 from .selectors import (
     context_shown,
@@ -23,7 +28,6 @@ from .selectors import (
 
 HEADER = ["team", "quarter", "section", "figure", "statistic", "value", "suppressed"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-DECIMALS = 4
 
 
 def cell_text(text: str) -> str:
@@ -31,12 +35,19 @@ def cell_text(text: str) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def _number(value: float | int | None) -> str:
+def _number(value: float | int | None, scale: str = "count") -> str:
+    """A figure as the pages show it (indicators.presentation), as a plain number."""
     if value is None:
         return ""
-    if isinstance(value, int) or float(value).is_integer():
-        return str(int(value))
-    return str(round(float(value), DECIMALS))
+    return presentation.number_text(SHOWN[scale](value))
+
+
+SHOWN = {
+    "index": presentation.index_shown,
+    "share": presentation.share_shown,
+    "score": presentation.t_score_shown,
+    "count": lambda value: Decimal(int(value)),
+}
 
 
 def _statistic(scale: str) -> str:
@@ -52,14 +63,15 @@ def _overview_rows(figures: dict, names: dict[str, str]) -> Iterator[tuple[str, 
     for spec in overview_specs(names):
         figure = figure_of(figures, spec)
         hidden = figure.value is None
+        value, scale = _number(figure.value, spec.scale), spec.scale
         if spec.spread:
-            yield ("overview", spec.label, "median", _number(figure.value), _flag(hidden))
+            yield ("overview", spec.label, "median", value, _flag(hidden))
             if not hidden:
-                yield ("overview", spec.label, "lower quartile", _number(figure.q1), "no")
-                yield ("overview", spec.label, "upper quartile", _number(figure.q3), "no")
+                yield ("overview", spec.label, "lower quartile", _number(figure.q1, scale), "no")
+                yield ("overview", spec.label, "upper quartile", _number(figure.q3, scale), "no")
                 yield ("overview", spec.label, "patients", _number(figure.n), "no")
             continue
-        yield ("overview", spec.label, _statistic(spec.scale), _number(figure.value), _flag(hidden))
+        yield ("overview", spec.label, _statistic(spec.scale), value, _flag(hidden))
 
 
 def _flag(hidden: bool) -> str:
@@ -97,7 +109,7 @@ def _priority_rows(
                 section,
                 line.label,
                 "mean share of points (0 to 1)",
-                _number(line.mean_share),
+                _number(line.mean_share, "share"),
                 _flag(line.mean_share is None),
             )
     for item in shown["common_items"]:

@@ -11,6 +11,7 @@ from django.http import Http404
 from assessments.models import Domain, Element
 from patients.models import ContextEvent, Membership, Patient, Team, User
 
+from . import presentation
 from .figures import DOMAINS, PERSONAL
 from .models import CaseloadSummary, PatientSummary, SummaryState, TeamSummary
 from .scoring import FRAMEWORK_CODES, SUPPRESSION_THRESHOLD, parse_period, recent_periods
@@ -206,21 +207,15 @@ def trend_window(period: str) -> list[str]:
 # --- Figures as shown -------------------------------------------------------------------------
 
 
-def format_index(value: float) -> str:
-    return f"{value:.1f}"
-
-
-def format_share(value: float) -> str:
-    return f"{value * 100:.0f}%"
-
-
-def format_count(value: float) -> str:
-    return f"{int(value):,}"
-
+# Every figure is written by indicators.presentation's one rule (half up, from the stored value).
+format_index = presentation.index_text
+format_share = presentation.percent_text
+format_count = presentation.count_text
+format_t_score = presentation.t_score_text
 
 FORMATS: dict[str, Callable[[float], str]] = {
     "index": format_index,
-    "score": format_index,
+    "score": format_t_score,
     "share": format_share,
     "count": format_count,
 }

@@ -47,6 +47,7 @@ from .selectors import (
     format_count,
     format_index,
     format_share,
+    format_t_score,
     priorities_shown,
     quarter_chosen,
     team_caseloads,
@@ -150,7 +151,7 @@ def _trend(
     elif scale == "index":
         y_max, ticks, fmt = 100.0, [0.0, 25.0, 50.0, 75.0, 100.0], format_index
     elif scale == "score":
-        y_max, ticks, fmt = 80.0, [20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0], format_index
+        y_max, ticks, fmt = 80.0, [20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0], format_t_score
     else:
         shown = [v for vs in values for v in vs if v is not None]
         y_max, ticks = _ticks(max(shown, default=0))
