@@ -298,3 +298,31 @@ def test_what_is_stored_carries_a_reason_for_every_null_figure(team, clinician, 
         nulls |= {f"{name}.{part}" for part, v in figures[name].items() if v is None}
 
     assert nulls == set(figures["suppressed_reasons"])
+
+
+def test_the_count_of_patients_with_context_is_hidden_when_it_would_give_the_rest_away():
+    def person(context: bool, initiated: int) -> SummaryRow:
+        return SummaryRow(
+            index=50,
+            coverage=1,
+            domain_scores={},
+            direction="",
+            own_priorities=False,
+            goal_attainment=None,
+            markers_with_reading=0,
+            markers_in_target=0,
+            patient_initiated=initiated,
+            attribution_caveat=context,
+            context_kinds=("admission",) if context else (),
+        )
+
+    rows = [person(True, 1)] * 9 + [person(False, 0)] * 3  # 12 patients: 3 without either
+
+    figures = group_summary_figures(rows, [], kinds=KINDS)
+
+    # 9 of 12 would tell that 3 had none, as the share of 9 / 12 would
+    assert figures["context_patients"] is None
+    assert figures["patient_initiated_patients"] is None
+    assert figures["context_share"] is None
+    assert figures["suppressed_reasons"]["context_patients"] == PROTECTS_SMALLER
+    assert figures["suppressed_reasons"]["patient_initiated_patients"] == PROTECTS_SMALLER
