@@ -491,19 +491,28 @@ NO_SCORE = "–"
 
 
 def _score_tables(progress) -> list[dict]:
-    """The scores as tables of up to a year each, newest year first, quarters oldest first:
-    a row for the overall score and one for each part of life, like the charts; each score
-    written out of 10 by ``score_text``, a dash where there is none."""
+    """The scores in years of up to four quarters, newest year first, quarters oldest first like
+    the charts: per quarter a card with the overall score and one for each part of life, each
+    written out of 10 by ``score_text``, a dash where there is none. ``lines`` holds the same as
+    rows (overall, then each part of life) across the quarters."""
     rows, tables = progress.rows, []
+    parts = [("index", "Overall"), *((c, progress.domain_names.get(c, c)) for c in "HMR")]
 
-    def shown(values: list[float | None]) -> list[str]:
-        return [NO_SCORE if v is None else score_text(v) for v in values]
+    def shown(value: float | None) -> str:
+        return NO_SCORE if value is None else score_text(value)
 
     while rows:
         year, rows = rows[-CHART_QUARTERS:], rows[:-CHART_QUARTERS]
-        lines = [("Overall", shown([r["index"] for r in year]))]
-        lines += [(progress.domain_names.get(c, c), shown([r[c] for r in year])) for c in "HMR"]
-        tables.append({"quarters": year, "lines": lines})
+        tables.append(
+            {
+                "quarters": year,
+                "lines": [(name, [shown(r[key]) for r in year]) for key, name in parts],
+                "cards": [
+                    {"quarter": r, "scores": [(name, shown(r[key])) for key, name in parts]}
+                    for r in year
+                ],
+            }
+        )
     return tables
 
 

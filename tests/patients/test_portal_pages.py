@@ -625,10 +625,11 @@ def test_progress_reads_out_the_change_and_shows_a_chart_and_a_table(me, patient
     assert "your score was 7.5 out of 10" in html
     assert "Before that it was 4.5 out of 10." in html
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" role="img"') == 2
+    assert "{#" not in html  # no template comment shows on the page
     assert '<title id="chart-overall-title">' in html
     [table] = response.context["tables"]
     newest = table["quarters"][-1]
-    assert f'<span class="visually-hidden"> ({period_words(newest["period"])})</span>' in html
+    assert f'<span class="score-quarter-months">{period_words(newest["period"])}</span>' in html
     assert table["lines"][0] == ("Overall", ["4.5", "7.5"])
     assert table["lines"][1] == ("My health and how I feel", ["4.0", "8.0"])
 
