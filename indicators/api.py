@@ -13,6 +13,7 @@ from patients.models import Membership, Team
 from patients.selectors import patient_get_for_user
 from patients.services import audit_record
 
+from .figures import WITHHELD_REASONS
 from .selectors import summaries_for_patient, summary_for_patient, team_summary
 
 
@@ -111,6 +112,16 @@ class TeamSummaryOutput(serializers.Serializer):
     declined_context = serializers.DictField(child=serializers.IntegerField(allow_null=True))
     suppressed = serializers.BooleanField()
     suppressed_fields = serializers.ListField(child=serializers.CharField())
+    suppressed_reasons = serializers.DictField(
+        child=serializers.ChoiceField(choices=WITHHELD_REASONS),
+        required=False,
+        help_text="Why each null figure is withheld, by dotted name (e.g. declined_context."
+        "with_context): fewer_than_5 (it rests on fewer than 5 patients), "
+        "protects_smaller_number (hidden so that a smaller number cannot be worked out from "
+        "the totals) or no_earlier_quarter (no patient has an index in the quarter before). "
+        "A null share inside priorities always rests on fewer than 5 patients. "
+        "Absent from summaries stored before reasons were kept.",
+    )
     stale = serializers.BooleanField()
     computed_at = serializers.DateTimeField(allow_null=True)
 

@@ -6,8 +6,9 @@ the chart too. Series differ in colour (Okabe–Ito, safe for colour-blind reade
 shape and dash pattern, so colour is never the only signal. Styling is done with SVG presentation
 attributes, never ``style=``, so a strict Content-Security-Policy needs no exception.
 
-A value of ``None`` is a figure that is not shown (suppressed below 5 patients, or no summary): the
-line breaks there and the description says so.
+A value of ``None`` is a figure that is not shown (suppressed below 5 patients, hidden to protect a
+smaller number, or no summary): the line breaks there and the description says so, in the words of
+the series' ``not_shown`` when it gives them.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Series:
     values: Sequence[float | None]
     low: Sequence[float | None] | None = None
     high: Sequence[float | None] | None = None
+    not_shown: Sequence[str] | None = None  # why each missing value is missing, in words
 
 
 def _num(value: float) -> str:
@@ -108,7 +110,7 @@ def describe_series(x_labels: Sequence[str], series: Series, fmt: Callable[[floa
     for i, label in enumerate(x_labels):
         value = series.values[i]
         if value is None:
-            parts.append(f"{label} {NOT_SHOWN}")
+            parts.append(f"{label} {series.not_shown[i] if series.not_shown else NOT_SHOWN}")
             continue
         text = f"{label} {fmt(value)}"
         if series.low is not None and series.high is not None:

@@ -1,29 +1,57 @@
 """CSV of a team's dashboard aggregates for the service's reports: never a patient-level row.
 
 One row per figure and statistic, quarter by quarter, in a long format that spreadsheets pivot
-easily. A figure hidden because it rests on fewer than 5 patients has an empty value and
-``suppressed`` set to ``yes``; the page shows it as "fewer than 5". Caseload figures are left out
-on purpose: they are for reflection and supervision, not for reports that could rank clinicians.
+easily. Each value is the figure as the pages show it (``indicators.presentation``): the index as
+a whole number, a share to two decimals (the pages' whole percentage), a T-score to one decimal,
+so a report quoting the CSV agrees with the dashboard.
+
+A figure that is not shown has an empty value, ``suppressed`` set to ``yes``, and
+``not_shown_because`` saying why, in the words of ``NOT_SHOWN_BECAUSE``: it rests on fewer than 5
+patients (the pages say "fewer than 5"); it is hidden so that a smaller number cannot be worked out
+from the others ("hidden"); or it is a change with no earlier quarter to compare with ("no earlier
+quarter"). Caseload figures are left out on purpose: they are for reflection and supervision, not
+for reports that could rank clinicians.
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from decimal import Decimal
 
 from patients.models import Team
 
+from . import presentation
+from .figures import FEWER_THAN_5, NO_EARLIER_QUARTER, PROTECTS_SMALLER
 from .scoring import SUPPRESSION_THRESHOLD
 from .selectors import (
+    WITHHELD_UNKNOWN,
+    Figure,
     context_shown,
     figure_of,
     overview_specs,
     priorities_shown,
 )
 
-HEADER = ["team", "quarter", "section", "figure", "statistic", "value", "suppressed"]
+HEADER = [
+    "team",
+    "quarter",
+    "section",
+    "figure",
+    "statistic",
+    "value",
+    "suppressed",
+    "not_shown_because",
+]
+# One value per reason, self-explaining, so the file needs no key to be read.
+NOT_SHOWN_BECAUSE = {
+    FEWER_THAN_5: "fewer than 5 patients",
+    PROTECTS_SMALLER: "hidden so that a smaller number cannot be worked out from the others",
+    NO_EARLIER_QUARTER: "no earlier quarter to compare with",
+    WITHHELD_UNKNOWN: "fewer than 5 patients, or hidden so that a smaller number cannot be "
+    "worked out (stored before reasons were kept)",
+}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-DECIMALS = 4
 
 
 def cell_text(text: str) -> str:
@@ -31,12 +59,19 @@ def cell_text(text: str) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def _number(value: float | int | None) -> str:
+def _number(value: float | int | None, scale: str = "count") -> str:
+    """A figure as the pages show it (indicators.presentation), as a plain number."""
     if value is None:
         return ""
-    if isinstance(value, int) or float(value).is_integer():
-        return str(int(value))
-    return str(round(float(value), DECIMALS))
+    return presentation.number_text(SHOWN[scale](value))
+
+
+SHOWN = {
+    "index": presentation.index_shown,
+    "share": presentation.share_shown,
+    "score": presentation.t_score_shown,
+    "count": lambda value: Decimal(int(value)),
+}
 
 
 def _statistic(scale: str) -> str:
@@ -48,57 +83,58 @@ def _statistic(scale: str) -> str:
     }[scale]
 
 
+def _why(figure: Figure) -> str:
+    """Why a figure is not shown, in the CSV's words; empty when it is shown."""
+    return "" if figure.value is not None else NOT_SHOWN_BECAUSE[figure.reason or FEWER_THAN_5]
+
+
 def _overview_rows(figures: dict, names: dict[str, str]) -> Iterator[tuple[str, ...]]:
     for spec in overview_specs(names):
         figure = figure_of(figures, spec)
-        hidden = figure.value is None
+        value, scale, why = _number(figure.value, spec.scale), spec.scale, _why(figure)
         if spec.spread:
-            yield ("overview", spec.label, "median", _number(figure.value), _flag(hidden))
-            if not hidden:
-                yield ("overview", spec.label, "lower quartile", _number(figure.q1), "no")
-                yield ("overview", spec.label, "upper quartile", _number(figure.q3), "no")
-                yield ("overview", spec.label, "patients", _number(figure.n), "no")
+            yield ("overview", spec.label, "median", value, why)
+            if not why:
+                yield ("overview", spec.label, "lower quartile", _number(figure.q1, scale), "")
+                yield ("overview", spec.label, "upper quartile", _number(figure.q3, scale), "")
+                yield ("overview", spec.label, "patients", _number(figure.n), "")
             continue
-        yield ("overview", spec.label, _statistic(spec.scale), _number(figure.value), _flag(hidden))
-
-
-def _flag(hidden: bool) -> str:
-    return "yes" if hidden else "no"
+        yield ("overview", spec.label, _statistic(spec.scale), value, why)
 
 
 def _priority_rows(
     figures: dict, names: dict[str, str], elements: dict[str, str]
 ) -> Iterator[tuple[str, ...]]:
+    small = NOT_SHOWN_BECAUSE[FEWER_THAN_5]  # what matters rests on its holders only
     shown = priorities_shown(figures, names, elements)
     if shown is None:
-        yield ("what matters", "Patients who set their own priorities", "patients", "", "yes")
+        yield ("what matters", "Patients who set their own priorities", "patients", "", small)
         return
     yield (
         "what matters",
         "Patients who set their own priorities",
         "patients",
         _number(shown["patients"]),
-        "no",
+        "",
     )
     for section, lines in (
         ("priorities by domain", shown["domains"]),
         ("priorities by element", shown["elements"]),
     ):
         for line in lines:
-            hidden = line.patients is None
             yield (
                 section,
                 line.label,
                 "patients giving points",
                 _number(line.patients),
-                _flag(hidden),
+                small if line.patients is None else "",
             )
             yield (
                 section,
                 line.label,
                 "mean share of points (0 to 1)",
-                _number(line.mean_share),
-                _flag(line.mean_share is None),
+                _number(line.mean_share, "share"),
+                small if line.mean_share is None else "",
             )
     for item in shown["common_items"]:
         if item["patients"] >= SUPPRESSION_THRESHOLD:
@@ -107,36 +143,25 @@ def _priority_rows(
                 f"{item['label']} ({item['domain_name']})",
                 "patients",
                 _number(item["patients"]),
-                "no",
+                "",
             )
     yield (
         "common personal items",
         "Other personal items, each held by fewer than 5 patients",
         "distinct items",
         _number(shown["other_items"]),
-        "no",
+        "",
     )
 
 
 def _context_rows(figures: dict) -> Iterator[tuple[str, ...]]:
     shown = context_shown(figures)
-    for kind in shown["kinds"]:
-        value = kind["patients"]
-        hidden = value is None or 0 < value < SUPPRESSION_THRESHOLD
-        yield (
-            "context",
-            kind["label"],
-            "patients",
-            "" if hidden else _number(value),
-            _flag(hidden),
-        )
-    for key, label in (
-        ("with_context", "Declined, with a context event"),
-        ("without_context", "Declined, without a context event"),
+    for figure in (
+        *shown["kinds"],
+        shown["declined_with_context"],
+        shown["declined_without_context"],
     ):
-        value = shown["split"].get(key)
-        hidden = value is None or 0 < value < SUPPRESSION_THRESHOLD
-        yield ("context", label, "patients", "" if hidden else _number(value), _flag(hidden))
+        yield ("context", figure.spec.label, "patients", _number(figure.value), _why(figure))
 
 
 def team_dashboard_rows(
@@ -154,7 +179,7 @@ def team_dashboard_rows(
         if summary is None:
             continue
         figures = summary.figures
-        for section, figure, statistic, value, suppressed in (
+        for section, figure, statistic, value, why in (
             *_overview_rows(figures, names),
             *_priority_rows(figures, names, elements),
             *_context_rows(figures),
@@ -165,8 +190,9 @@ def team_dashboard_rows(
                 section,
                 cell_text(figure),
                 statistic,
-                "" if suppressed == "yes" else value,
-                suppressed,
+                "" if why else value,
+                "yes" if why else "no",
+                why,
             ]
 
 

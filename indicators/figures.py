@@ -15,6 +15,14 @@ from .scoring import FRAMEWORK_CODES, SUPPRESSION_THRESHOLD, is_suppressed, quar
 DOMAINS = ("H", "M", "R")
 DIRECTIONS = ("improved", "stable", "declined")
 
+# Why a figure is withheld, kept beside the figures as ``suppressed_reasons`` (dotted figure name
+# to reason) so that pages, charts and the CSV can say which: a figure hidden to protect another
+# must never read as a small number itself.
+FEWER_THAN_5 = "fewer_than_5"  # it rests on 1 to 4 patients (or on fewer than 5 altogether)
+PROTECTS_SMALLER = "protects_smaller_number"  # hidden so a smaller number cannot be worked out
+NO_EARLIER_QUARTER = "no_earlier_quarter"  # a change needs an index in the quarter before
+WITHHELD_REASONS = (FEWER_THAN_5, PROTECTS_SMALLER, NO_EARLIER_QUARTER)
+
 
 @dataclass(frozen=True)
 class SummaryRow:
@@ -40,17 +48,21 @@ def _spread(values: list[float]) -> dict | None:
     return {"median": q.median, "q1": q.q1, "q3": q.q3, "n": len(values)}
 
 
+def withheld_counts(counts: dict[str, int]) -> dict[str, str]:
+    """Which counts are hidden, and why: counts of 1 to 4, and when only one is, the next smallest
+    too, so the hidden one cannot be worked out from the total."""
+    withheld = {k: FEWER_THAN_5 for k, v in counts.items() if 0 < v < SUPPRESSION_THRESHOLD}
+    if len(withheld) == 1:
+        others = sorted((v, k) for k, v in counts.items() if k not in withheld and v > 0)
+        if others:
+            withheld[others[0][1]] = PROTECTS_SMALLER
+    return withheld
+
+
 def suppress_counts(counts: dict[str, int]) -> dict[str, int | None]:
     """Hide counts of 1 to 4, and one more so the hidden one cannot be worked out from the total."""
-    shown: dict[str, int | None] = dict(counts)
-    hidden = [k for k, v in counts.items() if 0 < v < SUPPRESSION_THRESHOLD]
-    for key in hidden:
-        shown[key] = None
-    if len(hidden) == 1:
-        others = sorted((v, k) for k, v in counts.items() if k not in hidden and v > 0)
-        if others:
-            shown[others[0][1]] = None
-    return shown
+    withheld = withheld_counts(counts)
+    return {k: None if k in withheld else v for k, v in counts.items()}
 
 
 def group_figures(rows: Iterable[SummaryRow]) -> dict:
@@ -58,18 +70,26 @@ def group_figures(rows: Iterable[SummaryRow]) -> dict:
     rows = list(rows)
     n = len(rows)
     suppressed: list[str] = []
+    reasons: dict[str, str] = {}
+
+    def withhold(name: str, reason: str) -> None:
+        suppressed.append(name)
+        reasons[name] = reason
 
     def guard(name: str, value, base: int):
         if is_suppressed(base):
-            suppressed.append(name)
+            withhold(name, FEWER_THAN_5)
             return None
         return value
 
     def part_of_group(name: str, count: int, value):
         """A figure counting some of the group's patients: hidden when they, or the rest of the
         group, are 1 to 4 people, since the group's size would give the other away."""
-        small = 0 < count < SUPPRESSION_THRESHOLD or 0 < n - count < SUPPRESSION_THRESHOLD
-        return guard(name, None if small else value, 0 if small else n)
+        reason = part_withheld(count, n)
+        if reason:
+            withhold(name, reason)
+            return None
+        return value
 
     indices = [r.index for r in rows if r.index is not None]
     figures: dict = {
@@ -84,25 +104,27 @@ def group_figures(rows: Iterable[SummaryRow]) -> dict:
         "domains": {},
     }
     if figures["index"] is None:
-        suppressed.append("index")
+        withhold("index", FEWER_THAN_5)
     if figures["coverage"] is None:
-        suppressed.append("coverage")
+        withhold("coverage", FEWER_THAN_5)
     for code in DOMAINS:
         spread = _spread([s for r in rows if (s := r.domain_scores.get(code)) is not None])
         figures["domains"][code] = spread
         if spread is None:
-            suppressed.append(f"domains.{code}")
+            withhold(f"domains.{code}", FEWER_THAN_5)
 
     with_direction = [r.direction for r in rows if r.direction]
     counts = {d: with_direction.count(d) for d in DIRECTIONS}
-    if is_suppressed(len(with_direction)):
-        shown = dict.fromkeys(DIRECTIONS)
+    if n and not with_direction:  # nobody has an index in the quarter before to compare with
+        withheld = dict.fromkeys(DIRECTIONS, NO_EARLIER_QUARTER)
+    elif is_suppressed(len(with_direction)):
+        withheld = dict.fromkeys(DIRECTIONS, FEWER_THAN_5)
     else:
-        shown = suppress_counts(counts)
+        withheld = withheld_counts(counts)
     for d in DIRECTIONS:
-        figures[d] = shown[d]
-        if shown[d] is None:
-            suppressed.append(d)
+        figures[d] = None if d in withheld else counts[d]
+        if d in withheld:
+            withhold(d, withheld[d])
 
     goals = [r.goal_attainment for r in rows if r.goal_attainment is not None]
     figures["goal_attainment_median"] = guard(
@@ -125,7 +147,19 @@ def group_figures(rows: Iterable[SummaryRow]) -> dict:
     )
     figures["suppressed"] = bool(suppressed)
     figures["suppressed_fields"] = suppressed
+    figures["suppressed_reasons"] = reasons
     return figures
+
+
+def part_withheld(count: int, n: int) -> str | None:
+    """Why a count of some of a group's ``n`` patients (or its share) is hidden, if it is: it is
+    1 to 4 people, or the group is fewer than 5; or the rest of the group is 1 to 4 people, whom
+    the group's size would give away."""
+    if 0 < count < SUPPRESSION_THRESHOLD or is_suppressed(n):
+        return FEWER_THAN_5
+    if 0 < n - count < SUPPRESSION_THRESHOLD:
+        return PROTECTS_SMALLER
+    return None
 
 
 # --- What matters to a group, and the context of its changes ---------------------------------
@@ -235,34 +269,83 @@ def priority_figures(allocations: Iterable[Allocation]) -> dict:
     }
 
 
-def _counted(count: int) -> int | None:
-    return None if 0 < count < SUPPRESSION_THRESHOLD else count
-
-
 def context_figures(
-    rows: Iterable[SummaryRow], *, kinds: Sequence[str], declined: int | None
+    rows: Iterable[SummaryRow],
+    *,
+    kinds: Sequence[str],
+    declined: int | None,
+    declined_reason: str | None = None,
 ) -> dict:
     """Who had context events, by kind, and how many of the declines came with one.
 
-    ``declined`` is the group's declined count as shown: when it is hidden, the split of declines
-    is hidden too, or the two parts would give it back.
+    ``declined`` is the group's declined count as shown, and ``declined_reason`` why it is hidden:
+    when it is hidden, the split of declines is hidden too, or the two parts would give it back.
+    ``suppressed_reasons`` says why each hidden figure is hidden (dotted names).
     """
     rows = list(rows)
     n = len(rows)
+    reasons: dict[str, str] = {}
     by_kind = {kind: sum(kind in r.context_kinds for r in rows) for kind in kinds}
     fallen = [r for r in rows if r.direction == "declined"]
     split = {
         "with_context": sum(r.attribution_caveat for r in fallen),
         "without_context": sum(not r.attribution_caveat for r in fallen),
     }
-    small = is_suppressed(n)
+
+    def part(name: str, count: int) -> int | None:
+        reason = part_withheld(count, n)
+        if reason:
+            reasons[name] = reason
+            return None
+        return count
+
+    def counts(name: str, values: dict[str, int], withheld: dict[str, str]) -> dict:
+        reasons.update({f"{name}.{key}": why for key, why in withheld.items()})
+        return {key: None if key in withheld else value for key, value in values.items()}
+
+    if is_suppressed(n):
+        kinds_withheld = dict.fromkeys(by_kind, FEWER_THAN_5)
+    else:
+        kinds_withheld = withheld_counts(by_kind)
+    if declined is None:
+        # Each part is at most the hidden total: small parts say so, the others share its reason.
+        split_withheld = {
+            key: FEWER_THAN_5
+            if 0 < count < SUPPRESSION_THRESHOLD
+            else (declined_reason or PROTECTS_SMALLER)
+            for key, count in split.items()
+        }
+    elif is_suppressed(n):
+        split_withheld = dict.fromkeys(split, FEWER_THAN_5)
+    else:
+        split_withheld = withheld_counts(split)
     return {
-        "context_patients": None if small else _counted(sum(r.attribution_caveat for r in rows)),
-        "patient_initiated_patients": (
-            None if small else _counted(sum(r.patient_initiated > 0 for r in rows))
+        "context_patients": part("context_patients", sum(r.attribution_caveat for r in rows)),
+        "patient_initiated_patients": part(
+            "patient_initiated_patients", sum(r.patient_initiated > 0 for r in rows)
         ),
-        "context_kinds": dict.fromkeys(kinds) if small else suppress_counts(by_kind),
-        "declined_context": (
-            dict.fromkeys(split) if declined is None or small else suppress_counts(split)
-        ),
+        "context_kinds": counts("context_kinds", by_kind, kinds_withheld),
+        "declined_context": counts("declined_context", split, split_withheld),
+        "suppressed_reasons": reasons,
     }
+
+
+def group_summary_figures(
+    rows: Sequence[SummaryRow], allocations: Sequence[Allocation], *, kinds: Sequence[str]
+) -> dict:
+    """Everything stored for a group in a quarter: DESIGN.md's figures, what matters to it and
+    the context of its changes, with one ``suppressed_reasons`` for all of them."""
+    figures = group_figures(rows)
+    figures.update(priority_figures(allocations))
+    context = context_figures(
+        rows,
+        kinds=kinds,
+        declined=figures["declined"],
+        declined_reason=figures["suppressed_reasons"].get("declined"),
+    )
+    reasons = {**figures["suppressed_reasons"], **context.pop("suppressed_reasons")}
+    if figures["priorities"] is None:
+        reasons["priorities"] = FEWER_THAN_5  # a held share inside it is null for this reason only
+    figures.update(context)
+    figures["suppressed_reasons"] = reasons
+    return figures

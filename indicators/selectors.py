@@ -11,7 +11,14 @@ from django.http import Http404
 from assessments.models import Domain, Element
 from patients.models import ContextEvent, Membership, Patient, Team, User
 
-from .figures import DOMAINS, PERSONAL
+from . import presentation
+from .figures import (
+    DOMAINS,
+    FEWER_THAN_5,
+    NO_EARLIER_QUARTER,
+    PERSONAL,
+    PROTECTS_SMALLER,
+)
 from .models import CaseloadSummary, PatientSummary, SummaryState, TeamSummary
 from .scoring import FRAMEWORK_CODES, SUPPRESSION_THRESHOLD, parse_period, recent_periods
 
@@ -117,7 +124,22 @@ def caseload_summaries(*, clinician: User, periods: list[str]) -> dict[str, dict
 DASHBOARD_ROLES = (Membership.Role.MANAGER, Membership.Role.CLINICIAN)
 TREND_QUARTERS = 8
 SMALL = "fewer than 5"
+HIDDEN = "hidden"
+NO_EARLIER = "no earlier quarter"
 NO_SUMMARY = "no summary"
+# Stored before reasons were kept (rebuilt every night): it may be either, so it says both.
+WITHHELD_UNKNOWN = "withheld"
+
+# A hidden figure as a table cell writes it, and as a sentence explains it.
+WITHHELD_WORDS: dict[str, tuple[str, str]] = {
+    FEWER_THAN_5: (SMALL, SMALL),
+    PROTECTS_SMALLER: (HIDDEN, "hidden, so that a smaller number cannot be worked out"),
+    NO_EARLIER_QUARTER: (NO_EARLIER, "no earlier quarter to compare with"),
+    WITHHELD_UNKNOWN: (
+        HIDDEN,
+        "hidden: fewer than 5, or so that a smaller number cannot be worked out",
+    ),
+}
 
 
 def dashboard_teams_for_user(*, user: User) -> QuerySet[Team]:
@@ -206,21 +228,15 @@ def trend_window(period: str) -> list[str]:
 # --- Figures as shown -------------------------------------------------------------------------
 
 
-def format_index(value: float) -> str:
-    return f"{value:.1f}"
-
-
-def format_share(value: float) -> str:
-    return f"{value * 100:.0f}%"
-
-
-def format_count(value: float) -> str:
-    return f"{int(value):,}"
-
+# Every figure is written by indicators.presentation's one rule (half up, from the stored value).
+format_index = presentation.index_text
+format_share = presentation.percent_text
+format_count = presentation.count_text
+format_t_score = presentation.t_score_text
 
 FORMATS: dict[str, Callable[[float], str]] = {
     "index": format_index,
-    "score": format_index,
+    "score": format_t_score,
     "share": format_share,
     "count": format_count,
 }
@@ -240,7 +256,8 @@ class FigureSpec:
 
 @dataclass(frozen=True)
 class Figure:
-    """One figure of one quarter as a page and the CSV show it; ``value`` None when not shown."""
+    """One figure of one quarter as a page and the CSV show it; ``value`` None when not shown,
+    and then ``reason`` says why (figures.WITHHELD_REASONS, or WITHHELD_UNKNOWN)."""
 
     spec: FigureSpec
     value: float | None
@@ -249,14 +266,23 @@ class Figure:
     n: int | None = None
     suppressed: bool = False
     missing: bool = False
+    reason: str = ""
 
     @property
     def text(self) -> str:
+        """As a table cell shows it: the number, or a short word for why it is not shown."""
         if self.missing:
             return NO_SUMMARY
         if self.value is None:
-            return SMALL
+            return WITHHELD_WORDS[self.reason or FEWER_THAN_5][0]
         return FORMATS[self.spec.scale](self.value)
+
+    @property
+    def explained(self) -> str:
+        """As a sentence or a list shows it: a hidden figure says why in words."""
+        if self.missing or self.value is not None:
+            return self.text
+        return WITHHELD_WORDS[self.reason or FEWER_THAN_5][1]
 
     @property
     def range_text(self) -> str:
@@ -273,6 +299,15 @@ def _stored(figures: dict, key: str):
     return value
 
 
+def withheld_reason(figures: dict, key: str) -> str:
+    """Why a stored figure is null: its stored reason, or, for summaries stored before reasons
+    were kept, WITHHELD_UNKNOWN."""
+    reasons = figures.get("suppressed_reasons")
+    if not isinstance(reasons, dict):
+        return WITHHELD_UNKNOWN
+    return reasons.get(key, FEWER_THAN_5)
+
+
 def figure_of(figures: dict | None, spec: FigureSpec) -> Figure:
     """Read one figure from stored figures, hiding anything resting on fewer than 5 patients."""
     if figures is None:
@@ -280,14 +315,16 @@ def figure_of(figures: dict | None, spec: FigureSpec) -> Figure:
     stored = _stored(figures, spec.key)
     if spec.spread:
         if not isinstance(stored, dict) or stored.get("median") is None:
-            return Figure(spec, None, suppressed=True)
+            return Figure(spec, None, suppressed=True, reason=FEWER_THAN_5)  # always its own n
         return Figure(spec, stored["median"], stored["q1"], stored["q3"], stored.get("n"))
-    hidden = stored is None
-    if spec.scale == "count" and stored is not None and 0 < stored < SUPPRESSION_THRESHOLD:
-        hidden = True  # a count of 1 to 4 people is never shown, whatever the total
-    if spec.guard and spec.guard in figures and figures[spec.guard] is None:
-        hidden = True
-    return Figure(spec, None if hidden else stored, suppressed=hidden)
+    if stored is None:
+        return Figure(spec, None, suppressed=True, reason=withheld_reason(figures, spec.key))
+    small = spec.scale == "count" and 0 < stored < SUPPRESSION_THRESHOLD
+    if small or (spec.guard and spec.guard in figures and figures[spec.guard] is None):
+        # a count of 1 to 4 people is never shown, whatever the total; nor a share of them
+        reason = withheld_reason(figures, spec.guard) if not small else FEWER_THAN_5
+        return Figure(spec, None, suppressed=True, reason=reason)
+    return Figure(spec, stored)
 
 
 INDEX = FigureSpec(
@@ -437,29 +474,34 @@ def priorities_shown(figures: dict | None, names: dict[str, str], elements: dict
     }
 
 
+DECLINED_WITH_CONTEXT = FigureSpec(
+    "declined_context.with_context",
+    "Declined, with a context event",
+    "count",
+    "Patients whose index declined and who had a context event this quarter.",
+)
+DECLINED_WITHOUT_CONTEXT = FigureSpec(
+    "declined_context.without_context",
+    "Declined, without a context event",
+    "count",
+    "Patients whose index declined with no context event recorded this quarter.",
+)
+
+
+def context_kind_spec(kind: str, label: str) -> FigureSpec:
+    return FigureSpec(f"context_kinds.{kind}", label, "count", "Patients with this kind of event.")
+
+
 def context_shown(figures: dict | None) -> dict:
-    """Context events by kind and the declines with and without one, small counts hidden."""
-    figures = figures or {}
-    kinds = figures.get("context_kinds") or {}
-    split = figures.get("declined_context") or {}
-
-    def count(value) -> str:
-        if value is None or 0 < value < SUPPRESSION_THRESHOLD:
-            return SMALL
-        return format_count(value)
-
+    """Context events by kind and the declines with and without one, as Figures: small counts
+    hidden, and each hidden one saying why."""
+    kinds = (figures or {}).get("context_kinds") or {}
     return {
         "kinds": [
-            {
-                "kind": kind,
-                "label": label,
-                "patients": kinds.get(kind),
-                "text": count(kinds.get(kind)),
-            }
+            figure_of(figures, context_kind_spec(kind, label))
             for kind, label in ContextEvent.Kind.choices
             if kind in kinds
         ],
-        "declined_with_context": count(split.get("with_context")),
-        "declined_without_context": count(split.get("without_context")),
-        "split": split,
+        "declined_with_context": figure_of(figures, DECLINED_WITH_CONTEXT),
+        "declined_without_context": figure_of(figures, DECLINED_WITHOUT_CONTEXT),
     }

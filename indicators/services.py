@@ -25,13 +25,7 @@ from assessments.models import PriorityPoint, PrioritySet
 from patients.models import ContextEvent, Encounter, Patient, Team
 
 from . import sql
-from .figures import (
-    Allocation,
-    SummaryRow,
-    context_figures,
-    group_figures,
-    priority_figures,
-)
+from .figures import Allocation, SummaryRow, group_summary_figures
 from .models import CaseloadSummary, PatientSummary, SummaryState, TeamSummary
 from .scoring import (
     direction_of,
@@ -543,12 +537,7 @@ def group_summaries_refresh_stale() -> int:
 
 
 def _figures_of(rows: list[SummaryRow], allocations: list[Allocation]) -> dict:
-    figures = group_figures(rows)
-    figures.update(priority_figures(allocations))
-    figures.update(
-        context_figures(rows, kinds=ContextEvent.Kind.values, declined=figures["declined"])
-    )
-    return figures
+    return group_summary_figures(rows, allocations, kinds=ContextEvent.Kind.values)
 
 
 class _Allocations:

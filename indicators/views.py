@@ -21,6 +21,7 @@ from patients.services import audit_record
 
 from . import exports
 from .charts import Series, bar_chart, line_chart
+from .figures import NO_EARLIER_QUARTER, PROTECTS_SMALLER
 from .selectors import (
     CONTEXT,
     COVERAGE,
@@ -47,6 +48,7 @@ from .selectors import (
     format_count,
     format_index,
     format_share,
+    format_t_score,
     priorities_shown,
     quarter_chosen,
     team_caseloads,
@@ -150,7 +152,7 @@ def _trend(
     elif scale == "index":
         y_max, ticks, fmt = 100.0, [0.0, 25.0, 50.0, 75.0, 100.0], format_index
     elif scale == "score":
-        y_max, ticks, fmt = 80.0, [20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0], format_index
+        y_max, ticks, fmt = 80.0, [20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0], format_t_score
     else:
         shown = [v for vs in values for v in vs if v is not None]
         y_max, ticks = _ticks(max(shown, default=0))
@@ -162,12 +164,13 @@ def _trend(
             [f.value for f in figs],
             low=[f.q1 for f in figs] if band else None,
             high=[f.q3 for f in figs] if band else None,
+            not_shown=[f"not shown ({f.explained})" for f in figs],
         )
         for name, figs in series
     ]
     summary = (
-        f"{title}, {quarters[0]} to {quarters[-1]}. Quarters where a figure rests on fewer than 5 "
-        "patients, or with no summary, are left out of the line."
+        f"{title}, {quarters[0]} to {quarters[-1]}. Quarters where a figure is not shown are "
+        "left out of the line."
     )
     svg = line_chart(
         chart_id=chart_id,
@@ -366,13 +369,19 @@ DECLINED_SHARE = FigureSpec(
 
 
 def _declined_share(figures: dict | None) -> Figure:
-    """Declines as a share of the patients with a direction; hidden when any count is hidden."""
+    """Declines as a share of the patients with a direction; hidden when any count is hidden,
+    for the declines' own reason, or else because the share would give the hidden count back."""
     counts = [figure_of(figures, spec) for spec in (IMPROVED, STABLE, DECLINED)]
     if figures is None:
         return Figure(DECLINED_SHARE, None, missing=True)
-    if any(c.value is None for c in counts) or not sum(c.value for c in counts):
-        return Figure(DECLINED_SHARE, None, suppressed=True)
-    return Figure(DECLINED_SHARE, counts[2].value / sum(c.value for c in counts))
+    hidden = [c for c in counts if c.value is None]
+    if hidden:
+        reason = counts[2].reason if counts[2].value is None else PROTECTS_SMALLER
+        return Figure(DECLINED_SHARE, None, suppressed=True, reason=reason)
+    total = sum(c.value for c in counts)
+    if not total:
+        return Figure(DECLINED_SHARE, None, suppressed=True, reason=NO_EARLIER_QUARTER)
+    return Figure(DECLINED_SHARE, counts[2].value / total)
 
 
 @require_safe

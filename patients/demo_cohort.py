@@ -14,6 +14,7 @@ import io
 import json
 import random
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -239,6 +240,9 @@ message      | 12        | 5                 | 10
 """)
 }
 _STRATEGIES = tuple(Strategy.values)
+# When rows were saved, at fixed hours (visits run 08:00 to 16:45): what the caseload calls "new
+# since last seen" compares these with the last encounter, as it does for real records.
+_EVENING, _NOTED = time(19), time(12)
 _PATIENT, _PROXY, _CLINICIAN = Rater.PATIENT.value, Rater.PROXY.value, Rater.CLINICIAN.value
 
 
@@ -430,6 +434,7 @@ class _Visit(NamedTuple):
     day: date
     clinician: int
     mode: str
+    at: datetime
 
 
 class _Planner:
@@ -526,7 +531,8 @@ class _Planner:
             if kind == "new_diagnosis":  # the latest condition was diagnosed then
                 self.conditions[-1][2] = day
             visible = rng.random() < 0.9
-            self.rows.add("context_events", [self.patient, kind, day, note, visible, self.main])
+            row = [self.patient, kind, day, note, visible, self.main, self._at(day, _NOTED)]
+            self.rows.add("context_events", row)
         for condition in self.conditions:
             self.rows.add("conditions", condition)
 
@@ -557,19 +563,26 @@ class _Planner:
             note = f"{rng.choice(self.topics)}. {rng.choice(_PLANS)}"
             row = [self.patient, clinician, at, mode, initiated_by, minutes, strategies, note]
             ref = self.rows.add("encounters", [*row, True if n == discussed else None], parent=True)
-            self.visits.append(_Visit(ref, day, clinician, mode))
-            if n == discussed:
-                self._agenda(appointment=None, discussed_in=ref)
+            self.visits.append(_Visit(ref, day, clinician, mode, at))
+            if n == discussed:  # written in the evening two days before
+                written = self._at(day - timedelta(days=2), _EVENING)
+                self._agenda(appointment=None, discussed_in=ref, written=written)
 
     def _ratings(self) -> None:
         rng, patient, append = self.rng, self.patient, self.rows.tables["ratings"].append
         offsets = {key: rng.gauss(0, 1.1) for key in (*_FRAMEWORK, *self.items)}
         element = {key: self.ctx.elements.get(key, key) for key in offsets}  # id, or item's Ref
         slope = self.trend * rng.uniform(0.25, 0.55) if self.trend else rng.uniform(-0.08, 0.08)
+        current = len(self.ctx.quarters) - 1  # the quarter of the anchor, still under way
         for quarter, (first, last) in enumerate(self.ctx.quarters):
             level = self.level + slope * quarter - self.falls[quarter]
             visit = self._visit_in(quarter) if rng.random() < 0.6 else None
+            if visit is None and quarter == current and not self.demo and rng.random() >= 0.3:
+                continue  # most have not answered this quarter yet: their next visit will ask
             day, encounter = (visit.day, visit.ref) if visit else (self._day(first, last), None)
+            # Saved during the appointment, or else in the portal that evening: only answers
+            # given after the patient was last seen show as new on the caseload.
+            saved = visit.at if visit else self._at(day, _EVENING)
             rater = _PROXY if rng.random() < 0.1 else _PATIENT
             entered_by = visit.clinician if visit and rater == _PROXY else self.user
             codes = rng.sample(_FRAMEWORK, rng.randint(8, 13))
@@ -577,13 +590,14 @@ class _Planner:
             for key in (*codes, *self.items):
                 value = round(level + offsets[key] + rng.gauss(0, 0.8))
                 value = values[key] = min(10, max(0, value))
-                append([patient, element[key], value, day, rater, entered_by, encounter])
+                append([patient, element[key], value, day, rater, entered_by, encounter, saved])
             own = self._visit_in(quarter) if rng.random() < 0.55 else None
             if own is None:
                 continue  # the clinician gives their own view in about half the quarters
             for code in rng.sample(codes, rng.randint(3, 5)):
                 value = min(10, max(0, values[code] + rng.randint(-2, 2)))
-                append([patient, element[code], value, own.day, _CLINICIAN, own.clinician, own.ref])
+                row = [patient, element[code], value, own.day, _CLINICIAN, own.clinician, own.ref]
+                append([*row, own.at])
 
     def _priorities(self) -> None:
         rng, ctx = self.rng, self.ctx
@@ -673,12 +687,21 @@ class _Planner:
         reminded = datetime.combine(ctx.anchor, time(8), tzinfo=ctx.tz) if ahead <= 3 else None
         row = [self.patient, self.main, starts, reminded]
         appointment = self.rows.add("appointments", row, parent=True)
-        if self.demo or rng.random() < 0.4:
-            self._agenda(appointment=appointment, discussed_in=None)
+        # Most agendas are written after the reminder; a few people write theirs early. So a few
+        # caseload rows have an agenda waiting, not one in five.
+        if self.demo or rng.random() < (0.6 if reminded else 0.1):
+            written = self._at(ctx.anchor - timedelta(days=1), _EVENING)
+            self._agenda(appointment=appointment, discussed_in=None, written=written)
 
-    def _agenda(self, *, appointment: Ref | None, discussed_in: Ref | None) -> None:
+    def _agenda(
+        self, *, appointment: Ref | None, discussed_in: Ref | None, written: datetime
+    ) -> None:
         texts = _AGENDAS[0] if self.demo and appointment else self.rng.choice(_AGENDAS)
-        self.rows.add("agendas", [self.patient, appointment, *texts, discussed_in])
+        self.rows.add("agendas", [self.patient, appointment, *texts, discussed_in, written])
+
+    def _at(self, day: date, hour: time) -> datetime:
+        """When something was saved: a fixed hour of the day, so no random draw is spent on it."""
+        return datetime.combine(day, hour, tzinfo=self.ctx.tz)
 
 
 _MODE_NAMES = list(_MODES)
@@ -720,7 +743,7 @@ _TABLES = {
     ),
     "ratings": (
         "assessments.Rating",
-        "patient_id element_id value rated_on rater entered_by_id encounter_id",
+        "patient_id element_id value rated_on rater entered_by_id encounter_id created_at",
     ),
     "priority_sets": (
         "assessments.PrioritySet",
@@ -746,12 +769,12 @@ _TABLES = {
     ),
     "context_events": (
         "patients.ContextEvent",
-        "patient_id kind occurred_on note visible_to_patient recorded_by_id",
+        "patient_id kind occurred_on note visible_to_patient recorded_by_id created_at",
     ),
     "appointments": ("patients.Appointment", "patient_id clinician_id starts_at reminder_sent_at"),
     "agendas": (
         "patients.Agenda",
-        "patient_id appointment_id going_well hard change questions discussed_in_id",
+        "patient_id appointment_id going_well hard change questions discussed_in_id created_at",
     ),
 }
 
@@ -805,8 +828,28 @@ class _OrmWriter:
         want_ids: bool,
     ) -> list[int]:
         objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
-        model._default_manager.bulk_create(objs, batch_size=_BATCH_SIZE)
+        with _keeping_given_timestamps(model, columns):
+            model._default_manager.bulk_create(objs, batch_size=_BATCH_SIZE)
         return [obj.pk for obj in objs] if want_ids else []
+
+
+@contextmanager
+def _keeping_given_timestamps(model: type[models.Model], columns: list[str]):
+    """``bulk_create`` stamps ``auto_now_add`` fields with the time of the insert; rows that give
+    the time they were saved keep it (the COPY writer writes it as given). The stamp is switched
+    off on those fields for this insert only; seeding runs alone, in one transaction."""
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if f.attname in columns and getattr(f, "auto_now_add", False)
+    ]
+    for f in fields:
+        f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f in fields:
+            f.auto_now_add = True
 
 
 class _CopyWriter:

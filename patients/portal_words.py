@@ -1,7 +1,8 @@
 """How the patient portal puts figures into plain words. Plain Python: no Django import.
 
-Patients answer on 0 to 10, so their scores are shown on 0 to 10 too (the stored index is 0–100).
-Quarters are named by their months and season, never as "2026Q3".
+Patients answer on 0 to 10, so their scores are shown on 0 to 10 too: the stored 0–100 index is
+written by ``indicators.presentation.score_text`` (73.5 is 7.4, as a clinician's 74), the one
+rounding rule of every page. Quarters are named by their months and season, never as "2026Q3".
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from indicators.presentation import score_text
 from indicators.scoring import CHANGE_THRESHOLD, parse_period
 
 MONTHS = (
@@ -26,8 +28,6 @@ MONTHS = (
     "December",
 )
 SEASONS = ("winter", "spring", "summer", "autumn")  # the season most of each quarter falls in
-# A change of this much on the 0–10 scale is the same as the summaries' 10 index points.
-CHANGE_ON_TEN = CHANGE_THRESHOLD / 10
 
 
 def period_words(period: str) -> str:
@@ -49,11 +49,6 @@ def period_season(period: str) -> str:
     return f"the {SEASONS[quarter]} ({period_words(period)})"
 
 
-def on_ten(index: float | None) -> float | None:
-    """A 0–100 index as the 0–10 scale patients answer on."""
-    return None if index is None else index / 10
-
-
 @dataclass(frozen=True)
 class Reading:
     """The plain-language reading of a patient's scores over time."""
@@ -67,7 +62,9 @@ def progress_reading(
 ) -> Reading:
     """Say in a sentence how things are going, comparing the latest score with the one before.
 
-    ``scores`` are (period, score on 0–10) oldest first; quarters without a score are skipped.
+    ``scores`` are (period, stored 0–100 index) oldest first; quarters without a score are skipped.
+    A change counts as better or worse at the summaries' threshold of 10 index points (1 out of
+    10), on the stored values, as the clinician's "improved" and "declined" do.
     """
     what = "Things that matter most to you" if own_priorities else "Things overall"
     shown = [(period, score) for period, score in scores if score is not None]
@@ -77,7 +74,7 @@ def progress_reading(
             "Your scores appear here after you answer the questions in How things are going.",
         )
     latest_period, latest = shown[-1]
-    now = f"In {period_words(latest_period)} your score was {latest:.1f} out of 10."
+    now = f"In {period_words(latest_period)} your score was {score_text(latest)} out of 10."
     if len(shown) == 1:
         return Reading(
             now,
@@ -85,13 +82,13 @@ def progress_reading(
         )
     before_period, before = shown[-2]
     change = latest - before
-    if change >= CHANGE_ON_TEN:
+    if change >= CHANGE_THRESHOLD:
         headline = f"{what} are going better than in {period_season(before_period)}."
-    elif change <= -CHANGE_ON_TEN:
+    elif change <= -CHANGE_THRESHOLD:
         headline = f"{what} are not going as well as in {period_season(before_period)}."
     else:
         headline = f"{what} are going about the same as in {period_season(before_period)}."
-    return Reading(headline, f"{now} Before that it was {before:.1f} out of 10.")
+    return Reading(headline, f"{now} Before that it was {score_text(before)} out of 10.")
 
 
 # --- Who has seen my record -------------------------------------------------------------------

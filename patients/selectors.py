@@ -502,7 +502,8 @@ def context_events_for_patient(*, patient: Patient) -> list:
 
 @dataclass
 class PortalProgress:
-    """The patient's own scores over time, on the 0–10 scale they answer on."""
+    """The patient's own scores over time: the stored 0–100 values, which the page writes out of
+    10 (the scale they answer on) with ``indicators.presentation.score_text``."""
 
     rows: list[dict]  # {"period", "words", "short", "index", "H", "M", "R"}, oldest first
     reading: object  # portal_words.Reading
@@ -517,7 +518,7 @@ def portal_progress(*, patient: Patient) -> PortalProgress:
     from indicators.models import SummaryState
     from indicators.selectors import summaries_for_patient
 
-    from .portal_words import on_ten, period_short, period_words, progress_reading
+    from .portal_words import period_short, period_words, progress_reading
 
     summaries = summaries_for_patient(patient=patient, to_patient=True)
     rows = [
@@ -525,8 +526,8 @@ def portal_progress(*, patient: Patient) -> PortalProgress:
             "period": s["period"],
             "words": period_words(s["period"]),
             "short": period_short(s["period"]),
-            "index": on_ten(s["index"]),
-            **{code: on_ten(s["domains"][code]["score"]) for code in ("H", "M", "R")},
+            "index": s["index"],
+            **{code: s["domains"][code]["score"] for code in ("H", "M", "R")},
         }
         for s in summaries
     ]

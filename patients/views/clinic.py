@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from assessments.models import Element, Goal
 from assessments.services import goal_update, target_set
 from indicators.charts import Series, line_chart
+from indicators.presentation import index_text
 
 from ..forms import (
     AppointmentForm,
@@ -125,6 +126,7 @@ def _domain_charts(record) -> None:
                 y_min=0,
                 y_max=100,
                 y_ticks=[0, 25, 50, 75, 100],
+                fmt=index_text,
             )
         )
 

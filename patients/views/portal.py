@@ -36,6 +36,7 @@ from assessments.services import (
     rating_record,
 )
 from indicators.charts import Series, line_chart
+from indicators.presentation import score_text
 
 from ..models import User
 from ..portal_forms import (
@@ -529,16 +530,15 @@ def feedback(request, patient, encounter_id: int):
 # --- My progress -----------------------------------------------------------------------------
 
 
-def _one_decimal(value: float) -> str:
-    return f"{value:.1f}"
-
-
-def _whole(value: float) -> str:
-    return f"{value:.0f}"
+def _tick_on_ten(value: float) -> str:
+    return f"{value / 10:g}"
 
 
 def _progress_charts(progress) -> tuple[str, str]:
-    """The overall chart and the chart by part of life, for the last quarters with a score."""
+    """The overall chart and the chart by part of life, for the last quarters with a score.
+
+    The stored 0–100 values are drawn against an axis labelled 0 to 10, and every value is written
+    by ``score_text`` from the stored value, as in the table and the sentence above it."""
     rows = progress.rows[-CHART_QUARTERS:]
     if not any(r["index"] is not None for r in rows):
         return "", ""
@@ -546,10 +546,10 @@ def _progress_charts(progress) -> tuple[str, str]:
     common = {
         "x_labels": labels,
         "y_min": 0,
-        "y_max": 10,
-        "y_ticks": [0, 2, 4, 6, 8, 10],
-        "fmt": _one_decimal,
-        "tick_fmt": _whole,
+        "y_max": 100,
+        "y_ticks": [0, 20, 40, 60, 80, 100],
+        "fmt": score_text,
+        "tick_fmt": _tick_on_ten,
     }
     overall = line_chart(
         chart_id="chart-overall",
@@ -570,15 +570,32 @@ def _progress_charts(progress) -> tuple[str, str]:
     return mark_safe(overall), mark_safe(by_part)  # noqa: S308
 
 
+NO_SCORE = "–"
+
+
 def _score_tables(progress) -> list[dict]:
-    """The scores as tables of up to a year each, newest year first, quarters oldest first:
-    a row for the overall score and one for each part of life, like the charts."""
+    """The scores in years of up to four quarters, newest year first, quarters oldest first like
+    the charts: per quarter a card with the overall score and one for each part of life, each
+    written out of 10 by ``score_text``, a dash where there is none. ``lines`` holds the same as
+    rows (overall, then each part of life) across the quarters."""
     rows, tables = progress.rows, []
+    parts = [("index", "Overall"), *((c, progress.domain_names.get(c, c)) for c in "HMR")]
+
+    def shown(value: float | None) -> str:
+        return NO_SCORE if value is None else score_text(value)
+
     while rows:
         year, rows = rows[-CHART_QUARTERS:], rows[:-CHART_QUARTERS]
-        lines = [("Overall", [r["index"] for r in year])]
-        lines += [(progress.domain_names.get(c, c), [r[c] for r in year]) for c in "HMR"]
-        tables.append({"quarters": year, "lines": lines})
+        tables.append(
+            {
+                "quarters": year,
+                "lines": [(name, [shown(r[key]) for r in year]) for key, name in parts],
+                "cards": [
+                    {"quarter": r, "scores": [(name, shown(r[key])) for key, name in parts]}
+                    for r in year
+                ],
+            }
+        )
     return tables
 
 

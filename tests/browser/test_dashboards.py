@@ -1,8 +1,15 @@
-"""A service manager uses the dashboards in a real browser: overview, trends, quarters, CSV."""
+"""A service manager uses the dashboards in a real browser: overview, trends, quarters, CSV.
+
+Every step waits for the page it asserts on with Playwright's ``expect`` on a locator of the
+destination (its heading, its address), never for time, and nothing is read or evaluated on a
+page that may still be navigating: a click starts a navigation that ``inner_text`` or
+``evaluate`` would otherwise race.
+"""
 
 import csv
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +21,7 @@ from indicators.services import summaries_rebuild_all
 from patients.models import AuditEvent
 from patients.services import encounter_record
 from tests.browser.conftest import sign_in
+from tests.browser.remote import expect
 from tests.conftest import PASSWORD
 from tests.factories import PatientFactory
 
@@ -70,6 +78,24 @@ def click_and_download(page, link: str) -> list[str]:
     return owner.call(run, page)
 
 
+def signed_in_as_manager(page) -> None:
+    """Sign in and wait for the dashboards, where a manager lands, so the next navigation cannot
+    cut the sign-in short."""
+    sign_in(page, "manager", PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboards")
+
+
+def heading(page):
+    return page.get_by_role("heading", level=1)
+
+
+def overflow(page) -> int:
+    """How far the page reaches past the right edge of the screen, in CSS pixels."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
 def median_shown(team, period: str) -> str:
     return format_index(
         TeamSummary.objects.get(team=team, period=period).figures["index"]["median"]
@@ -79,34 +105,31 @@ def median_shown(team, period: str) -> str:
 def test_a_manager_reads_the_dashboards_switches_quarter_and_downloads_the_csv(
     page, team, manager, team_with_history
 ):
-    sign_in(page, "manager", PASSWORD)  # a manager lands on the dashboards
+    signed_in_as_manager(page)
     page.get_by_role("link", name="Riverside Practice").first.click()
 
-    assert (
-        page.get_by_role("heading", level=1).inner_text() == "Riverside Practice: overview, 2025Q4"
-    )
+    expect(heading(page)).to_have_text("Riverside Practice: overview, 2025Q4")
     headline = page.locator(".figure-headline")
-    assert "Patient-weighted index" in headline.inner_text()
-    assert median_shown(team, "2025Q4") in headline.locator(".figure-value").inner_text()
+    expect(headline).to_contain_text("Patient-weighted index")
+    expect(headline.locator(".figure-value")).to_contain_text(median_shown(team, "2025Q4"))
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Trends").click()
-    assert (
-        page.get_by_role("heading", level=1).inner_text().startswith("Riverside Practice: trends")
-    )
-    assert page.locator('svg[role="img"]').count() >= 8
+    expect(heading(page)).to_have_text(re.compile(r"^Riverside Practice: trends"))
+    expect(page.locator('svg[role="img"]')).to_have_count(9)
     index_table = page.locator(
         "section", has=page.get_by_role("heading", name="Patient-weighted index")
     )
-    assert median_shown(team, "2025Q4") in index_table.locator("tbody tr").last.inner_text()
+    expect(index_table.locator("tbody tr").last).to_contain_text(median_shown(team, "2025Q4"))
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Overview").click()
+    expect(heading(page)).to_have_text("Riverside Practice: overview, 2025Q4")
     page.get_by_label("Quarter", exact=True).select_option("2025Q3")
     page.get_by_role("button", name="Show quarter").click()
-    page.wait_for_load_state()
-    assert "period=2025Q3" in page.url
-    assert page.get_by_role("heading", level=1).inner_text().endswith("2025Q3")
-    value = page.locator(".figure-headline .figure-value").inner_text()
-    assert median_shown(team, "2025Q3") in value
+    expect(page).to_have_url(re.compile(r"period=2025Q3"))
+    expect(heading(page)).to_have_text("Riverside Practice: overview, 2025Q3")
+    expect(page.locator(".figure-headline .figure-value")).to_contain_text(
+        median_shown(team, "2025Q3")
+    )
 
     filename, text = click_and_download(page, "Download these figures (CSV)")
     rows = list(csv.DictReader(io.StringIO(text)))
@@ -128,7 +151,7 @@ def test_a_manager_reads_the_dashboards_switches_quarter_and_downloads_the_csv(
 
 
 def test_a_manager_is_refused_patient_pages(page, manager, team_with_history):
-    sign_in(page, "manager", PASSWORD)
+    signed_in_as_manager(page)
     someone = team_with_history[0]
 
     record = page.goto(someone.get_absolute_url())
@@ -140,10 +163,10 @@ def test_a_manager_is_refused_patient_pages(page, manager, team_with_history):
 
 
 def test_the_overview_fits_a_phone_screen(phone_page, manager, team_with_history):
-    sign_in(phone_page, "manager", PASSWORD)
+    signed_in_as_manager(phone_page)
     phone_page.goto("/dashboards/")
     phone_page.get_by_role("link", name="Riverside Practice").first.click()
 
-    width = phone_page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390
-    assert phone_page.locator(".figure-headline").is_visible()
+    expect(heading(phone_page)).to_have_text("Riverside Practice: overview, 2025Q4")
+    expect(phone_page.locator(".figure-headline")).to_be_visible()
+    assert overflow(phone_page) <= 0

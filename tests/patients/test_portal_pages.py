@@ -870,12 +870,13 @@ def test_progress_reads_out_the_change_and_shows_a_chart_and_a_table(me, patient
     assert "your score was 7.5 out of 10" in html
     assert "Before that it was 4.5 out of 10." in html
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" role="img"') == 2
+    assert "{#" not in html  # no template comment shows on the page
     assert '<title id="chart-overall-title">' in html
     [table] = response.context["tables"]
     newest = table["quarters"][-1]
-    assert f'<span class="visually-hidden"> ({period_words(newest["period"])})</span>' in html
-    assert table["lines"][0] == ("Overall", [pytest.approx(4.5), pytest.approx(7.5)])
-    assert table["lines"][1] == ("My health and how I feel", [4.0, 8.0])
+    assert f'<span class="score-quarter-months">{period_words(newest["period"])}</span>' in html
+    assert table["lines"][0] == ("Overall", ["4.5", "7.5"])
+    assert table["lines"][1] == ("My health and how I feel", ["4.0", "8.0"])
 
 
 def test_progress_without_scores_says_how_to_get_some(me):
@@ -905,10 +906,10 @@ def test_progress_shows_each_goals_reviews_in_order(me, patient):
 @pytest.mark.parametrize(
     ("scores", "own", "headline"),
     [
-        ([("2026Q1", 5.0), ("2026Q2", 6.2)], True, "better than in the winter (January to March"),
-        ([("2026Q1", 5.0), ("2026Q2", 6.2)], True, "Things that matter most to you"),
-        ([("2026Q2", 7.0), ("2026Q3", 5.5)], False, "Things overall are not going as well"),
-        ([("2026Q3", 6.0), ("2026Q4", None), ("2027Q1", 6.5)], True, "about the same as in the"),
+        ([("2026Q1", 50.0), ("2026Q2", 62.0)], True, "better than in the winter (January to Mar"),
+        ([("2026Q1", 50.0), ("2026Q2", 62.0)], True, "Things that matter most to you"),
+        ([("2026Q2", 70.0), ("2026Q3", 55.0)], False, "Things overall are not going as well"),
+        ([("2026Q3", 60.0), ("2026Q4", None), ("2027Q1", 65.0)], True, "about the same as in the"),
     ],
 )
 def test_the_reading_of_progress_is_in_plain_words(scores, own, headline):
