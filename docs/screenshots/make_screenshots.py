@@ -158,6 +158,21 @@ def _demo_patient_name(shots: Shots) -> str:
 PHONE = {"width": 390, "height": 844}
 
 
+def _patient_without_login() -> str:
+    """The name of a demo patient of demo-clinician's teams who has no portal login yet."""
+    code = (
+        "from patients.models import Patient, User;"
+        "c = User.objects.get(username='demo-clinician');"
+        "print(Patient.objects.filter(user=None, teams__memberships__user=c)"
+        ".order_by('pk').first().display_name)"
+    )
+    found = subprocess.run(  # noqa: S603 — our own manage.py, fixed arguments
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT, env=_env(), check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return found.stdout.strip().splitlines()[-1]
+
+
 def portal(shots: Shots) -> None:
     """The patient portal as demo-patient sees it on a phone (390 × 844), and the invitation."""
     context = shots.page.context.browser.new_context(
@@ -166,9 +181,9 @@ def portal(shots: Shots) -> None:
     phone = Shots(context.new_page(), shots.base_url)
     phone.page.set_default_timeout(30_000)
 
-    # The invitation link a clinician makes, opened on the patient's phone (not used).
+    # The invitation link a clinician makes for a patient without a login, opened on their phone.
     shots.sign_in("demo-clinician")
-    shots.open("/clinic/?q=" + _demo_patient_name(shots))
+    shots.open("/clinic/?q=" + _patient_without_login())
     shots.page.get_by_role("table").get_by_role("link").first.click()
     shots.page.get_by_role("button", name="Invite to the patient portal").click()
     link = shots.page.locator(".invitation-link a").get_attribute("href")
@@ -179,6 +194,9 @@ def portal(shots: Shots) -> None:
     phone.open("/me/")
     phone.save("portal-home.png")
     phone.open("/me/what-matters/")
+    phone.save("portal-what-matters-pick.png", full_page=False)
+    phone.page.get_by_role("button", name="Next: share my points").click()
+    phone.page.wait_for_url("**/what-matters/**")
     phone.save("portal-what-matters.png", full_page=False)
     phone.open("/me/how-it-is-going/")
     phone.page.get_by_role("link", name="Answer").first.click()
