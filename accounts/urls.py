@@ -1,12 +1,38 @@
-"""Account pages under /accounts/: your account, two-step sign-in and API tokens. (Signing in
-and out and password resets are Django's own views, in patients/urls.py; the root address that
-sends each role home is in ssm_outcomes/urls.py.)"""
+"""Account pages under /accounts/: signing in and out, password resets (Django's own views),
+your account, two-step sign-in and API tokens. The root address that sends each role home is in
+accounts/landing_urls.py."""
 
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import account, api_tokens, two_step
+from .views import account, api_tokens, password_reset, two_step
 
 urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", password_reset.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            post_reset_login=True,
+            post_reset_login_backend="django.contrib.auth.backends.ModelBackend",
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("", account.account, name="account"),
     path("two-step/", two_step.two_step, name="two_step"),
     path("two-step/code/", two_step.two_step_code, name="two_step_verify"),

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     from django.db import connection, transaction
 
-    from patients.demo_cohort import CHUNK_SIZE, demo_cohort_create
+    from demo.cohort import CHUNK_SIZE, demo_cohort_create
 
     with transaction.atomic():
         _set_existing_demo_aside()
@@ -60,7 +60,7 @@ def _set_existing_demo_aside() -> None:
     from django.db.models import CharField, Value
     from django.db.models.functions import Cast, Concat
 
-    from patients.demo_cohort import DEMO_TEAM_NAMES, DEMO_USERNAMES
+    from demo.cohort import DEMO_TEAM_NAMES, DEMO_USERNAMES
     from patients.models import Membership, Team, User
 
     teams = Team.objects.filter(name__in=DEMO_TEAM_NAMES)

@@ -57,7 +57,7 @@ def _seed(url: str, patients: int, reseed: bool) -> dict:
     from django.db import connection
 
     from assessments.models import Rating
-    from patients.demo_cohort import demo_cohort_create
+    from demo.cohort import demo_cohort_create
     from patients.models import Patient
 
     call_command("migrate", verbosity=0)

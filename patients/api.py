@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -22,7 +21,6 @@ from ssm_outcomes.rest import (
     text_field,
 )
 
-from .fhir import observations_import, patient_everything
 from .models import Condition, ContextEvent, Encounter, Membership, Patient, Strategy
 from .selectors import patient_get_for_user, patients_visible_to, teams_for_user
 from .services import (
@@ -236,28 +234,3 @@ class ContextEventsView(PatientCollectionView):
 
 
 # --- FHIR R4 -----------------------------------------------------------------------------------
-
-
-class FhirEverythingView(APIView):
-    """The patient's whole record as a FHIR R4 Bundle (type collection), without staff notes."""
-
-    @extend_schema(responses={(200, "application/fhir+json"): OpenApiTypes.OBJECT})
-    def get(self, request, patient_id: int):
-        patient = patient_get_for_user(user=request.user, patient_id=patient_id)
-        audit_record(request=request, patient=patient, action="export", what="FHIR $everything")
-        return Response(patient_everything(patient=patient), content_type="application/fhir+json")
-
-
-class FhirObservationImportView(APIView):
-    """Create readings from a FHIR Observation, or a Bundle of them (LOINC, UCUM units)."""
-
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
-    def post(self, request, patient_id: int):
-        patient = patient_get_for_user(user=request.user, patient_id=patient_id)
-        require_role(request.user, {"clinician"}, "import observations")
-        readings = observations_import(patient=patient, payload=request.data, user=request.user)
-        audit_record(request=request, patient=patient, action="create", what="FHIR import")
-        return Response(
-            {"created": len(readings), "readings": [r.pk for r in readings]},
-            status=status.HTTP_201_CREATED,
-        )

@@ -6,15 +6,13 @@ import datetime as dt
 import logging
 import secrets
 import uuid
-from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
@@ -44,7 +42,7 @@ from .models import (
     Team,
     User,
 )
-from .selectors import RELATIONSHIP_CODES, appointments_due_reminder, teams_for_user
+from .selectors import appointments_due_reminder, teams_for_user
 from .validation import EARLIEST_DATE, date_not_in_future, full_clean
 
 log = logging.getLogger(__name__)
@@ -317,141 +315,6 @@ def audit_record(*, request, patient: Patient | None, action: str, what: str) ->
         path=redact(request.path)[:300],  # a mistyped one-time link's token stays out
         request_id=request_id_of(request),
     )
-
-
-class _Problems:
-    """Every problem of one submission, each under the form field it came from, so that all of
-    them are reported together and nothing is saved until all are fixed."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, list[ValidationError]] = {}
-
-    @contextmanager
-    def collect(self, field: str | None = None, prefix: str = ""):
-        """Run one part in a savepoint; a problem is noted (under ``field``, or the service's
-        own field name after ``prefix``) and the next part still runs."""
-        try:
-            with transaction.atomic():
-                yield
-        except ValidationError as error:
-            parts = error.error_dict if hasattr(error, "error_dict") else {"": error.error_list}
-            for key, errors in parts.items():
-                name = field or (f"{prefix}{key}" if key not in ("", NON_FIELD_ERRORS) else "")
-                self.errors.setdefault(name or NON_FIELD_ERRORS, []).extend(errors)
-
-
-@dataclass(frozen=True)
-class EncounterLogged:
-    """What one encounter form saved: the encounter, and the next appointment booked (or the
-    one already booked at that time, confirmed), or why it was not booked."""
-
-    encounter: Encounter
-    appointment: Appointment | None = None
-    appointment_confirmed: bool = False
-    appointment_problem: str = ""
-
-
-@transaction.atomic
-def encounter_log(
-    *,
-    patient: Patient,
-    clinician: User,
-    encounter: dict | None,
-    ratings: list[dict] = (),
-    readings: list[dict] = (),
-    reviews: list[dict] = (),
-    new_goal: dict | None = None,
-    target: dict | None = None,
-    context_event: dict | None = None,
-    next_appointment: dt.datetime | None = None,
-) -> EncounterLogged:
-    """Record an encounter and everything noted in it, all or nothing.
-
-    Every part is checked and every problem reported at once, each under the name of the form
-    field it came from (``field`` of each item), so it is shown next to what was typed.
-    ``encounter`` is None when the form could not even read the encounter's own fields: the
-    other parts are then checked against today, and the whole is refused. A clash of the next
-    appointment with another one does not refuse the encounter: it is saved, the appointment is
-    not, and ``appointment_problem`` says why.
-    """
-    from assessments.services import (
-        goal_create,
-        goal_review_record,
-        rating_record,
-        reading_record,
-        target_set,
-    )
-
-    problems = _Problems()
-    record = None
-    if encounter is not None:
-        with problems.collect():
-            record = encounter_record(patient=patient, clinician=clinician, **encounter)
-    day = timezone.localtime(record.occurred_at).date() if record else timezone.localdate()
-    for item in ratings:
-        with problems.collect(item["field"]):
-            rating_record(
-                patient=patient,
-                element=item["element"],
-                value=item["value"],
-                rater=item["rater"],
-                rated_on=day,
-                entered_by=clinician,
-                encounter=record,
-            )
-    for item in readings:
-        with problems.collect(item["field"]):
-            reading_record(
-                patient=patient,
-                loinc=item["loinc"],
-                value=item["value"],
-                unit=item["unit"],
-                taken_on=day,
-                recorded_by=clinician,
-                encounter=record,
-            )
-    for item in reviews:
-        with problems.collect(item["field"]):
-            goal_review_record(
-                goal=item["goal"],
-                attainment=item["attainment"],
-                reviewed_on=day,
-                reviewed_by=clinician,
-                encounter=record,
-            )
-    if new_goal:
-        with problems.collect(prefix="goal_"):
-            goal_create(patient=patient, baseline_on=day, created_by=clinician, **new_goal)
-    if target:
-        with problems.collect(prefix="target_"):
-            target_set(patient=patient, set_by=clinician, **target)
-    if context_event:
-        with problems.collect(prefix="context_"):
-            context_event_record(patient=patient, recorded_by=clinician, **context_event)
-    booked, confirmed, clash = None, False, ""
-    if next_appointment:
-        with problems.collect("next_appointment"):
-            booked, confirmed, clash = _next_appointment(patient, clinician, next_appointment)
-    if problems.errors or record is None:
-        # Without an encounter the form has its own errors to show beside these.
-        raise ValidationError(problems.errors)
-    return EncounterLogged(record, booked, confirmed, clash)
-
-
-def _next_appointment(patient, clinician, starts_at) -> tuple[Appointment | None, bool, str]:
-    """Book the next appointment from an encounter: (the appointment, whether it was booked
-    already, why it could not be booked if it clashes with another)."""
-    already = appointment_booked(patient=patient, clinician=clinician, starts_at=starts_at)
-    try:
-        with transaction.atomic():
-            booked = appointment_book(patient=patient, clinician=clinician, starts_at=starts_at)
-    except ValidationError as error:
-        found = getattr(error, "error_dict", {}).get("starts_at", [])
-        clash = next((e.message for e in found if e.code == "appointment_clash"), None)
-        if clash is None:
-            raise
-        return None, False, clash
-    return booked, already is not None, ""
 
 
 @transaction.atomic
@@ -743,35 +606,6 @@ def reminder_send(*, appointment_id: int) -> bool:
     )
     transaction.on_commit(partial(_reminder_deliver, message, appointment_id, sent_at))
     return True
-
-
-@transaction.atomic
-def feedback_record(
-    *, patient: Patient, encounter: Encounter, answers: dict[str, int | None], entered_by: User
-) -> list:
-    """Record how a patient felt one appointment went, on the relationship elements R1 to R4."""
-    from assessments.services import rating_record
-
-    given = {code: value for code, value in answers.items() if value is not None}
-    unknown = sorted(set(given) - set(RELATIONSHIP_CODES))
-    if unknown:
-        raise ValidationError({"answers": f"answers are about R1 to R4, not {', '.join(unknown)}"})
-    if not given:
-        raise ValidationError({"answers": "Answer at least one question."})
-    if encounter.patient_id != patient.pk:
-        raise ValidationError({"encounter": "encounter must be one of this patient's"})
-    return [
-        rating_record(
-            patient=patient,
-            element=code,
-            value=value,
-            rated_on=timezone.localdate(),
-            rater="patient",
-            entered_by=entered_by,
-            encounter=encounter,
-        )
-        for code, value in given.items()
-    ]
 
 
 @transaction.atomic

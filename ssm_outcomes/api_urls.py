@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import api as accounts_api
 from assessments import api as assessments_api
 from indicators import api as indicators_api
+from interop import api as interop_api
 from patients import api as patients_api
 
 from . import converters  # noqa: F401  (registers the id converter)
@@ -52,12 +53,12 @@ urlpatterns = [
     ),
     path(
         "fhir/Patient/<id:patient_id>/$everything",
-        patients_api.FhirEverythingView.as_view(),
+        interop_api.FhirEverythingView.as_view(),
         name="api-fhir-everything",
     ),
     path(
         "fhir/Patient/<id:patient_id>/Observation/",
-        patients_api.FhirObservationImportView.as_view(),
+        interop_api.FhirObservationImportView.as_view(),
         name="api-fhir-import",
     ),
 ]

@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "accounts",
     "assessments",
     "indicators",
+    "clinic",
+    "portal",
+    "interop",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,8 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views.account import home
-
 from .views import health
 
 urlpatterns = [
@@ -10,10 +8,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("ssm_outcomes.api_urls")),
     path("dashboards/", include("indicators.urls")),
-    path("clinic/", include("patients.clinic_urls")),
+    path("clinic/", include("clinic.urls")),
     path("accounts/", include("accounts.urls")),
-    path("", home, name="home"),
-    path("", include("patients.urls")),
+    path("me/", include("portal.urls")),
+    path("", include("accounts.landing_urls")),
 ]
 
 handler400 = "ssm_outcomes.views.bad_request"

@@ -69,7 +69,7 @@ def database_prepare() -> None:
     """A fresh scratch database with the demo cohort and its stored summaries."""
     DB_PATH.unlink(missing_ok=True)
     _manage("migrate", "--noinput", "-v", "0")
-    command = ROOT / "patients" / "management" / "commands" / "seed_demo.py"
+    command = ROOT / "demo" / "management" / "commands" / "seed_demo.py"
     if not command.exists():
         raise SystemExit("seed_demo is not there yet: the screenshots need the demo cohort")
     _manage("seed_demo", "--patients", "200", "--force")

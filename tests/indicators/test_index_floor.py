@@ -5,16 +5,16 @@ import datetime as dt
 import pytest
 from django.db import connection
 
+from demo.management.commands.seed_demo import Command
 from indicators import sql
 from indicators.models import PatientSummary
 from indicators.scoring import period_from_number
 from indicators.services import summaries_rebuild_all
-from patients.management.commands.seed_demo import Command
 
 
 @pytest.mark.django_db
 def test_the_sql_floor_gives_the_same_indices_as_the_rebuild():
-    from patients.demo_cohort import demo_cohort_create
+    from demo.cohort import demo_cohort_create
 
     demo_cohort_create(patients=25, seed=3, anchor=dt.date(2026, 11, 1))
     summaries_rebuild_all()

@@ -36,7 +36,7 @@ def children_of(pid: int) -> list[int]:
 def test_a_task_whose_worker_is_killed_is_redone_by_the_next_worker(team):
     need_postgresql()
     need_redis_server_binary()
-    from patients.demo_cohort import demo_cohort_create
+    from demo.cohort import demo_cohort_create
 
     demo_cohort_create(patients=40, seed=5, anchor=dt.date(2026, 11, 1))
     SummaryState.objects.all().delete()

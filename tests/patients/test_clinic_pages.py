@@ -17,12 +17,7 @@ from assessments.services import (
 )
 from indicators.models import PatientSummary
 from patients.models import AuditEvent, Encounter
-from patients.services import (
-    agenda_write,
-    appointment_time,
-    context_event_record,
-    encounter_record,
-)
+from patients.services import agenda_write, appointment_time, context_event_record, encounter_record
 from tests.factories import AppointmentFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,8 +15,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from assessments.models import Rating
+from clinic.selectors import caseload_for_clinician
 from patients.models import Agenda, ContextEvent, Encounter, User
-from patients.selectors import caseload_for_clinician
 
 PATIENTS = 150
 ANCHOR = date(2026, 11, 1)

@@ -24,7 +24,7 @@ from assessments.services import (
 )
 from indicators.models import PatientSummary
 from indicators.services import patient_summaries_compute
-from patients.fhir import FRAMEWORK, LOINC, SUMMARY, UCUM, observations_import, patient_everything
+from interop.fhir import FRAMEWORK, LOINC, SUMMARY, UCUM, observations_import, patient_everything
 from patients.models import Encounter
 from patients.services import condition_record, encounter_record
 
@@ -364,9 +364,9 @@ def test_exported_bundles_of_demo_patients_validate_as_fhir_r4():
 
     from fhir.resources.R4B.bundle import Bundle
 
+    from demo.cohort import demo_cohort_create
     from indicators.services import summaries_rebuild_all
-    from patients.demo_cohort import demo_cohort_create
-    from patients.fhir import patient_everything
+    from interop.fhir import patient_everything
     from patients.models import Patient
 
     demo_cohort_create(patients=12, seed=11, anchor=dt.date(2026, 11, 1))

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from patients.models import AuditEvent
-from patients.selectors import record_access_rows, record_accesses_folded
+from portal.selectors import record_access_rows, record_accesses_folded
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

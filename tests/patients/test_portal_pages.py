@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from assessments.encounters import RELATIONSHIP_CODES
 from assessments.models import Goal, GoalReview, PrioritySet, Rating
 from assessments.services import (
     goal_review_record,
@@ -20,8 +21,7 @@ from indicators.models import SummaryState
 from indicators.scoring import period_bounds, period_of
 from indicators.services import patient_summaries_refresh
 from patients.models import Agenda, User
-from patients.portal_words import period_words, progress_reading
-from patients.selectors import RELATIONSHIP_CODES
+from portal.words import period_words, progress_reading
 from tests.factories import (
     AppointmentFactory,
     ContextEventFactory,

@@ -3,7 +3,7 @@ that is never refused, "−" that puts points back, and the total as under, done
 
 import pytest
 
-from patients.portal_points import Total, even_split, starting_points, step
+from portal.points import Total, even_split, starting_points, step
 
 WORDS = {"H2": "Symptoms", "M2": "Feeling ready", "R4": "Listened to"}
 

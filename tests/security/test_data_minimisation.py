@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
+from assessments.encounters import feedback_record
 from assessments.services import (
     goal_create,
     goal_review_record,
@@ -37,7 +38,6 @@ from patients.services import (
     condition_record,
     context_event_record,
     encounter_record,
-    feedback_record,
     invitation_accept,
     invitation_create,
     patient_create,

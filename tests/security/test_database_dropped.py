@@ -22,10 +22,10 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-import assessments.services
+import assessments.encounters
+import clinic.views.workspace as clinic_workspace
 import patients.api
 import patients.services
-import patients.views.clinic
 from assessments.models import Goal, GoalReview, Rating, Reading
 from assessments.services import goal_create
 from patients.models import AuditEvent, Encounter
@@ -211,7 +211,7 @@ def test_an_encounter_whose_connection_drops_mid_save_saves_nothing_and_the_retr
     with monkeypatch.context() as patch:
         wrap(
             patch,
-            assessments.services,
+            assessments.encounters,
             "reading_record",
             before=drop_after_the_encounter_and_ratings,
         )
@@ -294,7 +294,7 @@ def test_a_record_page_that_loses_its_connection_says_nothing_changed_and_the_re
 
     with monkeypatch.context() as patch:
         # Outside any transaction: the request carries on with a dead connection to the end.
-        wrap(patch, patients.views.clinic, "audit_record", before=drop_connection)
+        wrap(patch, clinic_workspace, "audit_record", before=drop_connection)
         failed = clinic.get(url)
 
     body = assert_clean_failure(failed, json=False)

@@ -56,19 +56,17 @@ def patient_api_reads(patient_id: int) -> list[str]:
 
 
 def portal_pages() -> list[str]:
-    resolver = get_resolver()
+    """Every portal address that takes no argument, read from the URL configuration."""
     portal = next(
-        p for p in resolver.url_patterns if str(p.pattern) == "" and hasattr(p, "url_patterns")
+        p
+        for p in get_resolver().url_patterns
+        if hasattr(p, "url_patterns") and str(p.pattern) == "me/"
     )
-    pages = []
-    for pattern in portal.url_patterns:
-        if hasattr(pattern, "url_patterns") and str(pattern.pattern) == "me/":
-            pages += [
-                "/me/" + str(p.pattern)
-                for p in pattern.url_patterns
-                if isinstance(p, URLPattern) and "<" not in str(p.pattern)
-            ]
-    return pages
+    return [
+        "/me/" + str(p.pattern)
+        for p in portal.url_patterns
+        if isinstance(p, URLPattern) and "<" not in str(p.pattern)
+    ]
 
 
 def test_the_patient_api_and_fhir_export_withhold_the_hidden_event(patient, events):

@@ -81,7 +81,7 @@ def test_a_server_error_page_is_not_stored(client, clinician, patient, monkeypat
     def broken(**kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("patients.api.patient_everything", broken)
+    monkeypatch.setattr("interop.api.patient_everything", broken)
     api = client_for(clinician)
     api.raise_request_exception = False
 

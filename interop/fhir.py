@@ -33,9 +33,8 @@ from assessments.models import (
 from assessments.services import reading_record
 from indicators.models import PatientSummary
 from indicators.scoring import period_bounds
-
-from .models import Condition, Encounter, Patient, User
-from .validation import date_not_in_future
+from patients.models import Condition, Encounter, Patient, User
+from patients.validation import date_not_in_future
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"

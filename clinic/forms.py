@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from assessments.models import Domain, GoalReview, Marker
-from patients.form_messages import LabelledForm
+from clinic.form_messages import LabelledForm
 from patients.models import ConditionCode, ContextEvent, Encounter, Strategy
 from patients.validation import (
     EVENT_NOTE_MAX,

@@ -15,16 +15,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from ..portal_forms import InviteForm
-from ..selectors import patient_get_for_user
-from ..services import (
+from patients.selectors import patient_get_for_user
+from patients.services import (
     audit_record,
     invitation_create,
     masked_email,
     sign_in_help_send,
     site_link,
 )
-from .clinic import record_view
+from portal.forms import InviteForm
+
+from .workspace import record_view
 
 
 def _sign_in_help_page(request, patient, *, status: int = 200, refused: str = ""):

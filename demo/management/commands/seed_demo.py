@@ -7,12 +7,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from patients.demo_cohort import (
+from demo.cohort import (
     DEMO_LOGINS,
     DemoCohortExistsError,
     demo_cohort_create,
     demo_cohort_exists,
 )
+from indicators.services import summaries_rebuild_all
 from patients.models import Patient
 
 
@@ -87,10 +88,6 @@ def _anchor(value: str | date | None) -> date:
 
 
 def _rebuild_summaries() -> bool:
-    """Rebuild the stored summaries when the indicators service exists (it arrives separately)."""
-    try:
-        from indicators.services import summaries_rebuild_all
-    except ImportError:
-        return False
+    """Rebuild the stored summaries of the whole cohort."""
     summaries_rebuild_all()
     return True

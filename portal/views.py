@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -27,6 +25,7 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from assessments.encounters import feedback_record
 from assessments.services import (
     element_for_key,
     goal_create,
@@ -37,9 +36,15 @@ from assessments.services import (
 )
 from indicators.charts import Series, line_chart
 from indicators.presentation import score_text
-
-from ..models import User
-from ..portal_forms import (
+from patients.models import User
+from patients.selectors import next_appointment, patient_for_portal_user
+from patients.services import (
+    INVITATION_REFUSED,
+    agenda_write,
+    invitation_accept,
+    portal_settings_update,
+)
+from portal.forms import (
     RELATIONSHIP_QUESTIONS,
     AgendaForm,
     FeedbackForm,
@@ -53,16 +58,13 @@ from ..portal_forms import (
     WelcomeForm,
     scale_options,
 )
-from ..portal_points import POINTS_STEP, POINTS_TO_SHARE, Total, starting_points, step
-from ..portal_words import access_words, accessor_words
-from ..selectors import (
+from portal.points import POINTS_STEP, POINTS_TO_SHARE, Total, starting_points, step
+from portal.selectors import (
     agenda_unattached,
     context_events_for_patient,
     encounter_awaiting_feedback,
     feedback_given,
     invitation_for_token,
-    next_appointment,
-    patient_for_portal_user,
     portal_answers,
     portal_elements,
     portal_encounter,
@@ -75,13 +77,7 @@ from ..selectors import (
     record_access_rows,
     record_accesses_folded,
 )
-from ..services import (
-    INVITATION_REFUSED,
-    agenda_write,
-    feedback_record,
-    invitation_accept,
-    portal_settings_update,
-)
+from portal.words import access_words, accessor_words
 
 DRAFT_KEY = "portal_points_draft"
 WELCOME_KEY = "portal_invitation_token"
@@ -750,11 +746,3 @@ def welcome(request, token: str):
         {"form": form, "invitation": invitation},
         form,
     )
-
-
-class PasswordResetView(auth_views.PasswordResetView):
-    """Django's password reset, its link built from SITE_URL like every other email we send."""
-
-    def form_valid(self, form):
-        self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
-        return super().form_valid(form)

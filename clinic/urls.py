@@ -2,7 +2,8 @@ from django.urls import path
 
 from ssm_outcomes import converters  # noqa: F401  (registers the id converter)
 
-from .views import clinic, invitations
+from .views import invitations
+from .views import workspace as clinic
 
 app_name = "clinic"
 patient = "patients/<id:patient_id>/"

@@ -15,12 +15,10 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from assessments.models import Element, Goal
+from assessments.encounters import encounter_log
+from assessments.models import Element, Goal, Marker
 from assessments.services import goal_update, target_set
-from indicators.charts import Series, line_chart
-from indicators.presentation import index_text
-
-from ..forms import (
+from clinic.forms import (
     AppointmentForm,
     ConditionForm,
     ContextEventForm,
@@ -28,22 +26,19 @@ from ..forms import (
     GoalWordingForm,
     TargetForm,
 )
-from ..selectors import (
-    CASELOAD_SORTS,
-    caseload_for_clinician,
-    patient_get_for_user,
-    patient_record,
-)
-from ..services import (
+from clinic.selectors import CASELOAD_SORTS, MarkerView, caseload_for_clinician, patient_record
+from clinic.templatetags.measures import plain_number
+from indicators.charts import Series, line_chart
+from indicators.presentation import index_text
+from patients.selectors import patient_get_for_user
+from patients.services import (
     appointment_book,
     appointment_time,
     audit_record,
     condition_record,
     condition_update,
     context_event_record,
-    encounter_log,
 )
-from ..templatetags.measures import plain_number
 
 CASELOAD_PAGE = 25
 
@@ -289,10 +284,6 @@ def _edit_context(patient, **forms_in_use) -> dict:
 
 
 def _all_markers(record):
-    from assessments.models import Marker
-
-    from ..selectors import MarkerView
-
     known = {view.marker.pk: view for view in record.markers}
     return [
         known.get(m.pk) or MarkerView(marker=m, target=None, readings=[])
@@ -369,8 +360,6 @@ def condition_change(request, patient_id: int, condition_id: int):
 @require_POST
 @record_view
 def target_change(request, patient_id: int, loinc: str):
-    from assessments.models import Marker
-
     patient = _patient(request, patient_id)
     marker = get_object_or_404(Marker, loinc=loinc)
     form = TargetForm(request.POST, prefix=f"target-{marker.loinc}")

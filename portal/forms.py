@@ -6,9 +6,8 @@ from __future__ import annotations
 from django import forms
 
 from assessments.models import Domain, Element, GoalReview
-
-from .portal_points import POINTS_TO_SHARE
-from .validation import AGENDA_MAX, EXPECTED_OUTCOME_MAX, GOAL_MAX, ITEM_LABEL_MAX
+from patients.validation import AGENDA_MAX, EXPECTED_OUTCOME_MAX, GOAL_MAX, ITEM_LABEL_MAX
+from portal.points import POINTS_TO_SHARE
 
 SCALE = range(0, 11)
 SCALE_ENDS = {0: "As bad as it could be for me", 10: "As good as it could be for me"}

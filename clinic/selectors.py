@@ -1,0 +1,220 @@
+"""Reads behind the clinician's pages: the caseload (searched and sorted) and one patient's record
+as the record page shows it. Who may see which patient is patients.selectors.patients_visible_to."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from assessments.models import Domain, Goal, Marker, PersonalTarget, PrioritySet, Rating
+from indicators.models import PatientSummary
+from indicators.scoring import period_of
+from patients.models import Agenda, Appointment, ContextEvent, Encounter, Patient, User
+from patients.selectors import patients_visible_to
+
+CASELOAD_SORTS = {
+    "name": ("display_name", "id"),
+    "-name": ("-display_name", "-id"),
+    "last_seen": (F("last_encounter").desc(nulls_last=True), "display_name"),
+    "-last_seen": (F("last_encounter").asc(nulls_first=True), "display_name"),
+    "next_appointment": (F("next_appointment").asc(nulls_last=True), "display_name"),
+    "own_priorities": ("-own_priorities", "display_name"),
+    "changed": ("-changed", "display_name"),
+}
+
+
+def caseload_for_clinician(*, user: User, search: str = "", sort: str = "name") -> QuerySet:
+    """The patients of the clinician's teams, with what a clinician scans for before a clinic.
+
+    Every column is an annotation, so one query serves a page however large the caseload.
+    """
+    last_encounter = Subquery(
+        Encounter.objects.filter(patient=OuterRef("pk"))
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+    since_seen = Coalesce(OuterRef("last_encounter"), Value(EPOCH))
+    patients = (
+        patients_visible_to(user=user)
+        .annotate(
+            last_encounter=last_encounter,
+            next_appointment=Subquery(
+                Appointment.objects.filter(patient=OuterRef("pk"), starts_at__gte=timezone.now())
+                .order_by("starts_at")
+                .values("starts_at")[:1]
+            ),
+            own_priorities=Exists(PrioritySet.objects.filter(patient=OuterRef("pk"))),
+        )
+        .annotate(
+            new_ratings=Exists(
+                Rating.objects.filter(
+                    patient=OuterRef("pk"),
+                    rater="patient",
+                    created_at__gt=since_seen,
+                )
+            ),
+            agenda_waiting=Exists(
+                Agenda.objects.filter(patient=OuterRef("pk"), discussed_in__isnull=True)
+            ),
+            new_context=Exists(
+                ContextEvent.objects.filter(patient=OuterRef("pk"), created_at__gt=since_seen)
+            ),
+        )
+        .annotate(
+            changed=ExpressionWrapper(
+                Q(new_ratings=True) | Q(agenda_waiting=True) | Q(new_context=True),
+                output_field=BooleanField(),
+            )
+        )
+        .prefetch_related("conditions__code", "teams")
+    )
+    if search:
+        patients = patients.filter(display_name__icontains=search.strip())
+    return patients.order_by(*CASELOAD_SORTS.get(sort, CASELOAD_SORTS["name"]))
+
+
+@dataclass
+class DomainSeries:
+    """One domain over time: the patient's weighted score and the clinician's own view, 0–100."""
+
+    code: str
+    name: str
+    rows: list[dict]  # {"period", "patient", "clinician"}
+    chart: str = ""  # filled in by the page, which owns presentation
+
+
+@dataclass
+class MarkerView:
+    marker: object
+    target: object | None
+    readings: list  # newest first
+
+    @property
+    def in_range(self) -> bool | None:
+        """Whether the latest reading is within the personal target; None when that can't apply."""
+        if not (self.target and self.target.relevant and self.target.has_range and self.readings):
+            return None
+        return self.target.contains(self.readings[0].value)
+
+
+@dataclass
+class PatientRecord:
+    patient: Patient
+    priorities: object | None  # the priority set in effect now, with its points
+    priority_points: list  # (element, points, share) largest first
+    personal_items: list
+    goals: list  # goals with .latest_review
+    agendas: list  # not yet discussed
+    next_appointment: object | None
+    upcoming_appointments: list  # every appointment still to come, soonest first
+    domains: list[DomainSeries]
+    markers: list[MarkerView]
+    context_events: list
+    encounters: list
+    conditions: list
+    latest_summary: object | None
+    proxy_ratings: int = 0
+
+
+def patient_record(*, patient: Patient, encounters: int = 20) -> PatientRecord:
+    """Everything the record page shows, person first, in a fixed number of queries."""
+    today = timezone.localdate()
+    priorities = (
+        PrioritySet.objects.filter(patient=patient, effective_from__lte=today)
+        .prefetch_related("points__element")
+        .order_by("-effective_from", "-id")
+        .first()
+    )
+    points = []
+    if priorities:
+        total = priorities.total or 1
+        points = sorted(
+            ((p.element, p.points, p.points / total) for p in priorities.points.all()),
+            key=lambda row: -row[1],
+        )
+    goals = list(
+        Goal.objects.filter(patient=patient)
+        .prefetch_related("reviews")
+        .order_by("-active", "-baseline_on")
+    )
+    for goal in goals:
+        reviews = sorted(goal.reviews.all(), key=lambda r: (r.reviewed_on, r.id))
+        goal.latest_review = reviews[-1] if reviews else None
+
+    summaries = list(PatientSummary.objects.filter(patient=patient).order_by("period"))
+    clinician_view: dict[tuple[str, str], list[int]] = {}
+    for rated_on, domain, value in Rating.objects.filter(
+        patient=patient, rater="clinician"
+    ).values_list("rated_on", "element__domain_id", "value"):
+        clinician_view.setdefault((period_of(rated_on), domain), []).append(value)
+    periods = sorted({s.period for s in summaries} | {p for p, _ in clinician_view})
+    by_period = {s.period: s for s in summaries}
+    domains = []
+    for domain in Domain.objects.order_by("order"):
+        rows = []
+        for period in periods:
+            summary = by_period.get(period)
+            values = clinician_view.get((period, domain.code))
+            rows.append(
+                {
+                    "period": period,
+                    "patient": getattr(summary, f"{domain.code.lower()}_score", None)
+                    if summary
+                    else None,
+                    "clinician": 10 * sum(values) / len(values) if values else None,
+                }
+            )
+        domains.append(DomainSeries(code=domain.code, name=domain.name, rows=rows))
+
+    upcoming = list(
+        patient.appointments.filter(starts_at__gte=timezone.now())
+        .select_related("clinician")
+        .order_by("starts_at", "id")
+    )
+    targets = {t.marker_id: t for t in PersonalTarget.objects.filter(patient=patient)}
+    readings: dict[int, list] = {}
+    for reading in patient.readings.order_by("-taken_on", "-id"):
+        readings.setdefault(reading.marker_id, []).append(reading)
+    markers = [
+        MarkerView(marker=m, target=targets.get(m.pk), readings=readings.get(m.pk, []))
+        for m in Marker.objects.order_by("name")
+        if m.pk in targets or m.pk in readings
+    ]
+    return PatientRecord(
+        patient=patient,
+        priorities=priorities,
+        priority_points=points,
+        personal_items=list(patient.personal_items.select_related("domain").order_by("id")),
+        goals=goals,
+        agendas=list(
+            Agenda.objects.filter(patient=patient, discussed_in__isnull=True)
+            .select_related("appointment")
+            .order_by("-created_at")
+        ),
+        next_appointment=upcoming[0] if upcoming else None,
+        upcoming_appointments=upcoming,
+        domains=domains,
+        markers=markers,
+        context_events=list(patient.context_events.order_by("-occurred_on", "-id")),
+        encounters=list(
+            patient.encounters.select_related("clinician").order_by("-occurred_at")[:encounters]
+        ),
+        conditions=list(patient.conditions.select_related("code").order_by("code__display")),
+        latest_summary=summaries[-1] if summaries else None,
+        proxy_ratings=Rating.objects.filter(patient=patient, rater="proxy").count(),
+    )
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DemoConfig(AppConfig):
+    """The deterministic demo cohort and `manage.py seed_demo`."""
+
+    name = "demo"

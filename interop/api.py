@@ -1,0 +1,44 @@
+"""FHIR R4 routes of the REST API: a patient's record as a Bundle, and readings imported from
+Observations."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from interop.fhir import observations_import, patient_everything
+from patients.selectors import patient_get_for_user
+from patients.services import (
+    audit_record,
+)
+from ssm_outcomes.rest import (
+    require_role,
+)
+
+
+class FhirEverythingView(APIView):
+    """The patient's whole record as a FHIR R4 Bundle (type collection), without staff notes."""
+
+    @extend_schema(responses={(200, "application/fhir+json"): OpenApiTypes.OBJECT})
+    def get(self, request, patient_id: int):
+        patient = patient_get_for_user(user=request.user, patient_id=patient_id)
+        audit_record(request=request, patient=patient, action="export", what="FHIR $everything")
+        return Response(patient_everything(patient=patient), content_type="application/fhir+json")
+
+
+class FhirObservationImportView(APIView):
+    """Create readings from a FHIR Observation, or a Bundle of them (LOINC, UCUM units)."""
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request, patient_id: int):
+        patient = patient_get_for_user(user=request.user, patient_id=patient_id)
+        require_role(request.user, {"clinician"}, "import observations")
+        readings = observations_import(patient=patient, payload=request.data, user=request.user)
+        audit_record(request=request, patient=patient, action="create", what="FHIR import")
+        return Response(
+            {"created": len(readings), "readings": [r.pk for r in readings]},
+            status=status.HTTP_201_CREATED,
+        )

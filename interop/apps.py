@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class InteropConfig(AppConfig):
+    """FHIR R4 export and import. (Not named `fhir`: that would clash with fhir.resources.)"""
+
+    name = "interop"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    """The patient's pages under /me/."""
+
+    name = "portal"
