@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from indicators.services import summaries_mark_stale
 from patients.models import Encounter, Patient, User
+from patients.signals import records_changed
 from patients.validation import date_not_in_future, full_clean
 
 from .models import (
@@ -106,7 +106,7 @@ def rating_record(
         )
     )
     rating.save()
-    summaries_mark_stale(patient_id=patient.pk)
+    records_changed.send(sender=None, patient_id=patient.pk)
     return rating
 
 
@@ -149,7 +149,7 @@ def priorities_set(
         PriorityPoint(priority_set=priority_set, element=element, points=value)
         for element, value in elements.values()
     )
-    summaries_mark_stale(patient_id=patient.pk)
+    records_changed.send(sender=None, patient_id=patient.pk)
     return priority_set
 
 
@@ -186,7 +186,7 @@ def goal_create(
         )
     )
     goal.save()
-    summaries_mark_stale(patient_id=patient.pk)
+    records_changed.send(sender=None, patient_id=patient.pk)
     return goal
 
 
@@ -213,7 +213,7 @@ def goal_review_record(
         )
     )
     review.save()
-    summaries_mark_stale(patient_id=goal.patient_id)
+    records_changed.send(sender=None, patient_id=goal.patient_id)
     return review
 
 
@@ -272,7 +272,7 @@ def reading_record(
         )
     )
     reading.save()
-    summaries_mark_stale(patient_id=patient.pk)
+    records_changed.send(sender=None, patient_id=patient.pk)
     return reading
 
 
@@ -308,7 +308,7 @@ def target_set(
     target.low, target.high, target.relevant = low, high, relevant
     target.reason, target.set_by = (reason or "").strip(), set_by
     full_clean(target).save()
-    summaries_mark_stale(patient_id=patient.pk)
+    records_changed.send(sender=None, patient_id=patient.pk)
     return target
 
 
@@ -323,5 +323,5 @@ def goal_update(
     goal.description, goal.expected_outcome = description, (expected_outcome or "").strip()
     goal.active = active
     full_clean(goal).save()
-    summaries_mark_stale(patient_id=goal.patient_id)
+    records_changed.send(sender=None, patient_id=goal.patient_id)
     return goal

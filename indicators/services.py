@@ -1,10 +1,5 @@
-"""Computing and storing summaries, and keeping them fresh as data is saved.
-
-Freshness protocol: saving data that feeds a summary bumps the patient's ``SummaryState.dirty``
-in the same transaction and, once it commits, asks a worker to refresh that patient. A refresh
-notes ``dirty`` before it reads, computes, then — holding the state row — writes the summaries
-and sets ``clean`` to what it noted, unless a later refresh already wrote. If the queue is down
-nothing is lost: the state stays dirty and the minute sweep finds it.
+"""Computing and storing summaries: a patient's per quarter, and the team and caseload
+summaries built from them. How they are kept fresh as records change is indicators/freshness.py.
 """
 
 from __future__ import annotations
@@ -61,54 +56,6 @@ FIGURE_FIELDS = [
     "computed_at",
 ]
 REBUILD_CHUNK = 10_000
-
-
-# --- Marking stale on save ---------------------------------------------------------------
-
-
-class _RefreshPatient:
-    """An on-commit callback, recognisable so one transaction enqueues each patient once."""
-
-    def __init__(self, patient_id: int) -> None:
-        self.patient_id = patient_id
-
-    def __call__(self) -> None:
-        from .tasks import refresh_patient_summaries
-
-        try:
-            refresh_patient_summaries.delay(self.patient_id)
-        except Exception:  # the broker is down: the sweep will catch up, the save stands
-            log.warning(
-                "summary refresh of patient %s not queued; the sweep will do it",
-                self.patient_id,
-                exc_info=True,
-            )
-
-
-def group_summaries_mark_membership(*, patient_id: int, left_team_ids: Iterable[int]) -> None:
-    """A patient joined or left teams: flag the summaries of the teams they are in now and of
-    those they left, and queue their refresh after commit."""
-    if group_summaries_mark_stale(patient_ids=[patient_id], team_ids=left_team_ids):
-        from .tasks import group_refresh_queue
-
-        transaction.on_commit(group_refresh_queue)
-
-
-def summaries_mark_stale(*, patient_id: int) -> None:
-    """Record that a patient's summaries are out of date and queue a refresh after commit."""
-    updated = SummaryState.objects.filter(patient_id=patient_id).update(
-        dirty=F("dirty") + 1, marked_at=timezone.now()
-    )
-    if not updated:
-        _, created = SummaryState.objects.get_or_create(patient_id=patient_id)
-        if not created:  # another transaction created it first
-            SummaryState.objects.filter(patient_id=patient_id).update(dirty=F("dirty") + 1)
-    pending = connection.run_on_commit if connection.in_atomic_block else []
-    if not any(
-        isinstance(callback, _RefreshPatient) and callback.patient_id == patient_id
-        for _, callback, *_ in pending
-    ):
-        transaction.on_commit(_RefreshPatient(patient_id))
 
 
 # --- Patient summaries ---------------------------------------------------------------------

@@ -1,25 +1,18 @@
-"""Celery tasks: thin wrappers that take ids and call services. All are safe to run twice."""
-
-import logging
+"""Celery tasks: thin wrappers that take ids and call services. All are safe to run twice.
+When they are queued is indicators/freshness.py and the beat schedule in settings."""
 
 from celery import shared_task
 
 from assessments.models import Element
 
 from . import services
-
-log = logging.getLogger(__name__)
+from .freshness import group_refresh_queue
 
 
 @shared_task(name="indicators.tasks.ping", acks_late=True, ignore_result=False)
 def ping() -> dict:
     """Prove a worker is alive and can read the database."""
     return {"pong": True, "framework_elements": Element.objects.framework().count()}
-
-
-# Team and caseload views follow a patient's refresh after a short pause, so a burst of saves
-# shares one group refresh instead of queueing one each ahead of the next patient's refresh.
-GROUP_REFRESH_DELAY = 10
 
 
 @shared_task(name="indicators.tasks.refresh_patient_summaries", acks_late=True)
@@ -29,15 +22,6 @@ def refresh_patient_summaries(patient_id: int) -> bool:
     if groups_went_stale:
         group_refresh_queue()
     return groups_went_stale
-
-
-def group_refresh_queue() -> None:
-    """Queue the debounced team and caseload refresh. With the broker down the flags stay set
-    and the minute sweep refreshes them instead, so nothing is lost and nothing is raised."""
-    try:
-        refresh_group_summaries.apply_async(countdown=GROUP_REFRESH_DELAY)
-    except Exception:
-        log.warning("group summary refresh not queued; the sweep will do it", exc_info=True)
 
 
 @shared_task(name="indicators.tasks.refresh_group_summaries", acks_late=True)

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 
-from indicators.services import group_summaries_mark_membership
+from patients.signals import teams_changed
 
 from .models import (
     Agenda,
@@ -102,7 +102,7 @@ class PatientAdmin(admin.ModelAdmin):
         before = set(patient.teams.values_list("pk", flat=True)) if change else set()
         super().save_related(request, form, formsets, change)
         if set(patient.teams.values_list("pk", flat=True)) != before:
-            group_summaries_mark_membership(patient_id=patient.pk, left_team_ids=before)
+            teams_changed.send(sender=None, patient_id=patient.pk, left_team_ids=before)
 
     @admin.action(description="Invite to the patient portal (one-time link)")
     def invite_to_portal(self, request, queryset):

@@ -24,7 +24,7 @@ from django.utils.encoding import force_bytes
 from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
 
-from indicators.services import group_summaries_mark_membership, summaries_mark_stale
+from patients.signals import records_changed, teams_changed
 from ssm_outcomes.log_redaction import redact
 
 from .models import (
@@ -85,7 +85,7 @@ def patient_update(*, patient: Patient, changed_by: User | None = None, **change
             wanted |= before - own
         patient.teams.set(wanted)
         if before != wanted:
-            group_summaries_mark_membership(patient_id=patient.pk, left_team_ids=before)
+            teams_changed.send(sender=None, patient_id=patient.pk, left_team_ids=before)
     return patient
 
 
@@ -176,7 +176,7 @@ def encounter_record(
         Agenda.objects.filter(patient=patient, discussed_in__isnull=True).update(
             discussed_in=encounter
         )
-    summaries_mark_stale(patient_id=patient.pk)
+    records_changed.send(sender=None, patient_id=patient.pk)
     return encounter
 
 
@@ -204,7 +204,7 @@ def context_event_record(
         exclude=["recorded_by"],
     )
     event.save()
-    summaries_mark_stale(patient_id=patient.pk)
+    records_changed.send(sender=None, patient_id=patient.pk)
     return event
 
 

@@ -28,6 +28,14 @@ def _tasks_run_in_process():
 
 
 @pytest.fixture(autouse=True)
+def _after_commit_forgotten():
+    """Each test starts with no record of after-commit work already run on this thread."""
+    from ssm_outcomes import after_commit
+
+    after_commit.forget()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Argon2 is slow by design; tests that create many users use a fast hasher instead."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

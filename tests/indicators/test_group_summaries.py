@@ -13,7 +13,6 @@ from indicators.models import CaseloadSummary, PatientSummary, SummaryState, Tea
 from indicators.scoring import quartiles
 from indicators.selectors import team_summary
 from indicators.services import (
-    _RefreshPatient,
     patient_summaries_compute,
     summaries_rebuild_all,
     summaries_sweep_stale,
@@ -171,11 +170,53 @@ def test_caseload_holds_patients_seen_in_the_quarter_or_the_three_before(team, c
 def test_one_transaction_queues_one_refresh_per_patient(
     patient, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+    other = PatientFactory()
+    with (
+        mock.patch("indicators.freshness.enqueue") as enqueue,
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
         for key in ("H1", "H2", "H3"):
             rating_record(patient=patient, element=key, value=5, rated_on=Q1, rater="patient")
+        rating_record(patient=other, element="H1", value=5, rated_on=Q1, rater="patient")
 
-    assert [c.patient_id for c in callbacks if isinstance(c, _RefreshPatient)] == [patient.pk]
+    assert enqueue.call_args_list == [
+        mock.call("indicators.tasks.refresh_patient_summaries", patient.pk),
+        mock.call("indicators.tasks.refresh_patient_summaries", other.pk),
+    ]
+
+
+def test_a_rolled_back_savepoint_does_not_lose_the_refresh_of_a_later_save(
+    patient, django_capture_on_commit_callbacks
+):
+    with (
+        mock.patch("indicators.freshness.enqueue") as enqueue,
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            rating_record(patient=patient, element="H1", value=5, rated_on=Q1, rater="patient")
+            raise RuntimeError("the rest of this part failed")
+        rating_record(patient=patient, element="H2", value=5, rated_on=Q1, rater="patient")
+
+    assert enqueue.call_args_list == [
+        mock.call("indicators.tasks.refresh_patient_summaries", patient.pk)
+    ]
+
+
+def test_nothing_is_queued_when_the_transaction_rolls_back(
+    patient, django_capture_on_commit_callbacks
+):
+    with (
+        mock.patch("indicators.freshness.enqueue") as enqueue,
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        rating_record(patient=patient, element="H1", value=5, rated_on=Q1, rater="patient")
+        raise RuntimeError("the request failed after the save")
+
+    assert enqueue.call_args_list == []
 
 
 def test_after_commit_the_refresh_runs_and_the_team_summary_follows(
@@ -348,11 +389,14 @@ def test_moving_a_patient_in_the_admin_refreshes_both_teams(
 def test_a_group_refresh_that_cannot_be_queued_is_left_to_the_sweep(caplog):
     from kombu.exceptions import OperationalError
 
-    from indicators import tasks
+    from indicators import freshness, tasks
 
     with mock.patch.object(
         tasks.refresh_group_summaries, "apply_async", side_effect=OperationalError("down")
     ):
-        tasks.group_refresh_queue()  # raises nothing
+        freshness.group_refresh_queue()  # raises nothing
 
-    assert "group summary refresh not queued; the sweep will do it" in caplog.text
+    assert (
+        "task indicators.tasks.refresh_group_summaries() not queued; the sweep will do it"
+        in caplog.text
+    )

@@ -1,0 +1,82 @@
+"""Keeping the stored summaries fresh as records change, readable in one place.
+
+1. A service of ``patients`` or ``assessments`` saves something that feeds a patient's summaries
+   and sends ``patients.signals.records_changed`` inside its transaction.
+2. ``on_records_changed`` bumps the patient's ``SummaryState.dirty`` in that same transaction and
+   asks, through ``ssm_outcomes.after_commit.once``, for one refresh of that patient once the
+   transaction commits, however many records of theirs it saved.
+3. The refresh is queued by task name (``ssm_outcomes.task_queue``): the worker runs
+   ``indicators.tasks.refresh_patient_summaries``, which recomputes the patient's quarters
+   (``indicators.services``), records the dirty count it read as computed, and flags the team
+   and caseload summaries fed by those quarters; if any was fresh until then it queues one
+   debounced group refresh.
+4. If the broker is down nothing is lost: the state stays dirty and the minute sweep
+   (``indicators.tasks.sweep_stale_summaries``) finds it.
+
+``patients.signals.teams_changed`` (a patient joined or left teams) flags the summaries of the
+teams they are in now and of those they left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import F
+from django.dispatch import receiver
+from django.utils import timezone
+
+from patients.signals import records_changed, teams_changed
+from ssm_outcomes import after_commit
+from ssm_outcomes.task_queue import enqueue
+
+from .models import SummaryState
+from .services import group_summaries_mark_stale
+
+REFRESH_PATIENT = "indicators.tasks.refresh_patient_summaries"
+REFRESH_GROUPS = "indicators.tasks.refresh_group_summaries"
+# Team and caseload views follow a patient's refresh after a short pause, so a burst of saves
+# shares one group refresh instead of queueing one each ahead of the next patient's refresh.
+GROUP_REFRESH_DELAY = 10
+
+
+def summaries_mark_stale(*, patient_id: int) -> None:
+    """Record that a patient's summaries are out of date and queue a refresh after commit."""
+    updated = SummaryState.objects.filter(patient_id=patient_id).update(
+        dirty=F("dirty") + 1, marked_at=timezone.now()
+    )
+    if not updated:
+        _, created = SummaryState.objects.get_or_create(patient_id=patient_id)
+        if not created:  # another transaction created it first
+            SummaryState.objects.filter(patient_id=patient_id).update(dirty=F("dirty") + 1)
+    after_commit.once(("refresh patient", patient_id), lambda: patient_refresh_queue(patient_id))
+
+
+def patient_refresh_queue(patient_id: int) -> None:
+    """Queue one patient's refresh; with the broker down the sweep does it instead."""
+    enqueue(REFRESH_PATIENT, patient_id)
+
+
+def group_refresh_queue() -> None:
+    """Queue the debounced team and caseload refresh. With the broker down the flags stay set
+    and the minute sweep refreshes them instead, so nothing is lost and nothing is raised."""
+    enqueue(REFRESH_GROUPS, countdown=GROUP_REFRESH_DELAY)
+
+
+def group_summaries_mark_membership(*, patient_id: int, left_team_ids: Iterable[int]) -> None:
+    """A patient joined or left teams: flag the summaries of the teams they are in now and of
+    those they left, and queue their refresh after commit."""
+    if group_summaries_mark_stale(patient_ids=[patient_id], team_ids=left_team_ids):
+        after_commit.once("refresh groups", group_refresh_queue)
+
+
+@receiver(records_changed, dispatch_uid="indicators.freshness.records")
+def on_records_changed(sender: Any, *, patient_id: int, **kwargs: Any) -> None:
+    summaries_mark_stale(patient_id=patient_id)
+
+
+@receiver(teams_changed, dispatch_uid="indicators.freshness.teams")
+def on_teams_changed(
+    sender: Any, *, patient_id: int, left_team_ids: Iterable[int] = (), **kwargs: Any
+) -> None:
+    group_summaries_mark_membership(patient_id=patient_id, left_team_ids=left_team_ids)

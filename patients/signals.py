@@ -1,0 +1,15 @@
+"""What the care records announce when they change, for the layers above to act on.
+
+The records do not know who keeps summaries of them: ``indicators.freshness`` listens. Both
+signals are sent inside the writing transaction, so whatever a receiver writes commits or rolls
+back with the change itself.
+
+- ``records_changed(patient_id=…)``: something that feeds a patient's summaries was saved (an
+  encounter, a rating, priorities, a goal or its review, a reading, a target, a life event).
+- ``teams_changed(patient_id=…, left_team_ids=…)``: a patient joined or left teams.
+"""
+
+from django.dispatch import Signal
+
+records_changed = Signal()
+teams_changed = Signal()
