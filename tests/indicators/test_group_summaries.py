@@ -186,6 +186,12 @@ def test_one_transaction_queues_one_refresh_per_patient(
     ]
 
 
+@transaction.atomic
+def rate_then_fail(patient):
+    rating_record(patient=patient, element="H1", value=5, rated_on=Q1, rater="patient")
+    raise RuntimeError("what came after the save failed")
+
+
 def test_a_rolled_back_savepoint_does_not_lose_the_refresh_of_a_later_save(
     patient, django_capture_on_commit_callbacks
 ):
@@ -194,9 +200,8 @@ def test_a_rolled_back_savepoint_does_not_lose_the_refresh_of_a_later_save(
         django_capture_on_commit_callbacks(execute=True),
         transaction.atomic(),
     ):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            rating_record(patient=patient, element="H1", value=5, rated_on=Q1, rater="patient")
-            raise RuntimeError("the rest of this part failed")
+        with pytest.raises(RuntimeError):
+            rate_then_fail(patient)
         rating_record(patient=patient, element="H2", value=5, rated_on=Q1, rater="patient")
 
     assert enqueue.call_args_list == [
@@ -211,10 +216,8 @@ def test_nothing_is_queued_when_the_transaction_rolls_back(
         mock.patch("indicators.freshness.enqueue") as enqueue,
         django_capture_on_commit_callbacks(execute=True),
         pytest.raises(RuntimeError),
-        transaction.atomic(),
     ):
-        rating_record(patient=patient, element="H1", value=5, rated_on=Q1, rater="patient")
-        raise RuntimeError("the request failed after the save")
+        rate_then_fail(patient)
 
     assert enqueue.call_args_list == []
 

@@ -1,6 +1,7 @@
 """The clinician workspace: caseload, record, encounter logging and supporting records."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -15,10 +16,16 @@ from assessments.services import (
     reading_record,
     target_set,
 )
+from clinic.selectors import CASELOAD_SORTS
 from indicators.models import PatientSummary
-from patients.models import AuditEvent, Encounter
+from patients.models import Agenda, AuditEvent, ContextEvent, Encounter
 from patients.services import agenda_write, appointment_time, context_event_record, encounter_record
-from tests.factories import AppointmentFactory, PatientFactory
+from tests.factories import (
+    AppointmentFactory,
+    ContextEventFactory,
+    EncounterFactory,
+    PatientFactory,
+)
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 2, 10)
@@ -84,11 +91,102 @@ def test_caseload_shows_what_changed_since_last_seen(signed_in, team, clinician)
     assert rows[1].last_encounter is not None
 
 
+@pytest.fixture
+def four_on_the_caseload(team, clinician):
+    """Four patients whose order is different under every sort of the caseload.
+
+    Ann was seen 10 days ago; her rating, life event and agenda all came before that visit (the
+    agenda was discussed in it), and her only appointment is past. Ben has never been seen, has
+    priorities, an agenda waiting and an appointment in 20 days. Cat was seen yesterday and has
+    priorities and only a clinician's rating since. Dan was seen 5 days ago, has an appointment
+    in 3 days and a life event recorded since.
+    """
+    now = timezone.now()
+    ann, ben, cat, dan = (
+        PatientFactory(display_name=name, teams=[team])
+        for name in ("Ann A.", "Ben B.", "Cat C.", "Dan D.")
+    )
+    for person, days_ago in ((ann, 10), (cat, 1), (dan, 5)):
+        EncounterFactory(
+            patient=person, clinician=clinician, occurred_at=now - dt.timedelta(days=days_ago)
+        )
+    AppointmentFactory(patient=ann, clinician=clinician, starts_at=now - dt.timedelta(days=1))
+    AppointmentFactory(patient=ben, clinician=clinician, starts_at=now + dt.timedelta(days=20))
+    AppointmentFactory(patient=dan, clinician=clinician, starts_at=now + dt.timedelta(days=3))
+    for person in (ben, cat):
+        priorities_set(patient=person, effective_from=DAY, points={"H1": 100})
+
+    long_ago = now - dt.timedelta(days=20)
+    old = rating_record(patient=ann, element="H1", value=4, rated_on=DAY, rater="patient")
+    Rating.objects.filter(pk=old.pk).update(created_at=long_ago)
+    old_event = ContextEventFactory(patient=ann, kind="bereavement")
+    ContextEvent.objects.filter(pk=old_event.pk).update(created_at=long_ago)
+    discussed = agenda_write(patient=ann, questions="Can I stop one tablet?")
+    Agenda.objects.filter(pk=discussed.pk).update(
+        created_at=long_ago, discussed_in=ann.encounters.get()
+    )
+    agenda_write(patient=ben, questions="Is my sugar better?")
+    rating_record(
+        patient=cat, element="H2", value=6, rated_on=DAY, rater="clinician", entered_by=clinician
+    )
+    ContextEventFactory(patient=dan, kind="new_job")
+
+
+CASELOAD_ORDERS = {
+    "name": ["Ann A.", "Ben B.", "Cat C.", "Dan D."],
+    "-name": ["Dan D.", "Cat C.", "Ben B.", "Ann A."],
+    "last_seen": ["Cat C.", "Dan D.", "Ann A.", "Ben B."],  # most recent first, never last
+    "-last_seen": ["Ben B.", "Ann A.", "Dan D.", "Cat C."],  # never first, then longest ago
+    "next_appointment": ["Dan D.", "Ben B.", "Ann A.", "Cat C."],  # soonest; none, by name
+    "own_priorities": ["Ben B.", "Cat C.", "Ann A.", "Dan D."],  # set first, then by name
+    "changed": ["Ben B.", "Dan D.", "Ann A.", "Cat C."],  # something new first, then by name
+}
+
+
+def test_every_caseload_sort_has_an_expected_order():
+    assert set(CASELOAD_ORDERS) == set(CASELOAD_SORTS)
+    orders = [tuple(order) for order in CASELOAD_ORDERS.values()]
+    assert len(set(orders)) == len(orders)  # each sort is told apart from every other
+
+
 @pytest.mark.parametrize(
-    "sort", ["name", "last_seen", "next_appointment", "own_priorities", "changed", "nonsense"]
+    ("sort", "shown_as", "expected"),
+    [(sort, sort, order) for sort, order in CASELOAD_ORDERS.items()]
+    + [("nonsense", "name", CASELOAD_ORDERS["name"]), ("", "name", CASELOAD_ORDERS["name"])],
 )
-def test_caseload_sorts_without_error(signed_in, patient, sort):
-    assert signed_in.get(reverse("clinic:caseload"), {"sort": sort}).status_code == 200
+def test_caseload_sorts_in_the_order_asked_for(
+    signed_in, four_on_the_caseload, sort, shown_as, expected
+):
+    response = signed_in.get(reverse("clinic:caseload"), {"sort": sort})
+
+    assert response.status_code == 200
+    assert response.context["sort"] == shown_as
+    assert [p.display_name for p in response.context["page"]] == expected
+    rows = re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a>', response.content.decode())
+    assert rows == expected
+
+
+def test_the_caseload_columns_behind_the_sorts(signed_in, four_on_the_caseload):
+    rows = {p.display_name: p for p in signed_in.get(reverse("clinic:caseload")).context["page"]}
+
+    assert {name: p.own_priorities for name, p in rows.items()} == {
+        "Ann A.": False,
+        "Ben B.": True,
+        "Cat C.": True,
+        "Dan D.": False,
+    }
+    assert {
+        name: (p.new_ratings, p.agenda_waiting, p.new_context, p.changed)
+        for name, p in rows.items()
+    } == {
+        "Ann A.": (False, False, False, False),
+        "Ben B.": (False, True, False, True),
+        "Cat C.": (False, False, False, False),
+        "Dan D.": (False, False, True, True),
+    }
+    assert rows["Ben B."].last_encounter is None
+    assert rows["Ann A."].next_appointment is None
+    assert rows["Cat C."].next_appointment is None
 
 
 def test_caseload_query_count_does_not_grow_with_the_caseload(

@@ -6,9 +6,12 @@ reaches the task and its retries exactly as on a worker.
 """
 
 import datetime as dt
+import itertools
 from smtplib import SMTPServerDisconnected
 
 import pytest
+from celery.schedules import crontab
+from celery.schedules import schedule as celery_schedule
 from django.core import mail
 from django.core.mail.backends import locmem
 from django.utils import timezone
@@ -195,6 +198,49 @@ def test_a_queue_that_refuses_one_reminder_does_not_stop_the_rest(
     assert queued == [second_appointment.pk]
 
 
+WEEK_START = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)  # a Monday, in a week without a clock change
+
+
+def fire_times(schedule, start: dt.datetime, days: int = 7) -> list[dt.datetime]:
+    """When a beat schedule fires from `start` on, for `days` days, as beat itself works it out."""
+    end = start + dt.timedelta(days=days)
+    if isinstance(schedule, int | float):
+        schedule = dt.timedelta(seconds=schedule)
+    if isinstance(schedule, celery_schedule) and not isinstance(schedule, crontab):
+        schedule = schedule.run_every
+    if isinstance(schedule, dt.timedelta):
+        return [start + schedule * n for n in range(1, int((end - start) / schedule) + 1)]
+    assert isinstance(schedule, crontab), f"unexpected kind of schedule: {schedule!r}"
+    times, moment = [], start
+    while True:
+        last, delta, _ = schedule.remaining_delta(moment)
+        moment = last + delta
+        if moment > end:
+            return times
+        times.append(moment)
+
+
+def fires_once_an_hour(schedule) -> bool:
+    times = fire_times(schedule, WEEK_START)
+    gaps = {later - earlier for earlier, later in itertools.pairwise(times)}
+    return len(times) == 7 * 24 and gaps == {dt.timedelta(hours=1)}
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        crontab(minute=15, day_of_week=1),  # weekly hours: once an hour on Mondays only
+        crontab(minute=15, hour=9),  # daily
+        crontab(minute="*/30"),  # twice an hour
+        crontab(minute=15, hour="8-18"),  # office hours
+        dt.timedelta(hours=2),
+        60.0,
+    ],
+)
+def test_the_hourly_check_tells_other_schedules_apart(schedule):
+    assert not fires_once_an_hour(schedule)
+
+
 def test_beat_runs_the_reminder_job_every_hour():
     from ssm_outcomes.celery import app
 
@@ -202,3 +248,14 @@ def test_beat_runs_the_reminder_job_every_hour():
     assert entry["task"] == "patients.tasks.send_due_reminders"
     assert entry["task"] in app.tasks
     assert send_reminder.acks_late is True
+
+    schedule = entry["schedule"]
+    times = fire_times(schedule, WEEK_START)
+    assert len(times) == 7 * 24
+    assert fires_once_an_hour(schedule)
+    if isinstance(schedule, crontab):
+        assert len(schedule.minute) == 1
+        assert schedule.hour == set(range(24))
+        assert schedule.day_of_week == set(range(7))
+        assert schedule.day_of_month == set(range(1, 32))
+        assert schedule.month_of_year == set(range(1, 13))
