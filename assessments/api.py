@@ -9,12 +9,12 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from patients.audit import audit_record
+from patients.rest import PatientCollectionView
 from patients.selectors import patient_get_for_user, patients_visible_to
-from patients.services import audit_record
 from patients.validation import EXPECTED_OUTCOME_MAX, GOAL_MAX, ITEM_LABEL_MAX, REASON_MAX
 from ssm_outcomes.rest import (
     DATE_FILTERS,
-    PatientCollectionView,
     StrictSerializer,
     date_param,
     id_field,

@@ -9,9 +9,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from patients.audit import audit_record
 from patients.models import Membership, Team
 from patients.selectors import patient_get_for_user
-from patients.services import audit_record
 
 from .figures import WITHHELD_REASONS
 from .selectors import summaries_for_patient, summary_for_patient, team_summary

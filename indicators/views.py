@@ -16,8 +16,8 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from patients.audit import audit_record
 from patients.models import Membership
-from patients.services import audit_record
 
 from . import exports
 from .charts import Series, bar_chart, line_chart

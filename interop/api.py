@@ -10,13 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from interop.fhir import observations_import, patient_everything
+from patients.audit import audit_record
 from patients.selectors import patient_get_for_user
-from patients.services import (
-    audit_record,
-)
-from ssm_outcomes.rest import (
-    require_role,
-)
+from ssm_outcomes.rest import require_role
 
 
 class FhirEverythingView(APIView):

@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 
 from patients.signals import teams_changed
 
+from .audit import audit_record
 from .models import (
     Agenda,
     Appointment,
@@ -22,7 +23,6 @@ from .models import (
     User,
 )
 from .services import (
-    audit_record,
     invitation_create,
     portal_login_close,
     sign_in_help_send,

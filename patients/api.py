@@ -8,11 +8,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from patients.rest import PatientCollectionView
 from ssm_outcomes.rest import (
     DATE_FILTERS,
     PAGE_PARAMETERS,
     Pagination,
-    PatientCollectionView,
     StrictSerializer,
     date_param,
     id_field,
@@ -21,10 +21,10 @@ from ssm_outcomes.rest import (
     text_field,
 )
 
+from .audit import audit_record
 from .models import Condition, ContextEvent, Encounter, Membership, Patient, Strategy
 from .selectors import patient_get_for_user, patients_visible_to, teams_for_user
 from .services import (
-    audit_record,
     condition_record,
     context_event_record,
     encounter_record,

@@ -6,4 +6,5 @@ class PatientsConfig(AppConfig):
     verbose_name = "People, teams and care"
 
     def ready(self) -> None:
-        from . import notifications  # noqa: F401  (connects the credentials_changed receiver)
+        # Connect the receivers: credential-change notices, and refused accesses to the audit log.
+        from . import audit, notifications  # noqa: F401

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-import uuid
 from functools import partial
 
 from django.conf import settings
@@ -25,12 +24,10 @@ from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
 
 from patients.signals import records_changed, teams_changed
-from ssm_outcomes.log_redaction import redact
 
 from .models import (
     Agenda,
     Appointment,
-    AuditEvent,
     Condition,
     ConditionCode,
     ContextEvent,
@@ -291,30 +288,6 @@ def agenda_write(
         agenda.discussed_in = None
     full_clean(agenda).save()
     return agenda
-
-
-def request_id_of(request) -> str:
-    """The id a proxy gave the request, or one of our own, kept on the request for its logs."""
-    if not getattr(request, "ssm_request_id", None):
-        given = request.META.get("HTTP_X_REQUEST_ID", "")[:64]
-        request.ssm_request_id = given if given.isprintable() and given else uuid.uuid4().hex
-    return request.ssm_request_id
-
-
-def audit_record(*, request, patient: Patient | None, action: str, what: str) -> None:
-    """Write who did what to which patient's record, when staff touch it or access is refused."""
-    user = request.user if request.user.is_authenticated else None
-    if user is not None and user.is_patient and action != AuditEvent.Action.DENIED:
-        return  # a patient reading their own record is not an access to account for
-    AuditEvent.objects.create(
-        actor=user,
-        actor_role=user.role if user else "anonymous",
-        patient=patient,
-        action=action,
-        what=what[:200],
-        path=redact(request.path)[:300],  # a mistyped one-time link's token stays out
-        request_id=request_id_of(request),
-    )
 
 
 @transaction.atomic

@@ -6,18 +6,13 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.response import Response
-from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from patients.models import Patient
-from patients.selectors import patient_get_for_user
-from patients.services import audit_record
+from .views import audit_refusal
 
 
 def exception_handler(exc, context):
@@ -32,8 +27,6 @@ def exception_handler(exc, context):
     if isinstance(
         exc, exceptions.NotFound | exceptions.PermissionDenied | exceptions.NotAuthenticated
     ):
-        from ssm_outcomes.views import audit_refusal
-
         view = context.get("view")
         status_code = 401 if isinstance(exc, exceptions.NotAuthenticated) else exc.status_code
         audit_refusal(
@@ -194,79 +187,6 @@ DATE_FILTERS = (
 def require_role(user, roles: set[str], action: str = "do this") -> None:
     if user.role not in roles:
         raise exceptions.PermissionDenied(f"your role ({user.role}) cannot {action}")
-
-
-class PatientCollectionView(APIView):
-    """A list of one kind of record under /patients/{id}/, and its POST.
-
-    Subclasses name the serializers, which roles may write, and the selector and service to call.
-    The patient is resolved through the shared access rule (404 outside the caller's role), and
-    every staff read is written to the audit log.
-    """
-
-    input_serializer: type[serializers.Serializer] | None = None
-    output_serializer: type[serializers.Serializer]
-    write_roles: set[str] = {"clinician"}
-    record_name = "records"
-    filters: tuple[OpenApiParameter, ...] = ()
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-
-        def get(self, request, patient_id: int):
-            return PatientCollectionView.get(self, request, patient_id)
-
-        def post(self, request, patient_id: int):
-            return PatientCollectionView.post(self, request, patient_id)
-
-        cls.get = extend_schema(
-            summary=f"List the patient's {cls.record_name}",
-            parameters=[*PAGE_PARAMETERS, *cls.filters],
-            responses={200: paginated(cls.output_serializer), **documented(401, 404)},
-        )(get)
-        cls.post = extend_schema(
-            summary=f"Add to the patient's {cls.record_name}",
-            request=cls.input_serializer,
-            responses={201: cls.output_serializer, **documented(400, 401, 403, 404)},
-        )(post)
-
-    def get_patient(self) -> Patient:
-        """The patient `RecordWithinRole` found within the caller's role (or, if a view is ever
-        used without that permission, the same rule applied here)."""
-        found = getattr(self.request, "patient_within_role", None)
-        if found is not None and found.pk == self.kwargs["patient_id"]:
-            return found
-        return patient_get_for_user(user=self.request.user, patient_id=self.kwargs["patient_id"])
-
-    def records(self, patient: Patient):
-        raise NotImplementedError
-
-    def create(self, patient: Patient, data: dict):
-        raise NotImplementedError
-
-    def output_context(self) -> dict:
-        return {"request": self.request}
-
-    def get(self, request, patient_id: int):
-        patient = self.get_patient()
-        audit_record(request=request, patient=patient, action="view", what=self.record_name)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(self.records(patient), request, view=self)
-        data = self.output_serializer(page, many=True, context=self.output_context()).data
-        return paginator.get_paginated_response(data)
-
-    def post(self, request, patient_id: int):
-        patient = self.get_patient()
-        require_role(request.user, self.write_roles, f"add {self.record_name}")
-        serializer = self.input_serializer(data=request.data, context={"patient": patient})
-        serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            record = self.create(patient, serializer.validated_data)
-            audit_record(request=request, patient=patient, action="create", what=self.record_name)
-        return Response(
-            self.output_serializer(record, context=self.output_context()).data,
-            status=status.HTTP_201_CREATED,
-        )
 
 
 def text_field(limit: int, name: str, **kwargs) -> serializers.CharField:

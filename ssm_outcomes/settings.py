@@ -201,7 +201,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "ssm_outcomes.permissions.RecordWithinRole",
+        "patients.permissions.RecordWithinRole",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only, refusing NUL characters, deep nesting and repeated keys (input_guard.py).

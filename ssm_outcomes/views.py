@@ -13,6 +13,9 @@ from django.views.decorators.http import require_GET
 from django.views.defaults import page_not_found, permission_denied
 from django.views.defaults import server_error as default_server_error
 
+from .request_ids import request_id_of
+from .signals import access_refused
+
 log = logging.getLogger(__name__)
 
 
@@ -116,8 +119,6 @@ def database_unavailable(request, error: Exception):
     next request opens a new one. The log line names the route, not the path, so it carries no
     patient id, and the exception's class, not its text.
     """
-    from patients.services import request_id_of
-
     match = request.resolver_match
     log.error(
         "database unavailable (%s) during %s %s, request %s: answered 503",
@@ -143,16 +144,8 @@ def database_unavailable(request, error: Exception):
 
 
 def audit_refusal(request, status: int, patient_id=None) -> None:
-    """Record a refused access: who, what they asked for, and the patient if the id is real."""
-    from patients.models import Patient
-    from patients.services import audit_record
-
-    patient = None
-    if isinstance(patient_id, int):
-        patient = Patient.objects.filter(pk=patient_id).first()
-    audit_record(
-        request=request, patient=patient, action="denied", what=f"{status} {request.method}"
-    )
+    """Announce a refused access; patients.audit writes it to the audit log."""
+    access_refused.send(sender=None, request=request, status=status, patient_id=patient_id)
 
 
 def forbidden(request, exception=None):

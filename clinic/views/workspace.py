@@ -30,11 +30,11 @@ from clinic.selectors import CASELOAD_SORTS, MarkerView, caseload_for_clinician,
 from clinic.templatetags.measures import plain_number
 from indicators.charts import Series, line_chart
 from indicators.presentation import index_text
+from patients.audit import audit_record
 from patients.selectors import patient_get_for_user
 from patients.services import (
     appointment_book,
     appointment_time,
-    audit_record,
     condition_record,
     condition_update,
     context_event_record,

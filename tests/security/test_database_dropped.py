@@ -25,7 +25,7 @@ from rest_framework.test import APIClient
 import assessments.encounters
 import clinic.views.workspace as clinic_workspace
 import patients.api
-import patients.services
+import patients.audit
 from assessments.models import Goal, GoalReview, Rating, Reading
 from assessments.services import goal_create
 from patients.models import AuditEvent, Encounter
@@ -317,7 +317,7 @@ def test_a_refusal_whose_audit_row_cannot_be_written_fails_cleanly_and_is_audite
     before = committed(patient.pk)
 
     with monkeypatch.context() as patch:
-        wrap(patch, patients.services, "audit_record", before=drop_connection)
+        wrap(patch, patients.audit, "audit_record", before=drop_connection)
         failed = client.get(url)
 
     assert_clean_failure(failed, json=False)

@@ -7,8 +7,8 @@ Runs before DRF picks the handler, so any method on a record outside the caller'
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 
-from patients.models import Membership
-from patients.selectors import patients_visible_to
+from .models import Membership
+from .selectors import patients_visible_to
 
 
 class RecordWithinRole(BasePermission):

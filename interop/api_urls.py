@@ -1,0 +1,20 @@
+"""The /api/v1/ routes of the interop app (included by ssm_outcomes/api_urls.py)."""
+
+from django.urls import path
+
+from ssm_outcomes import converters  # noqa: F401  (registers the id converter)
+
+from . import api
+
+urlpatterns = [
+    path(
+        "fhir/Patient/<id:patient_id>/$everything",
+        api.FhirEverythingView.as_view(),
+        name="api-fhir-everything",
+    ),
+    path(
+        "fhir/Patient/<id:patient_id>/Observation/",
+        api.FhirObservationImportView.as_view(),
+        name="api-fhir-import",
+    ),
+]
