@@ -366,3 +366,21 @@ class AppointmentForm(LabelledForm):
     starts_at = forms.DateTimeField(
         label="Date and time of the appointment", widget=LocalDateTimeInput()
     )
+
+
+class InviteForm(forms.Form):
+    """The clinician's invitation of a patient to the portal (worded as the portal's forms are:
+    no colon after the label, the browser's own pop-up checks left to our messages)."""
+
+    use_required_attribute = False
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    email = forms.EmailField(
+        label="Patient's email address (optional)",
+        help_text="We email the link there. Leave it empty to give the link to them yourself.",
+        required=False,
+        error_messages={"invalid": "Write an email address like name@example.org."},
+    )

@@ -24,6 +24,7 @@ from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
 
 from patients.signals import records_changed, teams_changed
+from ssm_outcomes.task_queue import enqueue
 
 from .models import (
     Agenda,
@@ -521,18 +522,12 @@ def invitation_accept(
 
 def reminders_send_due() -> int:
     """Queue a reminder for each appointment due one; a failure to queue never stops the rest."""
-    from .tasks import send_reminder
-
     due = appointments_due_reminder(now=timezone.now(), days=settings.REMINDER_DAYS_BEFORE)
-    queued = 0
-    for appointment_id in list(due.values_list("id", flat=True)):
-        try:
-            send_reminder.delay(appointment_id)
-        except Exception:  # the broker is down: the next run finds the appointment still due
-            log.warning("reminder for appointment %s not queued", appointment_id, exc_info=True)
-        else:
-            queued += 1
-    return queued
+    # With the broker down, enqueue logs it and the next run finds the appointment still due.
+    return sum(
+        enqueue("patients.tasks.send_reminder", appointment_id)
+        for appointment_id in list(due.values_list("id", flat=True))
+    )
 
 
 def _reminder_deliver(message: EmailMessage, appointment_id: int, sent_at: dt.datetime) -> None:

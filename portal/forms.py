@@ -386,14 +386,3 @@ class WelcomeForm(PortalForm):
         if first and first != second:
             raise forms.ValidationError("The two passwords are not the same. Type them again.")
         return second
-
-
-class InviteForm(PortalForm):
-    """The clinician's invitation of a patient to the portal."""
-
-    email = forms.EmailField(
-        label="Patient's email address (optional)",
-        help_text="We email the link there. Leave it empty to give the link to them yourself.",
-        required=False,
-        error_messages={"invalid": "Write an email address like name@example.org."},
-    )

@@ -26,6 +26,7 @@ from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 from rest_framework.settings import api_settings
 
+from .body_limit import body_too_large_message
 from .views import bad_input, unroutable
 
 NUL = "\x00"
@@ -38,15 +39,6 @@ NOT_FINITE = "must be a number JSON can hold (this one is too large)"
 MAX_JSON_DEPTH = 64
 TOO_DEEP = f"JSON nested deeper than {MAX_JSON_DEPTH} levels is not accepted"
 FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-def body_limit_words() -> str:
-    """The largest body accepted, in words: "2.5 MB" for Django's default."""
-    return f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024:g} MB"
-
-
-def body_too_large_message() -> str:
-    return f"The request body is larger than the {body_limit_words()} this service accepts."
 
 
 def header_name(meta_key: str) -> str:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from django.views.defaults import page_not_found, permission_denied
 from django.views.defaults import server_error as default_server_error
 
+from .body_limit import body_too_large_message
 from .request_ids import request_id_of
 from .signals import access_refused
 
@@ -73,8 +74,6 @@ def bad_request(request, exception=None):
     """400 for a request Django itself refused (a SuspiciousOperation: more parameters than it
     reads, a body beyond its limit, a host not allowed...). What the client can fix is said;
     anything else stays in the log Django writes."""
-    from .input_guard import body_too_large_message
-
     if isinstance(exception, RequestDataTooBig):
         return bad_input(
             request, body_too_large_message(), status=413 if _wants_json(request) else 400

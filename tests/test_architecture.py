@@ -1,27 +1,92 @@
-"""Dependencies between apps point one way: `accounts` builds on `patients`, never the reverse, so
-that the core records (models, services, selectors) do not depend on how people sign in."""
+"""The ladder of apps (docs/architecture.md): imports only go down, and nothing dodges that rule
+with an import hidden inside a function."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CORE = ["patients/models.py", "patients/services.py", "patients/selectors.py"]
+APPS = ["ssm_outcomes", "patients", "assessments", "indicators"]
+SURFACES = ["accounts", "clinic", "portal", "interop", "demo"]
+LADDER = [*APPS, *SURFACES]  # lowest first; the surfaces share the top rung
 
 
-def imported_modules(path: Path) -> set[str]:
-    found = set()
+def test_the_import_contracts_hold():
+    """import-linter's contracts in pyproject.toml: no upward import, no cycle between apps,
+    no surface importing another."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from importlinter.cli import lint_imports_command; lint_imports_command()",
+            "--no-cache",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 kept, 0 broken" in result.stdout
+
+
+def rung(module: str) -> int:
+    top = module.split(".")[0]
+    return min(LADDER.index(top), len(APPS)) if top in LADDER else -1
+
+
+def python_files(app: str):
+    return [p for p in (ROOT / app).rglob("*.py") if "migrations" not in p.parts]
+
+
+def local_imports(path: Path) -> list[tuple[int, str]]:
+    """Imports of our own apps made inside a function (apps.py's ready() excepted)."""
+    found = []
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add(node.module)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name != "ready":
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.ImportFrom) and inner.level == 0 and inner.module:
+                    if rung(inner.module) >= 0:
+                        found.append((inner.lineno, inner.module))
+                elif isinstance(inner, ast.ImportFrom) and inner.level > 0:
+                    found.append((inner.lineno, "." * inner.level + (inner.module or "")))
     return found
 
 
-@pytest.mark.parametrize("module", CORE)
-def test_the_core_records_never_import_accounts(module):
-    imports = imported_modules(ROOT / module)
+@pytest.mark.parametrize("app", LADDER)
+def test_no_import_of_our_own_code_hides_inside_a_function(app):
+    hidden = {
+        str(path.relative_to(ROOT)): local_imports(path)
+        for path in python_files(app)
+        if local_imports(path)
+    }
 
-    assert sorted(m for m in imports if m.split(".")[0] == "accounts") == []
+    assert hidden == {}
+
+
+def test_the_contract_would_catch_an_upward_import(tmp_path):
+    """The check can fail: a copy of the config with patients importing indicators breaks it."""
+    probe = ROOT / "patients" / "_ladder_probe.py"
+    probe.write_text("import indicators.scoring  # noqa: F401\n")
+    try:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from importlinter.cli import lint_imports_command; lint_imports_command()",
+                "--no-cache",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        probe.unlink()
+
+    assert result.returncode != 0
+    assert "patients is not allowed to import indicators" in result.stdout

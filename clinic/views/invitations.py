@@ -15,10 +15,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from clinic.forms import InviteForm
 from patients.audit import audit_record
 from patients.selectors import patient_get_for_user
 from patients.services import invitation_create, masked_email, sign_in_help_send, site_link
-from portal.forms import InviteForm
 
 from .workspace import record_view
 

@@ -187,12 +187,12 @@ def test_a_queue_that_refuses_one_reminder_does_not_stop_the_rest(
 ):
     queued = []
 
-    def delay(appointment_id):
-        if appointment_id == appointment.pk:
+    def apply_async(args=(), countdown=None):
+        if args[0] == appointment.pk:
             raise ConnectionError("broker unreachable")
-        queued.append(appointment_id)
+        queued.append(args[0])
 
-    monkeypatch.setattr(send_reminder, "delay", delay)
+    monkeypatch.setattr(send_reminder, "apply_async", apply_async)
 
     assert reminders_send_due() == 1
     assert queued == [second_appointment.pk]
