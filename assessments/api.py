@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from patients.audit import audit_record
+from patients.audit import Audit, audit_record
 from patients.rest import PatientCollectionView
 from patients.selectors import patient_get_for_user, patients_visible_to
 from patients.validation import EXPECTED_OUTCOME_MAX, GOAL_MAX, ITEM_LABEL_MAX, REASON_MAX
@@ -98,7 +98,7 @@ class ItemsView(PatientCollectionView):
         return patient.personal_items.order_by("id")
 
     def create(self, patient, data):
-        return personal_item_create(patient=patient, **data)
+        return personal_item_create(patient=patient, audit=self.audit(), **data)
 
 
 # --- Ratings -----------------------------------------------------------------------------------
@@ -182,7 +182,11 @@ class RatingsView(PatientCollectionView):
     def create(self, patient, data):
         encounter = _patient_encounter(patient, data.pop("encounter"))
         return rating_record(
-            patient=patient, entered_by=self.request.user, encounter=encounter, **data
+            patient=patient,
+            entered_by=self.request.user,
+            encounter=encounter,
+            audit=self.audit(),
+            **data,
         )
 
 
@@ -221,7 +225,9 @@ class PrioritiesView(PatientCollectionView):
         )
 
     def create(self, patient, data):
-        return priorities_set(patient=patient, entered_by=self.request.user, **data)
+        return priorities_set(
+            patient=patient, entered_by=self.request.user, audit=self.audit(), **data
+        )
 
 
 # --- Goals -------------------------------------------------------------------------------------
@@ -274,7 +280,9 @@ class GoalsView(PatientCollectionView):
         return patient.goals.prefetch_related("reviews").order_by("-baseline_on", "-id")
 
     def create(self, patient, data):
-        return goal_create(patient=patient, created_by=self.request.user, **data)
+        return goal_create(
+            patient=patient, created_by=self.request.user, audit=self.audit(), **data
+        )
 
 
 class GoalReviewInput(StrictSerializer):
@@ -316,9 +324,12 @@ class GoalReviewsView(APIView):
         data = dict(serializer.validated_data)
         encounter = _patient_encounter(goal.patient, data.pop("encounter"))
         review = goal_review_record(
-            goal=goal, reviewed_by=request.user, encounter=encounter, **data
+            goal=goal,
+            reviewed_by=request.user,
+            encounter=encounter,
+            audit=Audit.of(request, "create", "goal review"),
+            **data,
         )
-        audit_record(request=request, patient=goal.patient, action="create", what="goal review")
         return Response(GoalReviewOutput(review).data, status=status.HTTP_201_CREATED)
 
 
@@ -362,7 +373,11 @@ class ReadingsView(PatientCollectionView):
     def create(self, patient, data):
         encounter = _patient_encounter(patient, data.pop("encounter"))
         return reading_record(
-            patient=patient, recorded_by=self.request.user, encounter=encounter, **data
+            patient=patient,
+            recorded_by=self.request.user,
+            encounter=encounter,
+            audit=self.audit(),
+            **data,
         )
 
 
@@ -402,7 +417,10 @@ class TargetView(APIView):
         serializer = TargetInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         target = target_set(
-            patient=patient, loinc=loinc, set_by=request.user, **serializer.validated_data
+            patient=patient,
+            loinc=loinc,
+            set_by=request.user,
+            audit=Audit.of(request, "update", "personal target"),
+            **serializer.validated_data,
         )
-        audit_record(request=request, patient=patient, action="update", what="personal target")
         return Response(TargetOutput(target).data)

@@ -12,6 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from patients.audit import Audit, audited
 from patients.models import Appointment, Encounter, Patient, User
 from patients.services import (
     appointment_book,
@@ -70,6 +71,7 @@ def encounter_log(
     target: dict | None = None,
     context_event: dict | None = None,
     next_appointment: dt.datetime | None = None,
+    audit: Audit | None = None,
 ) -> EncounterLogged:
     """Record an encounter and everything noted in it, all or nothing.
 
@@ -133,6 +135,7 @@ def encounter_log(
     if problems.errors or record is None:
         # Without an encounter the form has its own errors to show beside these.
         raise ValidationError(problems.errors)
+    audited(audit, patient)
     return EncounterLogged(record, booked, confirmed, clash)
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from patients.audit import Audit, audited
 from patients.models import Encounter, Patient, User
 from patients.signals import records_changed
 from patients.validation import date_not_in_future, full_clean
@@ -64,7 +65,9 @@ def _rater_allowed(rater: str, entered_by: User | None) -> None:
 
 
 @transaction.atomic
-def personal_item_create(*, patient: Patient, label: str, domain: str) -> Element:
+def personal_item_create(
+    *, patient: Patient, label: str, domain: str, audit: Audit | None = None
+) -> Element:
     """Add something that matters to this patient, in their words, under one domain."""
     label = (label or "").strip()
     if not label:
@@ -75,6 +78,7 @@ def personal_item_create(*, patient: Patient, label: str, domain: str) -> Elemen
         raise ValidationError({"label": "this patient already has an item with these words"})
     item = full_clean(Element(patient=patient, label=label, domain_id=domain, code=""))
     item.save()
+    audited(audit, patient)
     return item
 
 
@@ -88,6 +92,7 @@ def rating_record(
     rater: str,
     entered_by: User | None = None,
     encounter: Encounter | None = None,
+    audit: Audit | None = None,
 ) -> Rating:
     """Record a 0–10 rating of one element or personal item."""
     _rater_allowed(rater, entered_by)
@@ -107,6 +112,7 @@ def rating_record(
     )
     rating.save()
     records_changed.send(sender=None, patient_id=patient.pk)
+    audited(audit, patient)
     return rating
 
 
@@ -117,6 +123,7 @@ def priorities_set(
     effective_from: dt.date,
     points: dict[str, int],
     entered_by: User | None = None,
+    audit: Audit | None = None,
 ) -> PrioritySet:
     """Save a new priority set from a date on; earlier sets stay as history."""
     date_not_in_future("effective_from", effective_from)
@@ -150,6 +157,7 @@ def priorities_set(
         for element, value in elements.values()
     )
     records_changed.send(sender=None, patient_id=patient.pk)
+    audited(audit, patient)
     return priority_set
 
 
@@ -164,6 +172,7 @@ def goal_create(
     baseline_on: dt.date | None = None,
     expected_outcome: str = "",
     created_by: User | None = None,
+    audit: Audit | None = None,
 ) -> Goal:
     """Add a goal in the patient's own words."""
     description = (description or "").strip()
@@ -187,6 +196,7 @@ def goal_create(
     )
     goal.save()
     records_changed.send(sender=None, patient_id=patient.pk)
+    audited(audit, patient)
     return goal
 
 
@@ -198,6 +208,7 @@ def goal_review_record(
     reviewed_on: dt.date,
     reviewed_by: User | None = None,
     encounter: Encounter | None = None,
+    audit: Audit | None = None,
 ) -> GoalReview:
     """Record how far a goal has been reached, on the −2 … +2 attainment scale."""
     date_not_in_future("reviewed_on", reviewed_on)
@@ -214,6 +225,7 @@ def goal_review_record(
     )
     review.save()
     records_changed.send(sender=None, patient_id=goal.patient_id)
+    audited(audit, goal.patient)
     return review
 
 
@@ -247,6 +259,7 @@ def reading_record(
     taken_on: dt.date,
     recorded_by: User | None = None,
     encounter: Encounter | None = None,
+    audit: Audit | None = None,
 ) -> Reading:
     """Record a biomedical reading, in the unit the marker is recorded in."""
     marker = marker_for_loinc(loinc)
@@ -273,6 +286,7 @@ def reading_record(
     )
     reading.save()
     records_changed.send(sender=None, patient_id=patient.pk)
+    audited(audit, patient)
     return reading
 
 
@@ -286,6 +300,7 @@ def target_set(
     relevant: bool = True,
     reason: str = "",
     set_by: User | None = None,
+    audit: Audit | None = None,
 ) -> PersonalTarget:
     """Agree a personal range for a marker, or mark the marker not relevant for this person.
 
@@ -309,12 +324,18 @@ def target_set(
     target.reason, target.set_by = (reason or "").strip(), set_by
     full_clean(target).save()
     records_changed.send(sender=None, patient_id=patient.pk)
+    audited(audit, patient)
     return target
 
 
 @transaction.atomic
 def goal_update(
-    *, goal: Goal, description: str, expected_outcome: str = "", active: bool = True
+    *,
+    goal: Goal,
+    description: str,
+    expected_outcome: str = "",
+    active: bool = True,
+    audit: Audit | None = None,
 ) -> Goal:
     """Change a goal's wording (still the patient's words) or close it."""
     description = (description or "").strip()
@@ -324,4 +345,5 @@ def goal_update(
     goal.active = active
     full_clean(goal).save()
     records_changed.send(sender=None, patient_id=goal.patient_id)
+    audited(audit, goal.patient)
     return goal

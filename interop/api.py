@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from interop.fhir import observations_import, patient_everything
-from patients.audit import audit_record
+from patients.audit import Audit, audit_record
 from patients.selectors import patient_get_for_user
 from ssm_outcomes.rest import require_role
 
@@ -32,8 +32,12 @@ class FhirObservationImportView(APIView):
     def post(self, request, patient_id: int):
         patient = patient_get_for_user(user=request.user, patient_id=patient_id)
         require_role(request.user, {"clinician"}, "import observations")
-        readings = observations_import(patient=patient, payload=request.data, user=request.user)
-        audit_record(request=request, patient=patient, action="create", what="FHIR import")
+        readings = observations_import(
+            patient=patient,
+            payload=request.data,
+            user=request.user,
+            audit=Audit.of(request, "create", "FHIR import"),
+        )
         return Response(
             {"created": len(readings), "readings": [r.pk for r in readings]},
             status=status.HTTP_201_CREATED,

@@ -33,6 +33,7 @@ from assessments.models import (
 from assessments.services import reading_record
 from indicators.models import PatientSummary
 from indicators.scoring import period_bounds
+from patients.audit import Audit, audited
 from patients.models import Condition, Encounter, Patient, User
 from patients.validation import date_not_in_future
 
@@ -426,7 +427,9 @@ def _reading_args(observation: Observation, markers: dict[str, Marker]) -> dict:
             "taken_on": _taken_on(observation)}  # fmt: skip
 
 
-def observations_import(*, patient: Patient, payload: dict, user: User | None) -> list[Reading]:
+def observations_import(
+    *, patient: Patient, payload: dict, user: User | None, audit: Audit | None = None
+) -> list[Reading]:
     """Record the readings in a FHIR Observation or a Bundle of them: all of them or none."""
     observations = _observations_of(payload)
     markers = {m.loinc: m for m in Marker.objects.all()}
@@ -443,4 +446,5 @@ def observations_import(*, patient: Patient, payload: dict, user: User | None) -
                     errors.setdefault(prefix + fields.get(field, field), []).extend(messages)
         if errors:
             raise ValidationError(errors)  # rolls back the readings already recorded
+        audited(audit, patient)
     return readings

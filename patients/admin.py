@@ -1,13 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 
 from patients.signals import teams_changed
 
-from .audit import audit_record
+from .audit import Audit
 from .models import (
     Agenda,
     Appointment,
@@ -111,20 +110,20 @@ class PatientAdmin(admin.ModelAdmin):
         instead: no link that opens an existing login is ever shown to staff."""
         invited, helped = [], []
         for patient in queryset.select_related("user"):
-            with transaction.atomic():
-                if patient.user_id is None:
-                    invitation, token = invitation_create(patient=patient, created_by=request.user)
-                    audit_record(
-                        request=request, patient=patient, action="create", what="portal invitation"
-                    )
-                    invited.append((patient, invitation, site_link("portal:welcome", token=token)))
-                    continue
-                sent_to = sign_in_help_send(patient=patient, requested_by=request.user)
-                if sent_to:
-                    audit_record(
-                        request=request, patient=patient, action="create", what="sign-in help"
-                    )
-                helped.append((patient, sent_to))
+            if patient.user_id is None:
+                invitation, token = invitation_create(
+                    patient=patient,
+                    created_by=request.user,
+                    audit=Audit.of(request, "create", "portal invitation"),
+                )
+                invited.append((patient, invitation, site_link("portal:welcome", token=token)))
+                continue
+            sent_to = sign_in_help_send(
+                patient=patient,
+                requested_by=request.user,
+                audit=Audit.of(request, "create", "sign-in help"),
+            )
+            helped.append((patient, sent_to))
         return TemplateResponse(
             request,
             "admin/patients/patient/invitations.html",
@@ -142,12 +141,9 @@ class PatientAdmin(admin.ModelAdmin):
         password: switch the login off and unlink it; the patient can then make a new one."""
         closed = 0
         for patient in queryset.select_related("user"):
-            with transaction.atomic():
-                if portal_login_close(patient=patient, closed_by=request.user) is not None:
-                    audit_record(
-                        request=request, patient=patient, action="update", what="portal login"
-                    )
-                    closed += 1
+            audit = Audit.of(request, "update", "portal login")
+            if portal_login_close(patient=patient, closed_by=request.user, audit=audit) is not None:
+                closed += 1
         self.message_user(
             request,
             f"Closed {closed} portal login{pluralize(closed)}. "

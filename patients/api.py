@@ -21,7 +21,7 @@ from ssm_outcomes.rest import (
     text_field,
 )
 
-from .audit import audit_record
+from .audit import Audit, audit_record
 from .models import Condition, ContextEvent, Encounter, Membership, Patient, Strategy
 from .selectors import patient_get_for_user, patients_visible_to, teams_for_user
 from .services import (
@@ -85,8 +85,9 @@ class PatientListView(APIView):
         require_role(request.user, {"clinician"}, "register patients")
         serializer = PatientInput(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
-        patient = patient_create(**serializer.validated_data)
-        audit_record(request=request, patient=patient, action="create", what="patient")
+        patient = patient_create(
+            **serializer.validated_data, audit=Audit.of(request, "create", "patient")
+        )
         return Response(PatientOutput(patient).data, status=status.HTTP_201_CREATED)
 
 
@@ -109,9 +110,11 @@ class PatientDetailView(APIView):
         serializer = PatientPatchInput(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
         patient = patient_update(
-            patient=patient, changed_by=request.user, **serializer.validated_data
+            patient=patient,
+            changed_by=request.user,
+            audit=Audit.of(request, "update", "patient"),
+            **serializer.validated_data,
         )
-        audit_record(request=request, patient=patient, action="update", what="patient")
         return Response(PatientOutput(patient).data)
 
 
@@ -144,7 +147,7 @@ class ConditionsView(PatientCollectionView):
         return patient.conditions.select_related("code").order_by("code__display", "id")
 
     def create(self, patient, data):
-        return condition_record(patient=patient, **data)
+        return condition_record(patient=patient, audit=self.audit(), **data)
 
 
 # --- Encounters --------------------------------------------------------------------------------
@@ -200,7 +203,9 @@ class EncountersView(PatientCollectionView):
         return records
 
     def create(self, patient, data):
-        return encounter_record(patient=patient, clinician=self.request.user, **data)
+        return encounter_record(
+            patient=patient, clinician=self.request.user, audit=self.audit(), **data
+        )
 
 
 # --- Context events ----------------------------------------------------------------------------
@@ -230,7 +235,9 @@ class ContextEventsView(PatientCollectionView):
         return events
 
     def create(self, patient, data):
-        return context_event_record(patient=patient, recorded_by=self.request.user, **data)
+        return context_event_record(
+            patient=patient, recorded_by=self.request.user, audit=self.audit(), **data
+        )
 
 
 # --- FHIR R4 -----------------------------------------------------------------------------------

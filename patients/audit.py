@@ -71,3 +71,26 @@ def audit_refusal(
     audit_record(
         request=request, patient=patient, action="denied", what=f"{status} {request.method}"
     )
+
+
+@dataclass(frozen=True)
+class Audit:
+    """An access to write to the audit log with a change: who, through which request, doing what.
+
+    A surface makes one (``Audit.of(request, "create", "encounter")``) and hands it to the
+    service, which writes the row in the same transaction as the change."""
+
+    actor: Actor
+    action: str
+    what: str
+
+    @classmethod
+    def of(cls, request: HttpRequest, action: str, what: str) -> Audit:
+        return cls(Actor.of(request), action, what)
+
+
+def audited(audit: Audit | None, patient: Patient | None) -> None:
+    """Write the audit row of a change, when the service was given one (a job or a command
+    that changes records has no request to account for)."""
+    if audit is not None:
+        audit_write(audit.actor, patient=patient, action=audit.action, what=audit.what)

@@ -4,7 +4,6 @@ ssm_outcomes/rest.py."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -12,7 +11,7 @@ from rest_framework.views import APIView
 
 from ssm_outcomes.rest import PAGE_PARAMETERS, Pagination, documented, paginated, require_role
 
-from .audit import audit_record
+from .audit import Audit, audit_record
 from .models import Patient
 from .selectors import patient_get_for_user
 
@@ -63,7 +62,12 @@ class PatientCollectionView(APIView):
         raise NotImplementedError
 
     def create(self, patient: Patient, data: dict):
+        """Call the service that writes the record, passing it ``audit=self.audit()``: the
+        service writes the audit row in the same transaction as the record."""
         raise NotImplementedError
+
+    def audit(self) -> Audit:
+        return Audit.of(self.request, "create", self.record_name)
 
     def output_context(self) -> dict:
         return {"request": self.request}
@@ -81,9 +85,7 @@ class PatientCollectionView(APIView):
         require_role(request.user, self.write_roles, f"add {self.record_name}")
         serializer = self.input_serializer(data=request.data, context={"patient": patient})
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            record = self.create(patient, serializer.validated_data)
-            audit_record(request=request, patient=patient, action="create", what=self.record_name)
+        record = self.create(patient, serializer.validated_data)
         return Response(
             self.output_serializer(record, context=self.output_context()).data,
             status=status.HTTP_201_CREATED,

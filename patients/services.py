@@ -26,6 +26,7 @@ from django.utils.http import urlsafe_base64_encode
 from patients.signals import records_changed, teams_changed
 from ssm_outcomes.task_queue import enqueue
 
+from .audit import Audit, audited
 from .models import (
     Agenda,
     Appointment,
@@ -47,18 +48,23 @@ log = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def patient_create(*, display_name: str, birth_year: int, teams: list[Team]) -> Patient:
+def patient_create(
+    *, display_name: str, birth_year: int, teams: list[Team], audit: Audit | None = None
+) -> Patient:
     """Register a patient with one or more teams."""
     if not teams:
         raise ValidationError({"teams": "teams must name at least one team"})
     patient = full_clean(Patient(display_name=display_name.strip(), birth_year=birth_year))
     patient.save()
     patient.teams.set(teams)
+    audited(audit, patient)
     return patient
 
 
 @transaction.atomic
-def patient_update(*, patient: Patient, changed_by: User | None = None, **changes) -> Patient:
+def patient_update(
+    *, patient: Patient, changed_by: User | None = None, audit: Audit | None = None, **changes
+) -> Patient:
     """Change a patient's display name, birth year or teams. A clinician (``changed_by``) adds or
     removes only teams they work in: the patient's other teams are kept as they were, so no
     team loses a patient to another team's clinician. A change of teams flags the team
@@ -84,12 +90,18 @@ def patient_update(*, patient: Patient, changed_by: User | None = None, **change
         patient.teams.set(wanted)
         if before != wanted:
             teams_changed.send(sender=None, patient_id=patient.pk, left_team_ids=before)
+    audited(audit, patient)
     return patient
 
 
 @transaction.atomic
 def condition_record(
-    *, patient: Patient, snomed_code: str, onset: dt.date | None = None, stage=None
+    *,
+    patient: Patient,
+    snomed_code: str,
+    onset: dt.date | None = None,
+    stage=None,
+    audit: Audit | None = None,
 ) -> Condition:
     """Add a long-term condition, with its stage where the condition is staged."""
     code = ConditionCode.objects.filter(snomed_code=snomed_code).first()
@@ -121,6 +133,7 @@ def condition_record(
             )
     condition = full_clean(Condition(patient=patient, code=code, onset=onset, stage=stage))
     condition.save()
+    audited(audit, patient)
     return condition
 
 
@@ -150,6 +163,7 @@ def encounter_record(
     strategies: list[str] | None = None,
     note: str = "",
     agenda_discussed: bool | None = None,
+    audit: Audit | None = None,
 ) -> Encounter:
     """Record a contact between a patient and a clinician."""
     if occurred_at > timezone.now() + dt.timedelta(minutes=5):
@@ -175,6 +189,7 @@ def encounter_record(
             discussed_in=encounter
         )
     records_changed.send(sender=None, patient_id=patient.pk)
+    audited(audit, patient)
     return encounter
 
 
@@ -187,6 +202,7 @@ def context_event_record(
     note: str = "",
     recorded_by: User | None = None,
     visible_to_patient: bool = True,
+    audit: Audit | None = None,
 ) -> ContextEvent:
     """Record something that moderates what a change in the patient's picture can be put down to."""
     date_not_in_future("occurred_on", occurred_on)
@@ -203,6 +219,7 @@ def context_event_record(
     )
     event.save()
     records_changed.send(sender=None, patient_id=patient.pk)
+    audited(audit, patient)
     return event
 
 
@@ -221,7 +238,9 @@ def appointment_booked(
 
 
 @transaction.atomic
-def appointment_book(*, patient: Patient, clinician: User, starts_at: dt.datetime) -> Appointment:
+def appointment_book(
+    *, patient: Patient, clinician: User, starts_at: dt.datetime, audit: Audit | None = None
+) -> Appointment:
     """Book an appointment; the patient's reminder to write an agenda follows from it.
 
     Booking the time already booked with this clinician confirms that appointment (it is
@@ -232,6 +251,7 @@ def appointment_book(*, patient: Patient, clinician: User, starts_at: dt.datetim
         raise ValidationError({"starts_at": "starts_at must be in the future"})
     existing = appointment_booked(patient=patient, clinician=clinician, starts_at=starts_at)
     if existing is not None:
+        audited(audit, patient)
         return existing
     clash = (
         Appointment.objects.filter(starts_at=starts_at)
@@ -255,6 +275,7 @@ def appointment_book(*, patient: Patient, clinician: User, starts_at: dt.datetim
         )
     appointment = full_clean(Appointment(patient=patient, clinician=clinician, starts_at=starts_at))
     appointment.save()
+    audited(audit, patient)
     return appointment
 
 
@@ -292,7 +313,9 @@ def agenda_write(
 
 
 @transaction.atomic
-def condition_update(*, condition: Condition, onset: dt.date | None, stage=None) -> Condition:
+def condition_update(
+    *, condition: Condition, onset: dt.date | None, stage=None, audit: Audit | None = None
+) -> Condition:
     """Change a condition's onset or stage (for example after a Hoehn and Yahr reassessment)."""
     code = condition.code
     if onset is not None:
@@ -308,6 +331,7 @@ def condition_update(*, condition: Condition, onset: dt.date | None, stage=None)
         raise ValidationError({"stage": rule})
     condition.onset, condition.stage = onset, stage
     full_clean(condition).save()
+    audited(audit, condition.patient)
     return condition
 
 
@@ -348,7 +372,12 @@ HAS_LOGIN = (
 
 @transaction.atomic
 def invitation_create(
-    *, patient: Patient, created_by: User | None, email: str = "", days: int = INVITATION_DAYS
+    *,
+    patient: Patient,
+    created_by: User | None,
+    email: str = "",
+    days: int = INVITATION_DAYS,
+    audit: Audit | None = None,
 ) -> tuple[Invitation, str]:
     """Make a one-time link for a patient without a login to choose one; email it when there is
     an address. A patient who has a login is refused: a link would let whoever
@@ -395,6 +424,7 @@ def invitation_create(
         )
         # A mail server that is down must not undo the invitation: the link is shown too.
         transaction.on_commit(message.send, robust=True)
+    audited(audit, patient)
     return invitation, token
 
 
@@ -413,7 +443,9 @@ def masked_email(address: str) -> str:
 
 
 @transaction.atomic
-def sign_in_help_send(*, patient: Patient, requested_by: User | None) -> str:
+def sign_in_help_send(
+    *, patient: Patient, requested_by: User | None, audit: Audit | None = None
+) -> str:
     """Email a patient who has a login their username and a link to choose a new password, at
     the address on their login (the only one staff can cause mail to go to). Returns that
     address masked, or "" when the login has no address and nothing could be sent; staff then
@@ -439,11 +471,14 @@ def sign_in_help_send(*, patient: Patient, requested_by: User | None) -> str:
         user.email,
     )
     transaction.on_commit(message.send, robust=True)
+    audited(audit, patient)
     return masked_email(user.email)
 
 
 @transaction.atomic
-def portal_login_close(*, patient: Patient, closed_by: User | None) -> User | None:
+def portal_login_close(
+    *, patient: Patient, closed_by: User | None, audit: Audit | None = None
+) -> User | None:
     """End a patient's portal login (administrators only, for example when they can no longer
     sign in and have no email address): the login is switched off and unlinked, never given a
     new password, and the patient can then be invited to make a new one. Its address is told."""
@@ -457,6 +492,7 @@ def portal_login_close(*, patient: Patient, closed_by: User | None) -> User | No
     if user.email:
         message = _email("login_closed", {"user": user, "closed_by": closed_by}, user.email)
         transaction.on_commit(message.send, robust=True)
+    audited(audit, patient)
     return user
 
 

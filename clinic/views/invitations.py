@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from clinic.forms import InviteForm
-from patients.audit import audit_record
+from patients.audit import Audit, audit_record
 from patients.selectors import patient_get_for_user
 from patients.services import invitation_create, masked_email, sign_in_help_send, site_link
 
@@ -57,13 +56,12 @@ def invite(request, patient_id: int):
     form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():  # the invitation and its audit row stand or fall together
-                invitation, token = invitation_create(
-                    patient=patient, created_by=request.user, email=form.cleaned_data["email"]
-                )
-                audit_record(
-                    request=request, patient=patient, action="create", what="portal invitation"
-                )
+            invitation, token = invitation_create(
+                patient=patient,
+                created_by=request.user,
+                email=form.cleaned_data["email"],
+                audit=Audit.of(request, "create", "portal invitation"),
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -94,10 +92,11 @@ def sign_in_help(request, patient_id: int):
     if patient.user_id is None:
         return redirect("clinic:invite", patient_id=patient.pk)
     if request.method == "POST":
-        with transaction.atomic():
-            sent_to = sign_in_help_send(patient=patient, requested_by=request.user)
-            if sent_to:
-                audit_record(request=request, patient=patient, action="create", what="sign-in help")
+        sent_to = sign_in_help_send(
+            patient=patient,
+            requested_by=request.user,
+            audit=Audit.of(request, "create", "sign-in help"),
+        )
         if sent_to:
             messages.success(
                 request,

@@ -30,7 +30,7 @@ from clinic.selectors import CASELOAD_SORTS, MarkerView, caseload_for_clinician,
 from clinic.templatetags.measures import plain_number
 from indicators.charts import Series, line_chart
 from indicators.presentation import index_text
-from patients.audit import audit_record
+from patients.audit import Audit, audit_record
 from patients.selectors import patient_get_for_user
 from patients.services import (
     appointment_book,
@@ -152,13 +152,12 @@ def appointment_new(request, patient_id: int):
     form = AppointmentForm(request.POST, prefix="appointment")
     if form.is_valid():
         try:
-            with transaction.atomic():
-                booked = appointment_book(
-                    patient=patient,
-                    clinician=request.user,
-                    starts_at=form.cleaned_data["starts_at"],
-                )
-                audit_record(request=request, patient=patient, action="create", what="appointment")
+            booked = appointment_book(
+                patient=patient,
+                clinician=request.user,
+                starts_at=form.cleaned_data["starts_at"],
+                audit=Audit.of(request, "create", "appointment"),
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -180,11 +179,13 @@ def encounter_new(request, patient_id: int):
     if request.method == "POST":
         valid = form.is_valid()
         try:
-            with transaction.atomic():  # the write and its audit row stand or fall together
+            with transaction.atomic():  # rolled back when the form itself has problems
                 logged = encounter_log(
-                    patient=patient, clinician=request.user, **form.service_arguments()
+                    patient=patient,
+                    clinician=request.user,
+                    audit=Audit.of(request, "create", "encounter"),
+                    **form.service_arguments(),
                 )
-                audit_record(request=request, patient=patient, action="create", what="encounter")
                 if not valid:
                     raise _FormInvalidError  # checked with the form's problems, so all show at once
         except ValidationError as error:
@@ -308,9 +309,8 @@ def _save(request, patient, form, save, what: str, **failed):
     valid = form.is_valid()
     data = {name: form.cleaned_data.get(name) for name in form.fields}
     try:
-        with transaction.atomic():  # the write and its audit row stand or fall together
-            save(data)
-            audit_record(request=request, patient=patient, action="update", what=what)
+        with transaction.atomic():  # rolled back when the form itself has problems
+            save(data, Audit.of(request, "update", what))  # the service writes the audit row
             if not valid:
                 raise _FormInvalidError
     except ValidationError as error:
@@ -335,7 +335,7 @@ def condition_add(request, patient_id: int):
         request,
         patient,
         form,
-        lambda d: condition_record(patient=patient, **d),
+        lambda d, audit: condition_record(patient=patient, audit=audit, **d),
         "condition",
         new_condition=form,
     )
@@ -351,7 +351,9 @@ def condition_change(request, patient_id: int, condition_id: int):
         request,
         patient,
         form,
-        lambda d: condition_update(condition=condition, onset=d["onset"], stage=d["stage"]),
+        lambda d, audit: condition_update(
+            condition=condition, onset=d["onset"], stage=d["stage"], audit=audit
+        ),
         f"{condition.code.display}",
         condition_forms=condition,
     )
@@ -367,7 +369,9 @@ def target_change(request, patient_id: int, loinc: str):
         request,
         patient,
         form,
-        lambda d: target_set(patient=patient, loinc=marker.loinc, set_by=request.user, **d),
+        lambda d, audit: target_set(
+            patient=patient, loinc=marker.loinc, set_by=request.user, audit=audit, **d
+        ),
         f"personal target for {marker.name}",
         target_forms=marker,
     )
@@ -380,7 +384,12 @@ def goal_change(request, patient_id: int, goal_id: int):
     goal = get_object_or_404(patient.goals, pk=goal_id)
     form = GoalWordingForm(request.POST, prefix=f"goal-{goal.pk}")
     return _save(
-        request, patient, form, lambda d: goal_update(goal=goal, **d), "goal", goal_forms=goal
+        request,
+        patient,
+        form,
+        lambda d, audit: goal_update(goal=goal, audit=audit, **d),
+        "goal",
+        goal_forms=goal,
     )
 
 
@@ -393,7 +402,9 @@ def context_event_add(request, patient_id: int):
         request,
         patient,
         form,
-        lambda d: context_event_record(patient=patient, recorded_by=request.user, **d),
+        lambda d, audit: context_event_record(
+            patient=patient, recorded_by=request.user, audit=audit, **d
+        ),
         "context event",
         new_event=form,
     )

@@ -24,8 +24,8 @@ from rest_framework.test import APIClient
 
 import assessments.encounters
 import clinic.views.workspace as clinic_workspace
-import patients.api
 import patients.audit
+import patients.services
 from assessments.models import Goal, GoalReview, Rating, Reading
 from assessments.services import goal_create
 from patients.models import AuditEvent, Encounter
@@ -257,8 +257,9 @@ def test_an_api_write_whose_connection_drops_before_commit_answers_json_and_save
     before = committed(patient.pk)
 
     with monkeypatch.context() as patch:
-        # The encounter row is written; its audit row, in the same transaction, is next.
-        wrap(patch, patients.api, "encounter_record", after=drop_connection)
+        # The service has written the encounter row; its audit row, in the same transaction,
+        # is next.
+        wrap(patch, patients.services, "audited", before=drop_connection)
         failed = api.post(url, body, format="json")
 
     assert_clean_failure(failed, json=True)
