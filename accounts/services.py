@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from patients.emails import email_message, site_link
 from patients.models import User
-from patients.services import email_message, site_link
 
 from .models import (
     ApiToken,

@@ -4,6 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 
+from patients.emails import site_link
+from patients.invitations import invitation_create, portal_login_close, sign_in_help_send
 from patients.signals import teams_changed
 
 from .audit import Audit
@@ -20,12 +22,6 @@ from .models import (
     Patient,
     Team,
     User,
-)
-from .services import (
-    invitation_create,
-    portal_login_close,
-    sign_in_help_send,
-    site_link,
 )
 
 admin.site.site_header = "SSM Outcomes administration"

@@ -9,6 +9,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from patients.rest import PatientCollectionView
+from patients.services import (
+    condition_record,
+    context_event_record,
+    encounter_record,
+    patient_create,
+    patient_update,
+)
 from ssm_outcomes.rest import (
     DATE_FILTERS,
     PAGE_PARAMETERS,
@@ -24,13 +31,6 @@ from ssm_outcomes.rest import (
 from .audit import Audit, audit_record
 from .models import Condition, ContextEvent, Encounter, Membership, Patient, Strategy
 from .selectors import patient_get_for_user, patients_visible_to, teams_for_user
-from .services import (
-    condition_record,
-    context_event_record,
-    encounter_record,
-    patient_create,
-    patient_update,
-)
 from .validation import DISPLAY_NAME_MAX, EVENT_NOTE_MAX, NOTE_MAX, birth_year_valid
 
 # --- Patients ----------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.dispatch import receiver
 
+from .emails import email_message
 from .models import User, credentials_changed
-from .services import email_message
 
 
 @receiver(credentials_changed, dispatch_uid="tell_the_previous_address")

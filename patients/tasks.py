@@ -4,13 +4,13 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from . import services
+from . import reminders
 
 
 @shared_task(name="patients.tasks.send_due_reminders", acks_late=True)
 def send_due_reminders() -> int:
     """Queue a reminder for every appointment that is due one (run by beat every hour)."""
-    return services.reminders_send_due()
+    return reminders.reminders_send_due()
 
 
 @shared_task(
@@ -26,4 +26,4 @@ def send_due_reminders() -> int:
 )
 def send_reminder(appointment_id: int) -> bool:
     """Email one appointment's reminder; safe to run twice, only one run sends it."""
-    return services.reminder_send(appointment_id=appointment_id)
+    return reminders.reminder_send(appointment_id=appointment_id)

@@ -36,14 +36,10 @@ from assessments.services import (
 )
 from indicators.charts import Series, line_chart
 from indicators.presentation import score_text
+from patients.invitations import INVITATION_REFUSED, invitation_accept
 from patients.models import User
 from patients.selectors import next_appointment, patient_for_portal_user
-from patients.services import (
-    INVITATION_REFUSED,
-    agenda_write,
-    invitation_accept,
-    portal_settings_update,
-)
+from patients.services import agenda_write, portal_settings_update
 from portal.forms import (
     RELATIONSHIP_QUESTIONS,
     AgendaForm,

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_http_methods
 
 from clinic.forms import InviteForm
 from patients.audit import Audit, audit_record
+from patients.emails import site_link
+from patients.invitations import invitation_create, masked_email, sign_in_help_send
 from patients.selectors import patient_get_for_user
-from patients.services import invitation_create, masked_email, sign_in_help_send, site_link
 
 from .workspace import record_view
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from assessments.models import GoalReview, PrioritySet, Rating
 from assessments.services import personal_item_create, priorities_set, rating_record
 from indicators.services import summaries_rebuild_all
+from patients.invitations import invitation_create
 from patients.models import Agenda, AuditEvent, Invitation
-from patients.services import invitation_create
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import sign_in
 from tests.browser.remote import expect

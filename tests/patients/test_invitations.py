@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from patients.invitations import invitation_accept, invitation_create
 from patients.models import AuditEvent, Invitation, User
-from patients.services import invitation_accept, invitation_create
 from tests.conftest import PASSWORD
 from tests.factories import PatientFactory
 from tests.support.two_step import sign_in_with_code

@@ -17,7 +17,7 @@ from django.core.mail.backends import locmem
 from django.utils import timezone
 
 from patients.models import Appointment
-from patients.services import reminder_send, reminders_send_due
+from patients.reminders import reminder_send, reminders_send_due
 from patients.tasks import send_due_reminders, send_reminder
 from tests.factories import AppointmentFactory, PatientFactory, UserFactory
 

@@ -31,6 +31,7 @@ from assessments.services import (
 )
 from indicators.models import TeamSummary
 from indicators.services import summaries_rebuild_all
+from patients.invitations import invitation_accept, invitation_create
 from patients.models import ContextEvent, Membership, User
 from patients.services import (
     agenda_write,
@@ -38,8 +39,6 @@ from patients.services import (
     condition_record,
     context_event_record,
     encounter_record,
-    invitation_accept,
-    invitation_create,
     patient_create,
 )
 from tests.api.conftest import client_for

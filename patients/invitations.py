@@ -1,0 +1,232 @@
+"""The portal's front door: inviting a patient without a login (a one-time link), accepting an
+invitation, helping a patient with a login to sign in (at their own address), and closing a
+login so the patient can be invited again. Staff never see a link that opens an existing login."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from patients.audit import Audit, audited
+from patients.emails import portal_email, site_link
+from patients.models import (
+    Invitation,
+    Patient,
+    User,
+)
+from patients.validation import full_clean
+
+INVITATION_DAYS = 7
+
+
+INVITATION_REFUSED = {
+    "used": "This link has already been used. Sign in with the password you chose. If you have "
+    "forgotten it, choose “Forgotten your password?” on the sign-in page.",
+    "expired": "This link has expired. Ask your care team to send you a new one.",
+    "has_login": "This link cannot be used because you already have a login. Sign in with "
+    "your username and password. If you have forgotten your password, choose "
+    "“Forgotten your password?” on the sign-in page.",
+}
+
+
+HAS_LOGIN = (
+    "This patient already has a portal login. Their password and email address are theirs "
+    "alone: send them sign-in help instead."
+)
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    patient: Patient,
+    created_by: User | None,
+    email: str = "",
+    days: int = INVITATION_DAYS,
+    audit: Audit | None = None,
+) -> tuple[Invitation, str]:
+    """Make a one-time link for a patient without a login to choose one; email it when there is
+    an address. A patient who has a login is refused: a link would let whoever
+    holds it set that login's password, so they get `sign_in_help_send` instead.
+
+    Returns the invitation and the link's token, which is never stored: show or send it now.
+    """
+    if patient.user_id is not None:
+        raise ValidationError({"email": ValidationError(HAS_LOGIN, code="has_login")})
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError(
+                {"email": "email must be an email address, like name@example.org"}
+            ) from None
+    now = timezone.now()
+    # Only the newest link works: making one retires any still open.
+    Invitation.objects.filter(patient=patient, used_at__isnull=True, expires_at__gt=now).update(
+        expires_at=now
+    )
+    token = secrets.token_urlsafe(32)
+    invitation = full_clean(
+        Invitation(
+            patient=patient,
+            token_hash=Invitation.hash_token(token),
+            email=email,
+            created_by=created_by,
+            expires_at=now + dt.timedelta(days=days),
+        )
+    )
+    invitation.save()
+    if email:
+        message = portal_email(
+            "invitation",
+            {
+                "patient": patient,
+                "inviter": created_by,
+                "link": site_link("portal:welcome", token=token),
+                "expires_at": invitation.expires_at,
+            },
+            email,
+        )
+        # A mail server that is down must not undo the invitation: the link is shown too.
+        transaction.on_commit(message.send, robust=True)
+    audited(audit, patient)
+    return invitation, token
+
+
+def masked_email(address: str) -> str:
+    """Enough of an address for staff to confirm it with the patient, not enough to read it:
+    "pat.smith@example.org" → "p••••••••@e••••••.org"."""
+    local, _, domain = address.partition("@")
+    name, dot, tld = domain.rpartition(".")
+    if not dot:
+        name, tld = domain, ""
+
+    def hide(part: str) -> str:
+        return part[:1] + "•" * max(len(part) - 1, 1) if part else ""
+
+    return f"{hide(local)}@{hide(name)}{dot}{tld}"
+
+
+@transaction.atomic
+def sign_in_help_send(
+    *, patient: Patient, requested_by: User | None, audit: Audit | None = None
+) -> str:
+    """Email a patient who has a login their username and a link to choose a new password, at
+    the address on their login (the only one staff can cause mail to go to). Returns that
+    address masked, or "" when the login has no address and nothing could be sent; staff then
+    print a sign-in letter, which carries no link."""
+    user = patient.user
+    if user is None:
+        raise ValidationError({"patient": ["This patient has no portal login yet: invite them."]})
+    if not user.email:
+        return ""
+    message = portal_email(
+        "sign_in_help",
+        {
+            "user": user,
+            "requested_by": requested_by,
+            "sign_in_link": site_link("login"),
+            "reset_link": site_link(
+                "password_reset_confirm",
+                uidb64=urlsafe_base64_encode(force_bytes(user.pk)),
+                token=default_token_generator.make_token(user),
+            ),
+            "reset_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+        },
+        user.email,
+    )
+    transaction.on_commit(message.send, robust=True)
+    audited(audit, patient)
+    return masked_email(user.email)
+
+
+@transaction.atomic
+def portal_login_close(
+    *, patient: Patient, closed_by: User | None, audit: Audit | None = None
+) -> User | None:
+    """End a patient's portal login (administrators only, for example when they can no longer
+    sign in and have no email address): the login is switched off and unlinked, never given a
+    new password, and the patient can then be invited to make a new one. Its address is told."""
+    user = patient.user
+    if user is None:
+        return None
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    patient.user = None
+    patient.save(update_fields=["user", "updated_at"])
+    if user.email:
+        message = portal_email("login_closed", {"user": user, "closed_by": closed_by}, user.email)
+        transaction.on_commit(message.send, robust=True)
+    audited(audit, patient)
+    return user
+
+
+def _username_free(username: str) -> None:
+    if not username:
+        raise ValidationError({"username": "Choose a username."})
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError:
+        raise ValidationError(
+            {"username": "Use only letters, numbers and the signs . - _ @ + in a username."}
+        ) from None
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": "Someone already has that username. Try another."})
+
+
+@transaction.atomic
+def invitation_accept(
+    *, invitation: Invitation, password: str, username: str = "", email: str = ""
+) -> User:
+    """Use an open invitation: make the patient's login with the username and password they chose.
+
+    An invitation never changes an existing login: one made before the patient had a login is
+    refused once they have one.
+    """
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("patient__user")
+        .get(pk=invitation.pk)
+    )
+    if invitation.state != "open":
+        raise ValidationError(INVITATION_REFUSED[invitation.state], code=invitation.state)
+    patient = invitation.patient
+    if patient.user_id is not None:
+        raise ValidationError(INVITATION_REFUSED["has_login"], code="has_login")
+    username = (username or "").strip()
+    _username_free(username)
+    user = User(username=username, role=User.Role.PATIENT)
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError(
+                {"email": "Write an email address like name@example.org, or leave it empty."}
+            ) from None
+    user.email = email
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None
+    user.set_password(password)
+    user.save()
+    patient.user = user
+    patient.save(update_fields=["user", "updated_at"])
+    now = timezone.now()
+    Invitation.objects.filter(pk=invitation.pk).update(used_at=now)
+    Invitation.objects.filter(patient=patient, used_at__isnull=True, expires_at__gt=now).update(
+        expires_at=now
+    )
+    return user

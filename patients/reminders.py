@@ -1,0 +1,75 @@
+"""Appointment reminders: which are due (beat runs ``reminders_send_due`` every hour), and
+sending each exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from patients.emails import portal_email, site_link
+from patients.models import (
+    Appointment,
+)
+from patients.selectors import appointments_due_reminder
+from ssm_outcomes.task_queue import enqueue
+
+
+def reminders_send_due() -> int:
+    """Queue a reminder for each appointment due one; a failure to queue never stops the rest."""
+    due = appointments_due_reminder(now=timezone.now(), days=settings.REMINDER_DAYS_BEFORE)
+    # With the broker down, enqueue logs it and the next run finds the appointment still due.
+    return sum(
+        enqueue("patients.tasks.send_reminder", appointment_id)
+        for appointment_id in list(due.values_list("id", flat=True))
+    )
+
+
+def _reminder_deliver(message: EmailMessage, appointment_id: int, sent_at: dt.datetime) -> None:
+    try:
+        message.send()
+    except Exception:
+        # Hand the claim back so a retry, or the next run, sends it; then let the task retry.
+        Appointment.objects.filter(pk=appointment_id, reminder_sent_at=sent_at).update(
+            reminder_sent_at=None
+        )
+        raise
+
+
+@transaction.atomic
+def reminder_send(*, appointment_id: int) -> bool:
+    """Email one appointment's reminder unless it has been sent; True when this call sends it.
+
+    The conditional update is the exactly-once record: of two workers, only one claims it.
+    """
+    appointment = (
+        appointments_due_reminder(now=timezone.now(), days=settings.REMINDER_DAYS_BEFORE)
+        .select_related("patient__user", "clinician")
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        return False
+    sent_at = timezone.now()
+    claimed = Appointment.objects.filter(pk=appointment_id, reminder_sent_at__isnull=True).update(
+        reminder_sent_at=sent_at
+    )
+    if not claimed:
+        return False
+    message = portal_email(
+        "reminder",
+        {
+            "user": appointment.patient.user,
+            "appointment": appointment,
+            "starts_at": timezone.localtime(appointment.starts_at),
+            "agenda_link": site_link("portal:agenda"),
+            "settings_link": site_link("portal:settings"),
+        },
+        appointment.patient.user.email,
+    )
+    transaction.on_commit(partial(_reminder_deliver, message, appointment_id, sent_at))
+    return True
