@@ -1,0 +1,178 @@
+"""The portal's home page, *My settings*, *Who has seen my record*, and the invitation link that
+opens the portal (choosing a username and password)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.text import slugify
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from patients.invitations import INVITATION_REFUSED, invitation_accept
+from patients.models import User
+from patients.selectors import next_appointment
+from patients.services import portal_settings_update
+from portal.forms import (
+    SettingsForm,
+    WelcomeForm,
+)
+from portal.selectors import (
+    encounter_awaiting_feedback,
+    invitation_for_token,
+    record_access_rows,
+    record_accesses_folded,
+)
+from portal.views.base import (
+    WELCOME_KEY,
+    WELCOME_STEP,
+    portal_page,
+    posted,
+    render_page,
+)
+from portal.words import access_words, accessor_words
+
+
+@portal_page
+def home(request, patient):
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "patient": patient,
+            "appointment": next_appointment(patient=patient),
+            "feedback_due": encounter_awaiting_feedback(patient=patient),
+        },
+    )
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def settings_page(request, patient):
+    user = request.user
+    form = SettingsForm(
+        posted(request),
+        initial={"email": user.email, "reminders": not user.reminders_opt_out},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            portal_settings_update(
+                user=user,
+                email=form.cleaned_data["email"],
+                reminders=form.cleaned_data["reminders"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Your settings are saved.")
+            return redirect("portal:settings")
+    return render_page(request, "settings.html", {"form": form}, form)
+
+
+ACCESSES_PER_PAGE = 50
+
+
+@portal_page
+def access_log(request, patient):
+    """Who has opened or changed my record: every audit row that names me, newest first."""
+    page = Paginator(record_access_rows(patient=patient), ACCESSES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    entries = [
+        {
+            "access": access,
+            "who": accessor_words(
+                name=str(access.actor) if access.actor else None,
+                role=access.actor_role,
+                is_you=access.actor is not None and access.actor.pk == patient.user_id,
+            ),
+            "did": access_words(action=access.action, what=access.what),
+        }
+        for access in record_accesses_folded(rows=page.object_list)
+    ]
+    return render_page(request, "access_log.html", {"entries": entries, "page": page})
+
+
+def _username_for(patient) -> str:
+    """A username to suggest from the patient's display name, not yet taken."""
+    base = slugify(patient.display_name).replace("-", ".").strip(".") or "patient"
+    candidate, n = base, 1
+    while User.objects.filter(username__iexact=candidate).exists():
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def welcome(request, token: str):
+    """The invitation link: choose a password, then straight into the portal, signed in."""
+    if token != WELCOME_STEP:
+        # Keep the token out of the address bar, history and Referer from here on.
+        invitation_for_token(token=token)
+        request.session[WELCOME_KEY] = token
+        return redirect("portal:welcome", token=WELCOME_STEP)
+    if not request.session.get(WELCOME_KEY):
+        return render(
+            request,
+            "portal/welcome_refused.html",
+            {"reason": "Please open the link from your invitation again."},
+            status=400,
+        )
+    invitation = invitation_for_token(token=request.session[WELCOME_KEY])
+    if invitation.state != "open":
+        return render(
+            request,
+            "portal/welcome_refused.html",
+            {"reason": INVITATION_REFUSED[invitation.state]},
+            status=410,
+        )
+    if invitation.patient.user_id is not None:
+        return render(
+            request,
+            "portal/welcome_refused.html",
+            {"reason": INVITATION_REFUSED["has_login"]},
+            status=410,
+        )
+    form = WelcomeForm(
+        posted(request),
+        initial={"username": _username_for(invitation.patient), "email": invitation.email},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitation_accept(
+                invitation=invitation,
+                password=form.cleaned_data["password1"],
+                username=form.cleaned_data.get("username", ""),
+                email=form.cleaned_data["email"],
+            )
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                return render(
+                    request,
+                    "portal/welcome_refused.html",
+                    {"reason": error.messages[0]},
+                    status=410,
+                )
+            if "password" in error.message_dict:
+                error = ValidationError(
+                    {"password1": error.message_dict["password"]}
+                    | {k: v for k, v in error.message_dict.items() if k != "password"}
+                )
+            form.add_service_errors(error)
+        else:
+            request.session.pop(WELCOME_KEY, None)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request, f"Welcome. Your password is set. Your username is {user.username}."
+            )
+            return redirect("portal:home")
+    return render_page(
+        request,
+        "welcome.html",
+        {"form": form, "invitation": invitation},
+        form,
+    )
