@@ -162,10 +162,7 @@ class RatingsView(PatientCollectionView):
         )
         params = self.request.query_params
         if element := params.get("element"):
-            if element.startswith("P") and element[1:].isdigit():
-                ratings = ratings.filter(element_id=int(element[1:]))
-            else:
-                ratings = ratings.filter(element__code=element, element__patient__isnull=True)
+            ratings = ratings.filter(element__in=Element.objects.keyed(element))
         if (rater := params.get("rater")) is not None:
             # The schema's enum: any other value (an empty one too) is a mistake, not "no filter".
             if rater not in Rater.values:

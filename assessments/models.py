@@ -36,9 +36,24 @@ class Domain(models.Model):
         return self.name
 
 
+def personal_item_id(key: str) -> int | None:
+    """The id in a personal item's key ("P12" -> 12); None for any other key."""
+    key = str(key).strip()
+    return int(key[1:]) if key[:1] == "P" and key[1:].isdigit() else None
+
+
 class ElementQuerySet(models.QuerySet):
     def framework(self):
         return self.filter(patient__isnull=True, active=True)
+
+    def keyed(self, key: str, *, patient=None):
+        """The elements a key names: a framework code (H1…R4), or a personal item ("P12"),
+        of ``patient`` when given."""
+        item_id = personal_item_id(key)
+        if item_id is not None:
+            found = self.filter(pk=item_id)
+            return found.filter(patient=patient) if patient is not None else found
+        return self.filter(code=str(key).strip(), patient__isnull=True)
 
     def for_patient(self, patient):
         """The active framework elements plus this patient's own items."""

@@ -27,6 +27,7 @@ from .models import (
     Rater,
     Rating,
     Reading,
+    personal_item_id,
 )
 
 ELEMENT_RULE = "element must be a framework code (H1 to R4) or one of this patient's items (P<id>)"
@@ -36,10 +37,10 @@ def element_for_key(*, patient: Patient, key: str, field: str = "element") -> El
     """The framework element or this patient's own item that a key such as H1 or P12 names."""
     key = str(key).strip()
     element = None
-    if key[:1] == "P" and key[1:].isdigit():
-        element = Element.objects.filter(pk=int(key[1:]), patient=patient).first()
+    if personal_item_id(key) is not None:
+        element = Element.objects.keyed(key, patient=patient).first()
     elif key:
-        element = Element.objects.framework().filter(code=key).first()
+        element = Element.objects.framework().keyed(key).first()
     if element is None:
         raise ValidationError({field: f"{ELEMENT_RULE}; {key!r} is neither"})
     return element

@@ -12,7 +12,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -25,7 +24,7 @@ from patients.models import (
     Patient,
     User,
 )
-from patients.validation import full_clean
+from patients.validation import email_checked, full_clean
 
 INVITATION_DAYS = 7
 
@@ -63,14 +62,7 @@ def invitation_create(
     """
     if patient.user_id is not None:
         raise ValidationError({"email": ValidationError(HAS_LOGIN, code="has_login")})
-    email = (email or "").strip()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise ValidationError(
-                {"email": "email must be an email address, like name@example.org"}
-            ) from None
+    email = email_checked(email, "email must be an email address, like name@example.org")
     now = timezone.now()
     # Only the newest link works: making one retires any still open.
     Invitation.objects.filter(patient=patient, used_at__isnull=True, expires_at__gt=now).update(
@@ -207,14 +199,7 @@ def invitation_accept(
     username = (username or "").strip()
     _username_free(username)
     user = User(username=username, role=User.Role.PATIENT)
-    email = (email or "").strip()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise ValidationError(
-                {"email": "Write an email address like name@example.org, or leave it empty."}
-            ) from None
+    email = email_checked(email, "Write an email address like name@example.org, or leave it empty.")
     user.email = email
     try:
         validate_password(password, user)

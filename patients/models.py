@@ -203,6 +203,18 @@ class ConditionCode(models.Model):
     def __str__(self) -> str:
         return f"{self.display} ({self.snomed_code})"
 
+    def stage_problem(self, stage) -> str:
+        """What is wrong with recording ``stage`` for this condition, in words; "" if nothing."""
+        if stage is None:
+            return ""
+        if self.stage_min is None or self.stage_max is None:
+            return f"stage does not apply to {self.display}"
+        if not self.stage_min <= stage <= self.stage_max:
+            return (
+                f"stage must be between {self.stage_min} and {self.stage_max} ({self.stage_system})"
+            )
+        return ""
+
 
 class Condition(TimeStamped):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="conditions")

@@ -7,8 +7,7 @@ Runs before DRF picks the handler, so any method on a record outside the caller'
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 
-from .models import Membership
-from .selectors import patients_visible_to
+from .selectors import TEAM_SUMMARY_READERS, patients_visible_to, teams_for_user
 
 
 class RecordWithinRole(BasePermission):
@@ -27,11 +26,9 @@ class RecordWithinRole(BasePermission):
             raise NotFound()
         if (
             "team_id" in kwargs
-            and not Membership.objects.filter(
-                user=user,
-                team_id=kwargs["team_id"],
-                role__in=[Membership.Role.CLINICIAN, Membership.Role.MANAGER],
-            ).exists()
+            and not teams_for_user(user=user, roles=TEAM_SUMMARY_READERS)
+            .filter(pk=kwargs["team_id"])
+            .exists()
         ):
             raise NotFound()
         return True

@@ -1,6 +1,7 @@
 """Reads of people and teams, with the role rules of DESIGN.md "Who sees what" applied."""
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db.models import (
     QuerySet,
@@ -10,12 +11,19 @@ from django.utils import timezone
 
 from .models import Agenda, Appointment, Membership, Patient, Team, User
 
+# Who may read a team's aggregate summaries: its clinicians and its managers.
+TEAM_SUMMARY_READERS = (Membership.Role.CLINICIAN, Membership.Role.MANAGER)
 
-def teams_for_user(*, user: User, role: str | None = None) -> QuerySet[Team]:
-    """Teams the user is a member of, optionally only those where they hold the given role."""
+
+def teams_for_user(
+    *, user: User, role: str | None = None, roles: Iterable[str] = ()
+) -> QuerySet[Team]:
+    """Teams the user is a member of, optionally only those where they hold the given role (or
+    one of the given roles). The one rule of team membership: every other check asks this."""
     memberships = Membership.objects.filter(user=user)
-    if role:
-        memberships = memberships.filter(role=role)
+    wanted = [role] if role else list(roles)
+    if wanted:
+        memberships = memberships.filter(role__in=wanted)
     return Team.objects.filter(id__in=memberships.values("team_id"))
 
 
@@ -24,11 +32,9 @@ def patients_visible_to(*, user: User) -> QuerySet[Patient]:
     if not user.is_authenticated or not user.is_active:
         return Patient.objects.none()
     if user.is_clinician:
-        team_ids = Membership.objects.filter(user=user, role=Membership.Role.CLINICIAN).values(
-            "team_id"
-        )
+        teams = teams_for_user(user=user, role=Membership.Role.CLINICIAN)
         return Patient.objects.filter(
-            id__in=Patient.teams.through.objects.filter(team_id__in=team_ids).values("patient_id")
+            id__in=Patient.teams.through.objects.filter(team__in=teams).values("patient_id")
         )
     if user.is_patient:
         return Patient.objects.filter(user=user)

@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -29,7 +28,7 @@ from .models import (
     User,
 )
 from .selectors import teams_for_user
-from .validation import EARLIEST_DATE, date_not_in_future, full_clean
+from .validation import EARLIEST_DATE, date_not_in_future, email_checked, full_clean
 
 log = logging.getLogger(__name__)
 
@@ -108,16 +107,8 @@ def condition_record(
         )
     if onset is not None:
         date_not_in_future("onset", onset)
-    if stage is not None:
-        if code.stage_min is None:
-            raise ValidationError({"stage": f"stage does not apply to {code.display}"})
-        if not code.stage_min <= stage <= code.stage_max:
-            raise ValidationError(
-                {
-                    "stage": f"stage must be between {code.stage_min} and {code.stage_max} "
-                    f"({code.stage_system})"
-                }
-            )
+    if problem := code.stage_problem(stage):
+        raise ValidationError({"stage": problem})
     condition = full_clean(Condition(patient=patient, code=code, onset=onset, stage=stage))
     condition.save()
     audited(audit, patient)
@@ -307,15 +298,8 @@ def condition_update(
     code = condition.code
     if onset is not None:
         date_not_in_future("onset", onset)
-    if stage is not None and (
-        code.stage_min is None or not code.stage_min <= stage <= code.stage_max
-    ):
-        rule = (
-            f"stage must be between {code.stage_min} and {code.stage_max} ({code.stage_system})"
-            if code.stage_min is not None
-            else f"stage does not apply to {code.display}"
-        )
-        raise ValidationError({"stage": rule})
+    if problem := code.stage_problem(stage):
+        raise ValidationError({"stage": problem})
     condition.onset, condition.stage = onset, stage
     full_clean(condition).save()
     audited(audit, condition.patient)
@@ -328,14 +312,7 @@ def condition_update(
 @transaction.atomic
 def portal_settings_update(*, user: User, email: str, reminders: bool) -> User:
     """Change a patient's email address and whether they get appointment reminders."""
-    email = (email or "").strip()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise ValidationError(
-                {"email": "Write an email address like name@example.org."}
-            ) from None
+    email = email_checked(email, "Write an email address like name@example.org.")
     user.email, user.reminders_opt_out = email, not reminders
     user.save(update_fields=["email", "reminders_opt_out"])
     return user

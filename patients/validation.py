@@ -3,11 +3,28 @@
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    validate_email,
+)
 from django.utils import timezone
 
 # Nothing this service records happened before this; older dates are typing slips.
 EARLIEST_DATE = dt.date(1900, 1, 1)
+
+
+def email_checked(email: str | None, message: str) -> str:
+    """An e-mail address as given, trimmed: empty (none given) or a valid address; otherwise
+    ValidationError on ``email`` with ``message`` (each surface words it for its readers)."""
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError({"email": message}) from None
+    return email
 
 
 def between(low: int | float, high: int | float, what: str = "value") -> list:
