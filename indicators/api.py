@@ -13,8 +13,14 @@ from patients.models import Membership, Team
 from patients.selectors import patient_get_for_user
 from patients.services import audit_record
 
-from .figures import WITHHELD_REASONS
 from .selectors import summaries_for_patient, summary_for_patient, team_summary
+from .small_numbers import (
+    FEWER_THAN_5,
+    FEWER_THAN_PATIENTS,
+    NO_EARLIER_QUARTER,
+    PROTECTS_SMALLER,
+    WITHHELD_REASONS,
+)
 
 
 class Spread(serializers.Serializer):
@@ -116,10 +122,10 @@ class TeamSummaryOutput(serializers.Serializer):
         child=serializers.ChoiceField(choices=WITHHELD_REASONS),
         required=False,
         help_text="Why each null figure is withheld, by dotted name (e.g. declined_context."
-        "with_context): fewer_than_5 (it rests on fewer than 5 patients), "
-        "protects_smaller_number (hidden so that a smaller number cannot be worked out from "
-        "the totals) or no_earlier_quarter (no patient has an index in the quarter before). "
-        "A null share inside priorities always rests on fewer than 5 patients. "
+        f"with_context): {FEWER_THAN_5} (it rests on {FEWER_THAN_PATIENTS}), "
+        f"{PROTECTS_SMALLER} (hidden so that a smaller number cannot be worked out from "
+        f"the totals) or {NO_EARLIER_QUARTER} (no patient has an index in the quarter before). "
+        f"A null share inside priorities always rests on {FEWER_THAN_PATIENTS}. "
         "Absent from summaries stored before reasons were kept.",
     )
     stale = serializers.BooleanField()

@@ -12,15 +12,17 @@ from assessments.models import Domain, Element
 from patients.models import ContextEvent, Membership, Patient, Team, User
 
 from . import presentation
-from .figures import (
-    DOMAINS,
+from .figures import DOMAINS, PERSONAL
+from .models import CaseloadSummary, PatientSummary, SummaryState, TeamSummary
+from .scoring import FRAMEWORK_CODES, parse_period, recent_periods
+from .small_numbers import (
+    FEWER_THAN,
     FEWER_THAN_5,
     NO_EARLIER_QUARTER,
-    PERSONAL,
     PROTECTS_SMALLER,
+    is_small_count,
+    too_few,
 )
-from .models import CaseloadSummary, PatientSummary, SummaryState, TeamSummary
-from .scoring import FRAMEWORK_CODES, SUPPRESSION_THRESHOLD, parse_period, recent_periods
 
 
 def _is_stale(patient_id: int) -> bool:
@@ -123,7 +125,7 @@ def caseload_summaries(*, clinician: User, periods: list[str]) -> dict[str, dict
 
 DASHBOARD_ROLES = (Membership.Role.MANAGER, Membership.Role.CLINICIAN)
 TREND_QUARTERS = 8
-SMALL = "fewer than 5"
+SMALL = FEWER_THAN
 HIDDEN = "hidden"
 NO_EARLIER = "no earlier quarter"
 NO_SUMMARY = "no summary"
@@ -137,7 +139,7 @@ WITHHELD_WORDS: dict[str, tuple[str, str]] = {
     NO_EARLIER_QUARTER: (NO_EARLIER, "no earlier quarter to compare with"),
     WITHHELD_UNKNOWN: (
         HIDDEN,
-        "hidden: fewer than 5, or so that a smaller number cannot be worked out",
+        f"hidden: {FEWER_THAN}, or so that a smaller number cannot be worked out",
     ),
 }
 
@@ -319,7 +321,7 @@ def figure_of(figures: dict | None, spec: FigureSpec) -> Figure:
         return Figure(spec, stored["median"], stored["q1"], stored["q3"], stored.get("n"))
     if stored is None:
         return Figure(spec, None, suppressed=True, reason=withheld_reason(figures, spec.key))
-    small = spec.scale == "count" and 0 < stored < SUPPRESSION_THRESHOLD
+    small = spec.scale == "count" and is_small_count(stored)
     if small or (spec.guard and spec.guard in figures and figures[spec.guard] is None):
         # a count of 1 to 4 people is never shown, whatever the total; nor a share of them
         reason = withheld_reason(figures, spec.guard) if not small else FEWER_THAN_5
@@ -468,7 +470,7 @@ def priorities_shown(figures: dict | None, names: dict[str, str], elements: dict
         "common_items": [
             {**item, "domain_name": names.get(item["domain"], item["domain"])}
             for item in stored["common_items"]
-            if item["patients"] >= SUPPRESSION_THRESHOLD
+            if not too_few(item["patients"])
         ],
         "other_items": stored.get("other_items", 0),
     }
