@@ -41,7 +41,7 @@ def _peak_mb() -> float:
 
 def rebuild_child() -> None:
     """In a process of its own: rebuild everything, print seconds and peak memory as JSON."""
-    from indicators.services import summaries_rebuild_all
+    from indicators.patient_summaries import summaries_rebuild_all
 
     started = time.perf_counter()
     written = summaries_rebuild_all()

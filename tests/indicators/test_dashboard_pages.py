@@ -11,8 +11,8 @@ from django.urls import reverse
 from assessments.services import personal_item_create, priorities_set, rating_record
 from indicators.figures import Allocation, SummaryRow, context_figures, priority_figures
 from indicators.models import CaseloadSummary, TeamSummary
+from indicators.patient_summaries import summaries_rebuild_all
 from indicators.selectors import format_index, format_share
-from indicators.services import summaries_rebuild_all
 from patients.models import Membership, User
 from patients.services import context_event_record, encounter_record
 from tests.factories import MembershipFactory, PatientFactory, UserFactory

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from assessments.services import priorities_set, rating_record
 from indicators.models import CaseloadSummary, PatientSummary, TeamSummary
-from indicators.services import summaries_rebuild_all
+from indicators.patient_summaries import summaries_rebuild_all
 from patients.services import encounter_record
 from tests.factories import PatientFactory
 

@@ -15,9 +15,9 @@ from assessments.services import (
     target_set,
 )
 from indicators.models import PatientSummary, SummaryState
+from indicators.patient_summaries import patient_summaries_compute
 from indicators.scoring import weighted_index
 from indicators.selectors import summary_for_patient
-from indicators.services import patient_summaries_compute
 from patients.services import context_event_record, encounter_record
 
 Q1 = dt.date(2026, 2, 10)  # 2026Q1

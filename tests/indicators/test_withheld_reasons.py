@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from indicators.figures import DIRECTIONS, SummaryRow, group_summary_figures
 from indicators.models import TeamSummary
+from indicators.patient_summaries import summaries_rebuild_all
 from indicators.selectors import DECLINED, IMPROVED, STABLE, figure_of
-from indicators.services import summaries_rebuild_all
 from indicators.small_numbers import (
     FEWER_THAN_5,
     NO_EARLIER_QUARTER,
