@@ -125,7 +125,7 @@ def _freshness(saves: int) -> list[float]:
             deadline = saved + 30
             while time.perf_counter() < deadline:
                 state = SummaryState.objects.get(patient_id=pid)
-                if state.clean >= state.dirty:
+                if state.computed_up_to >= state.dirty:
                     break
                 time.sleep(0.005)
             delays.append(time.perf_counter() - saved)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import F, Max, Min
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from patients.models import Patient
@@ -148,7 +148,7 @@ def _write_range(
     """Store computed summaries of patients whose state has not moved past what was noted.
 
     With ``mark_groups``, the team and caseload summaries those patients feed are flagged stale
-    in the same transaction: a worker killed just after the commit cannot leave a patient clean
+    in the same transaction: a worker killed just after the commit cannot leave a patient up to date
     and their groups unflagged. Returns the patients written and whether a group went stale.
     """
     newly_stale = False
@@ -161,7 +161,7 @@ def _write_range(
         writable = [
             pid
             for pid in patient_ids
-            if pid not in states or states[pid].clean <= noted.get(pid, 0)
+            if pid not in states or states[pid].computed_up_to <= noted.get(pid, 0)
         ]
         keep = {pid: set() for pid in writable}
         for (pid, pn), _ in computed.items():
@@ -177,7 +177,7 @@ def _write_range(
         _upsert_summaries([s for (pid, _), s in computed.items() if pid in keep])
         missing = [pid for pid in writable if pid not in states]
         SummaryState.objects.bulk_create(
-            [SummaryState(patient_id=pid, dirty=0, clean=0) for pid in missing],
+            [SummaryState(patient_id=pid, dirty=0, computed_up_to=0) for pid in missing],
             ignore_conflicts=True,
         )
         by_value: dict[int, list[int]] = defaultdict(list)
@@ -185,7 +185,9 @@ def _write_range(
             if pid in states:
                 by_value[noted.get(pid, 0)].append(pid)
         for value, pids in by_value.items():
-            SummaryState.objects.filter(patient_id__in=pids, clean__lte=value).update(clean=value)
+            SummaryState.objects.filter(patient_id__in=pids, computed_up_to__lte=value).update(
+                computed_up_to=value
+            )
         if mark_groups and writable:
             periods = {period for _, _, period in existing}.union(*keep.values())
             newly_stale = group_summaries_mark_stale(patient_ids=writable, periods=periods)
@@ -241,7 +243,7 @@ def patient_summaries_refresh(*, patient_id: int) -> bool:
 def summaries_sweep_stale(*, limit: int = 500) -> int:
     """Refresh the patients whose summaries are stale, oldest first; return how many."""
     stale = list(
-        SummaryState.objects.filter(dirty__gt=F("clean"))
+        SummaryState.objects.stale()
         .order_by("marked_at")
         .values_list("patient_id", flat=True)[:limit]
     )

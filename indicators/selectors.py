@@ -25,9 +25,9 @@ from .small_numbers import (
 )
 
 
-def _is_stale(patient_id: int) -> bool:
-    state = SummaryState.objects.filter(patient_id=patient_id).values_list("dirty", "clean")
-    return any(dirty > clean for dirty, clean in state)
+def summaries_are_stale(*, patient_id: int) -> bool:
+    """Whether a patient's stored summaries lag behind their records (one query)."""
+    return SummaryState.objects.stale().filter(patient_id=patient_id).exists()
 
 
 def context_events_shown(events: list[dict], *, to_patient: bool) -> list[dict]:
@@ -80,7 +80,7 @@ def patient_summary_data(summary: PatientSummary, *, stale: bool, to_patient: bo
 def summaries_for_patient(*, patient: Patient, to_patient: bool) -> list[dict]:
     """Every stored quarter of a patient's summaries, oldest first; ``to_patient`` when the
     patient is the reader."""
-    stale = _is_stale(patient.pk)
+    stale = summaries_are_stale(patient_id=patient.pk)
     return [
         patient_summary_data(s, stale=stale, to_patient=to_patient)
         for s in PatientSummary.objects.filter(patient=patient).order_by("period")
@@ -93,7 +93,9 @@ def summary_for_patient(*, patient: Patient, period: str, to_patient: bool) -> d
         summary = PatientSummary.objects.get(patient=patient, period=parse_period(period))
     except (PatientSummary.DoesNotExist, ValueError):
         raise Http404("No summary for that period") from None
-    return patient_summary_data(summary, stale=_is_stale(patient.pk), to_patient=to_patient)
+    return patient_summary_data(
+        summary, stale=summaries_are_stale(patient_id=patient.pk), to_patient=to_patient
+    )
 
 
 def group_summary_data(summary: TeamSummary | CaseloadSummary) -> dict:

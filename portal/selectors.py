@@ -242,7 +242,7 @@ def portal_progress(*, patient: Patient) -> PortalProgress:
         rows=rows,
         reading=progress_reading([(r["period"], r["index"]) for r in rows], own_priorities=own),
         own_priorities=own,
-        stale=SummaryState.objects.filter(patient=patient, dirty__gt=F("clean")).exists(),
+        stale=SummaryState.objects.filter(patient=patient, dirty__gt=F("computed_up_to")).exists(),
         domain_names=dict(Domain.objects.values_list("code", "plain_name")),
     )
 

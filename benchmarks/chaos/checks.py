@@ -19,12 +19,11 @@ def queue_sweep() -> bool:
 
 
 def all_fresh() -> bool:
-    from django.db.models import F
 
     from indicators.models import CaseloadSummary, SummaryState, TeamSummary
 
     return not (
-        SummaryState.objects.filter(dirty__gt=F("clean")).exists()
+        SummaryState.objects.stale().exists()
         or TeamSummary.objects.filter(stale=True).exists()
         or CaseloadSummary.objects.filter(stale=True).exists()
     )

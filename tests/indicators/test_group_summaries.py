@@ -230,7 +230,7 @@ def test_after_commit_the_refresh_runs_and_the_team_summary_follows(
         for person in people:
             rating_record(patient=person, element="H1", value=6, rated_on=Q1, rater="patient")
 
-    assert all(s.dirty == s.clean for s in SummaryState.objects.all())
+    assert all(s.dirty == s.computed_up_to for s in SummaryState.objects.all())
     assert team_summary(team=team, period="2026Q1")["index"]["median"] == 60.0
 
 
@@ -245,7 +245,7 @@ def test_a_refresh_killed_midway_writes_nothing_and_the_sweep_redoes_it(patient)
 
     assert not PatientSummary.objects.filter(patient=patient).exists()
     state = SummaryState.objects.get(patient=patient)
-    assert state.dirty > state.clean
+    assert state.is_stale
     assert summaries_sweep_stale() == 1
     assert PatientSummary.objects.get(patient=patient).index == pytest.approx(30.0)
 
