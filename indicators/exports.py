@@ -22,7 +22,7 @@ from decimal import Decimal
 from patients.models import Team
 
 from . import presentation
-from .selectors import (
+from .dashboard import (
     WITHHELD_UNKNOWN,
     Figure,
     context_shown,

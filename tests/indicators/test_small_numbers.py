@@ -2,7 +2,7 @@
 
 from django.template import Context, Template
 
-from indicators import charts, exports, selectors
+from indicators import charts, dashboard, exports
 from indicators.small_numbers import (
     FEWER_THAN,
     FEWER_THAN_5,
@@ -38,7 +38,7 @@ def test_the_reason_codes_are_the_public_contract():
 def test_the_words_are_built_from_the_threshold_and_read_as_before():
     assert FEWER_THAN == "fewer than 5"
     assert FEWER_THAN_PATIENTS == "fewer than 5 patients"
-    assert selectors.SMALL == FEWER_THAN
+    assert dashboard.SMALL == FEWER_THAN
     assert charts.NOT_SHOWN == "not shown (fewer than 5 patients or no summary)"
     assert exports.NOT_SHOWN_BECAUSE[FEWER_THAN_5] == "fewer than 5 patients"
 

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from indicators.dashboard import DECLINED, IMPROVED, STABLE, figure_of
 from indicators.figures import DIRECTIONS, SummaryRow, group_summary_figures
 from indicators.models import TeamSummary
 from indicators.patient_summaries import summaries_rebuild_all
-from indicators.selectors import DECLINED, IMPROVED, STABLE, figure_of
 from indicators.small_numbers import (
     FEWER_THAN_5,
     NO_EARLIER_QUARTER,
@@ -147,7 +147,7 @@ def test_a_first_quarter_says_no_earlier_quarter_for_change_on_every_page(
     caseloads = client.get(url("team_caseloads", team))
     rows = csv_rows(client, team)
 
-    assert [d.text for d in overview.context["f"]["directions"]] == ["no earlier quarter"] * 3
+    assert [d.text for d in overview.context["figures"]["directions"]] == ["no earlier quarter"] * 3
     assert '<td class="num">no earlier quarter</td>' in overview.content.decode()
     change = next(t for t in trends.context["trends"] if t.chart_id == "trend-change")
     assert change.rows[-1][1:] == ["no earlier quarter"] * 3
