@@ -9,11 +9,15 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from patients.models import Membership, Team
 from patients.selectors import patient_get_for_user
 from patients.services import audit_record
 
-from .selectors import summaries_for_patient, summary_for_patient, team_summary
+from .selectors import (
+    staff_teams_for_user,
+    summaries_for_patient,
+    summary_for_patient,
+    team_summary,
+)
 from .small_numbers import (
     FEWER_THAN_5,
     FEWER_THAN_PATIENTS,
@@ -159,10 +163,5 @@ class TeamSummaryView(APIView):
 
     @extend_schema(responses={200: TeamSummaryOutput, 404: OpenApiTypes.OBJECT})
     def get(self, request, team_id: int, period: str):
-        team = get_object_or_404(
-            Team,
-            pk=team_id,
-            memberships__user=request.user,
-            memberships__role__in=[Membership.Role.CLINICIAN, Membership.Role.MANAGER],
-        )
+        team = get_object_or_404(staff_teams_for_user(user=request.user), pk=team_id)
         return Response(team_summary(team=team, period=period))

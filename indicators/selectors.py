@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from assessments.models import Domain, Element
 from patients.models import Membership, Patient, Team, User
+from patients.selectors import teams_for_user
 
 from .figures import DOMAINS, PERSONAL
 from .models import CaseloadSummary, PatientSummary, SummaryState, TeamSummary
@@ -116,27 +117,44 @@ def caseload_summaries(*, clinician: User, periods: list[str]) -> dict[str, dict
 DASHBOARD_ROLES = (Membership.Role.MANAGER, Membership.Role.CLINICIAN)
 
 
+def staff_teams_for_user(*, user: User) -> QuerySet[Team]:
+    """Teams where the user is a manager or a clinician (``patients.selectors.teams_for_user``)."""
+    teams = Team.objects.none()
+    for role in DASHBOARD_ROLES:
+        teams |= teams_for_user(user=user, role=role)
+    return teams
+
+
 def dashboard_teams_for_user(*, user: User) -> QuerySet[Team]:
     """Teams whose dashboards the user may open: where they are a manager or a clinician."""
     if not user.is_authenticated or user.is_patient:
         return Team.objects.none()
-    return Team.objects.filter(
-        memberships__user=user, memberships__role__in=DASHBOARD_ROLES
-    ).distinct()
+    return staff_teams_for_user(user=user)
 
 
 def dashboard_team_for_user(*, user: User, team_id: int) -> tuple[Team, str]:
-    """The team and the user's role in it; 404 for anyone else, so no team's existence leaks."""
-    membership = None
+    """The team and the user's role in it; 404 for anyone else, so no team's existence leaks.
+
+    One query: the team, with whether it is among the user's teams in each dashboard role.
+    """
+    team = None
     if user.is_authenticated and not user.is_patient:
-        membership = (
-            Membership.objects.select_related("team")
-            .filter(user=user, team_id=team_id, role__in=DASHBOARD_ROLES)
+        team = (
+            Team.objects.filter(pk=team_id)
+            .annotate(
+                **{
+                    f"as_{role}": Exists(
+                        teams_for_user(user=user, role=role).filter(pk=OuterRef("pk"))
+                    )
+                    for role in DASHBOARD_ROLES
+                }
+            )
             .first()
         )
-    if membership is None:
+    role = next((r for r in DASHBOARD_ROLES if team and getattr(team, f"as_{r}")), None)
+    if role is None:
         raise Http404("No team found")
-    return membership.team, membership.role
+    return team, role
 
 
 def team_stored_figures(*, team: Team) -> dict[str, TeamSummary]:
