@@ -1,6 +1,8 @@
 """Aggregate figures over a group of patient summaries, with small-number suppression.
 
-Plain Python, no Django: the inputs are rows already read from stored patient summaries.
+Plain Python, no Django: the inputs are rows already read from stored patient summaries
+(``SummaryRow``) and the priority points patients held (``Allocation``). The small-number rule
+and the reason codes kept in ``suppressed_reasons`` are ``indicators.small_numbers``.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def suppress_counts(counts: dict[str, int]) -> dict[str, int | None]:
 
 
 def group_figures(rows: Iterable[SummaryRow]) -> dict:
-    """The figures of DESIGN.md for a team or caseload in one quarter."""
+    """The headline figures of a team or caseload in one quarter: spreads, counts and shares."""
     rows = list(rows)
     n = len(rows)
     suppressed: list[str] = []
@@ -330,7 +332,7 @@ def context_figures(
 def group_summary_figures(
     rows: Sequence[SummaryRow], allocations: Sequence[Allocation], *, kinds: Sequence[str]
 ) -> dict:
-    """Everything stored for a group in a quarter: DESIGN.md's figures, what matters to it and
+    """Everything stored for a group in a quarter: the headline figures, what matters to it and
     the context of its changes, with one ``suppressed_reasons`` for all of them."""
     figures = group_figures(rows)
     figures.update(priority_figures(allocations))

@@ -1,4 +1,7 @@
-"""Reads of stored summaries, shaped as DESIGN.md's public contract."""
+"""Reads of stored summaries: a patient's quarters and a team's in the API's shape (the public
+contract of docs/api-contract.md, "Summaries and exports"), staleness, and for the dashboards who
+may open a team's, its stored quarters, its clinicians' caseloads and the names of domains and
+elements. Shaping figures for display is ``indicators.dashboard``."""
 
 from __future__ import annotations
 

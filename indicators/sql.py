@@ -4,6 +4,9 @@ Quarters are numbered ``year * 4 + quarter - 1`` (``scoring.period_number``), wh
 compute cheaply from a date and which sorts and subtracts like a number. Every query takes a range
 of patient ids, so the nightly rebuild streams through the cohort in chunks and a single patient's
 refresh is the same query with a range of one.
+
+Also here: the statements that load computed summaries on PostgreSQL (COPY into a temporary
+table, then one upsert) and ``copy_value``/``copy_csv``, the encoding that COPY reads.
 """
 
 import csv

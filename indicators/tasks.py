@@ -1,5 +1,6 @@
-"""Celery tasks: thin wrappers that take ids and call services. All are safe to run twice.
-When they are queued is indicators/freshness.py and the beat schedule in settings."""
+"""Celery tasks: thin wrappers that take ids and call indicators.patient_summaries and
+indicators.group_summaries. All are safe to run twice. When they are queued is
+indicators/freshness.py and the beat schedule in settings."""
 
 from celery import shared_task
 

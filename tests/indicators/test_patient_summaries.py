@@ -1,4 +1,4 @@
-"""Patient summaries: each figure of DESIGN.md "Summaries", hand-worked, through the services."""
+"""Patient summaries: each figure of a patient's quarter, hand-worked, through the services."""
 
 import datetime as dt
 
