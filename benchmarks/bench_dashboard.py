@@ -58,9 +58,9 @@ class Created:
 def _build(patients: int, seed: int, sessions: int) -> Created:
     """A team of ``patients`` with eight quarters of stored summaries, and a signed-in manager
     with one session per concurrent client, as if each were a different browser."""
+    from indicators.group_summaries import team_summary_compute
     from indicators.models import PatientSummary
     from indicators.scoring import direction_of, recent_periods
-    from indicators.services import team_summary_compute
     from patients.models import Membership, Patient, Team, User
 
     rng = random.Random(seed)

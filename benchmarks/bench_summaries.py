@@ -41,7 +41,7 @@ def _peak_mb() -> float:
 
 def rebuild_child() -> None:
     """In a process of its own: rebuild everything, print seconds and peak memory as JSON."""
-    from indicators.services import summaries_rebuild_all
+    from indicators.patient_summaries import summaries_rebuild_all
 
     started = time.perf_counter()
     written = summaries_rebuild_all()
@@ -125,7 +125,7 @@ def _freshness(saves: int) -> list[float]:
             deadline = saved + 30
             while time.perf_counter() < deadline:
                 state = SummaryState.objects.get(patient_id=pid)
-                if state.clean >= state.dirty:
+                if state.computed_up_to >= state.dirty:
                     break
                 time.sleep(0.005)
             delays.append(time.perf_counter() - saved)

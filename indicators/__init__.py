@@ -1,0 +1,1 @@
+"""Outcome indicators: patient, team and caseload summaries, dashboards and the summaries API."""

@@ -1,3 +1,5 @@
+"""Admin site: stored summaries, read-only (they are computed by jobs)."""
+
 from django.contrib import admin
 
 from .models import CaseloadSummary, PatientSummary, TeamSummary

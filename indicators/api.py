@@ -10,11 +10,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from patients.audit import audit_record
-from patients.models import Membership, Team
 from patients.selectors import patient_get_for_user
 
-from .figures import WITHHELD_REASONS
-from .selectors import summaries_for_patient, summary_for_patient, team_summary
+from .selectors import (
+    staff_teams_for_user,
+    summaries_for_patient,
+    summary_for_patient,
+    team_summary,
+)
+from .small_numbers import (
+    FEWER_THAN_5,
+    FEWER_THAN_PATIENTS,
+    NO_EARLIER_QUARTER,
+    PROTECTS_SMALLER,
+    WITHHELD_REASONS,
+)
 
 
 class Spread(serializers.Serializer):
@@ -116,10 +126,10 @@ class TeamSummaryOutput(serializers.Serializer):
         child=serializers.ChoiceField(choices=WITHHELD_REASONS),
         required=False,
         help_text="Why each null figure is withheld, by dotted name (e.g. declined_context."
-        "with_context): fewer_than_5 (it rests on fewer than 5 patients), "
-        "protects_smaller_number (hidden so that a smaller number cannot be worked out from "
-        "the totals) or no_earlier_quarter (no patient has an index in the quarter before). "
-        "A null share inside priorities always rests on fewer than 5 patients. "
+        f"with_context): {FEWER_THAN_5} (it rests on {FEWER_THAN_PATIENTS}), "
+        f"{PROTECTS_SMALLER} (hidden so that a smaller number cannot be worked out from "
+        f"the totals) or {NO_EARLIER_QUARTER} (no patient has an index in the quarter before). "
+        f"A null share inside priorities always rests on {FEWER_THAN_PATIENTS}. "
         "Absent from summaries stored before reasons were kept.",
     )
     stale = serializers.BooleanField()
@@ -153,10 +163,5 @@ class TeamSummaryView(APIView):
 
     @extend_schema(responses={200: TeamSummaryOutput, 404: OpenApiTypes.OBJECT})
     def get(self, request, team_id: int, period: str):
-        team = get_object_or_404(
-            Team,
-            pk=team_id,
-            memberships__user=request.user,
-            memberships__role__in=[Membership.Role.CLINICIAN, Membership.Role.MANAGER],
-        )
+        team = get_object_or_404(staff_teams_for_user(user=request.user), pk=team_id)
         return Response(team_summary(team=team, period=period))

@@ -1,3 +1,5 @@
+"""App configuration; importing ``indicators.freshness`` at ready connects its receivers."""
+
 from django.apps import AppConfig
 
 

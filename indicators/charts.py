@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from .small_numbers import FEWER_THAN, FEWER_THAN_PATIENTS
+
 # Okabe & Ito (2008): distinguishable with every common colour-vision deficiency. Only the ones
 # with at least 3:1 contrast on white (WCAG 1.4.11) are used; orange, sky blue and yellow are not.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#000000", "#CC79A7")
@@ -28,7 +30,7 @@ MUTED = "#4a5560"
 GRID = "#c5ccd3"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 FONT_SIZE = 13
-NOT_SHOWN = "not shown (fewer than 5 patients or no summary)"
+NOT_SHOWN = f"not shown ({FEWER_THAN_PATIENTS} or no summary)"
 
 WIDTH, HEIGHT = 640, 320
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 40
@@ -245,7 +247,7 @@ def bar_chart(
         short = label if len(label) <= 42 else label[:41].rstrip() + "…"
         body.append(_text(label_w - 8, y + row_h / 2 + 4, short, anchor="end"))
         if value is None:
-            body.append(_text(label_w, y + row_h / 2 + 4, "fewer than 5", fill=MUTED))
+            body.append(_text(label_w, y + row_h / 2 + 4, FEWER_THAN, fill=MUTED))
             parts.append(f"{label} {NOT_SHOWN}")
             continue
         width = max(0.0, min(1.0, value / x_max if x_max else 0.0)) * bar_space

@@ -22,15 +22,20 @@ from decimal import Decimal
 from patients.models import Team
 
 from . import presentation
-from .figures import FEWER_THAN_5, NO_EARLIER_QUARTER, PROTECTS_SMALLER
-from .scoring import SUPPRESSION_THRESHOLD
-from .selectors import (
+from .dashboard import (
     WITHHELD_UNKNOWN,
     Figure,
     context_shown,
     figure_of,
     overview_specs,
     priorities_shown,
+)
+from .small_numbers import (
+    FEWER_THAN_5,
+    FEWER_THAN_PATIENTS,
+    NO_EARLIER_QUARTER,
+    PROTECTS_SMALLER,
+    too_few,
 )
 
 HEADER = [
@@ -45,10 +50,10 @@ HEADER = [
 ]
 # One value per reason, self-explaining, so the file needs no key to be read.
 NOT_SHOWN_BECAUSE = {
-    FEWER_THAN_5: "fewer than 5 patients",
+    FEWER_THAN_5: FEWER_THAN_PATIENTS,
     PROTECTS_SMALLER: "hidden so that a smaller number cannot be worked out from the others",
     NO_EARLIER_QUARTER: "no earlier quarter to compare with",
-    WITHHELD_UNKNOWN: "fewer than 5 patients, or hidden so that a smaller number cannot be "
+    WITHHELD_UNKNOWN: f"{FEWER_THAN_PATIENTS}, or hidden so that a smaller number cannot be "
     "worked out (stored before reasons were kept)",
 }
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -137,7 +142,7 @@ def _priority_rows(
                 small if line.mean_share is None else "",
             )
     for item in shown["common_items"]:
-        if item["patients"] >= SUPPRESSION_THRESHOLD:
+        if not too_few(item["patients"]):
             yield (
                 "common personal items",
                 f"{item['label']} ({item['domain_name']})",
@@ -147,7 +152,7 @@ def _priority_rows(
             )
     yield (
         "common personal items",
-        "Other personal items, each held by fewer than 5 patients",
+        f"Other personal items, each held by {FEWER_THAN_PATIENTS}",
         "distinct items",
         _number(shown["other_items"]),
         "",

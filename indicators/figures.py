@@ -1,6 +1,8 @@
 """Aggregate figures over a group of patient summaries, with small-number suppression.
 
-Plain Python, no Django: the inputs are rows already read from stored patient summaries.
+Plain Python, no Django: the inputs are rows already read from stored patient summaries
+(``SummaryRow``) and the priority points patients held (``Allocation``). The small-number rule
+and the reason codes kept in ``suppressed_reasons`` are ``indicators.small_numbers``.
 """
 
 from __future__ import annotations
@@ -10,18 +12,17 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .scoring import FRAMEWORK_CODES, SUPPRESSION_THRESHOLD, is_suppressed, quartiles
+from .scoring import FRAMEWORK_CODES, quartiles
+from .small_numbers import (
+    FEWER_THAN_5,
+    NO_EARLIER_QUARTER,
+    PROTECTS_SMALLER,
+    is_small_count,
+    too_few,
+)
 
 DOMAINS = ("H", "M", "R")
 DIRECTIONS = ("improved", "stable", "declined")
-
-# Why a figure is withheld, kept beside the figures as ``suppressed_reasons`` (dotted figure name
-# to reason) so that pages, charts and the CSV can say which: a figure hidden to protect another
-# must never read as a small number itself.
-FEWER_THAN_5 = "fewer_than_5"  # it rests on 1 to 4 patients (or on fewer than 5 altogether)
-PROTECTS_SMALLER = "protects_smaller_number"  # hidden so a smaller number cannot be worked out
-NO_EARLIER_QUARTER = "no_earlier_quarter"  # a change needs an index in the quarter before
-WITHHELD_REASONS = (FEWER_THAN_5, PROTECTS_SMALLER, NO_EARLIER_QUARTER)
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class SummaryRow:
 
 
 def _spread(values: list[float]) -> dict | None:
-    if is_suppressed(len(values)):
+    if too_few(len(values)):
         return None
     q = quartiles(values)
     return {"median": q.median, "q1": q.q1, "q3": q.q3, "n": len(values)}
@@ -51,7 +52,7 @@ def _spread(values: list[float]) -> dict | None:
 def withheld_counts(counts: dict[str, int]) -> dict[str, str]:
     """Which counts are hidden, and why: counts of 1 to 4, and when only one is, the next smallest
     too, so the hidden one cannot be worked out from the total."""
-    withheld = {k: FEWER_THAN_5 for k, v in counts.items() if 0 < v < SUPPRESSION_THRESHOLD}
+    withheld = {k: FEWER_THAN_5 for k, v in counts.items() if is_small_count(v)}
     if len(withheld) == 1:
         others = sorted((v, k) for k, v in counts.items() if k not in withheld and v > 0)
         if others:
@@ -66,7 +67,7 @@ def suppress_counts(counts: dict[str, int]) -> dict[str, int | None]:
 
 
 def group_figures(rows: Iterable[SummaryRow]) -> dict:
-    """The figures of DESIGN.md for a team or caseload in one quarter."""
+    """The headline figures of a team or caseload in one quarter: spreads, counts and shares."""
     rows = list(rows)
     n = len(rows)
     suppressed: list[str] = []
@@ -77,7 +78,7 @@ def group_figures(rows: Iterable[SummaryRow]) -> dict:
         reasons[name] = reason
 
     def guard(name: str, value, base: int):
-        if is_suppressed(base):
+        if too_few(base):
             withhold(name, FEWER_THAN_5)
             return None
         return value
@@ -117,7 +118,7 @@ def group_figures(rows: Iterable[SummaryRow]) -> dict:
     counts = {d: with_direction.count(d) for d in DIRECTIONS}
     if n and not with_direction:  # nobody has an index in the quarter before to compare with
         withheld = dict.fromkeys(DIRECTIONS, NO_EARLIER_QUARTER)
-    elif is_suppressed(len(with_direction)):
+    elif too_few(len(with_direction)):
         withheld = dict.fromkeys(DIRECTIONS, FEWER_THAN_5)
     else:
         withheld = withheld_counts(counts)
@@ -155,9 +156,9 @@ def part_withheld(count: int, n: int) -> str | None:
     """Why a count of some of a group's ``n`` patients (or its share) is hidden, if it is: it is
     1 to 4 people, or the group is fewer than 5; or the rest of the group is 1 to 4 people, whom
     the group's size would give away."""
-    if 0 < count < SUPPRESSION_THRESHOLD or is_suppressed(n):
+    if is_small_count(count) or too_few(n):
         return FEWER_THAN_5
-    if 0 < n - count < SUPPRESSION_THRESHOLD:
+    if is_small_count(n - count):
         return PROTECTS_SMALLER
     return None
 
@@ -212,7 +213,7 @@ def _held_shares(allocations: Sequence[Allocation]) -> tuple[dict, dict]:
     n = len(allocations)
 
     def figure(category: str) -> dict:
-        if is_suppressed(holders[category]):
+        if too_few(holders[category]):
             return {"patients": None, "mean_share": None}
         return {"patients": holders[category], "mean_share": share_sums[category] / n}
 
@@ -231,7 +232,7 @@ def priority_figures(allocations: Iterable[Allocation]) -> dict:
     """
     allocations = list(allocations)
     n = len(allocations)
-    if is_suppressed(n):
+    if too_few(n):
         return {"priorities": None}
     domains, elements = _held_shares(allocations)
     wordings: Counter[tuple[str, str]] = Counter()
@@ -249,7 +250,7 @@ def priority_figures(allocations: Iterable[Allocation]) -> dict:
         ((count, wording) for wording, count in wordings.items()),
         key=lambda t: (-t[0], t[1]),
     )
-    shown = [t for t in common if not is_suppressed(t[0])]
+    shown = [t for t in common if not too_few(t[0])]
 
     def spelled(wording: tuple[str, str]) -> str:
         """The wording most of its holders used (they differ only in capitals and stops)."""
@@ -303,19 +304,17 @@ def context_figures(
         reasons.update({f"{name}.{key}": why for key, why in withheld.items()})
         return {key: None if key in withheld else value for key, value in values.items()}
 
-    if is_suppressed(n):
+    if too_few(n):
         kinds_withheld = dict.fromkeys(by_kind, FEWER_THAN_5)
     else:
         kinds_withheld = withheld_counts(by_kind)
     if declined is None:
         # Each part is at most the hidden total: small parts say so, the others share its reason.
         split_withheld = {
-            key: FEWER_THAN_5
-            if 0 < count < SUPPRESSION_THRESHOLD
-            else (declined_reason or PROTECTS_SMALLER)
+            key: FEWER_THAN_5 if is_small_count(count) else (declined_reason or PROTECTS_SMALLER)
             for key, count in split.items()
         }
-    elif is_suppressed(n):
+    elif too_few(n):
         split_withheld = dict.fromkeys(split, FEWER_THAN_5)
     else:
         split_withheld = withheld_counts(split)
@@ -333,7 +332,7 @@ def context_figures(
 def group_summary_figures(
     rows: Sequence[SummaryRow], allocations: Sequence[Allocation], *, kinds: Sequence[str]
 ) -> dict:
-    """Everything stored for a group in a quarter: DESIGN.md's figures, what matters to it and
+    """Everything stored for a group in a quarter: the headline figures, what matters to it and
     the context of its changes, with one ``suppressed_reasons`` for all of them."""
     figures = group_figures(rows)
     figures.update(priority_figures(allocations))

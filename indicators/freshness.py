@@ -7,9 +7,9 @@
    transaction commits, however many records of theirs it saved.
 3. The refresh is queued by task name (``ssm_outcomes.task_queue``): the worker runs
    ``indicators.tasks.refresh_patient_summaries``, which recomputes the patient's quarters
-   (``indicators.services``), records the dirty count it read as computed, and flags the team
-   and caseload summaries fed by those quarters; if any was fresh until then it queues one
-   debounced group refresh.
+   (``indicators.patient_summaries``), records the dirty count it read as computed, and flags
+   the team and caseload summaries fed by those quarters (``indicators.group_summaries``); if
+   any was fresh until then it queues one debounced group refresh.
 4. If the broker is down nothing is lost: the state stays dirty and the minute sweep
    (``indicators.tasks.sweep_stale_summaries``) finds it.
 
@@ -30,8 +30,8 @@ from patients.signals import records_changed, teams_changed
 from ssm_outcomes import after_commit
 from ssm_outcomes.task_queue import enqueue
 
+from .group_summaries import group_summaries_mark_stale
 from .models import SummaryState
-from .services import group_summaries_mark_stale
 
 REFRESH_PATIENT = "indicators.tasks.refresh_patient_summaries"
 REFRESH_GROUPS = "indicators.tasks.refresh_group_summaries"

@@ -1,5 +1,7 @@
 """Stored summaries, computed by jobs and read by pages and the API without recomputing."""
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -67,27 +69,41 @@ class PatientSummary(models.Model):
         return f"{self.patient} {self.period}"
 
 
+# The one staleness rule: a patient's summaries are stale while records have changed (``dirty``)
+# since the count the last computation started from (``computed_up_to``).
+STALE = Q(dirty__gt=F("computed_up_to"))
+
+
+class SummaryStateQuerySet(models.QuerySet):
+    def stale(self) -> SummaryStateQuerySet:
+        """The patients whose summaries are stale (``STALE``)."""
+        return self.filter(STALE)
+
+
 class SummaryState(models.Model):
     """Whether a patient's summaries reflect their latest data.
 
     Every save of data that feeds a summary bumps ``dirty``; a computation records the ``dirty``
-    value it started from in ``clean``. The summaries are stale while ``dirty > clean``. Counting
-    instead of a flag means a save that lands while a computation runs is never lost.
+    value it started from in ``computed_up_to``. The summaries are stale while
+    ``dirty > computed_up_to`` (``STALE``, ``is_stale``). Counting instead of a flag means a save
+    that lands while a computation runs is never lost.
     """
 
     patient = models.OneToOneField(
         Patient, on_delete=models.CASCADE, primary_key=True, related_name="summary_state"
     )
     dirty = models.BigIntegerField(default=1)
-    clean = models.BigIntegerField(default=0)
+    computed_up_to = models.BigIntegerField(default=0)
     marked_at = models.DateTimeField(auto_now=True)
+
+    objects = SummaryStateQuerySet.as_manager()
 
     class Meta:
         ordering = ["patient"]
         indexes = [
             models.Index(
                 fields=["marked_at"],
-                condition=Q(dirty__gt=F("clean")),
+                condition=STALE,
                 name="summarystate_stale_idx",
             )
         ]
@@ -97,7 +113,8 @@ class SummaryState(models.Model):
 
     @property
     def is_stale(self) -> bool:
-        return self.dirty > self.clean
+        """``STALE`` for a state already read."""
+        return self.dirty > self.computed_up_to
 
 
 class GroupSummary(models.Model):

@@ -12,12 +12,10 @@ __all__ = [
     "CHANGE_THRESHOLD",
     "DOMAIN_CODES",
     "FRAMEWORK_CODES",
-    "SUPPRESSION_THRESHOLD",
     "Quartiles",
     "WeightedIndex",
     "direction_of",
     "gas_t_score",
-    "is_suppressed",
     "next_period",
     "parse_period",
     "period_bounds",
@@ -49,7 +47,6 @@ FRAMEWORK_CODES: tuple[str, ...] = (
 )
 DOMAIN_CODES: tuple[str, ...] = ("H", "M", "R")
 CHANGE_THRESHOLD = 10.0
-SUPPRESSION_THRESHOLD = 5
 
 RATING_MIN = 0.0
 RATING_MAX = 10.0
@@ -306,11 +303,6 @@ def direction_of(change: float | None) -> str | None:
     if change <= -CHANGE_THRESHOLD:
         return "declined"
     return "stable"
-
-
-def is_suppressed(n: int) -> bool:
-    """Return True when a group of n people is too small to report."""
-    return n < SUPPRESSION_THRESHOLD
 
 
 def perspective_gap(

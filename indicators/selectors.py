@@ -1,31 +1,25 @@
-"""Reads of stored summaries, shaped as DESIGN.md's public contract."""
+"""Reads of stored summaries: a patient's quarters and a team's in the API's shape (the public
+contract of docs/api-contract.md, "Summaries and exports"), staleness, and for the dashboards who
+may open a team's, its stored quarters, its clinicians' caseloads and the names of domains and
+elements. Shaping figures for display is ``indicators.dashboard``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from assessments.models import Domain, Element
-from patients.models import ContextEvent, Membership, Patient, Team, User
+from patients.models import Membership, Patient, Team, User
+from patients.selectors import teams_for_user
 
-from . import presentation
-from .figures import (
-    DOMAINS,
-    FEWER_THAN_5,
-    NO_EARLIER_QUARTER,
-    PERSONAL,
-    PROTECTS_SMALLER,
-)
+from .figures import DOMAINS, PERSONAL
 from .models import CaseloadSummary, PatientSummary, SummaryState, TeamSummary
-from .scoring import FRAMEWORK_CODES, SUPPRESSION_THRESHOLD, parse_period, recent_periods
+from .scoring import FRAMEWORK_CODES, parse_period
 
 
-def _is_stale(patient_id: int) -> bool:
-    state = SummaryState.objects.filter(patient_id=patient_id).values_list("dirty", "clean")
-    return any(dirty > clean for dirty, clean in state)
+def summaries_are_stale(*, patient_id: int) -> bool:
+    """Whether a patient's stored summaries lag behind their records (one query)."""
+    return SummaryState.objects.stale().filter(patient_id=patient_id).exists()
 
 
 def context_events_shown(events: list[dict], *, to_patient: bool) -> list[dict]:
@@ -78,7 +72,7 @@ def patient_summary_data(summary: PatientSummary, *, stale: bool, to_patient: bo
 def summaries_for_patient(*, patient: Patient, to_patient: bool) -> list[dict]:
     """Every stored quarter of a patient's summaries, oldest first; ``to_patient`` when the
     patient is the reader."""
-    stale = _is_stale(patient.pk)
+    stale = summaries_are_stale(patient_id=patient.pk)
     return [
         patient_summary_data(s, stale=stale, to_patient=to_patient)
         for s in PatientSummary.objects.filter(patient=patient).order_by("period")
@@ -91,7 +85,9 @@ def summary_for_patient(*, patient: Patient, period: str, to_patient: bool) -> d
         summary = PatientSummary.objects.get(patient=patient, period=parse_period(period))
     except (PatientSummary.DoesNotExist, ValueError):
         raise Http404("No summary for that period") from None
-    return patient_summary_data(summary, stale=_is_stale(patient.pk), to_patient=to_patient)
+    return patient_summary_data(
+        summary, stale=summaries_are_stale(patient_id=patient.pk), to_patient=to_patient
+    )
 
 
 def group_summary_data(summary: TeamSummary | CaseloadSummary) -> dict:
@@ -122,47 +118,43 @@ def caseload_summaries(*, clinician: User, periods: list[str]) -> dict[str, dict
 # --- Dashboards: who may see a team's, and its figures as pages and exports show them ----------
 
 DASHBOARD_ROLES = (Membership.Role.MANAGER, Membership.Role.CLINICIAN)
-TREND_QUARTERS = 8
-SMALL = "fewer than 5"
-HIDDEN = "hidden"
-NO_EARLIER = "no earlier quarter"
-NO_SUMMARY = "no summary"
-# Stored before reasons were kept (rebuilt every night): it may be either, so it says both.
-WITHHELD_UNKNOWN = "withheld"
 
-# A hidden figure as a table cell writes it, and as a sentence explains it.
-WITHHELD_WORDS: dict[str, tuple[str, str]] = {
-    FEWER_THAN_5: (SMALL, SMALL),
-    PROTECTS_SMALLER: (HIDDEN, "hidden, so that a smaller number cannot be worked out"),
-    NO_EARLIER_QUARTER: (NO_EARLIER, "no earlier quarter to compare with"),
-    WITHHELD_UNKNOWN: (
-        HIDDEN,
-        "hidden: fewer than 5, or so that a smaller number cannot be worked out",
-    ),
-}
+
+def staff_teams_for_user(*, user: User) -> QuerySet[Team]:
+    """Teams where the user is a manager or a clinician (``patients.selectors.teams_for_user``)."""
+    return teams_for_user(user=user, roles=DASHBOARD_ROLES)
 
 
 def dashboard_teams_for_user(*, user: User) -> QuerySet[Team]:
     """Teams whose dashboards the user may open: where they are a manager or a clinician."""
     if not user.is_authenticated or user.is_patient:
         return Team.objects.none()
-    return Team.objects.filter(
-        memberships__user=user, memberships__role__in=DASHBOARD_ROLES
-    ).distinct()
+    return staff_teams_for_user(user=user)
 
 
 def dashboard_team_for_user(*, user: User, team_id: int) -> tuple[Team, str]:
-    """The team and the user's role in it; 404 for anyone else, so no team's existence leaks."""
-    membership = None
+    """The team and the user's role in it; 404 for anyone else, so no team's existence leaks.
+
+    One query: the team, with whether it is among the user's teams in each dashboard role.
+    """
+    team = None
     if user.is_authenticated and not user.is_patient:
-        membership = (
-            Membership.objects.select_related("team")
-            .filter(user=user, team_id=team_id, role__in=DASHBOARD_ROLES)
+        team = (
+            Team.objects.filter(pk=team_id)
+            .annotate(
+                **{
+                    f"as_{role}": Exists(
+                        teams_for_user(user=user, role=role).filter(pk=OuterRef("pk"))
+                    )
+                    for role in DASHBOARD_ROLES
+                }
+            )
             .first()
         )
-    if membership is None:
+    role = next((r for r in DASHBOARD_ROLES if team and getattr(team, f"as_{r}")), None)
+    if role is None:
         raise Http404("No team found")
-    return membership.team, membership.role
+    return team, role
 
 
 def team_stored_figures(*, team: Team) -> dict[str, TeamSummary]:
@@ -206,302 +198,3 @@ def element_names() -> dict[str, str]:
     names = {code: names.get(code, code) for code in FRAMEWORK_CODES}
     names[PERSONAL] = "Personal items (in the patient's own words)"
     return names
-
-
-def quarter_chosen(periods: list[str], asked: str | None) -> str | None:
-    """The quarter a page shows: the one asked for, else the latest with a stored summary."""
-    if not asked:
-        return periods[-1] if periods else None
-    try:
-        period = parse_period(asked)
-    except ValueError:
-        raise Http404("No summary for that period") from None
-    if period not in periods:
-        raise Http404("No summary for that period")
-    return period
-
-
-def trend_window(period: str) -> list[str]:
-    return recent_periods(period, TREND_QUARTERS)
-
-
-# --- Figures as shown -------------------------------------------------------------------------
-
-
-# Every figure is written by indicators.presentation's one rule (half up, from the stored value).
-format_index = presentation.index_text
-format_share = presentation.percent_text
-format_count = presentation.count_text
-format_t_score = presentation.t_score_text
-
-FORMATS: dict[str, Callable[[float], str]] = {
-    "index": format_index,
-    "score": format_t_score,
-    "share": format_share,
-    "count": format_count,
-}
-
-
-@dataclass(frozen=True)
-class FigureSpec:
-    """What a figure is, where it is stored, and how to read it."""
-
-    key: str
-    label: str
-    scale: str  # index (0–100), score (T-score), share (0–1) or count
-    about: str
-    spread: bool = False
-    guard: str = ""  # a stored count that hides a share when its numerator is small
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One figure of one quarter as a page and the CSV show it; ``value`` None when not shown,
-    and then ``reason`` says why (figures.WITHHELD_REASONS, or WITHHELD_UNKNOWN)."""
-
-    spec: FigureSpec
-    value: float | None
-    q1: float | None = None
-    q3: float | None = None
-    n: int | None = None
-    suppressed: bool = False
-    missing: bool = False
-    reason: str = ""
-
-    @property
-    def text(self) -> str:
-        """As a table cell shows it: the number, or a short word for why it is not shown."""
-        if self.missing:
-            return NO_SUMMARY
-        if self.value is None:
-            return WITHHELD_WORDS[self.reason or FEWER_THAN_5][0]
-        return FORMATS[self.spec.scale](self.value)
-
-    @property
-    def explained(self) -> str:
-        """As a sentence or a list shows it: a hidden figure says why in words."""
-        if self.missing or self.value is not None:
-            return self.text
-        return WITHHELD_WORDS[self.reason or FEWER_THAN_5][1]
-
-    @property
-    def range_text(self) -> str:
-        if self.q1 is None or self.q3 is None:
-            return ""
-        fmt = FORMATS[self.spec.scale]
-        return f"{fmt(self.q1)} to {fmt(self.q3)}"
-
-
-def _stored(figures: dict, key: str):
-    value = figures
-    for part in key.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
-def withheld_reason(figures: dict, key: str) -> str:
-    """Why a stored figure is null: its stored reason, or, for summaries stored before reasons
-    were kept, WITHHELD_UNKNOWN."""
-    reasons = figures.get("suppressed_reasons")
-    if not isinstance(reasons, dict):
-        return WITHHELD_UNKNOWN
-    return reasons.get(key, FEWER_THAN_5)
-
-
-def figure_of(figures: dict | None, spec: FigureSpec) -> Figure:
-    """Read one figure from stored figures, hiding anything resting on fewer than 5 patients."""
-    if figures is None:
-        return Figure(spec, None, missing=True)
-    stored = _stored(figures, spec.key)
-    if spec.spread:
-        if not isinstance(stored, dict) or stored.get("median") is None:
-            return Figure(spec, None, suppressed=True, reason=FEWER_THAN_5)  # always its own n
-        return Figure(spec, stored["median"], stored["q1"], stored["q3"], stored.get("n"))
-    if stored is None:
-        return Figure(spec, None, suppressed=True, reason=withheld_reason(figures, spec.key))
-    small = spec.scale == "count" and 0 < stored < SUPPRESSION_THRESHOLD
-    if small or (spec.guard and spec.guard in figures and figures[spec.guard] is None):
-        # a count of 1 to 4 people is never shown, whatever the total; nor a share of them
-        reason = withheld_reason(figures, spec.guard) if not small else FEWER_THAN_5
-        return Figure(spec, None, suppressed=True, reason=reason)
-    return Figure(spec, stored)
-
-
-INDEX = FigureSpec(
-    "index",
-    "Patient-weighted index",
-    "index",
-    "Each patient rates what matters to them (0 to 10) and weights it with their own "
-    "priorities; the index puts that on 0 to 100. Shown as the middle patient (median) and the "
-    "range of the middle half of patients.",
-    spread=True,
-)
-COVERAGE = FigureSpec(
-    "coverage",
-    "Coverage",
-    "share",
-    "How much of what matters to each patient, by their own weights, was rated this quarter. "
-    "Where coverage is low, the index rests on part of the picture.",
-    spread=True,
-)
-PATIENTS = FigureSpec(
-    "patients",
-    "Patients counted",
-    "count",
-    "Patients of the team with any record this quarter.",
-)
-OWN_PRIORITIES = FigureSpec(
-    "with_own_priorities",
-    "Set their own priorities",
-    "count",
-    "Patients who shared out their own points over what matters; the others count every element "
-    "equally.",
-)
-IMPROVED = FigureSpec(
-    "improved", "Improved", "count", "Index up by 10 points or more on the previous quarter."
-)
-STABLE = FigureSpec("stable", "Stable", "count", "Index within 10 points of the previous quarter.")
-DECLINED = FigureSpec(
-    "declined",
-    "Declined",
-    "count",
-    "Index down by 10 points or more. Read it with the context: progression and life events are "
-    "nobody's failure.",
-)
-GOALS = FigureSpec(
-    "goal_attainment_median",
-    "Goal attainment",
-    "score",
-    "Goal Attainment Scaling T-score of the patients whose own goals were reviewed: 50 means "
-    "goals went as expected, above 50 better. Median over patients.",
-)
-PATIENT_INITIATED = FigureSpec(
-    "patient_initiated_share",
-    "Patient-initiated contacts",
-    "share",
-    "Patients who got in touch themselves at least once this quarter: a sign that care stays "
-    "accessible when people need to come back.",
-    guard="patient_initiated_patients",
-)
-MARKERS = FigureSpec(
-    "markers_in_target_share",
-    "Markers within personal targets",
-    "share",
-    "Relevant biomedical markers within the range agreed with each patient, at their latest "
-    "reading. One strand among the others, never the whole story.",
-)
-CONTEXT = FigureSpec(
-    "context_share",
-    "Patients with context events",
-    "share",
-    "Patients with a new diagnosis, progression, admission, bereavement or other life event this "
-    "quarter: changes in their picture may have little to do with the support they received.",
-    guard="context_patients",
-)
-DIRECTIONS = (IMPROVED, STABLE, DECLINED)
-
-
-def domain_specs(names: dict[str, str]) -> list[FigureSpec]:
-    return [
-        FigureSpec(
-            f"domains.{code}",
-            names[code],
-            "index",
-            "The same index over this domain's elements and personal items only.",
-            spread=True,
-        )
-        for code in DOMAINS
-    ]
-
-
-def overview_specs(names: dict[str, str]) -> list[FigureSpec]:
-    """Every figure of a quarter, in the order pages and exports give them: the headline first."""
-    return [
-        INDEX,
-        COVERAGE,
-        PATIENTS,
-        OWN_PRIORITIES,
-        *domain_specs(names),
-        *DIRECTIONS,
-        CONTEXT,
-        GOALS,
-        PATIENT_INITIATED,
-        MARKERS,
-    ]
-
-
-@dataclass(frozen=True)
-class Share:
-    """A 'what matters' line: how many put points on it and the mean share of their points."""
-
-    key: str
-    label: str
-    patients: int | None
-    mean_share: float | None
-
-    @property
-    def patients_text(self) -> str:
-        return SMALL if self.patients is None else format_count(self.patients)
-
-    @property
-    def share_text(self) -> str:
-        return SMALL if self.mean_share is None else format_share(self.mean_share)
-
-
-def priorities_shown(figures: dict | None, names: dict[str, str], elements: dict[str, str]):
-    """How a group shares out its points, as shown: None when fewer than 5 set priorities."""
-    stored = (figures or {}).get("priorities")
-    if not stored:
-        return None
-
-    def line(key: str, label: str, held: dict | None) -> Share:
-        held = held or {}
-        return Share(key, label, held.get("patients"), held.get("mean_share"))
-
-    return {
-        "patients": stored["patients"],
-        "domains": [line(c, names[c], stored["domains"].get(c)) for c in DOMAINS],
-        "elements": [
-            line(k, f"{k} {label}" if k != PERSONAL else label, stored["elements"].get(k))
-            for k, label in elements.items()
-        ],
-        "common_items": [
-            {**item, "domain_name": names.get(item["domain"], item["domain"])}
-            for item in stored["common_items"]
-            if item["patients"] >= SUPPRESSION_THRESHOLD
-        ],
-        "other_items": stored.get("other_items", 0),
-    }
-
-
-DECLINED_WITH_CONTEXT = FigureSpec(
-    "declined_context.with_context",
-    "Declined, with a context event",
-    "count",
-    "Patients whose index declined and who had a context event this quarter.",
-)
-DECLINED_WITHOUT_CONTEXT = FigureSpec(
-    "declined_context.without_context",
-    "Declined, without a context event",
-    "count",
-    "Patients whose index declined with no context event recorded this quarter.",
-)
-
-
-def context_kind_spec(kind: str, label: str) -> FigureSpec:
-    return FigureSpec(f"context_kinds.{kind}", label, "count", "Patients with this kind of event.")
-
-
-def context_shown(figures: dict | None) -> dict:
-    """Context events by kind and the declines with and without one, as Figures: small counts
-    hidden, and each hidden one saying why."""
-    kinds = (figures or {}).get("context_kinds") or {}
-    return {
-        "kinds": [
-            figure_of(figures, context_kind_spec(kind, label))
-            for kind, label in ContextEvent.Kind.choices
-            if kind in kinds
-        ],
-        "declined_with_context": figure_of(figures, DECLINED_WITH_CONTEXT),
-        "declined_without_context": figure_of(figures, DECLINED_WITHOUT_CONTEXT),
-    }

@@ -4,9 +4,17 @@ Quarters are numbered ``year * 4 + quarter - 1`` (``scoring.period_number``), wh
 compute cheaply from a date and which sorts and subtracts like a number. Every query takes a range
 of patient ids, so the nightly rebuild streams through the cohort in chunks and a single patient's
 refresh is the same query with a range of one.
+
+Also here: the statements that load computed summaries on PostgreSQL (COPY into a temporary
+table, then one upsert) and ``copy_value``/``copy_csv``, the encoding that COPY reads.
 """
 
-from typing import NamedTuple
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection
@@ -214,13 +222,40 @@ def summary_load_statements(columns: list[str], updated: list[str]) -> SummaryLo
             "CREATE TEMP TABLE IF NOT EXISTS summary_load ON COMMIT DELETE ROWS AS "
             f"SELECT {listed} FROM indicators_patientsummary WITH NO DATA"
         ),
-        copy=f"COPY summary_load ({listed}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+        copy=f"COPY summary_load ({listed}) FROM STDIN WITH (FORMAT csv, NULL '{COPY_NULL}')",
         upsert=(
             f"INSERT INTO indicators_patientsummary ({listed}) SELECT {listed} FROM summary_load "
             f'ON CONFLICT ("patient_id", "period") DO UPDATE SET {updates}'
         ),
         clear="TRUNCATE summary_load",
     )
+
+
+COPY_NULL = r"\N"  # the NULL marker of summary_load_statements' COPY
+
+
+def copy_value(value: Any) -> str:
+    """One value as the COPY of ``summary_load_statements`` reads it (CSV, NULL as ``\\N``):
+    booleans as t/f, lists and dicts as JSON, datetimes in ISO 8601 with their offset."""
+    if value is None:
+        return COPY_NULL
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def copy_csv(rows: Iterable[Sequence[Any]]) -> io.StringIO:
+    """Rows of values as the CSV text a COPY ... FROM STDIN reads, rewound to its start."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([copy_value(value) for value in row])
+    buffer.seek(0)
+    return buffer
 
 
 def encounter_quarters_sql() -> str:

@@ -1,11 +1,12 @@
-"""Celery tasks: thin wrappers that take ids and call services. All are safe to run twice.
-When they are queued is indicators/freshness.py and the beat schedule in settings."""
+"""Celery tasks: thin wrappers that take ids and call indicators.patient_summaries and
+indicators.group_summaries. All are safe to run twice. When they are queued is
+indicators/freshness.py and the beat schedule in settings."""
 
 from celery import shared_task
 
 from assessments.models import Element
 
-from . import services
+from . import group_summaries, patient_summaries
 from .freshness import group_refresh_queue
 
 
@@ -18,7 +19,7 @@ def ping() -> dict:
 @shared_task(name="indicators.tasks.refresh_patient_summaries", acks_late=True)
 def refresh_patient_summaries(patient_id: int) -> bool:
     """Bring one patient's summaries up to date, then (once) the team and caseload views."""
-    groups_went_stale = services.patient_summaries_refresh(patient_id=patient_id)
+    groups_went_stale = patient_summaries.patient_summaries_refresh(patient_id=patient_id)
     if groups_went_stale:
         group_refresh_queue()
     return groups_went_stale
@@ -26,13 +27,13 @@ def refresh_patient_summaries(patient_id: int) -> bool:
 
 @shared_task(name="indicators.tasks.refresh_group_summaries", acks_late=True)
 def refresh_group_summaries() -> int:
-    return services.group_summaries_refresh_stale()
+    return group_summaries.group_summaries_refresh_stale()
 
 
 @shared_task(name="indicators.tasks.sweep_stale_summaries", acks_late=True)
 def sweep_stale_summaries() -> int:
     """Catch up on patients whose refresh was never queued or never finished."""
-    return services.summaries_sweep_stale()
+    return patient_summaries.summaries_sweep_stale()
 
 
 @shared_task(
@@ -42,4 +43,4 @@ def sweep_stale_summaries() -> int:
     time_limit=3 * 3600 + 300,
 )
 def rebuild_all_summaries() -> int:
-    return services.summaries_rebuild_all()
+    return patient_summaries.summaries_rebuild_all()

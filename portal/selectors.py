@@ -17,9 +17,8 @@ from django.utils import timezone
 
 from assessments.encounters import RELATIONSHIP_CODES
 from assessments.models import Domain, Element, Goal, GoalReview, PrioritySet, Rating
-from indicators.models import SummaryState
 from indicators.scoring import period_bounds, period_of
-from indicators.selectors import summaries_for_patient
+from indicators.selectors import summaries_are_stale, summaries_for_patient
 from patients.models import Agenda, AuditEvent, Encounter, Invitation, Patient, User
 from portal.words import period_short, period_words, progress_reading
 
@@ -242,7 +241,7 @@ def portal_progress(*, patient: Patient) -> PortalProgress:
         rows=rows,
         reading=progress_reading([(r["period"], r["index"]) for r in rows], own_priorities=own),
         own_priorities=own,
-        stale=SummaryState.objects.filter(patient=patient, dirty__gt=F("clean")).exists(),
+        stale=summaries_are_stale(patient_id=patient.pk),
         domain_names=dict(Domain.objects.values_list("code", "plain_name")),
     )
 

@@ -19,12 +19,11 @@ def queue_sweep() -> bool:
 
 
 def all_fresh() -> bool:
-    from django.db.models import F
 
     from indicators.models import CaseloadSummary, SummaryState, TeamSummary
 
     return not (
-        SummaryState.objects.filter(dirty__gt=F("clean")).exists()
+        SummaryState.objects.stale().exists()
         or TeamSummary.objects.filter(stale=True).exists()
         or CaseloadSummary.objects.filter(stale=True).exists()
     )
@@ -63,7 +62,7 @@ def _same(a, b) -> bool:
 
 def _stored() -> dict[str, dict]:
     from indicators.models import CaseloadSummary, PatientSummary, TeamSummary
-    from indicators.services import FIGURE_FIELDS
+    from indicators.patient_summaries import FIGURE_FIELDS
 
     fields = [f for f in FIGURE_FIELDS if f != "computed_at"]
     group = ("period", "patients", "figures")
@@ -84,7 +83,7 @@ def compare_with_rebuild() -> tuple[dict[str, tuple[int, int]], list[str]]:
     transaction rolled back), and a few of the differences."""
     from django.db import transaction
 
-    from indicators.services import summaries_rebuild_all
+    from indicators.patient_summaries import summaries_rebuild_all
 
     with transaction.atomic():
         stored = _stored()

@@ -49,7 +49,7 @@ def _run(args: argparse.Namespace, chaos: Chaos) -> dict:
     setup_seconds = time.monotonic() - began
 
     queue_failures = QueueFailures()
-    quiet = logging.getLogger("indicators.services")
+    quiet = logging.getLogger("ssm_outcomes.task_queue")
     quiet.addHandler(queue_failures)
     quiet.propagate = False
 

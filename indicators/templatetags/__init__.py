@@ -1,0 +1,1 @@
+"""Template tags of indicators: ``presentation`` (figures as written) and ``small_numbers``."""

@@ -107,7 +107,7 @@ def test_after_commit_the_summaries_are_refreshed(patient, django_capture_on_com
     refreshes = [c for c in enqueue.call_args_list if "refresh_patient" in c.args[0]]
     assert refreshes == [mock.call("indicators.tasks.refresh_patient_summaries", patient.pk)]
     state = SummaryState.objects.get(patient=patient)
-    assert state.clean == state.dirty
+    assert state.computed_up_to == state.dirty
     assert PatientSummary.objects.filter(patient=patient, period=period_of(today())).exists()
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from assessments.services import rating_record
+from indicators.dashboard import format_index
 from indicators.models import TeamSummary
-from indicators.selectors import format_index
 from indicators.services import summaries_rebuild_all
 from patients.models import AuditEvent
 from patients.services import encounter_record

@@ -7,8 +7,8 @@ import pytest
 
 from indicators.exports import HEADER, cell_text
 from indicators.models import TeamSummary
+from indicators.patient_summaries import summaries_rebuild_all
 from indicators.presentation import index_text, number_text, share_shown
-from indicators.services import summaries_rebuild_all
 from patients.models import AuditEvent, Membership
 from tests.factories import MembershipFactory, UserFactory
 from tests.indicators.test_dashboard_pages import EARLIER, LATER, cohort, someone, url

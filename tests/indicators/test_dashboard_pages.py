@@ -9,10 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.services import personal_item_create, priorities_set, rating_record
+from indicators.dashboard import format_index, format_share
 from indicators.figures import Allocation, SummaryRow, context_figures, priority_figures
 from indicators.models import CaseloadSummary, TeamSummary
-from indicators.selectors import format_index, format_share
-from indicators.services import summaries_rebuild_all
+from indicators.patient_summaries import summaries_rebuild_all
 from patients.models import Membership, User
 from patients.services import context_event_record, encounter_record
 from tests.factories import MembershipFactory, PatientFactory, UserFactory
@@ -248,7 +248,7 @@ def test_the_overview_shows_the_stored_team_summary(client, team, clinician, man
     response = client.get(url("team_overview", team))
 
     figures = stored(team)
-    f = response.context["f"]
+    f = response.context["figures"]
     page = response.content.decode()
     assert response.context["period"] == LATER
     assert f["index"].value == figures["index"]["median"]
@@ -286,7 +286,7 @@ def test_a_team_of_fewer_than_five_shows_fewer_than_5_and_no_figure(
 
     response = client.get(url("team_overview", team))
 
-    f = response.context["f"]
+    f = response.context["figures"]
     page = response.content.decode()
     assert f["index"].text == f["patients"].text == SMALL
     assert f["index"].suppressed
@@ -303,7 +303,7 @@ def test_a_single_small_count_is_hidden_with_the_next_smallest(client, team, cli
     summaries_rebuild_all()
     client.force_login(manager)
 
-    f = client.get(url("team_overview", team)).context["f"]
+    f = client.get(url("team_overview", team)).context["figures"]
 
     improved, steady, declined = f["directions"]
     # the 4 is fewer than 5; the 5 is hidden only so that the 4 cannot be worked out from it
@@ -344,8 +344,12 @@ def test_the_quarter_picker_defaults_to_the_latest_and_switches_quarter(
     assert '<option value="2025Q4" selected>' in latest.content.decode()
     assert '<select id="period" name="period">' in latest.content.decode()
     assert earlier.context["period"] == EARLIER
-    assert earlier.context["f"]["index"].value == stored(team, EARLIER)["index"]["median"] == 50.0
-    assert latest.context["f"]["index"].value == 90.0
+    assert (
+        earlier.context["figures"]["index"].value
+        == stored(team, EARLIER)["index"]["median"]
+        == 50.0
+    )
+    assert latest.context["figures"]["index"].value == 90.0
 
 
 @pytest.mark.parametrize("asked", ["2019Q1", "2025Q9", "latest", "'; drop table"])
@@ -445,13 +449,13 @@ def test_the_context_page_puts_context_events_beside_the_declines(client, team, 
     response = client.get(url("team_context", team))
 
     page = response.content.decode()
-    detail = response.context["f"]["context_detail"]
+    detail = response.context["figures"]["context_detail"]
     kinds = {k.spec.key: k.text for k in detail["kinds"]}
     assert kinds["context_kinds.admission"] == "5"
     assert kinds["context_kinds.bereavement"] == "0"
     assert detail["declined_with_context"].text == detail["declined_without_context"].text == "5"
-    assert response.context["f"]["declined"].text == "10"
-    assert response.context["f"]["context"].value == stored(team)["context_share"] == 5 / 16
+    assert response.context["figures"]["declined"].text == "10"
+    assert response.context["figures"]["context"].value == stored(team)["context_share"] == 5 / 16
     assert "Private: moved in" not in page
     assert response.context["trend"].rows[-1][1:] == [format_share(5 / 16), format_share(10 / 16)]
 
@@ -528,7 +532,7 @@ def test_my_caseload_shows_my_own_stored_summary_and_no_colleague(client, team, 
     page = response.content.decode()
     mine = CaseloadSummary.objects.get(clinician=clinician, period=LATER).figures
     theirs = CaseloadSummary.objects.get(clinician=rival, period=LATER).figures
-    assert response.context["f"]["index"].value == mine["index"]["median"] == 80.0
+    assert response.context["figures"]["index"].value == mine["index"]["median"] == 80.0
     headline = '<p class="figure-value"><span class="visually-hidden">Median </span>{}</p>'
     assert headline.format(format_index(mine["index"]["median"])) in page
     assert headline.format(format_index(theirs["index"]["median"])) not in page
@@ -548,7 +552,7 @@ def test_my_caseload_picker_switches_quarter(client, team, clinician):
 
     # the encounters were in 2025Q4: in 2025Q3 the caseload was still empty
     assert response.context["period"] == EARLIER
-    assert response.context["f"]["patients"].text == SMALL
+    assert response.context["figures"]["patients"].text == SMALL
     assert response.context["summary"].figures["patients"] is None
     assert client.get(url("my_caseload"), {"period": "2019Q1"}).status_code == 404
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from assessments.services import priorities_set, rating_record
 from indicators.models import CaseloadSummary, PatientSummary, TeamSummary
-from indicators.services import summaries_rebuild_all
+from indicators.patient_summaries import summaries_rebuild_all
 from patients.services import encounter_record
 from tests.factories import PatientFactory
 
@@ -67,7 +67,7 @@ def test_every_surface_shows_the_same_number_for_the_same_stored_index(
 
     client.force_login(manager)
     overview = client.get(reverse("dashboards:team_overview", args=[team.pk]))
-    assert overview.context["f"]["index"].text == staff
+    assert overview.context["figures"]["index"].text == staff
     assert f'<span class="visually-hidden">Median </span>{staff}</p>' in overview.text
     assert re.search(rf"<th scope=\"row\">[^<]*</th><td class=\"num\">{staff}</td>", overview.text)
     trends = client.get(reverse("dashboards:team_trends", args=[team.pk]))
@@ -89,7 +89,7 @@ def test_every_surface_shows_the_same_number_for_the_same_stored_index(
 
     client.force_login(clinician)
     my_caseload = client.get(reverse("dashboards:my_caseload"))
-    assert my_caseload.context["f"]["index"].text == staff
+    assert my_caseload.context["figures"]["index"].text == staff
     assert my_caseload.context["trends"][0].rows[-1][1] == staff
     record = client.get(reverse("clinic:patient", args=[patient.pk])).text
     assert f"index <strong>{staff}</strong> out of 100" in record

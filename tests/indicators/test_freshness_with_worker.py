@@ -50,7 +50,7 @@ def wait_until(condition, *, what: str, log, timeout=45.0):
 
 def is_fresh(patient) -> bool:
     state = SummaryState.objects.filter(patient=patient).first()
-    return state is not None and state.dirty == state.clean
+    return state is not None and state.dirty == state.computed_up_to
 
 
 def index_of(patient, period="2026Q1"):
@@ -101,7 +101,7 @@ def test_a_refresh_delivered_twice_leaves_one_correct_summary(private_redis, pat
         ) as worker,
         project_celery_on(private_redis.url),
     ):
-        SummaryState.objects.filter(patient=patient).update(clean=0)
+        SummaryState.objects.filter(patient=patient).update(computed_up_to=0)
         refresh_patient_summaries.delay(patient.pk)
         refresh_patient_summaries.delay(patient.pk)
         wait_until(lambda: is_fresh(patient), what="both deliveries", log=worker.log)

@@ -7,16 +7,16 @@ import pytest
 from django.db import transaction
 
 from assessments.services import rating_record
-from indicators import services
+from indicators import patient_summaries
 from indicators.figures import SummaryRow, group_figures, suppress_counts
 from indicators.models import CaseloadSummary, PatientSummary, SummaryState, TeamSummary
-from indicators.scoring import quartiles
-from indicators.selectors import team_summary
-from indicators.services import (
+from indicators.patient_summaries import (
     patient_summaries_compute,
     summaries_rebuild_all,
     summaries_sweep_stale,
 )
+from indicators.scoring import quartiles
+from indicators.selectors import team_summary
 from patients.services import encounter_record
 from tests.factories import PatientFactory
 
@@ -230,7 +230,7 @@ def test_after_commit_the_refresh_runs_and_the_team_summary_follows(
         for person in people:
             rating_record(patient=person, element="H1", value=6, rated_on=Q1, rater="patient")
 
-    assert all(s.dirty == s.clean for s in SummaryState.objects.all())
+    assert all(s.dirty == s.computed_up_to for s in SummaryState.objects.all())
     assert team_summary(team=team, period="2026Q1")["index"]["median"] == 60.0
 
 
@@ -245,7 +245,7 @@ def test_a_refresh_killed_midway_writes_nothing_and_the_sweep_redoes_it(patient)
 
     assert not PatientSummary.objects.filter(patient=patient).exists()
     state = SummaryState.objects.get(patient=patient)
-    assert state.dirty > state.clean
+    assert state.is_stale
     assert summaries_sweep_stale() == 1
     assert PatientSummary.objects.get(patient=patient).index == pytest.approx(30.0)
 
@@ -253,11 +253,12 @@ def test_a_refresh_killed_midway_writes_nothing_and_the_sweep_redoes_it(patient)
 def test_an_older_refresh_never_overwrites_a_newer_one(patient):
     rating_record(patient=patient, element="H1", value=3, rated_on=Q1, rater="patient")
     noted_early = {patient.pk: SummaryState.objects.get(patient=patient).dirty}
-    early = services._compute_range(patient.pk, patient.pk)
+    early = patient_summaries._compute_range(patient.pk, patient.pk)
     rating_record(patient=patient, element="H1", value=9, rated_on=Q1, rater="patient")
     patient_summaries_compute(lo=patient.pk, hi=patient.pk)  # the newer refresh lands first
 
-    services._write_range(patient.pk, patient.pk, noted_early, early)  # the older one, late
+    # the older one lands late
+    patient_summaries._write_range(patient.pk, patient.pk, noted_early, early)
 
     assert PatientSummary.objects.get(patient=patient).index == pytest.approx(90.0)
 
@@ -274,7 +275,7 @@ def test_nightly_rebuild_writes_every_patient_and_every_team(team, other_team):
 
 
 def test_a_burst_of_saves_queues_one_group_refresh(team):
-    from indicators.services import patient_summaries_refresh
+    from indicators.patient_summaries import patient_summaries_refresh
 
     first, second = PatientFactory(teams=[team]), PatientFactory(teams=[team])
     for person in (first, second):
@@ -403,3 +404,45 @@ def test_a_group_refresh_that_cannot_be_queued_is_left_to_the_sweep(caplog):
         "task indicators.tasks.refresh_group_summaries() not queued; the sweep will do it"
         in caplog.text
     )
+
+
+def test_one_group_computed_alone_stores_what_the_one_pass_rebuild_stores(team, clinician):
+    from assessments.services import personal_item_create, priorities_set
+    from indicators.group_summaries import caseload_summary_compute, team_summary_compute
+    from patients.services import context_event_record
+
+    people = cohort(team, [2, 4, 6, 8, 10, 5, 7])
+    for n, person in enumerate(people):
+        rating_record(patient=person, element="H1", value=n, rated_on=Q2, rater="patient")
+        encounter_record(
+            patient=person,
+            clinician=clinician,
+            occurred_at=dt.datetime(2026, 5, 11, 10, tzinfo=dt.UTC),
+            mode="phone",
+            initiated_by="patient" if n % 2 else "service",
+            duration_minutes=10,
+        )
+        points = {"H1": 4, "M1": 3, "R1": 3}
+        points[personal_item_create(patient=person, label="Walking the dog", domain="H").key] = 2
+        priorities_set(patient=person, effective_from=Q1, points=points)
+        if n < 5:
+            context_event_record(
+                patient=person, kind="admission", occurred_on=Q2, recorded_by=clinician
+            )
+    summaries_rebuild_all()
+
+    def stored():
+        return {
+            (type(s).__name__, s.period): (s.patients, s.figures)
+            for model in (TeamSummary, CaseloadSummary)
+            for s in model.objects.all()
+        }
+
+    rebuilt = stored()
+    for period in ("2026Q1", "2026Q2"):
+        team_summary_compute(team_id=team.pk, period=period)
+        caseload_summary_compute(clinician_id=clinician.pk, period=period)
+
+    assert stored() == rebuilt
+    assert rebuilt["CaseloadSummary", "2026Q2"][0] == 7
+    assert rebuilt["TeamSummary", "2026Q2"][1]["priorities"]["common_items"][0]["patients"] == 7

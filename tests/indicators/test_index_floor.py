@@ -7,8 +7,8 @@ from django.db import connection
 
 from indicators import sql
 from indicators.models import PatientSummary
+from indicators.patient_summaries import summaries_rebuild_all
 from indicators.scoring import period_from_number
-from indicators.services import summaries_rebuild_all
 
 
 @pytest.mark.django_db

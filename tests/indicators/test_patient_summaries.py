@@ -1,4 +1,4 @@
-"""Patient summaries: each figure of DESIGN.md "Summaries", hand-worked, through the services."""
+"""Patient summaries: each figure of a patient's quarter, hand-worked, through the services."""
 
 import datetime as dt
 
@@ -15,9 +15,9 @@ from assessments.services import (
     target_set,
 )
 from indicators.models import PatientSummary, SummaryState
+from indicators.patient_summaries import patient_summaries_compute
 from indicators.scoring import weighted_index
 from indicators.selectors import summary_for_patient
-from indicators.services import patient_summaries_compute
 from patients.services import context_event_record, encounter_record
 
 Q1 = dt.date(2026, 2, 10)  # 2026Q1
@@ -241,7 +241,7 @@ def test_an_encounter_is_counted_in_the_quarter_of_its_local_date(patient, clini
 def test_saving_marks_the_summary_stale_and_a_refresh_makes_it_fresh(patient):
     rate(patient, {"H1": 5})
     state = SummaryState.objects.get(patient=patient)
-    assert state.dirty > state.clean
+    assert state.is_stale
 
     assert summary(patient)["stale"] is False
     rate(patient, {"H2": 5})

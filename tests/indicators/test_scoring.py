@@ -12,12 +12,10 @@ from hypothesis import strategies as st
 from indicators.scoring import (
     CHANGE_THRESHOLD,
     FRAMEWORK_CODES,
-    SUPPRESSION_THRESHOLD,
     Quartiles,
     WeightedIndex,
     direction_of,
     gas_t_score,
-    is_suppressed,
     next_period,
     parse_period,
     period_bounds,
@@ -393,13 +391,6 @@ def test_direction_thresholds_include_exactly_ten(
     change: float | None, direction: str | None
 ) -> None:
     assert direction_of(change) == direction
-
-
-def test_groups_below_five_are_suppressed() -> None:
-    assert SUPPRESSION_THRESHOLD == 5
-    assert is_suppressed(4)
-    assert is_suppressed(0)
-    assert not is_suppressed(5)
 
 
 def test_perspective_gap_averages_absolute_differences_over_shared_keys() -> None:

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from assessments.models import PrioritySet
 from assessments.services import personal_item_create, priorities_set, rating_record
 from indicators.models import PatientSummary
+from indicators.patient_summaries import patient_summaries_compute
 from indicators.scoring import FRAMEWORK_CODES, weighted_index
-from indicators.services import patient_summaries_compute
 from tests.factories import PatientFactory
 
 DAY = dt.date(2026, 2, 10)

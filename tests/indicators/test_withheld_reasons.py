@@ -10,19 +10,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indicators.figures import (
-    DIRECTIONS,
+from indicators.dashboard import DECLINED, IMPROVED, STABLE, figure_of
+from indicators.figures import DIRECTIONS, SummaryRow, group_summary_figures
+from indicators.models import TeamSummary
+from indicators.patient_summaries import summaries_rebuild_all
+from indicators.small_numbers import (
     FEWER_THAN_5,
     NO_EARLIER_QUARTER,
     PROTECTS_SMALLER,
+    SMALL_NUMBER,
     WITHHELD_REASONS,
-    SummaryRow,
-    group_summary_figures,
 )
-from indicators.models import TeamSummary
-from indicators.scoring import SUPPRESSION_THRESHOLD
-from indicators.selectors import DECLINED, IMPROVED, STABLE, figure_of
-from indicators.services import summaries_rebuild_all
 from tests.indicators.test_dashboard_pages import LATER, cohort, colleague, url
 
 KINDS = ("progression", "admission", "bereavement")
@@ -149,7 +147,7 @@ def test_a_first_quarter_says_no_earlier_quarter_for_change_on_every_page(
     caseloads = client.get(url("team_caseloads", team))
     rows = csv_rows(client, team)
 
-    assert [d.text for d in overview.context["f"]["directions"]] == ["no earlier quarter"] * 3
+    assert [d.text for d in overview.context["figures"]["directions"]] == ["no earlier quarter"] * 3
     assert '<td class="num">no earlier quarter</td>' in overview.content.decode()
     change = next(t for t in trends.context["trends"] if t.chart_id == "trend-change")
     assert change.rows[-1][1:] == ["no earlier quarter"] * 3
@@ -271,11 +269,11 @@ def test_fewer_than_5_is_said_only_of_figures_resting_on_fewer_than_5(rows):
         if reason == FEWER_THAN_5:
             # the figure itself, or the group (or compared part of it) it is a part of, is small
             base = with_direction if key in DIRECTIONS else n
-            assert count < SUPPRESSION_THRESHOLD or base < SUPPRESSION_THRESHOLD, key
+            assert count < SMALL_NUMBER or base < SMALL_NUMBER, key
         elif reason == NO_EARLIER_QUARTER:
             assert with_direction == 0, key
         else:  # hidden to protect another: never a small number itself
-            assert count == 0 or count >= SUPPRESSION_THRESHOLD, key
+            assert count == 0 or count >= SMALL_NUMBER, key
     # and the rule does not weaken: every count shown is 0 or at least 5, and never the only
     # hidden one of its set, which the total would give back
     for key in truth:
@@ -283,7 +281,7 @@ def test_fewer_than_5_is_said_only_of_figures_resting_on_fewer_than_5(rows):
             continue
         value = stored_value(figures, key)
         if isinstance(value, int) and not isinstance(value, bool):
-            assert value == 0 or value >= SUPPRESSION_THRESHOLD, key
+            assert value == 0 or value >= SMALL_NUMBER, key
     for group in (DIRECTIONS, [f"context_kinds.{k}" for k in KINDS]):
         hidden_nonzero = [k for k in group if k in reasons and truth[k] > 0]
         assert len(hidden_nonzero) != 1 or len([k for k in group if truth[k] > 0]) == 1

@@ -76,7 +76,7 @@ def test_a_task_whose_worker_is_killed_is_redone_by_the_next_worker(team):
         redis.stop()
 
     stored = {(s.patient_id, s.period): s.index for s in PatientSummary.objects.all()}
-    from indicators.services import summaries_rebuild_all
+    from indicators.patient_summaries import summaries_rebuild_all
 
     summaries_rebuild_all()
     fresh = {(s.patient_id, s.period): s.index for s in PatientSummary.objects.all()}

@@ -62,7 +62,7 @@ def today() -> dt.date:
 
 def is_stale(patient) -> bool:
     state = SummaryState.objects.get(patient=patient)
-    return state.dirty > state.clean
+    return state.dirty > state.computed_up_to
 
 
 def points_post(action="save", step=None, **points):

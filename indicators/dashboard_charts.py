@@ -1,0 +1,238 @@
+"""The dashboards' charts, each with the table of the same figures beside it.
+
+``trend`` draws one or more figures over the quarters (``indicators.charts``) and writes their
+table; ``overview_trends`` gives the trends page and My caseload their charts,
+``context_declines_trend`` the context page its chart, and ``priority_charts`` the bars of what
+matters. The figures come from ``indicators.dashboard``, shown or withheld as the tables show them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from django.utils.safestring import mark_safe
+
+from .charts import Series, bar_chart, line_chart
+from .dashboard import (
+    CONTEXT,
+    COVERAGE,
+    DIRECTIONS,
+    GOALS,
+    INDEX,
+    MARKERS,
+    OWN_PRIORITIES,
+    PATIENT_INITIATED,
+    PATIENTS,
+    Figure,
+    FigureSpec,
+    declined_share,
+    domain_specs,
+    figure_of,
+    format_count,
+    format_index,
+    format_share,
+    format_t_score,
+)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One chart over the last quarters and the table of the same figures beside it."""
+
+    chart_id: str
+    title: str
+    about: str
+    svg: str
+    headers: list[str]
+    rows: list[list[str]]
+
+
+def _ticks(top: float) -> tuple[float, list[float]]:
+    """A round axis maximum at or above ``top`` and four or five ticks up to it."""
+    if top <= 0:
+        return 5.0, [0.0, 5.0]
+    raw = top / 4
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    count = math.ceil(top / step)
+    return step * count, [step * i for i in range(count + 1)]
+
+
+def _num_tick(value: float) -> str:
+    return f"{value:g}"
+
+
+def trend(
+    chart_id: str,
+    title: str,
+    about: str,
+    quarters: list[str],
+    series: list[tuple[str, list[Figure]]],
+    *,
+    band: bool = False,
+) -> Trend:
+    """A chart of one or more figures over the quarters, and its table."""
+    scale = series[0][1][0].spec.scale
+    values = [[f.value for f in figs] for _, figs in series]
+    if scale == "share":
+        y_max, ticks, fmt = 1.0, [0.0, 0.25, 0.5, 0.75, 1.0], format_share
+    elif scale == "index":
+        y_max, ticks, fmt = 100.0, [0.0, 25.0, 50.0, 75.0, 100.0], format_index
+    elif scale == "score":
+        y_max, ticks, fmt = 80.0, [20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0], format_t_score
+    else:
+        shown = [v for vs in values for v in vs if v is not None]
+        y_max, ticks = _ticks(max(shown, default=0))
+        fmt = format_count
+    y_min = 20.0 if scale == "score" else 0.0
+    chart_series = [
+        Series(
+            name,
+            [f.value for f in figs],
+            low=[f.q1 for f in figs] if band else None,
+            high=[f.q3 for f in figs] if band else None,
+            not_shown=[f"not shown ({f.explained})" for f in figs],
+        )
+        for name, figs in series
+    ]
+    summary = (
+        f"{title}, {quarters[0]} to {quarters[-1]}. Quarters where a figure is not shown are "
+        "left out of the line."
+    )
+    svg = line_chart(
+        chart_id=chart_id,
+        title=title,
+        summary=summary,
+        x_labels=quarters,
+        series=chart_series,
+        y_min=y_min,
+        y_max=y_max,
+        y_ticks=ticks,
+        fmt=fmt,
+        tick_fmt=format_share if scale == "share" else _num_tick,
+    )
+    headers = ["Quarter"]
+    for name, _ in series:
+        headers.append(f"{name} (median)" if band else name)
+        if band:
+            headers.append("Middle half")
+    rows = []
+    for i, quarter in enumerate(quarters):
+        cells = [quarter]
+        for _, figs in series:
+            cells.append(figs[i].text)
+            if band:
+                cells.append(figs[i].range_text)
+        rows.append(cells)
+    return Trend(chart_id, title, about, mark_safe(svg), headers, rows)  # noqa: S308 — built and escaped by charts
+
+
+def overview_trends(stored: dict, quarters: list[str], names: dict[str, str]) -> list[Trend]:
+    """The charts of the trends page: each figure of the overview over the last quarters."""
+    per_quarter = [stored[q].figures if q in stored else None for q in quarters]
+
+    def over(spec: FigureSpec) -> list[Figure]:
+        return [figure_of(figures, spec) for figures in per_quarter]
+
+    domains = domain_specs(names)
+    return [
+        trend(
+            "trend-index", INDEX.label, INDEX.about, quarters, [("Index", over(INDEX))], band=True
+        ),
+        trend(
+            "trend-coverage",
+            COVERAGE.label,
+            COVERAGE.about,
+            quarters,
+            [("Coverage", over(COVERAGE))],
+            band=True,
+        ),
+        trend(
+            "trend-domains",
+            "Domains",
+            "The index within each domain of the success framework (medians).",
+            quarters,
+            [(spec.label, over(spec)) for spec in domains],
+        ),
+        trend(
+            "trend-change",
+            "Improved, stable and declined",
+            "Patients whose index moved by 10 points or more since the quarter before, next to "
+            "those whose index held. Read declines with the context events of the same quarter.",
+            quarters,
+            [(spec.label, over(spec)) for spec in DIRECTIONS],
+        ),
+        trend(
+            "trend-context",
+            CONTEXT.label,
+            CONTEXT.about,
+            quarters,
+            [(CONTEXT.label, over(CONTEXT))],
+        ),
+        trend("trend-goals", GOALS.label, GOALS.about, quarters, [(GOALS.label, over(GOALS))]),
+        trend(
+            "trend-access",
+            PATIENT_INITIATED.label,
+            PATIENT_INITIATED.about,
+            quarters,
+            [(PATIENT_INITIATED.label, over(PATIENT_INITIATED))],
+        ),
+        trend(
+            "trend-markers",
+            MARKERS.label,
+            MARKERS.about,
+            quarters,
+            [(MARKERS.label, over(MARKERS))],
+        ),
+        trend(
+            "trend-patients",
+            "Patients counted",
+            "Patients with any record in the quarter, and those who set their own priorities.",
+            quarters,
+            [(PATIENTS.label, over(PATIENTS)), (OWN_PRIORITIES.label, over(OWN_PRIORITIES))],
+        ),
+    ]
+
+
+def context_declines_trend(stored: dict, quarters: list[str]) -> Trend:
+    """The share of patients with a context event beside the share whose index declined."""
+    per_quarter = [stored.get(q) for q in quarters]
+    shares = [figure_of(s.figures if s else None, CONTEXT) for s in per_quarter]
+    declined = [declined_share(s.figures if s else None) for s in per_quarter]
+    return trend(
+        "trend-context-declines",
+        "Context events and declines",
+        "The share of patients with a context event beside the share of patients whose index "
+        "declined, quarter by quarter.",
+        quarters,
+        [(CONTEXT.label, shares), ("Patients whose index declined", declined)],
+    )
+
+
+def priority_charts(shown: dict, period: str) -> dict[str, str]:
+    """The bars of how patients share out their points, by domain and by element."""
+    return {
+        "domain_chart": mark_safe(  # noqa: S308 — built and escaped by charts
+            bar_chart(
+                chart_id="chart-domains",
+                title="Share of patients' points by domain",
+                summary=f"Mean share of their own points that patients gave to each domain, "
+                f"{period}.",
+                bars=[(s.label, s.mean_share) for s in shown["domains"]],
+                x_max=1.0,
+                fmt=format_share,
+            )
+        ),
+        "element_chart": mark_safe(  # noqa: S308 — built and escaped by charts
+            bar_chart(
+                chart_id="chart-elements",
+                title="Share of patients' points by element",
+                summary=f"Mean share of their own points that patients gave to each element, "
+                f"{period}.",
+                bars=[(s.label, s.mean_share) for s in shown["elements"]],
+                x_max=max([s.mean_share or 0 for s in shown["elements"]] + [0.1]),
+                fmt=format_share,
+            )
+        ),
+    }

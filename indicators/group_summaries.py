@@ -1,0 +1,338 @@
+"""Team and caseload summaries: aggregates over the stored patient summaries of a group.
+
+A group is a team (its patients) or a clinician's caseload (the patients they saw in a quarter or
+the three before). ``group_summary_compute`` stores one group's quarter, with
+``team_summary_compute`` and ``caseload_summary_compute`` as its two named forms;
+``group_summaries_mark_stale`` flags the summaries that changed patients feed,
+``group_summaries_refresh_stale`` recomputes the flagged ones, and
+``group_summaries_rebuild_all`` recomputes every one in a single pass. The figures themselves are
+worked out by ``indicators.figures`` from rows read here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.db import connection, transaction
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from assessments.models import PriorityPoint, PrioritySet
+from patients.models import ContextEvent, Encounter, Patient, Team
+
+from . import sql
+from .figures import Allocation, SummaryRow, group_summary_figures
+from .models import CaseloadSummary, GroupSummary, PatientSummary, TeamSummary
+from .scoring import period_bounds, period_from_number, period_number
+
+# The columns of a stored patient summary that a group's figures read.
+ROW_FIELDS = (
+    "index",
+    "coverage",
+    "h_score",
+    "m_score",
+    "r_score",
+    "direction",
+    "weights_source",
+    "goal_attainment",
+    "markers_with_reading",
+    "markers_in_target",
+    "patient_initiated",
+    "attribution_caveat",
+    "context_events",
+)
+
+
+def summary_row(
+    *,
+    index,
+    coverage,
+    h_score,
+    m_score,
+    r_score,
+    direction,
+    weights_source,
+    goal_attainment,
+    markers_with_reading,
+    markers_in_target,
+    patient_initiated,
+    attribution_caveat,
+    context_events,
+) -> SummaryRow:
+    """What a group figure needs from one stored patient summary, given its ROW_FIELDS by name."""
+    return SummaryRow(
+        index=index,
+        coverage=coverage,
+        domain_scores={"H": h_score, "M": m_score, "R": r_score},
+        direction=direction,
+        own_priorities=weights_source == PatientSummary.WeightsSource.PATIENT,
+        goal_attainment=goal_attainment,
+        markers_with_reading=markers_with_reading,
+        markers_in_target=markers_in_target,
+        patient_initiated=patient_initiated,
+        attribution_caveat=attribution_caveat,
+        context_kinds=tuple(sorted({e.get("kind", "") for e in context_events or []})),
+    )
+
+
+def _rows(summaries: QuerySet[PatientSummary]) -> list[SummaryRow]:
+    return [summary_row(**columns) for columns in summaries.values(*ROW_FIELDS)]
+
+
+def _figures_of(rows: list[SummaryRow], allocations: list[Allocation]) -> dict:
+    return group_summary_figures(rows, allocations, kinds=ContextEvent.Kind.values)
+
+
+# --- Own priorities: the points each patient held at the end of a quarter --------------------
+
+
+def allocations_by_set(points: QuerySet[PriorityPoint]) -> dict[int, Allocation]:
+    """The allocation of each priority set among ``points`` (only points above 0 count)."""
+    by_set: dict[int, Allocation] = {}
+    for set_id, element_id, code, domain, label, value in points.filter(points__gt=0).values_list(
+        "priority_set_id",
+        "element_id",
+        "element__code",
+        "element__domain_id",
+        "element__label",
+        "points",
+    ):
+        allocation = by_set.setdefault(set_id, Allocation(points={}, domains={}))
+        key = code or f"P{element_id}"
+        allocation.points[key], allocation.domains[key] = value, domain
+        if not code:
+            allocation.labels[key] = label
+    return by_set
+
+
+def _allocations_in_effect(summaries: QuerySet[PatientSummary], period: str) -> list[Allocation]:
+    """The own priority points, in effect at the end of the quarter, of the summarised patients."""
+    end = period_bounds(period)[1]
+    in_effect = (
+        PrioritySet.objects.filter(patient_id=OuterRef("patient_id"), effective_from__lte=end)
+        .order_by("-effective_from", "-id")
+        .values("pk")[:1]
+    )
+    set_ids = summaries.annotate(set_id=Subquery(in_effect)).values("set_id")
+    points = PriorityPoint.objects.filter(priority_set_id__in=set_ids)
+    return list(allocations_by_set(points).values())
+
+
+class _AllAllocations:
+    """Every patient's priority sets, loaded once, answering "which points held at a date"."""
+
+    def __init__(self) -> None:
+        self.sets: dict[int, list[tuple]] = defaultdict(list)
+        for pid, effective_from, set_id in PrioritySet.objects.order_by(
+            "patient_id", "effective_from", "id"
+        ).values_list("patient_id", "effective_from", "id"):
+            self.sets[pid].append((effective_from, set_id))
+        self.by_set = allocations_by_set(PriorityPoint.objects.all())
+
+    def at(self, patient_id: int, day) -> Allocation | None:
+        held = None
+        for effective_from, set_id in self.sets.get(patient_id, ()):
+            if effective_from > day:
+                break
+            held = set_id
+        return self.by_set.get(held) if held is not None else None
+
+
+# --- Groups: who is in a team's or a caseload's quarter ---------------------------------------
+
+
+def _caseload_window(period: str) -> tuple[datetime, datetime]:
+    """A caseload in a quarter: patients the clinician saw in it or in the three before it."""
+    first = period_from_number(period_number(period) - 3)
+    start, end = period_bounds(first)[0], period_bounds(period)[1] + timedelta(days=1)
+    zone = timezone.get_current_timezone()
+    return (
+        datetime.combine(start, time.min, tzinfo=zone),
+        datetime.combine(end, time.min, tzinfo=zone),
+    )
+
+
+def caseload_patient_ids(*, clinician_id: int, period: str):
+    start, end = _caseload_window(period)
+    return (
+        Encounter.objects.filter(
+            clinician_id=clinician_id, occurred_at__gte=start, occurred_at__lt=end
+        )
+        .values("patient_id")
+        .distinct()
+    )
+
+
+@dataclass(frozen=True)
+class GroupKind:
+    """A kind of group: where its summaries are stored, under which owner, and who is in it."""
+
+    model: type[GroupSummary]
+    owner_field: str  # the owner's id column on ``model``: team_id or clinician_id
+    members: Callable[[int, str], Q]  # (owner id, quarter) → the patient summaries in the group
+
+
+TEAM = GroupKind(TeamSummary, "team_id", lambda team_id, period: Q(patient__teams__id=team_id))
+CASELOAD = GroupKind(
+    CaseloadSummary,
+    "clinician_id",
+    lambda clinician_id, period: Q(
+        patient_id__in=caseload_patient_ids(clinician_id=clinician_id, period=period)
+    ),
+)
+GROUP_KINDS = (TEAM, CASELOAD)
+
+
+def group_summary_compute(kind: GroupKind, *, owner_id: int, period: str) -> GroupSummary:
+    """Aggregate the stored summaries of one group's patients for one quarter, and store it."""
+    summaries = PatientSummary.objects.filter(kind.members(owner_id, period), period=period)
+    rows = _rows(summaries)
+    summary, _ = kind.model.objects.update_or_create(
+        **{kind.owner_field: owner_id},
+        period=period,
+        defaults={
+            "patients": len(rows),
+            "figures": _figures_of(rows, _allocations_in_effect(summaries, period)),
+            "stale": False,
+            "computed_at": timezone.now(),
+        },
+    )
+    return summary
+
+
+def team_summary_compute(*, team_id: int, period: str) -> TeamSummary:
+    """Aggregate the stored summaries of a team's patients for one quarter, and store it."""
+    return group_summary_compute(TEAM, owner_id=team_id, period=period)
+
+
+def caseload_summary_compute(*, clinician_id: int, period: str) -> CaseloadSummary:
+    """Aggregate the stored summaries of a clinician's caseload for one quarter, and store it."""
+    return group_summary_compute(CASELOAD, owner_id=clinician_id, period=period)
+
+
+# --- Keeping them fresh ---------------------------------------------------------------------
+
+
+def group_summaries_mark_stale(
+    *, patient_ids: list[int], periods: set[str] | None = None, team_ids: Iterable[int] = ()
+) -> bool:
+    """Flag the team and caseload summaries these patients' summaries feed, for ``periods``
+    (default: every quarter they have a summary of), and those of ``team_ids`` too (teams a
+    patient has just left).
+
+    Returns whether any was fresh until now: only then does a group refresh need queueing, since
+    a summary already flagged has one on its way. The flags are the debounce.
+    """
+    if periods is None:
+        periods = set(
+            PatientSummary.objects.filter(patient_id__in=patient_ids).values_list(
+                "period", flat=True
+            )
+        )
+    owners = {
+        TEAM: set(team_ids)
+        | set(
+            Patient.teams.through.objects.filter(patient_id__in=patient_ids).values_list(
+                "team_id", flat=True
+            )
+        ),
+        CASELOAD: set(
+            Encounter.objects.filter(patient_id__in=patient_ids).values_list(
+                "clinician_id", flat=True
+            )
+        ),
+    }
+    newly_stale = False
+    for kind in GROUP_KINDS:
+        model, field, ids = kind.model, kind.owner_field, owners[kind]
+        already = set(
+            model.objects.filter(
+                **{f"{field}__in": ids}, period__in=periods, stale=True
+            ).values_list(field, "period")
+        )
+        targets = [(i, p) for i in ids for p in periods if (i, p) not in already]
+        if targets:
+            newly_stale = True
+            model.objects.bulk_create(
+                [model(**{field: i}, period=p, stale=True) for i, p in targets],
+                update_conflicts=True,
+                unique_fields=[field.removesuffix("_id"), "period"],
+                update_fields=["stale"],
+            )
+    return newly_stale
+
+
+def group_summaries_refresh_stale() -> int:
+    """Recompute the team and caseload summaries flagged stale; return how many."""
+    done = 0
+    for kind in GROUP_KINDS:
+        for owner_id, period in kind.model.objects.filter(stale=True).values_list(
+            kind.owner_field, "period"
+        ):
+            group_summary_compute(kind, owner_id=owner_id, period=period)
+            done += 1
+    return done
+
+
+def group_summaries_rebuild_all() -> int:
+    """Recompute every team and caseload summary, in one pass over the stored patient summaries.
+
+    Memberships, caseload windows and priority sets are read once; each quarter's patient
+    summaries are read once and shared out to their teams and caseloads in memory.
+    """
+    teams_of: dict[int, list[int]] = defaultdict(list)
+    for pid, tid in Patient.teams.through.objects.values_list("patient_id", "team_id"):
+        teams_of[pid].append(tid)
+    caseload: dict[tuple[int, int], set[int]] = defaultdict(set)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.encounter_quarters_sql(), sql.params(0, 2**62))
+        for clinician_id, pid, pn in cursor.fetchall():
+            for later in range(4):  # seen in a quarter: on the caseload for it and the next three
+                caseload[clinician_id, pn + later].add(pid)
+    allocations = _AllAllocations()
+    team_ids = list(Team.objects.values_list("pk", flat=True))
+    clinician_ids = {clinician_id for clinician_id, _ in caseload}
+    now = timezone.now()
+    built: dict[GroupKind, list[GroupSummary]] = {kind: [] for kind in GROUP_KINDS}
+    periods = sorted(set(PatientSummary.objects.values_list("period", flat=True).distinct()))
+    for period in periods:
+        end, pn = period_bounds(period)[1], period_number(period)
+        rows: dict[int, SummaryRow] = {}
+        for columns in (
+            PatientSummary.objects.filter(period=period)
+            .values("patient_id", *ROW_FIELDS)
+            .iterator(chunk_size=10_000)
+        ):
+            patient_id = columns.pop("patient_id")
+            rows[patient_id] = summary_row(**columns)
+        # Every team and every clinician gets every quarter, empty or not, as before.
+        groups: dict[tuple[GroupKind, int], list[int]] = {(TEAM, t): [] for t in team_ids}
+        groups.update({(CASELOAD, c): [] for c in clinician_ids})
+        for pid in rows:
+            for tid in teams_of.get(pid, ()):
+                groups[TEAM, tid].append(pid)
+        for (clinician_id, quarter), pids in caseload.items():
+            if quarter == pn:
+                groups[CASELOAD, clinician_id] = [p for p in pids if p in rows]
+        for (kind, owner_id), pids in groups.items():
+            group_rows = [rows[p] for p in pids]
+            held = [a for p in pids if (a := allocations.at(p, end)) is not None]
+            built[kind].append(
+                kind.model(
+                    **{kind.owner_field: owner_id},
+                    period=period,
+                    patients=len(group_rows),
+                    stale=False,
+                    computed_at=now,
+                    figures=_figures_of(group_rows, held),
+                )
+            )
+    with transaction.atomic():
+        for kind in GROUP_KINDS:
+            kind.model.objects.all().delete()
+        for kind in GROUP_KINDS:
+            kind.model.objects.bulk_create(built[kind], batch_size=500)
+    return sum(len(summaries) for summaries in built.values())

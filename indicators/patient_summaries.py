@@ -1,0 +1,267 @@
+"""Patient summaries: computing and storing each patient's figures per quarter.
+
+``_compute_range`` works out the summaries of a range of patient ids from their records (the SQL
+is ``indicators.sql``); ``_write_range`` stores them, unless the patient's records changed since
+the computation started, and flags the team and caseload summaries they feed
+(``indicators.group_summaries``). On PostgreSQL large writes go through COPY and one upsert.
+``patient_summaries_refresh`` brings one patient up to date, ``summaries_sweep_stale`` catches up
+on stale ones, and ``summaries_rebuild_all`` recomputes everything, patients then groups.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import connection, transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from patients.models import Patient
+
+from . import sql
+from .group_summaries import (
+    group_summaries_mark_stale,
+    group_summaries_rebuild_all,
+    group_summaries_refresh_stale,
+)
+from .models import PatientSummary, SummaryState
+from .scoring import direction_of, gas_t_score, period_from_number
+
+FIGURE_FIELDS = [
+    "index",
+    "coverage",
+    "weights_source",
+    "h_score",
+    "h_weight",
+    "m_score",
+    "m_weight",
+    "r_score",
+    "r_weight",
+    "goal_attainment",
+    "markers_relevant",
+    "markers_with_reading",
+    "markers_in_target",
+    "change",
+    "direction",
+    "perspective_gap",
+    "attribution_caveat",
+    "context_events",
+    "encounters",
+    "patient_initiated",
+    "computed_at",
+]
+REBUILD_CHUNK = 10_000
+
+
+def _fetch(query: str, lo: int, hi: int) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(query, sql.params(lo, hi))
+        return cursor.fetchall()
+
+
+def _share(part: float, whole: float) -> float:
+    return min(1.0, max(0.0, part / whole)) if whole else 0.0
+
+
+def _compute_range(lo: int, hi: int) -> dict[tuple[int, int], PatientSummary]:
+    """Summaries of every patient with id in [lo, hi], for every quarter with data."""
+    now = timezone.now()
+    domains: dict[tuple[int, int], dict] = defaultdict(dict)
+    own: dict[tuple[int, int], bool] = {}
+    gaps: dict[tuple[int, int], float] = {}
+    for patient_id, pn, domain, is_own, all_points, rated_points, weighted, gap in _fetch(
+        sql.domain_aggregates_sql(), lo, hi
+    ):
+        domains[patient_id, pn][domain] = (float(all_points), float(rated_points), float(weighted))
+        own[patient_id, pn] = bool(is_own)
+        if gap is not None:
+            gaps[patient_id, pn] = float(gap)
+
+    summaries: dict[tuple[int, int], PatientSummary] = {}
+    for key, parts in domains.items():
+        total = sum(p[0] for p in parts.values())
+        rated = sum(p[1] for p in parts.values())
+        weighted = sum(p[2] for p in parts.values())
+        summary = PatientSummary(
+            patient_id=key[0],
+            period=period_from_number(key[1]),
+            index=min(100.0, max(0.0, 10 * weighted / rated)) if rated else None,
+            coverage=_share(rated, total),
+            weights_source="patient" if own[key] else "default",
+            computed_at=now,
+        )
+        for code in ("H", "M", "R"):
+            all_p, rated_p, weighted_p = parts.get(code, (0.0, 0.0, 0.0))
+            setattr(
+                summary, f"{code.lower()}_score", 10 * weighted_p / rated_p if rated_p else None
+            )
+            setattr(summary, f"{code.lower()}_weight", _share(all_p, total))
+        summaries[key] = summary
+
+    for key, gap in gaps.items():
+        summaries[key].perspective_gap = gap
+
+    reviews: dict[tuple[int, int], list] = defaultdict(list)
+    for patient_id, pn, attainment, weight in _fetch(sql.goal_reviews_sql(), lo, hi):
+        reviews[patient_id, pn].append((attainment, weight))
+    for key, pairs in reviews.items():
+        if key in summaries:
+            summaries[key].goal_attainment = gas_t_score(pairs)
+
+    relevant = dict(_fetch(sql.relevant_targets_sql(), lo, hi))
+    for (patient_id, _), summary in summaries.items():
+        summary.markers_relevant = relevant.get(patient_id, 0)
+    for patient_id, pn, value, low, high in _fetch(sql.marker_readings_sql(), lo, hi):
+        summary = summaries.get((patient_id, pn))
+        if summary is None:
+            continue
+        summary.markers_with_reading += 1
+        if (low is None or value >= low) and (high is None or value <= high):
+            summary.markers_in_target += 1
+
+    for patient_id, pn, kind, occurred_on, shared in _fetch(sql.context_events_sql(), lo, hi):
+        summary = summaries.get((patient_id, pn))
+        if summary is not None:
+            day = occurred_on if isinstance(occurred_on, str) else occurred_on.isoformat()
+            # Whether the patient may see the event travels with it, so what a patient is sent
+            # can be filtered where it is read (indicators.selectors.patient_summary_data).
+            event = {"kind": kind, "occurred_on": day, "visible_to_patient": bool(shared)}
+            summary.context_events = [*summary.context_events, event]
+            summary.attribution_caveat = True
+
+    for patient_id, pn, count, by_patient in _fetch(sql.encounter_counts_sql(), lo, hi):
+        summary = summaries.get((patient_id, pn))
+        if summary is not None:
+            summary.encounters, summary.patient_initiated = count, int(by_patient or 0)
+
+    for (patient_id, pn), summary in summaries.items():
+        previous = summaries.get((patient_id, pn - 1))
+        if summary.index is not None and previous is not None and previous.index is not None:
+            summary.change = summary.index - previous.index
+            summary.direction = direction_of(summary.change) or ""
+    return summaries
+
+
+def _write_range(
+    lo: int, hi: int, noted: dict[int, int], computed: dict, *, mark_groups: bool = True
+) -> tuple[list[int], bool]:
+    """Store computed summaries of patients whose state has not moved past what was noted.
+
+    With ``mark_groups``, the team and caseload summaries those patients feed are flagged stale
+    in the same transaction: a worker killed just after the commit cannot leave a patient up to date
+    and their groups unflagged. Returns the patients written and whether a group went stale.
+    """
+    newly_stale = False
+    with transaction.atomic():
+        states = {
+            s.patient_id: s
+            for s in SummaryState.objects.select_for_update().filter(patient__id__range=(lo, hi))
+        }
+        patient_ids = list(Patient.objects.filter(pk__range=(lo, hi)).values_list("pk", flat=True))
+        writable = [
+            pid
+            for pid in patient_ids
+            if pid not in states or states[pid].computed_up_to <= noted.get(pid, 0)
+        ]
+        keep = {pid: set() for pid in writable}
+        for (pid, pn), _ in computed.items():
+            if pid in keep:
+                keep[pid].add(period_from_number(pn))
+        existing = PatientSummary.objects.filter(patient_id__in=writable).values_list(
+            "pk", "patient_id", "period"
+        )
+        existing = list(existing)
+        gone = [pk for pk, pid, period in existing if period not in keep[pid]]
+        if gone:
+            PatientSummary.objects.filter(pk__in=gone).delete()
+        _upsert_summaries([s for (pid, _), s in computed.items() if pid in keep])
+        missing = [pid for pid in writable if pid not in states]
+        SummaryState.objects.bulk_create(
+            [SummaryState(patient_id=pid, dirty=0, computed_up_to=0) for pid in missing],
+            ignore_conflicts=True,
+        )
+        by_value: dict[int, list[int]] = defaultdict(list)
+        for pid in writable:
+            if pid in states:
+                by_value[noted.get(pid, 0)].append(pid)
+        for value, pids in by_value.items():
+            SummaryState.objects.filter(patient_id__in=pids, computed_up_to__lte=value).update(
+                computed_up_to=value
+            )
+        if mark_groups and writable:
+            periods = {period for _, _, period in existing}.union(*keep.values())
+            newly_stale = group_summaries_mark_stale(patient_ids=writable, periods=periods)
+    return writable, newly_stale
+
+
+def _upsert_summaries(summaries: list[PatientSummary]) -> None:
+    """Insert or replace summaries by (patient, period): COPY and one upsert on PostgreSQL."""
+    if connection.vendor != "postgresql" or len(summaries) < 50:
+        PatientSummary.objects.bulk_create(
+            summaries,
+            update_conflicts=True,
+            unique_fields=["patient", "period"],
+            update_fields=FIGURE_FIELDS,
+            batch_size=1000,
+        )
+        return
+    columns = ["patient_id", "period", *FIGURE_FIELDS]
+    buffer = sql.copy_csv([getattr(summary, column) for column in columns] for summary in summaries)
+    load = sql.summary_load_statements(columns, FIGURE_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(load.create)
+        cursor.cursor.copy_expert(load.copy, buffer)
+        cursor.execute(load.upsert)
+        cursor.execute(load.clear)
+
+
+def _refresh_range(lo: int, hi: int, *, mark_groups: bool = True) -> tuple[list[int], bool]:
+    noted = dict(
+        SummaryState.objects.filter(patient__id__range=(lo, hi)).values_list("patient_id", "dirty")
+    )
+    computed = _compute_range(lo, hi)
+    return _write_range(lo, hi, noted, computed, mark_groups=mark_groups)
+
+
+def patient_summaries_compute(*, lo: int, hi: int) -> list[int]:
+    """Recompute and store the summaries of patients with ids in [lo, hi], flagging the team and
+    caseload summaries they feed; return the patients written."""
+    return _refresh_range(lo, hi)[0]
+
+
+def patient_summaries_refresh(*, patient_id: int) -> bool:
+    """Bring one patient's summaries up to date.
+
+    Returns whether team or caseload summaries became stale and need a refresh queued.
+    """
+    state = SummaryState.objects.filter(patient_id=patient_id).first()
+    if state is not None and not state.is_stale:
+        return False
+    return _refresh_range(patient_id, patient_id)[1]
+
+
+def summaries_sweep_stale(*, limit: int = 500) -> int:
+    """Refresh the patients whose summaries are stale, oldest first; return how many."""
+    stale = list(
+        SummaryState.objects.stale()
+        .order_by("marked_at")
+        .values_list("patient_id", flat=True)[:limit]
+    )
+    for patient_id in stale:
+        patient_summaries_compute(lo=patient_id, hi=patient_id)
+    # Also catches group summaries whose own refresh task was lost with the broker.
+    group_summaries_refresh_stale()
+    return len(stale)
+
+
+def summaries_rebuild_all(*, chunk: int = REBUILD_CHUNK) -> int:
+    """Recompute every summary from scratch, streaming through patients in id ranges."""
+    bounds = Patient.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
+    if bounds["lo"] is None:
+        return 0
+    written = 0
+    for lo in range(bounds["lo"], bounds["hi"] + 1, chunk):
+        # Every group is rebuilt below, so flagging them chunk by chunk would be wasted work.
+        written += len(_refresh_range(lo, lo + chunk - 1, mark_groups=False)[0])
+    group_summaries_rebuild_all()
+    return written
