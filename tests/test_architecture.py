@@ -90,3 +90,11 @@ def test_the_contract_would_catch_an_upward_import(tmp_path):
 
     assert result.returncode != 0
     assert "patients is not allowed to import indicators" in result.stdout
+
+
+@pytest.mark.parametrize("app", LADDER)
+def test_each_app_has_a_test_folder_of_its_name(app):
+    """A newcomer finds the test of any page or rule from where its code lives."""
+    modules = sorted(p.name for p in (ROOT / "tests" / app).glob("test_*.py"))
+
+    assert modules, f"tests/{app}/ holds no test module"
