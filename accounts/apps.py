@@ -1,3 +1,5 @@
+"""The accounts app: sign-in, two-step sign-in, recovery codes, API tokens, the account page."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,5 @@
+"""The admin site for the framework (domains, elements), markers and the assessment records."""
+
 from django.contrib import admin
 
 from .models import (

@@ -1,3 +1,5 @@
+"""The assessments app: the framework, items, ratings, priorities, goals and markers."""
+
 from django.apps import AppConfig
 
 

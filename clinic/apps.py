@@ -1,3 +1,5 @@
+"""The clinic app: the clinician's pages."""
+
 from django.apps import AppConfig
 
 

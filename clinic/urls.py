@@ -1,3 +1,5 @@
+"""The clinician's pages under /clinic/."""
+
 from django.urls import path
 
 from ssm_outcomes import converters  # noqa: F401  (registers the id converter)

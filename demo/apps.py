@@ -1,3 +1,5 @@
+"""The demo app: the deterministic demo cohort."""
+
 from django.apps import AppConfig
 
 

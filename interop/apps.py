@@ -1,3 +1,5 @@
+"""The interop app: FHIR R4 export and import."""
+
 from django.apps import AppConfig
 
 

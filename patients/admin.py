@@ -1,3 +1,6 @@
+"""The admin site for people, teams and care records: team changes flag the team summaries, and
+staff never see a link that opens an existing login (invite, sign-in help, close a login)."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied

@@ -1,3 +1,5 @@
+"""The patients app: people (users, teams, memberships, patients) and the records of care."""
+
 from django.apps import AppConfig
 
 

@@ -1,4 +1,6 @@
-"""Reads of people and teams, with the role rules of DESIGN.md "Who sees what" applied."""
+"""Reads of people and teams, with the role rules applied: which teams a user belongs to, which
+patients' records they may open (``patients_visible_to``: the one rule every page, API route and
+export asks), appointments due a reminder. See docs/architecture.md, "Who may see a record"."""
 
 import datetime as dt
 from collections.abc import Iterable

@@ -1,3 +1,5 @@
+"""The portal app: the patient's pages."""
+
 from django.apps import AppConfig
 
 

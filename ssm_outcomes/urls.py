@@ -1,3 +1,5 @@
+"""The URL root: each app's pages and API routes, included by name."""
+
 from django.contrib import admin
 from django.urls import include, path
 

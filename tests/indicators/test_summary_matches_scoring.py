@@ -60,3 +60,28 @@ def test_stored_index_coverage_and_domains_equal_weighted_index(team, ratings, p
         assert getattr(stored, f"{code.lower()}_weight") == pytest.approx(
             expected.domain_weights[code]
         )
+
+
+@pytest.mark.django_db
+def test_the_stored_goal_attainment_is_the_gas_t_score_of_the_latest_reviews_by_goal_weight():
+    """The SQL weighs each goal by importance × difficulty, as Goal.weight does; the stored
+    figure is gas_t_score of each goal's latest review in the quarter."""
+    from assessments.services import goal_create, goal_review_record
+    from indicators.scoring import gas_t_score
+
+    patient = PatientFactory()
+    easy = goal_create(patient=patient, description="Walk", domain="H", importance=1,
+                       difficulty=1, baseline_on=DAY)  # fmt: skip
+    hard = goal_create(patient=patient, description="Swim", domain="H", importance=3,
+                       difficulty=3, baseline_on=DAY)  # fmt: skip
+    goal_review_record(goal=easy, attainment=-1, reviewed_on=DAY)
+    goal_review_record(goal=easy, attainment=2, reviewed_on=DAY + dt.timedelta(days=1))
+    goal_review_record(goal=hard, attainment=-2, reviewed_on=DAY)
+
+    patient_summaries_compute(lo=patient.pk, hi=patient.pk)
+
+    stored = PatientSummary.objects.get(patient=patient, period="2026Q1").goal_attainment
+    expected = gas_t_score([(2, easy.weight), (-2, hard.weight)])
+    assert (easy.weight, hard.weight) == (1, 9)
+    assert stored == pytest.approx(expected)
+    assert stored != pytest.approx(gas_t_score([(2, 1), (-2, 1)]))  # the weights matter

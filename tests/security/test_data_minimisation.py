@@ -378,7 +378,7 @@ def test_no_api_operation_the_manager_reaches_carries_patient_data(cohort, manag
     assert {"/api/v1/framework/", "/api/v1/teams/{team_id}/summaries/{period}/"} <= walk.reached
     assert len(get_operations(schema)) >= 15
     assert len(walk.statuses) >= 20  # every GET operation; the quarterly ones once per quarter
-    # What the manager cannot reach, they cannot learn exists either (DESIGN.md "Who sees what").
+    # What the manager cannot reach, they cannot learn exists either (README, "Who sees what").
     scoped = {url: status for url, status in walk.statuses.items() if "/patients/" in url}
     scoped.pop("/api/v1/patients/")  # the list is refused by role: 403, and names no one
     assert len(scoped) >= 12
