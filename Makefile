@@ -44,8 +44,11 @@ run: demo ## Run the app on http://127.0.0.1:8000 with demo data and demo logins
 test: install ## Run the whole test suite
 	$(PY) -m pytest
 
-lint: install ## Lint, check formatting and check migrations are in sync
+lint: install ## Lint, check formatting and types, the import ladder, and migrations in sync
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy ssm_outcomes patients assessments indicators accounts clinic portal interop demo
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: install ## Format the code

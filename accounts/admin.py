@@ -79,6 +79,9 @@ class RecoveryCodeDeviceAdmin(admin.ModelAdmin):
         return False
 
 
+_TOKEN_FIELDS = ("user", "name", "prefix", "created_at", "expires_at", "last_used_at")
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """Every API token (by its first characters, never its key); deleting one revokes it."""
@@ -87,8 +90,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     list_filter = ["expires_at"]
     search_fields = ["user__username", "name"]
-    fields = ["user", "name", "prefix", "created_at", "expires_at", "last_used_at"]
-    readonly_fields = fields
+    fields = _TOKEN_FIELDS
+    readonly_fields = _TOKEN_FIELDS
 
     def has_add_permission(self, request):
         return False  # tokens are made by their owner, who alone sees the key

@@ -99,7 +99,7 @@ def normalise_recovery_code(code: str) -> str:
     return "".join(ch for ch in (code or "").lower() if ch.isalnum())
 
 
-def recovery_code_hash(*, user_id: int, code: str, secret: str | None = None) -> str:
+def recovery_code_hash(*, user_id: int, code: str, secret: str | bytes | None = None) -> str:
     """A keyed hash of a recovery code: the codes are short, so a plain hash of one could be
     found by trying them all; without the SECRET_KEY a copy of the database reveals nothing."""
     value = f"{user_id}:{normalise_recovery_code(code)}"

@@ -85,7 +85,9 @@ class ItemOutput(serializers.ModelSerializer):
 
 
 class ItemInput(StrictSerializer):
-    label = text_field(ITEM_LABEL_MAX, "label")
+    # The serializer metaclass takes declared fields off the class, so this field does not
+    # replace Field.label, as the stubs believe.
+    label = text_field(ITEM_LABEL_MAX, "label")  # type: ignore[assignment]
     domain = serializers.ChoiceField(choices=["H", "M", "R"])
 
 

@@ -5,6 +5,7 @@ feedback on an appointment. Built on the services of patients and assessments.""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -64,9 +65,9 @@ def encounter_log(
     patient: Patient,
     clinician: User,
     encounter: dict | None,
-    ratings: list[dict] = (),
-    readings: list[dict] = (),
-    reviews: list[dict] = (),
+    ratings: Sequence[dict] = (),
+    readings: Sequence[dict] = (),
+    reviews: Sequence[dict] = (),
     new_goal: dict | None = None,
     target: dict | None = None,
     context_event: dict | None = None,

@@ -173,6 +173,9 @@ class PrioritySet(TimeStamped):
     )
     by_proxy = models.BooleanField(default=False)
 
+    # Set by portal.selectors.priorities_history for display; not a column.
+    largest: "list[PriorityPoint]"
+
     class Meta:
         ordering = ["-effective_from", "-id"]
         constraints = [
@@ -225,6 +228,10 @@ class Goal(TimeStamped):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    # Set by the clinic's and the portal's selectors for display; not columns.
+    review_list: "list[GoalReview]"
+    latest_review: "GoalReview | None"
 
     class Meta:
         ordering = ["-baseline_on", "-id"]

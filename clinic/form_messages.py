@@ -9,6 +9,7 @@ both restated here in the page's words. The API keeps its own field names; only 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -73,7 +74,7 @@ def restated(error: ValidationError, label: str | None) -> str:
     message = error.message % error.params if error.params else error.message
     if error.code in CODED:
         return CODED[error.code]
-    match = _SUBJECT.match(message)
+    match = _SUBJECT.match(str(message))
     if match and label:
         return f"{_quoted(label)} {match['rest']}".rstrip(".") + "."
     return message[:1].upper() + message[1:].rstrip(".") + "."
@@ -91,7 +92,9 @@ class LabelledForm(forms.Form):
                     field.error_messages[code] = message  # unless the form chose its own
         super().full_clean()
 
-    def add_service_errors(self, error: ValidationError, skip: set[str] = frozenset()) -> None:
+    def add_service_errors(
+        self, error: ValidationError, skip: Collection[str] = frozenset()
+    ) -> None:
         """Put a service's errors next to the fields they name, in the page's words; those that
         name no field of this form go above it. Fields in ``skip`` already have the form's own
         message (the service saw no usable value there), so theirs is left out."""

@@ -9,6 +9,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    OrderBy,
     OuterRef,
     Q,
     QuerySet,
@@ -24,7 +25,7 @@ from indicators.scoring import period_of
 from patients.models import Agenda, Appointment, ContextEvent, Encounter, Patient, User
 from patients.selectors import patients_visible_to
 
-CASELOAD_SORTS = {
+CASELOAD_SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     "name": ("display_name", "id"),
     "-name": ("-display_name", "-id"),
     "last_seen": (F("last_encounter").desc(nulls_last=True), "display_name"),
@@ -97,8 +98,8 @@ class DomainSeries:
 
 @dataclass
 class MarkerView:
-    marker: object
-    target: object | None
+    marker: Marker
+    target: PersonalTarget | None
     readings: list  # newest first
 
     @property
@@ -155,10 +156,10 @@ def patient_record(*, patient: Patient, encounters: int = 20) -> PatientRecord:
 
     summaries = list(PatientSummary.objects.filter(patient=patient).order_by("period"))
     clinician_view: dict[tuple[str, str], list[int]] = {}
-    for rated_on, domain, value in Rating.objects.filter(
+    for rated_on, domain_code, value in Rating.objects.filter(
         patient=patient, rater="clinician"
     ).values_list("rated_on", "element__domain_id", "value"):
-        clinician_view.setdefault((period_of(rated_on), domain), []).append(value)
+        clinician_view.setdefault((period_of(rated_on), domain_code), []).append(value)
     periods = sorted({s.period for s in summaries} | {p for p, _ in clinician_view})
     by_period = {s.period: s for s in summaries}
     domains = []

@@ -122,6 +122,7 @@ class Planner:
 
     def _identity(self) -> None:
         rng, ctx = self.rng, self.ctx
+        self.user: int | None  # demo-patient's login; the others have none
         if self.demo:
             name, self.birth_year, team = "Margaret H.", 1954, "gp"
             self.user = ctx.users["demo-patient"]
@@ -219,8 +220,11 @@ class Planner:
 
     def _ratings(self) -> None:
         rng, patient, append = self.rng, self.patient, self.rows.tables["ratings"].append
-        offsets = {key: rng.gauss(0, 1.1) for key in (*FRAMEWORK, *self.items)}
-        element = {key: self.ctx.elements.get(key, key) for key in offsets}  # id, or item's Ref
+        keys: tuple[str | Ref, ...] = (*FRAMEWORK, *self.items)
+        offsets = {key: rng.gauss(0, 1.1) for key in keys}
+        element = {  # id, or item's Ref
+            key: self.ctx.elements.get(key, key) if isinstance(key, str) else key for key in offsets
+        }
         slope = self.trend * rng.uniform(0.25, 0.55) if self.trend else rng.uniform(-0.08, 0.08)
         current = len(self.ctx.quarters) - 1  # the quarter of the anchor, still under way
         for quarter, (first, last) in enumerate(self.ctx.quarters):
@@ -236,7 +240,8 @@ class Planner:
             entered_by = visit.clinician if visit and rater == RATER_PROXY else self.user
             codes = rng.sample(FRAMEWORK, rng.randint(8, 13))
             values = {}
-            for key in (*codes, *self.items):
+            answered: tuple[str | Ref, ...] = (*codes, *self.items)
+            for key in answered:
                 value = round(level + offsets[key] + rng.gauss(0, 0.8))
                 value = values[key] = min(10, max(0, value))
                 append([patient, element[key], value, day, rater, entered_by, encounter, saved])
@@ -296,7 +301,9 @@ class Planner:
             keys[rng.choice(("bmi", "weight"))] = None
         if not keys:
             return
-        seen = [(v.day, v.ref, v.clinician) for v in self.visits if v.mode == "face_to_face"]
+        seen: list[tuple[date, Ref | None, int | None]] = [
+            (v.day, v.ref, v.clinician) for v in self.visits if v.mode == "face_to_face"
+        ]
         occasions = rng.sample(seen, min(len(seen), 6))
         while len(occasions) < 4:
             occasions.append((self._day(self.first, self.last), None, None))

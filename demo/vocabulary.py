@@ -89,8 +89,21 @@ PRIMARY = {
     "parkinsons": (("pd",), (1,)),
 }
 
+# LOINC, typical, spread, decimals, change a quarter, low, high, older from, older high.
+MarkerFacts = tuple[
+    str, float, float, float, float, float | None, float | None, float | None, float | None
+]
+
+
+def _marker(loinc: str, *cells: str) -> MarkerFacts:
+    # Every marker has a typical value, a spread, decimals and a rate: only limits may be "-".
+    typical, spread, decimals, rate = map(float, cells[:4])
+    low, high, older_from, older_high = map(_number, cells[4:])
+    return (loinc, typical, spread, decimals, rate, low, high, older_from, older_high)
+
+
 MARKERS = {
-    key: (loinc, *map(_number, rest))
+    key: _marker(loinc, *rest)
     for key, loinc, *rest in _table("""
 # key | LOINC | typical | spread | decimals | change a quarter when improving | low | high
 # ... | and, for people of at least a given age, a looser upper limit

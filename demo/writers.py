@@ -12,11 +12,11 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.db import connection, models
@@ -30,7 +30,7 @@ from patients.models import Membership, Team, User
 _BATCH_SIZE = 2000
 
 
-def staff_create(*, password: str) -> tuple[dict[str, int], dict[str, tuple[int, ...]]]:
+def staff_create(*, password: str) -> tuple[dict[str, int], dict[str, tuple[int, tuple[int, ...]]]]:
     """The users and teams, saved one by one (a handful).
 
     Returns user ids by username, and per team key the team id and its clinicians' user ids.
@@ -166,14 +166,17 @@ class OrmWriter:
 
 
 @contextmanager
-def _keeping_given_timestamps(model: type[models.Model], columns: list[str]):
+def _keeping_given_timestamps(model: type[models.Model], columns: list[str]) -> Iterator[None]:
     """``bulk_create`` stamps ``auto_now_add`` fields with the time of the insert; rows that give
     the time they were saved keep it (the COPY writer writes it as given). The stamp is switched
     off on those fields for this insert only; seeding runs alone, in one transaction."""
     fields = [
         f
         for f in model._meta.concrete_fields
-        if f.attname in columns and getattr(f, "auto_now_add", False)
+        # auto_now_add belongs to the date, time and date-time fields
+        if isinstance(f, models.DateField | models.TimeField)
+        and f.attname in columns
+        and f.auto_now_add
     ]
     for f in fields:
         f.auto_now_add = False
@@ -204,7 +207,8 @@ class CopyWriter:
         rest = [f for f in meta.concrete_fields if f.attname not in columns and not f.primary_key]
         defaults = [self.now if _is_timestamp(f) else f.get_default() for f in rest]
         suffix = "".join("\t" + _COPY_FORMAT[type(v)](v) for v in defaults) + "\n"
-        columns = [*columns, *(f.column for f in rest)]
+        # A concrete field always has a column (the stubs allow None for the others).
+        columns = [*columns, *(cast(str, f.column) for f in rest)]
         ids: list[int] = []
         with connection.cursor() as cursor:
             if want_ids:
@@ -236,7 +240,7 @@ def _copy_text(value: str) -> str:
     )
 
 
-_COPY_FORMAT = {
+_COPY_FORMAT: dict[type, Callable[[Any], str]] = {
     int: str,
     str: _copy_text,
     Decimal: str,

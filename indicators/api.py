@@ -85,7 +85,9 @@ class HeldShare(serializers.Serializer):
 class CommonItem(serializers.Serializer):
     """A personal item's wording that 5 or more patients of the group share."""
 
-    label = serializers.CharField()
+    # The serializer metaclass takes declared fields off the class, so this field does not
+    # replace Field.label, as the stubs believe.
+    label = serializers.CharField()  # type: ignore[assignment]
     domain = serializers.ChoiceField(choices=["H", "M", "R"])
     patients = serializers.IntegerField()
 

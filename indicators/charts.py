@@ -16,12 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Any
+from typing import TypeVar
 
 from .small_numbers import FEWER_THAN, FEWER_THAN_PATIENTS
 
 # Okabe & Ito (2008): distinguishable with every common colour-vision deficiency. Only the ones
 # with at least 3:1 contrast on white (WCAG 1.4.11) are used; orange, sky blue and yellow are not.
+_V = TypeVar("_V")
+
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#000000", "#CC79A7")
 DASHES = ("", "7 4", "2 3", "9 3 2 3", "4 2")
 MARKERS = ("circle", "square", "triangle", "diamond", "circle")
@@ -52,7 +54,9 @@ def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _text(x: float, y: float, body: str, *, anchor: str = "start", size: int = 13, fill=INK):
+def _text(
+    x: float, y: float, body: str, *, anchor: str = "start", size: int = 13, fill: str = INK
+) -> str:
     size_attr = f' font-size="{size}"' if size != FONT_SIZE else ""
     return (
         f'<text x="{_num(x)}" y="{_num(y)}"{size_attr} fill="{fill}" '
@@ -84,9 +88,9 @@ def marker_svg(shape: str, x: float, y: float, colour: str, size: float = 4.5) -
     return f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(s)}" {common}/>'
 
 
-def _runs(values: Sequence) -> list[list[tuple[int, Any]]]:
+def _runs(values: Sequence[_V | None]) -> list[list[tuple[int, _V]]]:
     """The unbroken stretches of shown values, as (position, value) pairs."""
-    runs: list[list[tuple[int, Any]]] = [[]]
+    runs: list[list[tuple[int, _V]]] = [[]]
     for i, value in enumerate(values):
         if value is None:
             runs.append([])
@@ -179,17 +183,17 @@ def line_chart(
             None if lo is None or hi is None else (lo, hi)
             for lo, hi in zip(s.low, s.high, strict=True)
         ]
-        for run in _runs(bounds):
-            if len(run) == 1:
-                i, (lo, hi) = run[0]
+        for band in _runs(bounds):
+            if len(band) == 1:
+                i, (lo, hi) = band[0]
                 body.append(
                     f'<rect x="{_num(x_at(i) - 6)}" y="{_num(y_at(hi))}" width="12" '
                     f'height="{_num(y_at(lo) - y_at(hi))}" fill="{PALETTE[n]}" '
                     f'fill-opacity="0.18"/>'
                 )
                 continue
-            outline = [(x_at(i), y_at(hi)) for i, (_, hi) in run]
-            outline += [(x_at(i), y_at(lo)) for i, (lo, _) in reversed(run)]
+            outline = [(x_at(i), y_at(hi)) for i, (_, hi) in band]
+            outline += [(x_at(i), y_at(lo)) for i, (lo, _) in reversed(band)]
             body.append(
                 f'<polygon points="{_points(outline)}" fill="{PALETTE[n]}" '
                 f'fill-opacity="0.18" stroke="none"/>'

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.http import Http404
 
@@ -135,7 +136,7 @@ class Figure:
 
 
 def _stored(figures: dict, key: str):
-    value = figures
+    value: Any = figures
     for part in key.split("."):
         value = value.get(part) if isinstance(value, dict) else None
     return value
@@ -385,11 +386,11 @@ def declined_share(figures: dict | None) -> Figure:
     counts = [figure_of(figures, spec) for spec in (IMPROVED, STABLE, DECLINED)]
     if figures is None:
         return Figure(DECLINED_SHARE, None, missing=True)
-    hidden = [c for c in counts if c.value is None]
-    if hidden:
+    shown = [c.value for c in counts if c.value is not None]
+    if len(shown) < len(counts):  # a count is hidden
         reason = counts[2].reason if counts[2].value is None else PROTECTS_SMALLER
         return Figure(DECLINED_SHARE, None, suppressed=True, reason=reason)
-    total = sum(c.value for c in counts)
+    total = sum(shown)
     if not total:
         return Figure(DECLINED_SHARE, None, suppressed=True, reason=NO_EARLIER_QUARTER)
-    return Figure(DECLINED_SHARE, counts[2].value / total)
+    return Figure(DECLINED_SHARE, shown[2] / total)

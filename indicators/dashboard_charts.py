@@ -9,6 +9,7 @@ matters. The figures come from ``indicators.dashboard``, shown or withheld as th
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.safestring import mark_safe
@@ -75,6 +76,7 @@ def trend(
     """A chart of one or more figures over the quarters, and its table."""
     scale = series[0][1][0].spec.scale
     values = [[f.value for f in figs] for _, figs in series]
+    fmt: Callable[[float], str]
     if scale == "share":
         y_max, ticks, fmt = 1.0, [0.0, 0.25, 0.5, 0.75, 1.0], format_share
     elif scale == "index":

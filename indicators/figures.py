@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from .scoring import FRAMEWORK_CODES, quartiles
 from .small_numbers import (
@@ -20,6 +21,8 @@ from .small_numbers import (
     is_small_count,
     too_few,
 )
+
+_T = TypeVar("_T")
 
 DOMAINS = ("H", "M", "R")
 DIRECTIONS = ("improved", "stable", "declined")
@@ -42,7 +45,7 @@ class SummaryRow:
     context_kinds: tuple[str, ...] = ()
 
 
-def _spread(values: list[float]) -> dict | None:
+def _spread(values: list[float]) -> dict[str, Any] | None:
     if too_few(len(values)):
         return None
     q = quartiles(values)
@@ -66,7 +69,7 @@ def suppress_counts(counts: dict[str, int]) -> dict[str, int | None]:
     return {k: None if k in withheld else v for k, v in counts.items()}
 
 
-def group_figures(rows: Iterable[SummaryRow]) -> dict:
+def group_figures(rows: Iterable[SummaryRow]) -> dict[str, Any]:
     """The headline figures of a team or caseload in one quarter: spreads, counts and shares."""
     rows = list(rows)
     n = len(rows)
@@ -77,13 +80,13 @@ def group_figures(rows: Iterable[SummaryRow]) -> dict:
         suppressed.append(name)
         reasons[name] = reason
 
-    def guard(name: str, value, base: int):
+    def guard(name: str, value: _T, base: int) -> _T | None:
         if too_few(base):
             withhold(name, FEWER_THAN_5)
             return None
         return value
 
-    def part_of_group(name: str, count: int, value):
+    def part_of_group(name: str, count: int, value: _T) -> _T | None:
         """A figure counting some of the group's patients: hidden when they, or the rest of the
         group, are 1 to 4 people, since the group's size would give the other away."""
         reason = part_withheld(count, n)
@@ -93,7 +96,7 @@ def group_figures(rows: Iterable[SummaryRow]) -> dict:
         return value
 
     indices = [r.index for r in rows if r.index is not None]
-    figures: dict = {
+    figures: dict[str, Any] = {
         "patients": guard("patients", n, n),
         "with_own_priorities": part_of_group(
             "with_own_priorities",
@@ -191,7 +194,7 @@ def _tidy(label: str) -> str:
     return re.sub(r"\s+", " ", label).strip()
 
 
-def _held_shares(allocations: Sequence[Allocation]) -> tuple[dict, dict]:
+def _held_shares(allocations: Sequence[Allocation]) -> tuple[dict[str, Any], dict[str, Any]]:
     """For each domain, framework element and personal items together, in one pass: how many
     patients put points on it, and the mean share of their points it holds."""
     categories = [*DOMAINS, *FRAMEWORK_CODES, PERSONAL]
@@ -212,7 +215,7 @@ def _held_shares(allocations: Sequence[Allocation]) -> tuple[dict, dict]:
                 share_sums[category] += part / total
     n = len(allocations)
 
-    def figure(category: str) -> dict:
+    def figure(category: str) -> dict[str, Any]:
         if too_few(holders[category]):
             return {"patients": None, "mean_share": None}
         return {"patients": holders[category], "mean_share": share_sums[category] / n}
@@ -223,7 +226,7 @@ def _held_shares(allocations: Sequence[Allocation]) -> tuple[dict, dict]:
     )
 
 
-def priority_figures(allocations: Iterable[Allocation]) -> dict:
+def priority_figures(allocations: Iterable[Allocation]) -> dict[str, Any]:
     """How a group's patients share their own points over domains, elements and personal items.
 
     A figure rests on the patients who put points on it: fewer than 5 and it is hidden. Personal
@@ -276,7 +279,7 @@ def context_figures(
     kinds: Sequence[str],
     declined: int | None,
     declined_reason: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Who had context events, by kind, and how many of the declines came with one.
 
     ``declined`` is the group's declined count as shown, and ``declined_reason`` why it is hidden:
@@ -300,7 +303,7 @@ def context_figures(
             return None
         return count
 
-    def counts(name: str, values: dict[str, int], withheld: dict[str, str]) -> dict:
+    def counts(name: str, values: dict[str, int], withheld: dict[str, str]) -> dict[str, Any]:
         reasons.update({f"{name}.{key}": why for key, why in withheld.items()})
         return {key: None if key in withheld else value for key, value in values.items()}
 
@@ -331,7 +334,7 @@ def context_figures(
 
 def group_summary_figures(
     rows: Sequence[SummaryRow], allocations: Sequence[Allocation], *, kinds: Sequence[str]
-) -> dict:
+) -> dict[str, Any]:
     """Everything stored for a group in a quarter: the headline figures, what matters to it and
     the context of its changes, with one ``suppressed_reasons`` for all of them."""
     figures = group_figures(rows)

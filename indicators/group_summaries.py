@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any, Generic, TypeVar
 
 from django.db import connection, transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
@@ -166,11 +167,14 @@ def caseload_patient_ids(*, clinician_id: int, period: str):
     )
 
 
+_Summary = TypeVar("_Summary", bound=GroupSummary)
+
+
 @dataclass(frozen=True)
-class GroupKind:
+class GroupKind(Generic[_Summary]):
     """A kind of group: where its summaries are stored, under which owner, and who is in it."""
 
-    model: type[GroupSummary]
+    model: type[_Summary]
     owner_field: str  # the owner's id column on ``model``: team_id or clinician_id
     members: Callable[[int, str], Q]  # (owner id, quarter) → the patient summaries in the group
 
@@ -183,15 +187,18 @@ CASELOAD = GroupKind(
         patient_id__in=caseload_patient_ids(clinician_id=clinician_id, period=period)
     ),
 )
-GROUP_KINDS = (TEAM, CASELOAD)
+GROUP_KINDS: tuple[GroupKind[Any], ...] = (TEAM, CASELOAD)
 
 
-def group_summary_compute(kind: GroupKind, *, owner_id: int, period: str) -> GroupSummary:
+def group_summary_compute(kind: GroupKind[_Summary], *, owner_id: int, period: str) -> _Summary:
     """Aggregate the stored summaries of one group's patients for one quarter, and store it."""
     summaries = PatientSummary.objects.filter(kind.members(owner_id, period), period=period)
     rows = _rows(summaries)
-    summary, _ = kind.model.objects.update_or_create(
-        **{kind.owner_field: owner_id},
+    # _default_manager: the abstract GroupSummary declares no ``objects``; each kind's model has
+    # ``objects`` as its only manager, so it is the same manager.
+    owner: dict[str, Any] = {kind.owner_field: owner_id}
+    summary, _ = kind.model._default_manager.update_or_create(
+        **owner,
         period=period,
         defaults={
             "patients": len(rows),
@@ -314,9 +321,9 @@ def group_summaries_rebuild_all() -> int:
         for pid in rows:
             for tid in teams_of.get(pid, ()):
                 groups[TEAM, tid].append(pid)
-        for (clinician_id, quarter), pids in caseload.items():
+        for (clinician_id, quarter), seen in caseload.items():
             if quarter == pn:
-                groups[CASELOAD, clinician_id] = [p for p in pids if p in rows]
+                groups[CASELOAD, clinician_id] = [p for p in seen if p in rows]
         for (kind, owner_id), pids in groups.items():
             group_rows = [rows[p] for p in pids]
             held = [a for p in pids if (a := allocations.at(p, end)) is not None]

@@ -78,6 +78,7 @@ def _compute_range(lo: int, hi: int) -> dict[tuple[int, int], PatientSummary]:
             gaps[patient_id, pn] = float(gap)
 
     summaries: dict[tuple[int, int], PatientSummary] = {}
+    summary: PatientSummary | None  # the one at hand: built, iterated, or looked up (maybe none)
     for key, parts in domains.items():
         total = sum(p[0] for p in parts.values())
         rated = sum(p[1] for p in parts.values())
@@ -163,14 +164,15 @@ def _write_range(
             for pid in patient_ids
             if pid not in states or states[pid].computed_up_to <= noted.get(pid, 0)
         ]
-        keep = {pid: set() for pid in writable}
+        keep: dict[int, set[str]] = {pid: set() for pid in writable}
         for (pid, pn), _ in computed.items():
             if pid in keep:
                 keep[pid].add(period_from_number(pn))
-        existing = PatientSummary.objects.filter(patient_id__in=writable).values_list(
-            "pk", "patient_id", "period"
+        existing = list(
+            PatientSummary.objects.filter(patient_id__in=writable).values_list(
+                "pk", "patient_id", "period"
+            )
         )
-        existing = list(existing)
         gone = [pk for pk, pid, period in existing if period not in keep[pid]]
         if gone:
             PatientSummary.objects.filter(pk__in=gone).delete()

@@ -152,7 +152,7 @@ def dashboard_team_for_user(*, user: User, team_id: int) -> tuple[Team, str]:
             .first()
         )
     role = next((r for r in DASHBOARD_ROLES if team and getattr(team, f"as_{r}")), None)
-    if role is None:
+    if role is None or team is None:  # a role is only found on a team
         raise Http404("No team found")
     return team, role
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -313,7 +315,7 @@ def _path(loc: tuple) -> str:
     return path or NON_FIELD_ERRORS
 
 
-def _message(error: dict) -> str:
+def _message(error: Mapping[str, Any]) -> str:
     if error["type"] in {"missing", "model_field_validation.missing"}:
         return "this field is required"
     if error["type"] == "extra_forbidden":

@@ -43,7 +43,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "is_active", "last_login"]
     list_filter = ["role", "is_active", "is_staff"]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),  # always set; the stubs allow None
         ("Role in SSM Outcomes", {"fields": ("role", "reminders_opt_out")}),
     )
     add_fieldsets = (

@@ -29,7 +29,7 @@ from ssm_outcomes.rest import (
 )
 
 from .audit import Audit, audit_record
-from .models import Condition, ContextEvent, Encounter, Membership, Patient, Strategy
+from .models import Condition, ContextEvent, Encounter, Membership, Patient, Strategy, Team
 from .selectors import patient_get_for_user, patients_visible_to, teams_for_user
 from .validation import DISPLAY_NAME_MAX, EVENT_NOTE_MAX, NOTE_MAX, birth_year_valid
 
@@ -37,7 +37,9 @@ from .validation import DISPLAY_NAME_MAX, EVENT_NOTE_MAX, NOTE_MAX, birth_year_v
 
 
 class PatientOutput(serializers.ModelSerializer):
-    teams = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    teams: serializers.PrimaryKeyRelatedField[Team] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
 
     class Meta:
         model = Patient

@@ -36,7 +36,9 @@ class TimeStamped(models.Model):
 credentials_changed = Signal()
 
 
-class User(AbstractUser):
+# django_otp is untyped, so the plugin cannot see the user foreign key RecoveryCodeDevice inherits
+# from its Device and asks for a reverse manager nothing here uses.
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """A person who signs in. The role decides which screens and records they can reach."""
 
     _rehashing = False  # True while check_password upgrades the hash of an unchanged password
@@ -318,6 +320,9 @@ class Appointment(TimeStamped):
     )
     starts_at = models.DateTimeField()
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    # Set by patients.selectors.next_appointment for display; not a column.
+    written: "Agenda | None"
 
     class Meta:
         ordering = ["starts_at", "id"]

@@ -4,8 +4,10 @@ ssm_outcomes/rest.py."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -76,13 +78,17 @@ class PatientCollectionView(APIView):
         patient = self.get_patient()
         audit_record(request=request, patient=patient, action="view", what=self.record_name)
         paginator = Pagination()
-        page = paginator.paginate_queryset(self.records(patient), request, view=self)
+        page: list[Any] | None = paginator.paginate_queryset(
+            self.records(patient), request, view=self
+        )
         data = self.output_serializer(page, many=True, context=self.output_context()).data
         return paginator.get_paginated_response(data)
 
     def post(self, request, patient_id: int):
         patient = self.get_patient()
         require_role(request.user, self.write_roles, f"add {self.record_name}")
+        if self.input_serializer is None:  # every collection so far takes records
+            raise exceptions.MethodNotAllowed(request.method)
         serializer = self.input_serializer(data=request.data, context={"patient": patient})
         serializer.is_valid(raise_exception=True)
         record = self.create(patient, serializer.validated_data)

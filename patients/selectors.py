@@ -5,6 +5,7 @@ export asks), appointments due a reminder. See docs/architecture.md, "Who may se
 import datetime as dt
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
     QuerySet,
 )
@@ -29,7 +30,7 @@ def teams_for_user(
     return Team.objects.filter(id__in=memberships.values("team_id"))
 
 
-def patients_visible_to(*, user: User) -> QuerySet[Patient]:
+def patients_visible_to(*, user: User | AnonymousUser) -> QuerySet[Patient]:
     """Patients whose records the user may open: clinicians their teams', patients their own."""
     if not user.is_authenticated or not user.is_active:
         return Patient.objects.none()
@@ -44,7 +45,7 @@ def patients_visible_to(*, user: User) -> QuerySet[Patient]:
     return Patient.objects.none()
 
 
-def patient_get_for_user(*, user: User, patient_id: int) -> Patient:
+def patient_get_for_user(*, user: User | AnonymousUser, patient_id: int) -> Patient:
     """The patient if the user may open the record; 404 otherwise, so existence never leaks."""
     try:
         return patients_visible_to(user=user).get(pk=patient_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -192,6 +193,6 @@ def require_role(user, roles: set[str], action: str = "do this") -> None:
 def text_field(limit: int, name: str, **kwargs) -> serializers.CharField:
     """A text given in a request body, with its length limit stated in the API's words (and in
     the schema's maxLength)."""
-    messages = {"max_length": f"{name} must be at most {limit} characters"}
+    messages: dict[str, Any] = {"max_length": f"{name} must be at most {limit} characters"}
     messages.update(kwargs.pop("error_messages", {}))
     return serializers.CharField(max_length=limit, error_messages=messages, **kwargs)

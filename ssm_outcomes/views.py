@@ -62,6 +62,7 @@ def bad_input(request, problem: str | dict[str, list[str]], status: int = 400):
     if _wants_json(request):
         body = {"detail": problem} if isinstance(problem, str) else problem
         return JsonResponse(body, status=status)
+    context: dict[str, object]
     if isinstance(problem, str):
         context = {"reason": problem}
     else:
@@ -127,6 +128,7 @@ def database_unavailable(request, error: Exception):
         request_id_of(request),
     )
     writing = request.method not in ("GET", "HEAD", "OPTIONS")
+    response: HttpResponse
     if _wants_json(request):
         detail = "Service briefly unavailable: the database could not be reached. " + (
             "A write is saved whole or not at all; read the record back before sending it again."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -265,7 +266,7 @@ def _edit_context(patient, **forms_in_use) -> dict:
         )
         for g in record.goals
     ]
-    context = {
+    context: dict[str, Any] = {
         "record": record,
         "condition_forms": condition_forms,
         "target_forms": target_forms,

@@ -113,9 +113,9 @@ def _share_page(
 def _stepped(data, picked: list, pressed: str) -> tuple[PointsForm, str]:
     """The form after a +/− button ("H2:5" or "H2:-5"), and what to say about it."""
     form = PointsForm(data, elements=picked)
-    key, _, by = pressed.partition(":")
+    key, _, amount = pressed.partition(":")
     try:
-        by = int(by)
+        by = int(amount)
     except ValueError:
         return form, ""
     typed = form.typed()

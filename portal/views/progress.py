@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
@@ -31,7 +33,7 @@ def _progress_charts(progress) -> tuple[str, str]:
     if not any(r["index"] is not None for r in rows):
         return "", ""
     labels = [r["short"] for r in rows]
-    common = {
+    common: dict[str, Any] = {
         "x_labels": labels,
         "y_min": 0,
         "y_max": 100,
