@@ -59,7 +59,7 @@ fuzz: install ## Explore the property and API fuzz tests with fresh random examp
 	HYPOTHESIS_PROFILE=explore $(PY) -m pytest -p no:randomly tests/api/test_schema_fuzz.py \
 		tests/indicators/test_scoring.py tests/indicators/test_summary_matches_scoring.py
 
-bench: install ## Run the benchmarks and print their figures
+bench: migrate ## Run the benchmarks and print their figures
 	$(PY) -m benchmarks.run_all
 
 demo-code: install ## Print demo-admin's current two-step code (WHO=username for another; DEBUG only)

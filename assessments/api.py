@@ -404,9 +404,12 @@ class TargetView(APIView):
 
     @extend_schema(responses=TargetOutput)
     def get(self, request, patient_id: int, loinc: str):
-        patient = patient_get_for_user(user=request.user, patient_id=patient_id)
+        patient = patient_get_for_user(
+            user=request.user,
+            patient_id=patient_id,
+            audit=Audit.of(request, "view", "personal target"),
+        )
         target = get_object_or_404(PersonalTarget, patient=patient, marker__loinc=loinc)
-        audit_record(request=request, patient=patient, action="view", what="personal target")
         return Response(TargetOutput(target).data)
 
     @extend_schema(request=TargetInput, responses=TargetOutput)

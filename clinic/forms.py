@@ -16,6 +16,7 @@ from patients.validation import (
     NOTE_MAX,
     REASON_MAX,
 )
+from ssm_outcomes.forms import PlainForm
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -368,15 +369,8 @@ class AppointmentForm(LabelledForm):
     )
 
 
-class InviteForm(forms.Form):
-    """The clinician's invitation of a patient to the portal (worded as the portal's forms are:
-    no colon after the label, the browser's own pop-up checks left to our messages)."""
-
-    use_required_attribute = False
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
+class InviteForm(PlainForm):
+    """The clinician's invitation of a patient to the portal, worded as the portal's forms are."""
 
     email = forms.EmailField(
         label="Patient's email address (optional)",

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from patients.audit import audit_record
+from patients.audit import Audit
 from patients.selectors import patient_get_for_user
 
 from .selectors import (
@@ -143,8 +143,11 @@ class PatientSummariesView(APIView):
 
     @extend_schema(responses=PatientSummaryOutput(many=True))
     def get(self, request, patient_id: int):
-        patient = patient_get_for_user(user=request.user, patient_id=patient_id)
-        audit_record(request=request, patient=patient, action="view", what="summaries")
+        patient = patient_get_for_user(
+            user=request.user,
+            patient_id=patient_id,
+            audit=Audit.of(request, "view", "summaries"),
+        )
         return Response(summaries_for_patient(patient=patient, to_patient=request.user.is_patient))
 
 
@@ -153,8 +156,11 @@ class PatientSummaryView(APIView):
 
     @extend_schema(responses=PatientSummaryOutput)
     def get(self, request, patient_id: int, period: str):
-        patient = patient_get_for_user(user=request.user, patient_id=patient_id)
-        audit_record(request=request, patient=patient, action="view", what=f"summary {period}")
+        patient = patient_get_for_user(
+            user=request.user,
+            patient_id=patient_id,
+            audit=Audit.of(request, "view", f"summary {period}"),
+        )
         return Response(
             summary_for_patient(patient=patient, period=period, to_patient=request.user.is_patient)
         )

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from interop.fhir import observations_import, patient_everything
-from patients.audit import Audit, audit_record
+from patients.audit import Audit
 from patients.selectors import patient_get_for_user
 from ssm_outcomes.rest import require_role
 
@@ -20,8 +20,11 @@ class FhirEverythingView(APIView):
 
     @extend_schema(responses={(200, "application/fhir+json"): OpenApiTypes.OBJECT})
     def get(self, request, patient_id: int):
-        patient = patient_get_for_user(user=request.user, patient_id=patient_id)
-        audit_record(request=request, patient=patient, action="export", what="FHIR $everything")
+        patient = patient_get_for_user(
+            user=request.user,
+            patient_id=patient_id,
+            audit=Audit.of(request, "export", "FHIR $everything"),
+        )
         return Response(patient_everything(patient=patient), content_type="application/fhir+json")
 
 

@@ -28,7 +28,7 @@ from ssm_outcomes.rest import (
     text_field,
 )
 
-from .audit import Audit, audit_record
+from .audit import Audit
 from .models import Condition, ContextEvent, Encounter, Membership, Patient, Strategy, Team
 from .selectors import patient_get_for_user, patients_visible_to, teams_for_user
 from .validation import DISPLAY_NAME_MAX, EVENT_NOTE_MAX, NOTE_MAX, birth_year_valid
@@ -101,8 +101,11 @@ class PatientPatchInput(PatientInput):
 class PatientDetailView(APIView):
     @extend_schema(responses=PatientOutput)
     def get(self, request, patient_id: int):
-        patient = patient_get_for_user(user=request.user, patient_id=patient_id)
-        audit_record(request=request, patient=patient, action="view", what="patient")
+        patient = patient_get_for_user(
+            user=request.user,
+            patient_id=patient_id,
+            audit=Audit.of(request, "view", "patient"),
+        )
         return Response(PatientOutput(patient).data)
 
     @extend_schema(request=PatientPatchInput, responses=PatientOutput)

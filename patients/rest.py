@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from ssm_outcomes.rest import PAGE_PARAMETERS, Pagination, documented, paginated, require_role
 
-from .audit import Audit, audit_record
+from .audit import Audit, audited
 from .models import Patient
 from .selectors import patient_get_for_user
 
@@ -52,13 +52,16 @@ class PatientCollectionView(APIView):
             responses={201: cls.output_serializer, **documented(400, 401, 403, 404)},
         )(post)
 
-    def get_patient(self) -> Patient:
+    def get_patient(self, audit: Audit | None = None) -> Patient:
         """The patient `RecordWithinRole` found within the caller's role (or, if a view is ever
-        used without that permission, the same rule applied here)."""
+        used without that permission, the same rule applied here); a read is audited."""
         found = getattr(self.request, "patient_within_role", None)
         if found is not None and found.pk == self.kwargs["patient_id"]:
+            audited(audit, found)
             return found
-        return patient_get_for_user(user=self.request.user, patient_id=self.kwargs["patient_id"])
+        return patient_get_for_user(
+            user=self.request.user, patient_id=self.kwargs["patient_id"], audit=audit
+        )
 
     def records(self, patient: Patient):
         raise NotImplementedError
@@ -75,8 +78,7 @@ class PatientCollectionView(APIView):
         return {"request": self.request}
 
     def get(self, request, patient_id: int):
-        patient = self.get_patient()
-        audit_record(request=request, patient=patient, action="view", what=self.record_name)
+        patient = self.get_patient(audit=Audit.of(request, "view", self.record_name))
         paginator = Pagination()
         page: list[Any] | None = paginator.paginate_queryset(
             self.records(patient), request, view=self

@@ -12,6 +12,7 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
+from .audit import Audit, audited
 from .models import Agenda, Appointment, Membership, Patient, Team, User
 
 # Who may read a team's aggregate summaries: its clinicians and its managers.
@@ -45,12 +46,17 @@ def patients_visible_to(*, user: User | AnonymousUser) -> QuerySet[Patient]:
     return Patient.objects.none()
 
 
-def patient_get_for_user(*, user: User | AnonymousUser, patient_id: int) -> Patient:
-    """The patient if the user may open the record; 404 otherwise, so existence never leaks."""
+def patient_get_for_user(
+    *, user: User | AnonymousUser, patient_id: int, audit: Audit | None = None
+) -> Patient:
+    """The patient if the user may open the record; 404 otherwise, so existence never leaks.
+    With ``audit`` (a staff surface reading the record), the read is written to the audit log."""
     try:
-        return patients_visible_to(user=user).get(pk=patient_id)
+        patient = patients_visible_to(user=user).get(pk=patient_id)
     except (Patient.DoesNotExist, ValueError, TypeError):
         raise Http404("No patient found") from None
+    audited(audit, patient)
+    return patient
 
 
 def patient_for_portal_user(*, user: User) -> Patient:

@@ -8,6 +8,7 @@ from django import forms
 from assessments.models import Domain, Element, GoalReview
 from patients.validation import AGENDA_MAX, EXPECTED_OUTCOME_MAX, GOAL_MAX, ITEM_LABEL_MAX
 from portal.points import POINTS_TO_SHARE
+from ssm_outcomes.forms import PlainForm
 
 SCALE = range(0, 11)
 SCALE_ENDS = {0: "As bad as it could be for me", 10: "As good as it could be for me"}
@@ -23,28 +24,8 @@ RELATIONSHIP_QUESTIONS = {
 }
 
 
-class PortalForm(forms.Form):
-    """No colon after labels, and the browser's own pop-up checks left to our messages."""
-
-    use_required_attribute = False
-
-    TOO_LONG = (
-        "This is too long. Please keep it to %(limit_value)d letters. You wrote %(show_value)d."
-    )
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if getattr(field, "max_length", None):
-                field.error_messages.setdefault("max_length", self.TOO_LONG)
-
-    def add_service_errors(self, error) -> None:
-        """Put a service's ValidationError next to the field it names, or above the form."""
-        messages = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
-        for field, texts in messages.items():
-            for text in texts:
-                self.add_error(field if field in self.fields else None, text)
+class PortalForm(PlainForm):
+    """The base of the portal's forms (see ssm_outcomes/forms.py)."""
 
 
 def _domain_choices() -> list[tuple[str, str]]:

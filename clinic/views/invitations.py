@@ -64,9 +64,7 @@ def invite(request, patient_id: int):
                 audit=Audit.of(request, "create", "portal invitation"),
             )
         except ValidationError as error:
-            # KNOWN BUG, kept as is (no behaviour change here): InviteForm is not a
-            # LabelledForm, so a refusal by the service raises AttributeError (a 500).
-            form.add_service_errors(error)  # type: ignore[attr-defined]
+            form.add_service_errors(error)
         else:
             return render(
                 request,

@@ -31,7 +31,7 @@ from clinic.selectors import CASELOAD_SORTS, MarkerView, caseload_for_clinician,
 from clinic.templatetags.measures import plain_number
 from indicators.charts import Series, line_chart
 from indicators.presentation import index_text
-from patients.audit import Audit, audit_record
+from patients.audit import Audit
 from patients.selectors import patient_get_for_user
 from patients.services import (
     appointment_book,
@@ -71,9 +71,11 @@ def record_view(view):
     return wrapper
 
 
-def _patient(request, patient_id: int):
-    """The patient if they are in one of the clinician's teams; 404 otherwise."""
-    return patient_get_for_user(user=request.user, patient_id=patient_id)
+def _patient(request, patient_id: int, reading: str | None = None):
+    """The patient if they are in one of the clinician's teams; 404 otherwise. ``reading``
+    names what the page shows of the record: the read is written to the audit log."""
+    audit = Audit.of(request, "view", reading) if reading else None
+    return patient_get_for_user(user=request.user, patient_id=patient_id, audit=audit)
 
 
 @clinician_required
@@ -129,8 +131,7 @@ def _domain_charts(record) -> None:
 
 @record_view
 def record(request, patient_id: int):
-    patient = _patient(request, patient_id)
-    audit_record(request=request, patient=patient, action="view", what="patient record")
+    patient = _patient(request, patient_id, "patient record")
     return _record_page(request, patient, AppointmentForm(prefix="appointment"))
 
 
@@ -173,7 +174,7 @@ def appointment_new(request, patient_id: int):
 
 @record_view
 def encounter_new(request, patient_id: int):
-    patient = _patient(request, patient_id)
+    patient = _patient(request, patient_id, "encounter form" if request.method == "GET" else None)
     elements = list(Element.objects.for_patient(patient).select_related("domain"))
     goals = list(Goal.objects.filter(patient=patient, active=True).order_by("baseline_on"))
     form = EncounterLogForm(request.POST or None, elements=elements, goals=goals)
@@ -196,8 +197,6 @@ def encounter_new(request, patient_id: int):
         else:
             _say_what_was_saved(request, logged)
             return redirect("clinic:patient", patient_id=patient.pk)
-    if request.method == "GET":
-        audit_record(request=request, patient=patient, action="view", what="encounter form")
     record = patient_record(patient=patient, encounters=3)
     return render(
         request,
@@ -295,8 +294,7 @@ def _all_markers(record):
 
 @record_view
 def records_edit(request, patient_id: int):
-    patient = _patient(request, patient_id)
-    audit_record(request=request, patient=patient, action="view", what="supporting records")
+    patient = _patient(request, patient_id, "supporting records")
     return render(request, "clinic/records_edit.html", _edit_context(patient))
 
 

@@ -525,3 +525,25 @@ def test_password_reset_for_an_unknown_address_says_the_same_and_sends_nothing(c
 
 def test_the_sign_in_page_offers_password_reset(client, db):
     assert reverse("password_reset") in client.get(reverse("login")).content.decode()
+
+
+def test_a_refusal_by_the_invitation_service_is_shown_beside_the_field(
+    client, clinician, newcomer, monkeypatch
+):
+    """A service refusal the form could not foresee (a login made meanwhile, an address the
+    service refuses) is shown on the page with what was typed, never a server error."""
+    client.force_login(clinician)
+
+    def refuse(**kwargs):
+        raise ValidationError({"email": "email must be an email address, like name@example.org"})
+
+    monkeypatch.setattr("clinic.views.invitations.invitation_create", refuse)
+    response = client.post(
+        reverse("clinic:invite", args=[newcomer.pk]), {"email": "ada@example.org"}
+    )
+
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "email must be an email address, like name@example.org" in body
+    assert 'value="ada@example.org"' in body
+    assert not Invitation.objects.filter(patient=newcomer).exists()

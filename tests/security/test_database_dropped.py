@@ -23,8 +23,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 import assessments.encounters
-import clinic.views.workspace as clinic_workspace
 import patients.audit
+import patients.selectors
 import patients.services
 from assessments.models import Goal, GoalReview, Rating, Reading
 from assessments.services import goal_create
@@ -295,7 +295,7 @@ def test_a_record_page_that_loses_its_connection_says_nothing_changed_and_the_re
 
     with monkeypatch.context() as patch:
         # Outside any transaction: the request carries on with a dead connection to the end.
-        wrap(patch, clinic_workspace, "audit_record", before=drop_connection)
+        wrap(patch, patients.selectors, "audited", before=drop_connection)
         failed = clinic.get(url)
 
     body = assert_clean_failure(failed, json=False)
