@@ -4,7 +4,7 @@ from django.urls import path
 
 from ssm_outcomes import converters  # noqa: F401  (registers the id converter)
 
-from . import api
+from . import api, instrument_api
 
 patient = "patients/<id:patient_id>/"
 
@@ -21,4 +21,6 @@ urlpatterns = [
     ),
     path(f"{patient}readings/", api.ReadingsView.as_view(), name="api-readings"),
     path(f"{patient}targets/<str:loinc>/", api.TargetView.as_view(), name="api-target"),
+    path("instruments/", instrument_api.InstrumentsView.as_view(), name="api-instruments"),
+    path(f"{patient}responses/", instrument_api.ResponsesView.as_view(), name="api-responses"),
 ]

@@ -381,3 +381,91 @@ class PersonalTarget(TimeStamped):
     @property
     def has_range(self) -> bool:
         return self.low is not None or self.high is not None
+
+
+class InstrumentRater(models.TextChoices):
+    """Who answered a validated instrument: the patient, or staff on their behalf."""
+
+    PATIENT = "patient", "Patient"
+    PROXY = "proxy", "Proxy (entered by staff on the patient's behalf)"
+
+
+class InstrumentResponse(TimeStamped):
+    """One completion of a validated instrument (assessments/instruments): the answers by item
+    link id and the scores ``score()`` gave them. It sits beside the patient-weighted index and
+    never enters it."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="instrument_responses"
+    )
+    instrument = models.CharField(max_length=16)
+    answers = models.JSONField(help_text="Item link id to the answer given, or null if skipped.")
+    scores = models.JSONField(help_text="What score() gave these answers when they were saved.")
+    completed_on = models.DateField()
+    rater = models.CharField(max_length=8, choices=InstrumentRater.choices)
+    encounter = models.ForeignKey(
+        Encounter,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="instrument_responses",
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-completed_on", "-id"]
+        indexes = [
+            models.Index(fields=["patient", "instrument", "completed_on"], name="response_latest")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rater__in=["patient", "proxy"]), name="response_rater_known"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} of {self.patient} on {self.completed_on}"
+
+
+class InstrumentWording(TimeStamped):
+    """A licensed instrument's wording in one language, installed from a site's pack with
+    ``manage.py load_instrument_pack`` (never shipped in the repository). Open instruments'
+    English wording ships with the code; other languages of them are installed the same way."""
+
+    instrument = models.CharField(max_length=16)
+    language = models.CharField(max_length=16, default="en-gb")
+    pack = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "language"], name="wording_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} ({self.language})"
+
+
+class Schedule(models.TextChoices):
+    QUARTERLY = "quarterly", "Once each quarter"
+    BEFORE_APPOINTMENT = "before_appointment", "Before each appointment"
+
+
+class TeamInstrument(TimeStamped):
+    """An instrument a team offers its patients, and how often it falls due."""
+
+    team = models.ForeignKey(
+        "patients.Team", on_delete=models.CASCADE, related_name="instruments_offered"
+    )
+    instrument = models.CharField(max_length=16)
+    schedule = models.CharField(max_length=20, choices=Schedule.choices, default=Schedule.QUARTERLY)
+
+    class Meta:
+        ordering = ["team", "instrument"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "instrument"], name="instrument_once_per_team")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} for {self.team} ({self.get_schedule_display()})"

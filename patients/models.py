@@ -113,6 +113,14 @@ class Team(TimeStamped):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="teams", blank=True
     )
+    help_now = models.TextField(
+        blank=True,
+        max_length=1000,
+        help_text=(
+            "Where this service's patients can get help now, shown to a patient whose answers "
+            "suggest low mood or anxiety. Empty: the product's own wording (NHS 111, 999, GP)."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]

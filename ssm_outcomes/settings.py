@@ -234,6 +234,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RaterEnum": "assessments.models.Rater",
         "EncounterModeEnum": "patients.models.Encounter.Mode",
+        "InstrumentRaterEnum": "assessments.models.InstrumentRater",
+        "LicenceKindEnum": "assessments.instrument_api.LICENCE_KINDS",
+        "KindEnum": "patients.models.ContextEvent.Kind",
     },
 }
 

@@ -98,6 +98,10 @@ ALLOWED_PROPERTIES = {
     ("FrameworkElementOutput", "plain_label"),
     # A personal item's wording shared by 5 or more patients of the group (see ALLOWED_KEYS).
     ("CommonItem", "label"),
+    # The published wording of the validated instruments, the same for every patient.
+    ("InstrumentOutput", "name"),
+    ("InstrumentItemOutput", "text"),
+    ("InstrumentOptionOutput", "label"),
 }
 ALLOWED_KEYS = {
     "/api/v1/framework/": {
@@ -110,6 +114,8 @@ ALLOWED_KEYS = {
     # common (indicators/figures.py priority_figures); a wording one patient wrote never is, which
     # the sentinels check.
     "/api/v1/teams/{team_id}/summaries/{period}/": {"priorities.common_items[].label"},
+    # The published wording of the validated instruments (assessments/instruments).
+    "/api/v1/instruments/": {"[].name", "[].items[].text", "[].items[].options[].label"},
 }
 
 PAGES_NOT_WALKED = ("/admin/", "/api/", "/static/", "/accounts/logout/")

@@ -1,0 +1,189 @@
+"""Reads of validated instruments: each instrument as a page shows it (with a site's installed
+wording where the licence keeps it out of the repository), which are due for a patient, their
+latest responses, and the screens that call for a fuller assessment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from patients.models import Patient
+from patients.selectors import next_appointment
+
+from .instruments import INSTRUMENTS, Instrument, with_wording
+from .models import InstrumentResponse, InstrumentWording, Schedule, TeamInstrument
+
+DEFAULT_LANGUAGE = "en-gb"
+BEFORE_APPOINTMENT_DAYS = 14  # a questionnaire falls due this long before an appointment
+SCREEN_FLAG_DAYS = 90  # a positive screen flags the record for this long
+SCREENS = ("PHQ2", "GAD2")
+DEFAULT_HELP_NOW = (
+    "If you feel you might harm yourself, or you cannot keep yourself safe, call 999 now. "
+    "If you need help soon but it is not an emergency, call NHS 111 or your GP surgery today. "
+    "You can also call Samaritans free, any time, on 116 123."
+)
+
+
+def instrument_worded(code: str, language: str = DEFAULT_LANGUAGE) -> Instrument:
+    """The instrument with the wording a page may show: shipped wording, or a site's installed
+    pack for the language (falling back to British English); text None where none exists."""
+    form = INSTRUMENTS[code]
+    languages = [language.lower(), DEFAULT_LANGUAGE]
+    packs = {
+        w.language: w.pack
+        for w in InstrumentWording.objects.filter(instrument=code, language__in=languages)
+    }
+    for lang in languages:
+        if lang in packs:
+            return with_wording(form, packs[lang])
+    return form
+
+
+def instruments_worded(language: str = DEFAULT_LANGUAGE) -> list[Instrument]:
+    """Every instrument of the library, in published order, as pages show it."""
+    packs: dict[tuple[str, str], dict] = {
+        (w.instrument, w.language): w.pack for w in InstrumentWording.objects.all()
+    }
+    shown = []
+    for code, form in INSTRUMENTS.items():
+        pack = packs.get((code, language.lower())) or packs.get((code, DEFAULT_LANGUAGE))
+        shown.append(with_wording(form, pack) if pack else form)
+    return shown
+
+
+def is_worded(form: Instrument) -> bool:
+    """Whether every item has its text (shipped or installed)."""
+    return all(item.text for item in form.items)
+
+
+def quarter_start(day: dt.date) -> dt.date:
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def instruments_offered(*, patient: Patient) -> QuerySet[TeamInstrument]:
+    return TeamInstrument.objects.filter(team__in=patient.teams.all()).order_by("instrument")
+
+
+@dataclass(frozen=True)
+class Due:
+    """An instrument due for a patient, and why."""
+
+    instrument: Instrument
+    reason: str
+
+
+def instruments_due(*, patient: Patient, today: dt.date | None = None) -> list[Due]:
+    """The instruments the patient's teams offer that they have not answered yet this time:
+    each quarter, or in the fortnight before their next appointment. One per instrument even
+    when two teams offer it (the more frequent schedule wins)."""
+    today = today or timezone.localdate()
+    offers: dict[str, str] = {}
+    for offer in instruments_offered(patient=patient):
+        if offers.get(offer.instrument) != Schedule.BEFORE_APPOINTMENT:
+            offers[offer.instrument] = offer.schedule
+    if not offers:
+        return []
+    appointment = None
+    if Schedule.BEFORE_APPOINTMENT in offers.values():
+        appointment = next_appointment(patient=patient)
+    latest: dict[str, dt.date] = {}
+    for code, day in (
+        InstrumentResponse.objects.filter(patient=patient, instrument__in=offers)
+        .order_by("instrument", "-completed_on")
+        .values_list("instrument", "completed_on")
+    ):
+        latest.setdefault(code, day)
+    due = []
+    for code, schedule in sorted(offers.items(), key=lambda kv: list(INSTRUMENTS).index(kv[0])):
+        answered = latest.get(code)
+        if schedule == Schedule.BEFORE_APPOINTMENT:
+            if appointment is None:
+                continue
+            starts = timezone.localtime(appointment.starts_at).date()
+            window = starts - dt.timedelta(days=BEFORE_APPOINTMENT_DAYS)
+            if today >= window and (answered is None or answered < window):
+                due.append(Due(instrument_worded(code), "before your next appointment"))
+        elif answered is None or answered < quarter_start(today):
+            due.append(Due(instrument_worded(code), "this quarter"))
+    return due
+
+
+def latest_responses(*, patient: Patient) -> dict[str, InstrumentResponse]:
+    """The patient's latest response to each instrument, by code."""
+    latest: dict[str, InstrumentResponse] = {}
+    for response in InstrumentResponse.objects.filter(patient=patient).order_by(
+        "instrument", "-completed_on", "-id"
+    ):
+        latest.setdefault(response.instrument, response)
+    return latest
+
+
+def response_today(*, patient: Patient, instrument: str) -> InstrumentResponse | None:
+    """The response the patient started today, which the walk-through adds answers to."""
+    return (
+        InstrumentResponse.objects.filter(
+            patient=patient,
+            instrument=instrument,
+            completed_on=timezone.localdate(),
+            rater="patient",
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
+def responses_over_time(*, patient: Patient) -> dict[str, list[InstrumentResponse]]:
+    """Each instrument's responses, oldest first, for charts and tables."""
+    found: dict[str, list[InstrumentResponse]] = {}
+    for response in InstrumentResponse.objects.filter(patient=patient).order_by(
+        "completed_on", "id"
+    ):
+        found.setdefault(response.instrument, []).append(response)
+    return {code: found[code] for code in INSTRUMENTS if code in found}
+
+
+def positive_screens(*, patient: Patient, today: dt.date | None = None) -> list[InstrumentResponse]:
+    """The patient's latest PHQ-2 or GAD-2, where positive and recent: a flag for the clinician
+    to consider a fuller assessment."""
+    today = today or timezone.localdate()
+    since = today - dt.timedelta(days=SCREEN_FLAG_DAYS)
+    latest = latest_responses(patient=patient)
+    return [
+        latest[code]
+        for code in SCREENS
+        if code in latest
+        and latest[code].scores.get("positive")
+        and latest[code].completed_on >= since
+    ]
+
+
+def patients_with_positive_screens(
+    patient_ids: list[int], today: dt.date | None = None
+) -> set[int]:
+    """Of these patients, those whose latest PHQ-2 or GAD-2 is positive and recent (one query)."""
+    today = today or timezone.localdate()
+    since = today - dt.timedelta(days=SCREEN_FLAG_DAYS)
+    flagged: set[int] = set()
+    seen: set[tuple[int, str]] = set()
+    for patient_id, code, scores, day in (
+        InstrumentResponse.objects.filter(patient_id__in=patient_ids, instrument__in=SCREENS)
+        .order_by("patient_id", "instrument", "-completed_on", "-id")
+        .values_list("patient_id", "instrument", "scores", "completed_on")
+    ):
+        if (patient_id, code) in seen:
+            continue
+        seen.add((patient_id, code))
+        if scores.get("positive") and day >= since:
+            flagged.add(patient_id)
+    return flagged
+
+
+def help_now_text(*, patient: Patient) -> str:
+    """Where the patient can get help now: their team's words, or the product's own."""
+    for team in patient.teams.order_by("name"):
+        if team.help_now.strip():
+            return team.help_now.strip()
+    return DEFAULT_HELP_NOW
