@@ -311,3 +311,18 @@ def test_summary_names_the_demo_logins(cohort):
     for username in ("demo-clinician", "demo-patient", "demo-manager", "demo-admin"):
         assert username in cohort
     assert "ratings" in cohort
+
+
+def test_the_demo_has_instruments_offered_answered_and_one_due_for_demo_patient(cohort):
+    from assessments.instrument_selectors import instruments_due, patients_with_positive_screens
+    from assessments.models import InstrumentResponse, TeamInstrument
+    from clinic.selectors import caseload_for_clinician
+
+    assert TeamInstrument.objects.filter(team__name="Riverside General Practice").count() == 3
+    margaret = demo_patient()
+    due = [d.instrument.code for d in instruments_due(patient=margaret, today=ANCHOR)]
+    assert due == ["ONS4"]
+    assert InstrumentResponse.objects.filter(patient=margaret, instrument="PHQ2").count() == 4
+    clinician = User.objects.get(username="demo-clinician")
+    caseload = list(caseload_for_clinician(user=clinician).values_list("id", flat=True))
+    assert patients_with_positive_screens(caseload, today=ANCHOR)

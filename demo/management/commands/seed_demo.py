@@ -13,6 +13,7 @@ from demo.cohort import (
     demo_cohort_create,
     demo_cohort_exists,
 )
+from demo.instruments import demo_instruments_create
 from indicators.services import summaries_rebuild_all
 from patients.models import Patient
 
@@ -63,6 +64,8 @@ class Command(BaseCommand):
         )
         for table, count in stats.rows.items():
             self.stdout.write(f"  {table:<16} {count:>10,}")
+        answered = demo_instruments_create(seed=options["seed"], anchor=anchor)
+        self.stdout.write(f"  {'instruments':<16} {answered:>10,}")
         started = time.perf_counter()
         if _rebuild_summaries():
             self.stdout.write(f"Summaries rebuilt in {time.perf_counter() - started:.1f} s.")
