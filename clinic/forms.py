@@ -7,6 +7,7 @@ from collections.abc import Collection
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms import BoundField
 from django.utils import timezone
 
 from assessments.instruments import Instrument
@@ -45,6 +46,24 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+class _FirstButtonBoundField(BoundField):
+    """A radio group whose link target, from the list of problems, is its first button (Django
+    gives a group none)."""
+
+    @property
+    def id_for_label(self) -> str:
+        return f"{self.auto_id}_0" if self.auto_id else ""
+
+
+class RadioChoiceField(forms.TypedChoiceField):
+    """One question answered with radio buttons, optional, its value a whole number."""
+
+    widget = forms.RadioSelect
+
+    def get_bound_field(self, form, field_name):
+        return _FirstButtonBoundField(form, self, field_name)
 
 
 def _blank(choices) -> list:
@@ -166,7 +185,7 @@ class EncounterLogForm(LabelledForm):
             )
         for form in self.instruments:
             for number, item in enumerate(form.items, start=1):
-                self.fields[self.instrument_field(form, item.link_id)] = forms.TypedChoiceField(
+                self.fields[self.instrument_field(form, item.link_id)] = RadioChoiceField(
                     label=f"{short_name(form.code)} question {number}: {item.text}",
                     required=False,
                     coerce=int,
@@ -175,7 +194,6 @@ class EncounterLogForm(LabelledForm):
                         ("", "Not asked"),
                         *((o.value, option_text(o.value, o.label)) for o in item.options),
                     ],
-                    widget=forms.RadioSelect,
                 )
         # In the order the page shows them, so the list of problems at the top follows the page.
         self.order_fields(
