@@ -7,11 +7,11 @@ from collections.abc import Collection
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms import BoundField
 from django.utils import timezone
 
 from assessments.instruments import Instrument
 from assessments.models import Domain, GoalReview, Marker
+from clinic.form_fields import RadioChoiceField
 from clinic.form_messages import LabelledForm
 from clinic.instrument_words import option_text, short_name
 from patients.models import ConditionCode, ContextEvent, Encounter, Strategy
@@ -46,24 +46,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
-
-
-class _FirstButtonBoundField(BoundField):
-    """A radio group whose link target, from the list of problems, is its first button (Django
-    gives a group none)."""
-
-    @property
-    def id_for_label(self) -> str:
-        return f"{self.auto_id}_0" if self.auto_id else ""
-
-
-class RadioChoiceField(forms.TypedChoiceField):
-    """One question answered with radio buttons, optional, its value a whole number."""
-
-    widget = forms.RadioSelect
-
-    def get_bound_field(self, form, field_name):
-        return _FirstButtonBoundField(form, self, field_name)
 
 
 def _blank(choices) -> list:
