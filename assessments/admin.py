@@ -1,18 +1,29 @@
-"""The admin site for the framework (domains, elements), markers and the assessment records."""
+"""The admin site for the framework (domains, elements), markers and the assessment records,
+and the validated instruments: which a team offers (on the team's own page, which this module
+extends since patients may not know of assessments), and the responses and installed wording,
+which are read here and never changed."""
 
+from django import forms
 from django.contrib import admin
 
+from patients.admin import TeamAdmin as PeopleTeamAdmin
+from patients.models import Team
+
+from .instruments import INSTRUMENTS
 from .models import (
     Domain,
     Element,
     Goal,
     GoalReview,
+    InstrumentResponse,
+    InstrumentWording,
     Marker,
     PersonalTarget,
     PriorityPoint,
     PrioritySet,
     Rating,
     Reading,
+    TeamInstrument,
 )
 
 
@@ -86,3 +97,62 @@ class PersonalTargetAdmin(admin.ModelAdmin):
     list_display = ["patient", "marker", "low", "high", "relevant"]
     list_filter = ["marker", "relevant"]
     raw_id_fields = ["patient", "set_by"]
+
+
+class TeamInstrumentForm(forms.ModelForm):
+    """The instrument is chosen from the library by name, so only a known code is saved."""
+
+    instrument = forms.ChoiceField(
+        choices=[(code, f"{form.name} ({code})") for code, form in INSTRUMENTS.items()]
+    )
+
+    class Meta:
+        model = TeamInstrument
+        fields = ["instrument", "schedule"]
+
+
+class TeamInstrumentInline(admin.TabularInline):
+    model = TeamInstrument
+    form = TeamInstrumentForm
+    extra = 1
+    verbose_name = "validated questionnaire offered"
+    verbose_name_plural = "validated questionnaires offered to the team's patients"
+
+
+admin.site.unregister(Team)
+
+
+@admin.register(Team)
+class TeamAdmin(PeopleTeamAdmin):
+    """The team's page with the questionnaires it offers and where its patients get help now."""
+
+    inlines = [*PeopleTeamAdmin.inlines, TeamInstrumentInline]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Listed and opened, never added, changed or deleted here: answers are the patient's."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InstrumentResponse)
+class InstrumentResponseAdmin(ReadOnlyAdmin):
+    list_display = ["patient", "instrument", "completed_on", "rater", "entered_by"]
+    list_filter = ["instrument", "rater"]
+    date_hierarchy = "completed_on"
+    raw_id_fields = ["patient", "encounter", "entered_by"]
+
+
+@admin.register(InstrumentWording)
+class InstrumentWordingAdmin(ReadOnlyAdmin):
+    """Installed with ``manage.py load_instrument_pack``, which checks the pack first."""
+
+    list_display = ["instrument", "language", "updated_at"]
+    list_filter = ["instrument", "language"]

@@ -1,6 +1,7 @@
 """An encounter as the clinician's form logs it, all or nothing (the encounter, ratings, readings,
-goal reviews, a new goal, a target, a life event, the next appointment), and the patient's
-feedback on an appointment. Built on the services of patients and assessments."""
+goal reviews, validated instruments answered on the patient's behalf, a new goal, a target, a
+life event, the next appointment), and the patient's feedback on an appointment. Built on the
+services of patients and assessments."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from patients.services import (
     encounter_record,
 )
 
+from .models import InstrumentRater
+from .responses import response_record
 from .services import goal_create, goal_review_record, rating_record, reading_record, target_set
 
 RELATIONSHIP_CODES = ("R1", "R2", "R3", "R4")  # the relationship elements a patient rates
@@ -68,6 +71,7 @@ def encounter_log(
     ratings: Sequence[dict] = (),
     readings: Sequence[dict] = (),
     reviews: Sequence[dict] = (),
+    responses: Sequence[dict] = (),
     new_goal: dict | None = None,
     target: dict | None = None,
     context_event: dict | None = None,
@@ -81,7 +85,9 @@ def encounter_log(
     ``encounter`` is None when the form could not even read the encounter's own fields: the
     other parts are then checked against today, and the whole is refused. A clash of the next
     appointment with another one does not refuse the encounter: it is saved, the appointment is
-    not, and ``appointment_problem`` says why.
+    not, and ``appointment_problem`` says why. ``responses`` are validated instruments the
+    clinician asked the patient in the encounter ({"field", "instrument", "answers"}): each is
+    recorded as the patient's answers entered on their behalf (rater proxy) on its day.
     """
     problems = _Problems()
     record = None
@@ -118,6 +124,17 @@ def encounter_log(
                 attainment=item["attainment"],
                 reviewed_on=day,
                 reviewed_by=clinician,
+                encounter=record,
+            )
+    for item in responses:
+        with problems.collect(item["field"]):
+            response_record(
+                patient=patient,
+                instrument=item["instrument"],
+                answers=item["answers"],
+                completed_on=day,
+                rater=InstrumentRater.PROXY,
+                entered_by=clinician,
                 encounter=record,
             )
     if new_goal:

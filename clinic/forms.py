@@ -3,11 +3,17 @@ every problem at once, and names each field as the page labels it (form_messages
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from assessments.instruments import Instrument
 from assessments.models import Domain, GoalReview, Marker
+from clinic.form_fields import RadioChoiceField
 from clinic.form_messages import LabelledForm
+from clinic.instrument_words import option_text, short_name
 from patients.models import ConditionCode, ContextEvent, Encounter, Strategy
 from patients.validation import (
     EVENT_NOTE_MAX,
@@ -125,9 +131,10 @@ class EncounterLogForm(LabelledForm):
         widget=LocalDateTimeInput(),
     )
 
-    def __init__(self, *args, elements, goals, **kwargs):
+    def __init__(self, *args, elements, goals, instruments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.elements, self.goals = elements, goals
+        self.instruments: list[Instrument] = list(instruments)
         self.markers = list(Marker.objects.order_by("name"))
         self.fields["goal_domain"].choices = _blank(
             [(d.code, d.name) for d in Domain.objects.order_by("order")]
@@ -158,12 +165,25 @@ class EncounterLogForm(LabelledForm):
                 empty_value=None,
                 choices=_blank(GoalReview.Attainment.choices),
             )
+        for form in self.instruments:
+            for number, item in enumerate(form.items, start=1):
+                self.fields[self.instrument_field(form, item.link_id)] = RadioChoiceField(
+                    label=f"{short_name(form.code)} question {number}: {item.text}",
+                    required=False,
+                    coerce=int,
+                    empty_value=None,
+                    choices=[
+                        ("", "Not asked"),
+                        *((o.value, option_text(o.value, o.label)) for o in item.options),
+                    ],
+                )
         # In the order the page shows them, so the list of problems at the top follows the page.
         self.order_fields(
             [
                 *self.ENCOUNTER_FIELDS,
                 "agenda_discussed",
                 *(name for name in self.fields if name.startswith(("proxy_", "own_"))),
+                *(name for name in self.fields if name.startswith("instrument_")),
                 *(name for name in self.fields if name.startswith(("reading_", "review_"))),
             ]
         )
@@ -182,6 +202,36 @@ class EncounterLogForm(LabelledForm):
 
     def review_rows(self):
         return [(g, self[f"review_{g.pk}"]) for g in self.goals]
+
+    @staticmethod
+    def instrument_field(form: Instrument, link_id: str) -> str:
+        return f"instrument_{form.code}_{link_id}"
+
+    def instrument_sections(self):
+        """Each instrument offered, with one radio group per question."""
+        return [
+            (form, [self[self.instrument_field(form, item.link_id)] for item in form.items])
+            for form in self.instruments
+        ]
+
+    def add_service_errors(
+        self, error: ValidationError, skip: Collection[str] = frozenset()
+    ) -> None:
+        """A response's problems are noted under its instrument (``instrument_PHQ2``): they are
+        shown at its first question, which the list at the top links to."""
+        if hasattr(error, "error_dict"):
+            firsts = {
+                f"instrument_{form.code}": self.instrument_field(form, form.items[0].link_id)
+                for form in self.instruments
+            }
+            kept = {name: errors for name, errors in error.error_dict.items() if name not in skip}
+            if not kept:
+                return
+            error = ValidationError(
+                {firsts.get(name, name): errors for name, errors in kept.items()}
+            )
+            skip = frozenset()
+        super().add_service_errors(error, skip)
 
     ENCOUNTER_FIELDS = (
         "occurred_at",
@@ -259,6 +309,21 @@ class EncounterLogForm(LabelledForm):
             for g in self.goals
             if data.get(f"review_{g.pk}") is not None
         ]
+        responses = []
+        for form in self.instruments:
+            answers = {
+                item.link_id: data[self.instrument_field(form, item.link_id)]
+                for item in form.items
+                if data.get(self.instrument_field(form, item.link_id)) is not None
+            }
+            if answers:
+                responses.append(
+                    {
+                        "field": f"instrument_{form.code}",
+                        "instrument": form.code,
+                        "answers": answers,
+                    }
+                )
         new_goal = None
         if data.get("goal_description", "").strip() and data.get("goal_domain"):
             new_goal = {
@@ -294,6 +359,7 @@ class EncounterLogForm(LabelledForm):
             "ratings": ratings,
             "readings": readings,
             "reviews": reviews,
+            "responses": responses,
             "new_goal": new_goal,
             "target": target,
             "context_event": context_event,

@@ -1,8 +1,10 @@
-"""Reads behind the clinician's pages: the caseload (searched and sorted) and one patient's record
-as the record page shows it. Who may see which patient is patients.selectors.patients_visible_to."""
+"""Reads behind the clinician's pages: the caseload (searched and sorted), one patient's record
+as the record page shows it (with each validated instrument over time and the flag of a positive
+screen), and the instruments the encounter form offers. Who may see which patient is
+patients.selectors.patients_visible_to."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import (
     BooleanField,
@@ -19,7 +21,24 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from assessments.instrument_selectors import (
+    instruments_offered,
+    instruments_worded,
+    is_worded,
+    positive_screens,
+    responses_over_time,
+)
+from assessments.instruments import INSTRUMENTS, Instrument
 from assessments.models import Domain, Goal, Marker, PersonalTarget, PrioritySet, Rating
+from clinic.instrument_words import (
+    MAIN_SCORES,
+    RATERS,
+    main_score,
+    number_text,
+    scores_in_words,
+    screen_flag,
+    short_name,
+)
 from indicators.models import PatientSummary
 from indicators.scoring import period_of
 from patients.models import Agenda, Appointment, ContextEvent, Encounter, Patient, User
@@ -127,6 +146,58 @@ class PatientRecord:
     conditions: list
     latest_summary: object | None
     proxy_ratings: int = 0
+    instruments: list["InstrumentSeries"] = field(default_factory=list)
+    screen_flags: list[str] = field(default_factory=list)  # positive recent screens, in words
+
+
+@dataclass
+class InstrumentSeries:
+    """One validated instrument over time, oldest first: a row per response."""
+
+    code: str
+    name: str
+    short_name: str
+    notice: str  # the licence notice, shown wherever the instrument is
+    score_label: str
+    rows: list[dict]  # {"completed_on", "score", "score_text", "words", "rater"}
+    chart: str = ""  # filled in by the page, which owns presentation
+
+
+def instrument_series(*, patient: Patient) -> list[InstrumentSeries]:
+    """Each instrument the patient has answered, with its main score and what it means."""
+    series = []
+    for code, responses in responses_over_time(patient=patient).items():
+        form = INSTRUMENTS[code]
+        rows = [
+            {
+                "completed_on": r.completed_on,
+                "score": main_score(code, r.scores),
+                "score_text": number_text(r.scores.get(form.main_score)),
+                "words": scores_in_words(code, r.scores),
+                "rater": RATERS.get(r.rater, r.rater),
+            }
+            for r in responses
+        ]
+        series.append(
+            InstrumentSeries(
+                code=code,
+                name=form.name,
+                short_name=short_name(code),
+                notice=form.licence.notice,
+                score_label=MAIN_SCORES[code].label,
+                rows=rows,
+            )
+        )
+    return series
+
+
+def instruments_for_encounter(*, patient: Patient) -> list[Instrument]:
+    """The instruments the patient's teams offer that have their wording here, in published
+    order, for the clinician to ask in an encounter."""
+    offered = {offer.instrument for offer in instruments_offered(patient=patient)}
+    if not offered:
+        return []
+    return [form for form in instruments_worded() if form.code in offered and is_worded(form)]
 
 
 def patient_record(*, patient: Patient, encounters: int = 20) -> PatientRecord:
@@ -215,6 +286,11 @@ def patient_record(*, patient: Patient, encounters: int = 20) -> PatientRecord:
         conditions=list(patient.conditions.select_related("code").order_by("code__display")),
         latest_summary=summaries[-1] if summaries else None,
         proxy_ratings=Rating.objects.filter(patient=patient, rater="proxy").count(),
+        instruments=instrument_series(patient=patient),
+        screen_flags=[
+            screen_flag(r.instrument, r.completed_on, r.scores)
+            for r in positive_screens(patient=patient)
+        ],
     )
 
 

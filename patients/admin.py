@@ -67,8 +67,11 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
+    """A team; assessments/admin.py adds the questionnaires it offers."""
+
     list_display = ["name", "created_at"]
     search_fields = ["name"]
+    fields = ["name", "description", "help_now"]
     inlines = [MembershipInline]
 
 

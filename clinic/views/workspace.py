@@ -13,10 +13,10 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from assessments.encounters import encounter_log
+from assessments.instrument_selectors import SCREEN_FLAG_DAYS, patients_with_positive_screens
 from assessments.models import Element, Goal, Marker
 from assessments.services import goal_update, target_set
 from clinic.forms import (
@@ -27,10 +27,15 @@ from clinic.forms import (
     GoalWordingForm,
     TargetForm,
 )
-from clinic.selectors import CASELOAD_SORTS, MarkerView, caseload_for_clinician, patient_record
+from clinic.record_charts import domain_charts, instrument_charts
+from clinic.selectors import (
+    CASELOAD_SORTS,
+    MarkerView,
+    caseload_for_clinician,
+    instruments_for_encounter,
+    patient_record,
+)
 from clinic.templatetags.measures import plain_number
-from indicators.charts import Series, line_chart
-from indicators.presentation import index_text
 from patients.audit import Audit
 from patients.selectors import patient_get_for_user
 from patients.services import (
@@ -90,6 +95,9 @@ def caseload(request):
         "clinic/caseload.html",
         {
             "page": page,
+            # One query for the page: whose latest PHQ-2 or GAD-2 was positive, and recent.
+            "screened_positive": patients_with_positive_screens([p.pk for p in page]),
+            "screen_flag_days": SCREEN_FLAG_DAYS,
             "search": search,
             "sort": sort,
             "sorts": [
@@ -103,32 +111,6 @@ def caseload(request):
     )
 
 
-def _domain_charts(record) -> None:
-    """An accessible line chart per domain: the patient's weighted score beside the clinician's."""
-    for domain in record.domains:
-        if not domain.rows:
-            continue
-        domain.chart = mark_safe(  # noqa: S308 — built by indicators.charts, which escapes text
-            line_chart(
-                chart_id=f"domain-{domain.code}",
-                title=f"{domain.name}, scores out of 100",
-                summary=f"{domain.name}: the patient's score and your own view, by quarter.",
-                x_labels=[row["period"] for row in domain.rows],
-                series=[
-                    Series(
-                        "Patient (weighted by what matters to them)",
-                        [row["patient"] for row in domain.rows],
-                    ),
-                    Series("Your own view", [row["clinician"] for row in domain.rows]),
-                ],
-                y_min=0,
-                y_max=100,
-                y_ticks=[0, 25, 50, 75, 100],
-                fmt=index_text,
-            )
-        )
-
-
 @record_view
 def record(request, patient_id: int):
     patient = _patient(request, patient_id, "patient record")
@@ -137,7 +119,8 @@ def record(request, patient_id: int):
 
 def _record_page(request, patient, appointment_form, status: int = 200):
     record = patient_record(patient=patient)
-    _domain_charts(record)
+    domain_charts(record)
+    instrument_charts(record)
     return render(
         request,
         "clinic/record.html",
@@ -177,7 +160,12 @@ def encounter_new(request, patient_id: int):
     patient = _patient(request, patient_id, "encounter form" if request.method == "GET" else None)
     elements = list(Element.objects.for_patient(patient).select_related("domain"))
     goals = list(Goal.objects.filter(patient=patient, active=True).order_by("baseline_on"))
-    form = EncounterLogForm(request.POST or None, elements=elements, goals=goals)
+    form = EncounterLogForm(
+        request.POST or None,
+        elements=elements,
+        goals=goals,
+        instruments=instruments_for_encounter(patient=patient),
+    )
     if request.method == "POST":
         valid = form.is_valid()
         try:
