@@ -1,15 +1,21 @@
-"""FHIR R4 routes of the REST API: a patient's record as a Bundle, and readings imported from
-Observations."""
+"""FHIR R4 routes of the REST API: a patient's record as a Bundle, readings imported from
+Observations, and each validated instrument as a Questionnaire."""
 
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from interop.fhir import observations_import, patient_everything
+from assessments.instrument_api import request_language
+from assessments.instrument_selectors import instrument_worded
+from assessments.instruments import INSTRUMENTS
+from interop.fhir import patient_everything
+from interop.fhir_import import observations_import
+from interop.questionnaires import questionnaire
 from patients.audit import Audit
 from patients.selectors import patient_get_for_user
 from ssm_outcomes.rest import require_role
@@ -45,3 +51,26 @@ class FhirObservationImportView(APIView):
             {"created": len(readings), "readings": [r.pk for r in readings]},
             status=status.HTTP_201_CREATED,
         )
+
+
+class FhirQuestionnaireView(APIView):
+    """A validated instrument as a FHIR R4 Questionnaire: its items, answer values (each with its
+    ordinalValue) and licence notice as copyright. A licensed instrument has item texts only
+    where the site has installed its wording. Not patient data: any signed-in user may read it."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "code", str, OpenApiParameter.PATH, enum=list(INSTRUMENTS),
+                description="The instrument's code, as GET /api/v1/instruments/ lists them.",
+            )
+        ],
+        responses={(200, "application/fhir+json"): OpenApiTypes.OBJECT},
+    )  # fmt: skip
+    def get(self, request, code: str):
+        if code not in INSTRUMENTS:
+            raise NotFound(
+                f"No questionnaire {code!r}: the questionnaires are {', '.join(INSTRUMENTS)}."
+            )
+        form = instrument_worded(code, request_language(request))
+        return Response(questionnaire(form), content_type="application/fhir+json")

@@ -13,6 +13,11 @@ urlpatterns = [
         name="api-fhir-everything",
     ),
     path(
+        "fhir/Questionnaire/<str:code>",
+        api.FhirQuestionnaireView.as_view(),
+        name="api-fhir-questionnaire",
+    ),
+    path(
         "fhir/Patient/<id:patient_id>/Observation/",
         api.FhirObservationImportView.as_view(),
         name="api-fhir-import",

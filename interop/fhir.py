@@ -1,29 +1,27 @@
-"""FHIR R4 (R4B models) export of a patient's record and import of biomedical readings.
+"""FHIR R4 (R4B models) export of a patient's record, as a collection Bundle.
 
 The export leaves out everything staff-only (encounter notes, context events, agendas). Entries
 carry ``urn:uuid`` fullUrls, fresh for each export, and refer to each other by them; each resource
-also has a stable ``id`` such as ``encounter-7``.
+also has a stable ``id`` such as ``encounter-7``. Validated instruments' responses and their
+scores are built by ``questionnaires``; the import of readings lives in ``fhir_import`` (and is
+re-exported here, as are the code systems of ``codes``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
-from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.observation import Observation
-from pydantic import ValidationError as PydanticValidationError
 
+from assessments.instrument_selectors import instruments_worded
+from assessments.instruments import Instrument
 from assessments.models import (
     Goal,
     GoalReview,
+    InstrumentResponse,
     Marker,
     PersonalTarget,
     PriorityPoint,
@@ -32,24 +30,30 @@ from assessments.models import (
     Rating,
     Reading,
 )
-from assessments.services import reading_record
 from indicators.models import PatientSummary
 from indicators.scoring import period_bounds
-from patients.audit import Audit, audited
-from patients.models import Condition, Encounter, Patient, User
-from patients.validation import date_not_in_future
+from patients.models import Condition, Encounter, Patient
 
-LOINC = "http://loinc.org"
-SNOMED = "http://snomed.info/sct"
-UCUM = "http://unitsofmeasure.org"
-V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
-OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
-GOAL_PRIORITY = "http://terminology.hl7.org/CodeSystem/goal-priority"
-REFERENCE_RANGE_MEANING = "http://terminology.hl7.org/CodeSystem/referencerange-meaning"
-FRAMEWORK = "https://ssm-outcomes.example/fhir/CodeSystem/framework"
-SUMMARY = "https://ssm-outcomes.example/fhir/CodeSystem/summary"
-RATER = "https://ssm-outcomes.example/fhir/CodeSystem/rater"
+from .codes import (
+    CONDITION_CLINICAL,
+    FRAMEWORK,
+    GOAL_PRIORITY,
+    LOINC,
+    OBSERVATION_CATEGORY,
+    RATER,
+    REFERENCE_RANGE_MEANING,
+    SNOMED,
+    SUMMARY,
+    UCUM,
+    V3_ACT_CODE,
+)
+from .codes import coding as _coding
+from .codes import concept as _concept
+from .fhir_import import observations_import
+from .questionnaires import instrument_response_resources
+
+__all__ = ["FRAMEWORK", "LOINC", "SNOMED", "SUMMARY", "UCUM", "observations_import",
+           "patient_everything"]  # fmt: skip
 
 # v3-ActCode: remote contacts are "virtual" (VR), face-to-face and group ones "ambulatory" (AMB).
 REMOTE_MODES = {Encounter.Mode.PHONE, Encounter.Mode.VIDEO, Encounter.Mode.MESSAGE}
@@ -63,18 +67,9 @@ SUMMARY_FIGURES = [
     ("domain-R", "r_score", "Domain R score (0–100)", "score"),
     ("goal-attainment", "goal_attainment", "Goal attainment T-score", "score"),
 ]
-IMPORTABLE_STATUSES = ("final", "amended", "corrected")
 
 
 # --- Export ---------------------------------------------------------------------------------
-
-
-def _coding(system: str, code: str, display: str = "") -> dict:
-    return {"system": system, "code": code, **({"display": display} if display else {})}
-
-
-def _concept(system: str, code: str, display: str = "") -> dict:
-    return {"coding": [_coding(system, code, display)], **({"text": display} if display else {})}
 
 
 class _Entries:
@@ -253,6 +248,23 @@ def _priority_set(priority_set: PrioritySet, subject: dict) -> dict:
     )  # fmt: skip
 
 
+def _instrument_responses(patient: Patient, subject: dict, refs: _Entries) -> None:
+    """Each validated instrument's response, with an Observation per score."""
+    responses = InstrumentResponse.objects.filter(patient=patient).select_related("entered_by")
+    forms: dict[str, Instrument] = {}
+    for response in responses.order_by("completed_on", "id"):
+        if not forms:
+            forms = {form.code: form for form in instruments_worded()}
+        form = forms.get(response.instrument)
+        if form is None:
+            continue  # an instrument the library no longer has cannot be described
+        for resource in instrument_response_resources(
+            response, form=form, subject=subject, ref=refs.ref,
+            encounter=refs.encounter(response.encounter_id),
+        ):  # fmt: skip
+            refs.add(resource)
+
+
 def patient_everything(*, patient: Patient) -> dict:
     """A patient's record, without staff-only notes, as a FHIR R4 collection Bundle (JSON dict)."""
     refs = _Entries()
@@ -290,6 +302,7 @@ def patient_everything(*, patient: Patient) -> dict:
     )
     for priority_set in priority_sets.order_by("effective_from", "id"):
         refs.add(_priority_set(priority_set, subject))
+    _instrument_responses(patient, subject, refs)
     return {
         "resourceType": "Bundle",
         "id": f"patient-{patient.pk}-everything",
@@ -297,156 +310,3 @@ def patient_everything(*, patient: Patient) -> dict:
         "timestamp": timezone.localtime().isoformat(),
         "entry": refs.entries,
     }
-
-
-# --- Import ---------------------------------------------------------------------------------
-
-# Where a rule broken inside reading_record lives in the Observation.
-SERVICE_FIELDS = {"loinc": "code", "unit": "valueQuantity", "value": "valueQuantity.value"}
-
-
-def _path(loc: tuple) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif not (part == "resource" and path.startswith("entry[") and path.endswith("]")):
-            path += f".{part}" if path else str(part)
-    return path or NON_FIELD_ERRORS
-
-
-def _message(error: Mapping[str, Any]) -> str:
-    if error["type"] in {"missing", "model_field_validation.missing"}:
-        return "this field is required"
-    if error["type"] == "extra_forbidden":
-        return "is not a FHIR R4 element here"
-    return error["msg"].removeprefix("Value error, ")
-
-
-def _validated(model, payload: dict):
-    try:
-        return model.model_validate(payload)
-    except PydanticValidationError as exc:
-        errors: dict[str, list[str]] = {}
-        for error in exc.errors():
-            errors.setdefault(_path(error["loc"]), []).append(_message(error))
-        raise ValidationError(errors) from None
-    except KeyError:  # fhir.resources' lookup of a resourceType it does not know
-        raise ValidationError(
-            {NON_FIELD_ERRORS: ["holds a resource whose resourceType FHIR R4 does not define"]}
-        ) from None
-
-
-def _observations_of(payload: dict) -> list[tuple[str, Observation]]:
-    kind = payload.get("resourceType") if isinstance(payload, dict) else None
-    if kind == "Observation":
-        return [("", _validated(Observation, payload))]
-    if kind != "Bundle":
-        raise ValidationError({"resourceType": ["expected Observation or Bundle"]})
-    entries = payload.get("entry")
-    if not isinstance(entries, list) or not entries:
-        raise ValidationError({"entry": ["a Bundle must hold at least one Observation"]})
-    errors = {}
-    for i, entry in enumerate(entries):
-        resource = entry.get("resource") if isinstance(entry, dict) else None
-        if not isinstance(resource, dict):
-            errors[f"entry[{i}].resource"] = ["each entry must hold a resource"]
-        elif resource.get("resourceType") != "Observation":
-            errors[f"entry[{i}].resourceType"] = [
-                f"expected Observation, not {resource.get('resourceType')!r}"
-            ]
-    if errors:
-        raise ValidationError(errors)
-    bundle = _validated(Bundle, payload)
-    return [(f"entry[{i}].", entry.resource) for i, entry in enumerate(bundle.entry)]
-
-
-def _date_field(observation: Observation) -> str:
-    return "effectiveInstant" if observation.effectiveInstant else "effectiveDateTime"
-
-
-def _taken_on(observation: Observation) -> dt.date:
-    """The day of the reading, in the service's time zone, within the dates a reading can have
-    (from 1900 to today) and named by the Observation's own field when it is not."""
-    field = _date_field(observation)
-    when = getattr(observation, field)
-    if isinstance(when, dt.datetime):
-        day = _local_day(when)
-    elif isinstance(when, dt.date):
-        day = when
-    elif when is None:
-        raise ValidationError({field: ["a date is required"]})
-    else:
-        raise ValidationError({field: [f"a full date (YYYY-MM-DD) is required, not {when}"]})
-    date_not_in_future(field, day)
-    return day
-
-
-def _local_day(when: dt.datetime) -> dt.date:
-    if not timezone.is_aware(when):
-        return when.date()
-    try:
-        return timezone.localdate(when)
-    except OverflowError:
-        # Moving the first or last day datetime can hold (0001-01-01T00:00:00+14:00) to this
-        # time zone leaves its range: the day as written is as far out of range either way.
-        return when.date()
-
-
-def _marker_of(observation: Observation, markers: dict[str, Marker]) -> Marker:
-    codes = [c.code for c in observation.code.coding or [] if c.system == LOINC and c.code]
-    if not codes:
-        raise ValidationError({"code": [f"a LOINC coding (system {LOINC}) is required"]})
-    marker = next((markers[code] for code in codes if code in markers), None)
-    if marker is None:
-        supported = ", ".join(sorted(markers))
-        raise ValidationError(
-            {"code": [f"LOINC {codes[0]} is not a supported marker (supported: {supported})"]}
-        )
-    return marker
-
-
-def _reading_args(observation: Observation, markers: dict[str, Marker]) -> dict:
-    if observation.status not in IMPORTABLE_STATUSES:
-        raise ValidationError(
-            {"status": [f"status must be final, amended or corrected, not {observation.status}"]}
-        )
-    marker = _marker_of(observation, markers)
-    quantity = observation.valueQuantity
-    if quantity is None or quantity.value is None:
-        raise ValidationError({"valueQuantity": ["a valueQuantity with a value is required"]})
-    if quantity.comparator:
-        raise ValidationError({"valueQuantity.comparator": ["a bounded value cannot be recorded"]})
-    if quantity.code and quantity.system in (None, UCUM):
-        unit_ok = quantity.code == marker.unit
-    else:
-        unit_ok = quantity.unit in {marker.unit, marker.display_unit}
-    if not unit_ok:
-        raise ValidationError(
-            {"valueQuantity": [f"unit must be {marker.unit} for {marker.name} ({marker.loinc})"]}
-        )
-    return {"loinc": marker.loinc, "value": quantity.value, "unit": marker.unit,
-            "taken_on": _taken_on(observation)}  # fmt: skip
-
-
-def observations_import(
-    *, patient: Patient, payload: dict, user: User | None, audit: Audit | None = None
-) -> list[Reading]:
-    """Record the readings in a FHIR Observation or a Bundle of them: all of them or none."""
-    observations = _observations_of(payload)
-    markers = {m.loinc: m for m in Marker.objects.all()}
-    errors: dict[str, list[str]] = {}
-    readings = []
-    with transaction.atomic():
-        for prefix, observation in observations:
-            try:
-                args = _reading_args(observation, markers)
-                readings.append(reading_record(patient=patient, recorded_by=user, **args))
-            except ValidationError as exc:
-                fields = {**SERVICE_FIELDS, "taken_on": _date_field(observation)}
-                for field, messages in exc.message_dict.items():
-                    errors.setdefault(prefix + fields.get(field, field), []).extend(messages)
-        if errors:
-            raise ValidationError(errors)  # rolls back the readings already recorded
-        audited(audit, patient)
-    return readings

@@ -91,6 +91,7 @@ def ids(patient, team, clinician):
         "encounter_id": encounter.pk,
         "period": "2026Q1",
         "loinc": "59261-8",
+        "code": "PHQ2",
         "key": "H1",
         "uidb64": "MQ",
         "token": "not-a-real-token",
