@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from patients.audit import Audit
 from patients.selectors import patient_get_for_user
 
+from .instrument_figures import INDICATIVE_BELOW
 from .selectors import (
     staff_teams_for_user,
     summaries_for_patient,
@@ -70,6 +71,12 @@ class PatientSummaryOutput(serializers.Serializer):
     context_events = ContextEventBrief(many=True)
     encounters = serializers.IntegerField()
     patient_initiated = serializers.IntegerField()
+    instruments = serializers.DictField(
+        child=serializers.DictField(),
+        help_text="Each validated instrument answered in the quarter: its code to the scores of "
+        "the latest response (by completion date), as GET /api/v1/patients/{id}/responses/ gives "
+        "them. Beside the index; never part of it.",
+    )
     stale = serializers.BooleanField()
     computed_at = serializers.DateTimeField(allow_null=True)
 
@@ -100,6 +107,31 @@ class GroupPriorities(serializers.Serializer):
     other_items = serializers.IntegerField()
 
 
+class GroupInstrument(serializers.Serializer):
+    """One validated instrument in a group's quarter, from each patient's latest response in it.
+    Null figures are withheld (``suppressed_reasons``, e.g. ``instruments.PHQ2.median``)."""
+
+    n = serializers.IntegerField(
+        allow_null=True, help_text="Patients with a response in the quarter."
+    )
+    main_score = serializers.CharField(help_text="The score the median and quartiles are of.")
+    median = serializers.FloatField(allow_null=True)
+    q1 = serializers.FloatField(allow_null=True)
+    q3 = serializers.FloatField(allow_null=True)
+    share_positive = serializers.FloatField(
+        allow_null=True, required=False, help_text="Screens only: the share screening positive."
+    )
+    top_score_share = serializers.FloatField(
+        allow_null=True,
+        required=False,
+        help_text="collaboRATE only: the share giving the top score on every item.",
+    )
+    indicative = serializers.BooleanField(
+        required=False,
+        help_text=f"collaboRATE only: true when fewer than {INDICATIVE_BELOW} patients responded.",
+    )
+
+
 class TeamSummaryOutput(serializers.Serializer):
     """Documents the shape of a stored team summary; null figures rest on fewer than 5."""
 
@@ -122,6 +154,13 @@ class TeamSummaryOutput(serializers.Serializer):
     patient_initiated_patients = serializers.IntegerField(allow_null=True)
     context_kinds = serializers.DictField(child=serializers.IntegerField(allow_null=True))
     declined_context = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+    instruments = serializers.DictField(
+        child=GroupInstrument(),
+        required=False,
+        help_text="The validated instruments the team offers or its patients answered in the "
+        "quarter, by code. Beside the patient-weighted index; never part of it. Absent from "
+        "summaries stored before instruments were summarised.",
+    )
     suppressed = serializers.BooleanField()
     suppressed_fields = serializers.ListField(child=serializers.CharField())
     suppressed_reasons = serializers.DictField(

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from .instrument_figures import instrument_figures
 from .scoring import FRAMEWORK_CODES, quartiles
 from .small_numbers import (
     FEWER_THAN_5,
@@ -43,6 +44,8 @@ class SummaryRow:
     patient_initiated: int
     attribution_caveat: bool
     context_kinds: tuple[str, ...] = ()
+    # Instrument code to the scores of the patient's latest response in the quarter.
+    instruments: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def _spread(values: list[float]) -> dict[str, Any] | None:
@@ -333,10 +336,15 @@ def context_figures(
 
 
 def group_summary_figures(
-    rows: Sequence[SummaryRow], allocations: Sequence[Allocation], *, kinds: Sequence[str]
+    rows: Sequence[SummaryRow],
+    allocations: Sequence[Allocation],
+    *,
+    kinds: Sequence[str],
+    offered: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """Everything stored for a group in a quarter: the headline figures, what matters to it and
-    the context of its changes, with one ``suppressed_reasons`` for all of them."""
+    """Everything stored for a group in a quarter: the headline figures, what matters to it,
+    the context of its changes and the validated instruments it ``offered`` or answered
+    (``indicators.instrument_figures``), with one ``suppressed_reasons`` for all of them."""
     figures = group_figures(rows)
     figures.update(priority_figures(allocations))
     context = context_figures(
@@ -345,9 +353,15 @@ def group_summary_figures(
         declined=figures["declined"],
         declined_reason=figures["suppressed_reasons"].get("declined"),
     )
-    reasons = {**figures["suppressed_reasons"], **context.pop("suppressed_reasons")}
+    instruments = instrument_figures((r.instruments for r in rows), offered=offered)
+    reasons = {
+        **figures["suppressed_reasons"],
+        **context.pop("suppressed_reasons"),
+        **instruments.pop("suppressed_reasons"),
+    }
     if figures["priorities"] is None:
         reasons["priorities"] = FEWER_THAN_5  # a held share inside it is null for this reason only
     figures.update(context)
+    figures.update(instruments)
     figures["suppressed_reasons"] = reasons
     return figures

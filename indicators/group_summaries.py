@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from assessments.models import PriorityPoint, PrioritySet
+from assessments.models import PriorityPoint, PrioritySet, TeamInstrument
 from patients.models import ContextEvent, Encounter, Patient, Team
 
 from . import sql
@@ -44,6 +44,7 @@ ROW_FIELDS = (
     "patient_initiated",
     "attribution_caveat",
     "context_events",
+    "instruments",
 )
 
 
@@ -62,6 +63,7 @@ def summary_row(
     patient_initiated,
     attribution_caveat,
     context_events,
+    instruments,
 ) -> SummaryRow:
     """What a group figure needs from one stored patient summary, given its ROW_FIELDS by name."""
     return SummaryRow(
@@ -76,6 +78,7 @@ def summary_row(
         patient_initiated=patient_initiated,
         attribution_caveat=attribution_caveat,
         context_kinds=tuple(sorted({e.get("kind", "") for e in context_events or []})),
+        instruments=instruments or {},
     )
 
 
@@ -83,8 +86,18 @@ def _rows(summaries: QuerySet[PatientSummary]) -> list[SummaryRow]:
     return [summary_row(**columns) for columns in summaries.values(*ROW_FIELDS)]
 
 
-def _figures_of(rows: list[SummaryRow], allocations: list[Allocation]) -> dict:
-    return group_summary_figures(rows, allocations, kinds=ContextEvent.Kind.values)
+def _figures_of(
+    rows: list[SummaryRow], allocations: list[Allocation], offered: Iterable[str] = ()
+) -> dict:
+    return group_summary_figures(rows, allocations, kinds=ContextEvent.Kind.values, offered=offered)
+
+
+def _offered_by_team() -> dict[int, list[str]]:
+    """The instruments each team offers (one query)."""
+    offered: dict[int, list[str]] = defaultdict(list)
+    for team_id, code in TeamInstrument.objects.values_list("team_id", "instrument"):
+        offered[team_id].append(code)
+    return offered
 
 
 # --- Own priorities: the points each patient held at the end of a quarter --------------------
@@ -197,12 +210,17 @@ def group_summary_compute(kind: GroupKind[_Summary], *, owner_id: int, period: s
     # _default_manager: the abstract GroupSummary declares no ``objects``; each kind's model has
     # ``objects`` as its only manager, so it is the same manager.
     owner: dict[str, Any] = {kind.owner_field: owner_id}
+    offered = (
+        TeamInstrument.objects.filter(team_id=owner_id).values_list("instrument", flat=True)
+        if kind is TEAM
+        else ()
+    )
     summary, _ = kind.model._default_manager.update_or_create(
         **owner,
         period=period,
         defaults={
             "patients": len(rows),
-            "figures": _figures_of(rows, _allocations_in_effect(summaries, period)),
+            "figures": _figures_of(rows, _allocations_in_effect(summaries, period), offered),
             "stale": False,
             "computed_at": timezone.now(),
         },
@@ -300,6 +318,7 @@ def group_summaries_rebuild_all() -> int:
             for later in range(4):  # seen in a quarter: on the caseload for it and the next three
                 caseload[clinician_id, pn + later].add(pid)
     allocations = _AllAllocations()
+    offered = _offered_by_team()
     team_ids = list(Team.objects.values_list("pk", flat=True))
     clinician_ids = {clinician_id for clinician_id, _ in caseload}
     now = timezone.now()
@@ -334,7 +353,9 @@ def group_summaries_rebuild_all() -> int:
                     patients=len(group_rows),
                     stale=False,
                     computed_at=now,
-                    figures=_figures_of(group_rows, held),
+                    figures=_figures_of(
+                        group_rows, held, offered.get(owner_id, ()) if kind is TEAM else ()
+                    ),
                 )
             )
     with transaction.atomic():

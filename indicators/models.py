@@ -45,6 +45,9 @@ class PatientSummary(models.Model):
     context_events = models.JSONField(default=list, blank=True)
     encounters = models.PositiveIntegerField(default=0)
     patient_initiated = models.PositiveIntegerField(default=0)
+    # Each validated instrument answered in the quarter: its code to the scores of the latest
+    # response (by completed_on, then id). Beside the index; never part of it.
+    instruments = models.JSONField(default=dict, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -10,6 +10,7 @@ on stale ones, and ``summaries_rebuild_all`` recomputes everything, patients the
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 from django.db import connection, transaction
@@ -48,6 +49,7 @@ FIGURE_FIELDS = [
     "context_events",
     "encounters",
     "patient_initiated",
+    "instruments",
     "computed_at",
 ]
 REBUILD_CHUNK = 10_000
@@ -134,6 +136,13 @@ def _compute_range(lo: int, hi: int) -> dict[tuple[int, int], PatientSummary]:
         summary = summaries.get((patient_id, pn))
         if summary is not None:
             summary.encounters, summary.patient_initiated = count, int(by_patient or 0)
+
+    for patient_id, pn, code, scores in _fetch(sql.latest_instrument_responses_sql(), lo, hi):
+        summary = summaries.get((patient_id, pn))
+        if summary is not None:
+            # PostgreSQL's driver reads a JSON column as a dict; SQLite's gives its text.
+            scores = json.loads(scores) if isinstance(scores, str) else scores
+            summary.instruments = {**summary.instruments, code: scores}
 
     for (patient_id, pn), summary in summaries.items():
         previous = summaries.get((patient_id, pn - 1))

@@ -20,6 +20,8 @@ binary value (``f"{7.35:.1f}"`` is ``"7.3"``).
   rounded (9.96 is ``+9.9``), so that a change just under the threshold of 10 points, which
   counts as stable, never reads as 10.
 - **Counts**: whole numbers with thousands separated by commas.
+- **Scores of validated instruments** (each on its own scale): one decimal, without a trailing
+  zero (2.25 is ``2.3``, 2.0 is ``2``).
 
 ``*_shown`` give the rounded number as a ``Decimal`` (for the CSV and for tests); ``*_text`` give
 it as pages write it.
@@ -34,6 +36,7 @@ __all__ = [
     "count_text",
     "index_shown",
     "index_text",
+    "instrument_score_text",
     "number_text",
     "percent_text",
     "score_shown",
@@ -114,6 +117,11 @@ def change_text(change: float) -> str:
     ``-3.0``, ``0.0``."""
     shown = _rounded(stored_decimal(change), TENTH, ROUND_DOWN)
     return f"+{shown:f}" if shown > 0 else f"{shown:f}"
+
+
+def instrument_score_text(value: float) -> str:
+    """A validated instrument's score (a median or quartile of it) on its own scale."""
+    return number_text(_rounded(stored_decimal(value), TENTH))
 
 
 def count_text(count: float) -> str:

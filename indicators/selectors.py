@@ -64,6 +64,7 @@ def patient_summary_data(summary: PatientSummary, *, stale: bool, to_patient: bo
         "context_events": context_events_shown(summary.context_events, to_patient=to_patient),
         "encounters": summary.encounters,
         "patient_initiated": summary.patient_initiated,
+        "instruments": summary.instruments,
         "stale": stale,
         "computed_at": summary.computed_at,
     }

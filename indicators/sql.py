@@ -88,6 +88,9 @@ def activity_periods_cte() -> str:
         UNION
         SELECT patient_id, {_period(_local_date("occurred_at"))} FROM patients_encounter
             WHERE patient_id BETWEEN %(lo)s AND %(hi)s
+        UNION
+        SELECT patient_id, {_period("completed_on")} FROM assessments_instrumentresponse
+            WHERE patient_id BETWEEN %(lo)s AND %(hi)s
     )"""
 
 
@@ -187,6 +190,23 @@ def relevant_targets_sql() -> str:
     WHERE patient_id BETWEEN %(lo)s AND %(hi)s AND relevant
         AND (low IS NOT NULL OR high IS NOT NULL)
     GROUP BY patient_id"""
+
+
+def latest_instrument_responses_sql() -> str:
+    """The scores of each patient's latest response to each instrument in each quarter (by
+    completed_on, then id)."""
+    return f"""
+    WITH ranked AS (
+        SELECT patient_id, {_period("completed_on")} AS pn, instrument, scores,
+               ROW_NUMBER() OVER (
+                   PARTITION BY patient_id, instrument, {_period("completed_on")}
+                   ORDER BY completed_on DESC, id DESC
+               ) AS rn
+        FROM assessments_instrumentresponse
+        WHERE patient_id BETWEEN %(lo)s AND %(hi)s
+    )
+    SELECT patient_id, pn, instrument, scores FROM ranked WHERE rn = 1
+    ORDER BY patient_id, pn, instrument"""
 
 
 def context_events_sql() -> str:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("teams/<int:team_id>/trends/", views.team_trends, name="team_trends"),
     path("teams/<int:team_id>/what-matters/", views.team_what_matters, name="team_what_matters"),
     path("teams/<int:team_id>/context/", views.team_context, name="team_context"),
+    path("teams/<int:team_id>/instruments/", views.team_instruments, name="team_instruments"),
     path("teams/<int:team_id>/caseloads/", views.team_caseloads_page, name="team_caseloads"),
     path("teams/<int:team_id>/export.csv", views.team_export, name="team_export"),
 ]

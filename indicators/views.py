@@ -23,6 +23,7 @@ from patients.models import Membership
 from . import exports
 from .dashboard import priorities_shown, quarter_chosen, quarter_figures, trend_window
 from .dashboard_charts import context_declines_trend, overview_trends, priority_charts
+from .instrument_dashboard import INDICATIVE_NOTE, instruments_shown
 from .selectors import (
     caseload_stored_figures,
     dashboard_team_for_user,
@@ -119,6 +120,18 @@ def team_context(request, team_id: int):
         quarters = trend_window(context["period"])
         context["trend"] = context_declines_trend(context["stored"], quarters)
     return render(request, "dashboards/context.html", context)
+
+
+@require_safe
+@login_required
+def team_instruments(request, team_id: int):
+    """The validated instruments the team offers or its patients answered: one plain table each,
+    beside the patient-weighted index and never part of it."""
+    context = _team_context(request, team_id)
+    context["instruments"] = instruments_shown(context["stored_figures"])
+    context["indicative_note"] = INDICATIVE_NOTE
+    context["page"] = "instruments"
+    return render(request, "dashboards/instruments.html", context)
 
 
 @require_safe

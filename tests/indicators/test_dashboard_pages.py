@@ -78,7 +78,13 @@ def stored(team, period=LATER) -> dict:
     return TeamSummary.objects.get(team=team, period=period).figures
 
 
-TEAM_PAGES = ["team_overview", "team_trends", "team_what_matters", "team_context"]
+TEAM_PAGES = [
+    "team_overview",
+    "team_trends",
+    "team_what_matters",
+    "team_context",
+    "team_instruments",
+]
 
 
 # --- The aggregates stored for these pages ---------------------------------------------------

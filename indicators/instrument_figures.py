@@ -1,0 +1,108 @@
+"""A group's figures for the validated instruments, from its patients' stored latest scores.
+
+Plain Python, no Django. Each patient summary keeps, per instrument answered in the quarter, the
+scores of the latest response (``PatientSummary.instruments``). For each instrument a group
+offers or answered, ``instrument_figures`` gives ``n`` (patients with a response), the median
+and quartiles of the instrument's main score (``Instrument.main_score``), the share of positive
+screens (instruments with a ``positive_key``) and, for collaboRATE, the share giving the top
+score and whether the figure is only ``indicative`` (fewer than ``INDICATIVE_BELOW`` responses).
+
+Every figure follows the small-number rule (``indicators.small_numbers``): a figure resting on
+fewer than 5 patients is null, and a share is null when the patients it counts, or the rest of
+those it is a share of, are 1 to 4 people. Each null figure has its reason under its dotted
+name (``instruments.PHQ2.median``). These figures sit beside the patient-weighted index and
+never enter it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from assessments.instruments import INSTRUMENTS, instrument
+
+from .scoring import quartiles
+from .small_numbers import FEWER_THAN_5, PROTECTS_SMALLER, is_small_count, too_few
+
+COLLABORATE = "COLLABORATE"
+TOP_SCORE_KEY = "top_score"
+INDICATIVE_BELOW = 25  # collaboRATE: fewer responses than this give an indicative figure only
+
+Scores = Mapping[str, Any]
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _share_withheld(count: int, base: int) -> str | None:
+    """Why a share of ``count`` out of ``base`` patients is hidden, if it is (the rule of
+    ``figures.part_withheld``, repeated here so this module stands alone)."""
+    if is_small_count(count) or too_few(base):
+        return FEWER_THAN_5
+    if is_small_count(base - count):
+        return PROTECTS_SMALLER
+    return None
+
+
+def instrument_codes(offered: Iterable[str], answered: Iterable[str]) -> list[str]:
+    """The instruments a group's figures cover, in the catalogue's order: those it offers and
+    those its patients answered (unknown codes are left out)."""
+    wanted = set(offered) | set(answered)
+    return [code for code in INSTRUMENTS if code in wanted]
+
+
+def one_instrument(code: str, responses: list[Scores]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The figures of one instrument from its patients' latest scores, and why any is null."""
+    form = instrument(code)
+    reasons: dict[str, str] = {}
+    n = len(responses)
+    figure: dict[str, Any] = {"n": n, "main_score": form.main_score}
+
+    def withhold(name: str, reason: str) -> None:
+        figure[name] = None
+        reasons[name] = reason
+
+    if too_few(n):
+        withhold("n", FEWER_THAN_5)
+    main = [v for r in responses if (v := _number(r.get(form.main_score))) is not None]
+    q = quartiles(main)
+    figure.update(median=q.median, q1=q.q1, q3=q.q3)
+    if too_few(len(main)):
+        for name in ("median", "q1", "q3"):
+            withhold(name, FEWER_THAN_5)
+
+    flags = {}
+    if form.positive_key is not None:
+        flags["share_positive"] = form.positive_key
+    if code == COLLABORATE:
+        flags["top_score_share"] = TOP_SCORE_KEY
+        figure["indicative"] = n < INDICATIVE_BELOW
+    for name, key in flags.items():
+        given = [r[key] for r in responses if isinstance(r.get(key), bool)]
+        count = sum(given)
+        reason = FEWER_THAN_5 if too_few(n) else _share_withheld(count, len(given))
+        figure[name] = count / len(given) if given else None
+        if reason:
+            withhold(name, reason)
+    return figure, reasons
+
+
+def instrument_figures(
+    latest: Iterable[Mapping[str, Scores]], *, offered: Iterable[str] = ()
+) -> dict[str, Any]:
+    """``instruments`` (code to its figures) and ``suppressed_reasons`` (dotted names) for a
+    group, from each patient's latest scores by instrument code."""
+    latest = list(latest)
+    by_code: dict[str, list[Scores]] = {}
+    for scores_by_code in latest:
+        for code, scores in scores_by_code.items():
+            by_code.setdefault(code, []).append(scores)
+    figures: dict[str, Any] = {}
+    reasons: dict[str, str] = {}
+    for code in instrument_codes(offered, by_code):
+        figures[code], why = one_instrument(code, by_code.get(code, []))
+        reasons.update({f"instruments.{code}.{name}": reason for name, reason in why.items()})
+    return {"instruments": figures, "suppressed_reasons": reasons}
