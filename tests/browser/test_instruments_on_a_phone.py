@@ -1,6 +1,7 @@
 """A questionnaire from the care team on a phone: a patient with a PHQ-2 due opens the portal,
 follows the link, answers the first question with a tap and the second with the keyboard, and
-sees the thank-you with where to get help now; no serious accessibility violation on the way."""
+sees the thank-you with where to get help now, then the result in words on *My progress*; nothing
+off-screen and no serious accessibility violation on the way."""
 
 import pytest
 from django.urls import reverse
@@ -84,3 +85,9 @@ def test_a_patient_answers_a_due_phq2_on_a_phone(phone_page, patient, team):
     page.get_by_role("link", name="Back to my pages").first.tap()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Pat")
     expect(page.get_by_text("A few short questions from your care team")).to_have_count(0)
+
+    page.get_by_role("link", name="My progress").tap()
+    expect(page.get_by_text("Low mood and little interest: 3 out of 6")).to_be_visible()
+    expect(page.locator("#chart-phq2")).to_be_visible()
+    assert page_overflow(page) <= 0
+    assert_accessible(page, "my progress with a questionnaire")
