@@ -4,6 +4,7 @@ sending each exactly once."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from functools import partial
 
 from django.conf import settings
@@ -16,7 +17,10 @@ from patients.models import (
     Appointment,
 )
 from patients.selectors import appointments_due_reminder
+from patients.signals import reminder_lines
 from ssm_outcomes.task_queue import enqueue
+
+logger = logging.getLogger(__name__)
 
 
 def reminders_send_due() -> int:
@@ -27,6 +31,22 @@ def reminders_send_due() -> int:
         enqueue("patients.tasks.send_reminder", appointment_id)
         for appointment_id in list(due.values_list("id", flat=True))
     )
+
+
+def _reminder_extra_lines(appointment: Appointment) -> list[str]:
+    """The lines the layers above add to a reminder (questionnaires to answer first); a
+    receiver that fails is logged and left out, so the reminder still goes."""
+    lines: list[str] = []
+    for receiver, result in reminder_lines.send_robust(
+        sender=None, patient=appointment.patient, appointment=appointment
+    ):
+        if isinstance(result, Exception):
+            logger.error(
+                "reminder lines from %r failed", receiver, exc_info=(type(result), result, None)
+            )
+            continue
+        lines.extend(str(line) for line in result or ())
+    return lines
 
 
 def _reminder_deliver(message: EmailMessage, appointment_id: int, sent_at: dt.datetime) -> None:
@@ -67,6 +87,8 @@ def reminder_send(*, appointment_id: int) -> bool:
             "appointment": appointment,
             "starts_at": timezone.localtime(appointment.starts_at),
             "agenda_link": site_link("portal:agenda"),
+            "extra_lines": _reminder_extra_lines(appointment),
+            "portal_link": site_link("portal:home"),
             "settings_link": site_link("portal:settings"),
         },
         appointment.patient.user.email,

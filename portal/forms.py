@@ -208,6 +208,56 @@ class FeedbackForm(PortalForm):
         return {code: self.cleaned_data.get(code) for code in RELATIONSHIP_QUESTIONS}
 
 
+# --- Questionnaires from the care team ---------------------------------------------------------
+
+MOST_BUTTONS = 11  # more answer values than this (a 0–100 scale) are typed as a number
+
+
+class QuestionForm(PortalForm):
+    """One question of a validated questionnaire: one of its published answer values."""
+
+    def __init__(self, *args, item, require_answer: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.item = item
+        if item.labelled is None:
+            rule = "Choose one of the answers, or press Skip this question."
+        else:
+            rule = (
+                f"Choose a number from {item.lowest} to {item.highest}, "
+                "or press Skip this question."
+            )
+        self.fields["value"] = forms.TypedChoiceField(
+            label=item.text,
+            choices=[(option.value, str(option.value)) for option in item.options],
+            coerce=int,
+            empty_value=None,
+            required=require_answer,
+            widget=forms.RadioSelect,
+            error_messages={"invalid_choice": rule, "required": rule},
+        )
+
+    @property
+    def typed(self) -> bool:
+        """True when the answer is typed as a number rather than chosen from buttons."""
+        return len(self.item.options) > MOST_BUTTONS
+
+    def options(self) -> list[dict]:
+        """The answer buttons: each value, its published label (None between the labelled ends
+        of a number scale, where the number itself is shown), and the one chosen."""
+        field = self["value"]
+        chosen = field.value()
+        chosen = "" if chosen is None else str(chosen)
+        return [
+            {
+                "value": option.value,
+                "label": option.label,
+                "id": f"{field.auto_id}_{option.value}",
+                "checked": chosen == str(option.value),
+            }
+            for option in self.item.options
+        ]
+
+
 # --- My goals --------------------------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 """Reads behind the patient's pages: their questions and answers, priorities, goals, next
-appointment, feedback, progress and who has seen their record. Every read takes the signed-in
+appointment, feedback, questionnaires from their care team, progress and who has seen their
+record. Every read takes the signed-in
 patient; nothing here takes a patient id from a request."""
 
 import datetime as dt
@@ -16,6 +17,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from assessments.encounters import RELATIONSHIP_CODES
+from assessments.instrument_selectors import (
+    instrument_worded,
+    instruments_due,
+    instruments_offered,
+    is_worded,
+)
+from assessments.instruments import Instrument
 from assessments.models import Domain, Element, Goal, GoalReview, PrioritySet, Rating
 from indicators.scoring import period_bounds, period_of
 from indicators.selectors import summaries_are_stale, summaries_for_patient
@@ -305,3 +313,20 @@ def record_access_rows(*, patient: Patient) -> QuerySet:
         .select_related("actor")
         .order_by("-created_at", "-id")
     )
+
+
+# --- Questionnaires from the care team ---------------------------------------------------------
+
+
+def questionnaires_due(*, patient: Patient) -> list[Instrument]:
+    """The questionnaires the patient's teams ask for now that can be answered here (their
+    wording is shipped or installed), in published order."""
+    return [due.instrument for due in instruments_due(patient=patient) if is_worded(due.instrument)]
+
+
+def portal_questionnaire(*, patient: Patient, code: str) -> Instrument:
+    """The questionnaire of that code as the patient sees it, if one of their teams offers it;
+    404 otherwise, so nothing tells them about questionnaires their teams do not use."""
+    if not instruments_offered(patient=patient).filter(instrument=code).exists():
+        raise Http404("No such questionnaire")
+    return instrument_worded(code)

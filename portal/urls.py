@@ -4,7 +4,7 @@ from django.urls import path
 
 from ssm_outcomes import converters  # noqa: F401  (registers the id converter)
 
-from .views import account, appointments, goals, priorities, progress, ratings
+from .views import account, appointments, goals, priorities, progress, questionnaires, ratings
 
 app_name = "portal"
 
@@ -19,6 +19,12 @@ urlpatterns = [
     path("goals/<id:goal_id>/review/", goals.goal_review, name="goal-review"),
     path("next-appointment/", appointments.agenda, name="agenda"),
     path("appointments/<id:encounter_id>/feedback/", appointments.feedback, name="feedback"),
+    path("questionnaires/<str:code>/", questionnaires.questionnaire, name="questionnaire"),
+    path(
+        "questionnaires/<str:code>/thank-you/",
+        questionnaires.questionnaire_done,
+        name="questionnaire-done",
+    ),
     path("progress/", progress.progress, name="progress"),
     path("settings/", account.settings_page, name="settings"),
     path("who-has-seen-my-record/", account.access_log, name="access-log"),

@@ -3,11 +3,14 @@
 Patients answer on 0 to 10, so their scores are shown on 0 to 10 too: the stored 0–100 index is
 written by ``indicators.presentation.score_text`` (73.5 is 7.4, as a clinician's 74), the one
 rounding rule of every page. Quarters are named by their months and season, never as "2026Q3".
+A questionnaire's results are written on the questionnaire's own scale ("Life satisfaction: 7
+out of 10 (high)"), never with a clinical label.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from indicators.presentation import score_text
@@ -151,3 +154,94 @@ def access_words(*, action: str, what: str) -> str:
     if action in ("create", "update") and what in UNNAMED_WHEN_WRITTEN:
         part = None
     return f"{words} ({part})" if part and action != "denied" else words
+
+
+# --- Questionnaires from the care team ----------------------------------------------------------
+
+QUESTIONS_A_MINUTE = 4
+
+
+def minutes_words(questions: int) -> str:
+    """How long a questionnaire takes, roughly: "about 1 minute" for up to four questions."""
+    minutes = max(1, math.ceil(questions / QUESTIONS_A_MINUTE))
+    return "about 1 minute" if minutes == 1 else f"about {minutes} minutes"
+
+
+@dataclass(frozen=True)
+class ScorePart:
+    """One result of a questionnaire as the patient reads it: its ``key`` in the scores, its
+    name in plain words, its scale, and which way is better."""
+
+    key: str
+    name: str
+    low: int
+    high: int
+    higher_is_better: bool = True
+
+
+SCORE_PARTS: dict[str, tuple[ScorePart, ...]] = {
+    "ONS4": (
+        ScorePart("life_satisfaction", "Life satisfaction", 0, 10),
+        ScorePart("worthwhile", "Feeling that what you do is worthwhile", 0, 10),
+        ScorePart("happiness", "Happiness", 0, 10),
+        ScorePart("anxiety", "Anxiety", 0, 10, higher_is_better=False),
+    ),
+    "SEMCD6": (ScorePart("score", "Confidence in managing your health", 1, 10),),
+    "PHQ2": (ScorePart("score", "Low mood and little interest", 0, 6, higher_is_better=False),),
+    "GAD2": (ScorePart("score", "Feeling worried or on edge", 0, 6, higher_is_better=False),),
+    "COLLABORATE": (ScorePart("mean", "How much your care team involved you", 0, 9),),
+    "EQ5D5L": (
+        ScorePart("level_sum", "Problems with your health", 5, 25, higher_is_better=False),
+        ScorePart("vas", "Your health today", 0, 100),
+    ),
+    "SWEMWBS": (ScorePart("raw", "Mental wellbeing", 7, 35),),
+}
+
+
+def number_words(value: float) -> str:
+    """A result as a number to read: whole numbers as they are, others to one decimal place."""
+    return f"{round(value, 1):g}"
+
+
+def scale_words(part: ScorePart) -> str:
+    """ "out of 10", or "on a scale from 5 to 25" where the scale does not start at 0 or 1."""
+    if part.low in (0, 1):
+        return f"out of {part.high}"
+    return f"on a scale from {part.low} to {part.high}"
+
+
+def part_value(part: ScorePart, scores: Mapping[str, object]) -> float | None:
+    """The number of one result, or None when there is none (not enough answers)."""
+    value = scores.get(part.key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value
+
+
+def part_words(part: ScorePart, scores: Mapping[str, object]) -> str | None:
+    """ "Life satisfaction: 7 out of 10 (high)": the band in words where the questionnaire has
+    bands; None when there is no result."""
+    value = part_value(part, scores)
+    if value is None:
+        return None
+    text = f"{part.name}: {number_words(value)} {scale_words(part)}"
+    band = scores.get(f"{part.key}_band")
+    return f"{text} ({band})" if isinstance(band, str) and band else text
+
+
+def better_words(parts: Sequence[ScorePart]) -> str:
+    """Which way is better, for every result of a questionnaire, in one or two sentences."""
+    higher = [p.name.lower() for p in parts if p.higher_is_better]
+    lower = [p.name.lower() for p in parts if not p.higher_is_better]
+    if len(parts) == 1:
+        return "A higher number is better." if higher else "A lower number is better."
+    sentences = []
+    if higher:
+        sentences.append(f"A higher number is better for {_listed(higher)}.")
+    if lower:
+        sentences.append(f"A lower number is better for {_listed(lower)}.")
+    return " ".join(sentences)
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

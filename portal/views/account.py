@@ -23,6 +23,7 @@ from portal.forms import (
 from portal.selectors import (
     encounter_awaiting_feedback,
     invitation_for_token,
+    questionnaires_due,
     record_access_rows,
     record_accesses_folded,
 )
@@ -33,6 +34,7 @@ from portal.views.base import (
     posted,
     render_page,
 )
+from portal.views.questionnaires import due_links
 from portal.words import access_words, accessor_words
 
 
@@ -45,6 +47,7 @@ def home(request, patient):
             "patient": patient,
             "appointment": next_appointment(patient=patient),
             "feedback_due": encounter_awaiting_feedback(patient=patient),
+            "questionnaires": due_links(questionnaires_due(patient=patient)),
         },
     )
 

@@ -1,4 +1,6 @@
-"""*My progress*: the patient's own scores over time, as charts (out of 10) with tables."""
+"""*My progress*: the patient's own scores over time, as charts (out of 10) with tables, and
+the questionnaires from their care team, each result over time as a chart with the results in
+words beside it."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from typing import Any
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
+from assessments.instrument_selectors import responses_over_time
+from assessments.instruments import INSTRUMENTS
 from indicators.charts import Series, line_chart
 from indicators.presentation import score_text
 from portal.selectors import (
@@ -18,6 +22,7 @@ from portal.views.base import (
     CHART_QUARTERS,
     portal_page,
 )
+from portal.words import SCORE_PARTS, better_words, number_words, part_value, part_words
 
 
 def _tick_on_ten(value: float) -> str:
@@ -89,6 +94,60 @@ def _score_tables(progress) -> list[dict]:
     return tables
 
 
+CHART_ANSWERS = 6  # the latest answers on a questionnaire's chart; the list beside has them all
+TICKS = 5
+
+
+def _ticks(low: int, high: int) -> list[int]:
+    step = max(1, -(-(high - low) // TICKS))
+    return list(range(low, high + 1, step))
+
+
+def _day_words(day) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _questionnaire_progress(patient) -> list[dict]:
+    """Each questionnaire the patient has answered: a chart of its latest results (those on the
+    first result's scale) and every answer's results in words, newest first."""
+    shown = []
+    for code, responses in responses_over_time(patient=patient).items():
+        form, parts = INSTRUMENTS[code], SCORE_PARTS[code]
+        charted = [p for p in parts if (p.low, p.high) == (parts[0].low, parts[0].high)]
+        latest = responses[-CHART_ANSWERS:]
+        series = [Series(p.name, [part_value(p, r.scores) for r in latest]) for p in charted]
+        chart = ""
+        if any(v is not None for s in series for v in s.values):
+            chart = line_chart(
+                chart_id=f"chart-{code.lower()}",
+                title=f"{form.name}: your results over time",
+                summary=f"Your results, {parts[0].low} to {parts[0].high}, each time you answered.",
+                x_labels=[f"{r.completed_on.day} {r.completed_on:%b}" for r in latest],
+                series=series,
+                y_min=parts[0].low,
+                y_max=parts[0].high,
+                y_ticks=_ticks(parts[0].low, parts[0].high),
+                fmt=number_words,
+            )
+        shown.append(
+            {
+                "code": code,
+                "name": form.name,
+                "better": better_words(charted),
+                # Built as text by indicators.charts, which escapes every label and value.
+                "chart": mark_safe(chart),  # noqa: S308
+                "rows": [
+                    {
+                        "day": _day_words(r.completed_on),
+                        "words": [w for p in parts if (w := part_words(p, r.scores))],
+                    }
+                    for r in reversed(responses)
+                ],
+            }
+        )
+    return shown
+
+
 @portal_page
 def progress(request, patient):
     data = portal_progress(patient=patient)
@@ -103,5 +162,6 @@ def progress(request, patient):
             "parts_chart": by_part,
             "goals": portal_goals(patient=patient),
             "events": context_events_for_patient(patient=patient),
+            "questionnaires": _questionnaire_progress(patient),
         },
     )

@@ -16,8 +16,10 @@ from django.core import mail
 from django.core.mail.backends import locmem
 from django.utils import timezone
 
+from assessments.responses import response_record, team_instrument_offer
 from patients.models import Appointment
 from patients.reminders import reminder_send, reminders_send_due
+from patients.signals import reminder_lines
 from patients.tasks import send_due_reminders, send_reminder
 from tests.factories import AppointmentFactory, PatientFactory, UserFactory
 
@@ -196,6 +198,125 @@ def test_a_queue_that_refuses_one_reminder_does_not_stop_the_rest(
 
     assert reminders_send_due() == 1
     assert queued == [second_appointment.pk]
+
+
+# --- Questionnaires due before the appointment (assessments.reminder_lines) ----------------------
+
+PHQ2_LINE = (
+    "Before you come, please answer a few short questions: Patient Health Questionnaire-2 (PHQ-2)"
+)
+ONS4_LINE = "Before you come, please answer a few short questions: ONS personal well-being (ONS4)"
+ANSWER_HERE = "You can do this on your pages: https://ssm.example.org/me/"
+
+
+def answered(patient, code: str, days_ago: int) -> None:
+    answers = {"1": 1, "2": 1} if code == "PHQ2" else {"1": 7}
+    response_record(
+        patient=patient,
+        instrument=code,
+        answers=answers,
+        completed_on=timezone.localdate() - dt.timedelta(days=days_ago),
+        rater="patient",
+    )
+
+
+def at(days: int) -> dt.datetime:
+    day = timezone.localdate() + dt.timedelta(days=days)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(10, 30)))
+
+
+def test_a_reminder_lists_the_questionnaires_due_before_the_appointment(
+    appointment, team, settings
+):
+    settings.SITE_URL = "https://ssm.example.org"
+    team_instrument_offer(team=team, instrument="PHQ2", schedule="quarterly")
+    team_instrument_offer(team=team, instrument="ONS4", schedule="before_appointment")
+
+    assert reminder_send(appointment_id=appointment.pk)
+
+    [message] = mail.outbox
+    assert f"{ONS4_LINE}\n" in message.body
+    assert f"{PHQ2_LINE}\n" in message.body
+    assert message.body.index(ONS4_LINE) < message.body.index(PHQ2_LINE)  # published order
+    assert ANSWER_HERE in message.body
+    assert message.body.index("A few words are enough.") < message.body.index(ONS4_LINE)
+
+
+def test_questionnaires_already_answered_are_not_in_the_reminder(appointment, patient, team):
+    team_instrument_offer(team=team, instrument="PHQ2", schedule="quarterly")
+    team_instrument_offer(team=team, instrument="ONS4", schedule="before_appointment")
+    answered(patient, "PHQ2", 0)
+    answered(patient, "ONS4", 3)  # within the fortnight before this appointment
+
+    assert reminder_send(appointment_id=appointment.pk)
+
+    [message] = mail.outbox
+    assert "Before you come, please answer" not in message.body
+    assert "You can do this on your pages" not in message.body
+    assert "A few words are enough.\n\nWe send this email" in message.body
+
+
+def test_a_reminder_with_no_questionnaires_offered_reads_as_before(appointment):
+    assert reminder_send(appointment_id=appointment.pk)
+
+    [message] = mail.outbox
+    assert "Before you come" not in message.body
+    assert "A few words are enough.\n\nWe send this email" in message.body
+
+
+def test_before_appointment_questionnaires_are_due_relative_to_the_appointment_reminded(
+    patient, clinician, team, settings
+):
+    settings.REMINDER_DAYS_BEFORE = 5
+    with_email(patient, "pat@example.org")
+    team_instrument_offer(team=team, instrument="ONS4", schedule="before_appointment")
+    answered(patient, "ONS4", 12)
+    sooner = AppointmentFactory(patient=patient, clinician=clinician, starts_at=at(1))
+    later = AppointmentFactory(patient=patient, clinician=clinician, starts_at=at(3))
+
+    assert reminder_send(appointment_id=sooner.pk)  # answered 12 days before a fortnight ends
+    assert reminder_send(appointment_id=later.pk)  # answered before this one's fortnight began
+
+    first, second = mail.outbox
+    assert ONS4_LINE not in first.body
+    assert ONS4_LINE in second.body
+
+
+def test_a_licensed_questionnaire_without_its_words_is_not_asked_for(appointment, team):
+    team_instrument_offer(team=team, instrument="EQ5D5L", schedule="quarterly")
+
+    assert reminder_send(appointment_id=appointment.pk)
+
+    [message] = mail.outbox
+    assert "Before you come" not in message.body
+    assert "EQ-5D" not in message.body
+
+
+def test_another_teams_questionnaires_are_not_asked_for(appointment, other_team):
+    team_instrument_offer(team=other_team, instrument="PHQ2", schedule="quarterly")
+
+    assert reminder_send(appointment_id=appointment.pk)
+
+    assert PHQ2_LINE not in mail.outbox[0].body
+
+
+def test_a_failing_receiver_leaves_its_lines_out_and_the_reminder_still_goes(
+    appointment, team, caplog
+):
+    team_instrument_offer(team=team, instrument="PHQ2", schedule="quarterly")
+
+    def broken(sender, **kwargs):
+        raise RuntimeError("lines unavailable")
+
+    reminder_lines.connect(broken, dispatch_uid="test-broken")
+    try:
+        assert reminder_send(appointment_id=appointment.pk)
+    finally:
+        reminder_lines.disconnect(dispatch_uid="test-broken")
+
+    [message] = mail.outbox
+    assert PHQ2_LINE in message.body  # the working receiver's line is still there
+    assert "lines unavailable" in caplog.text
 
 
 WEEK_START = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)  # a Monday, in a week without a clock change
