@@ -96,7 +96,7 @@ def instruments_due(*, patient: Patient, today: dt.date | None = None) -> list[D
         .values_list("instrument", "completed_on")
     ):
         latest.setdefault(code, day)
-    due = []
+    due: list[tuple[str, str]] = []
     for code, schedule in sorted(offers.items(), key=lambda kv: list(INSTRUMENTS).index(kv[0])):
         answered = latest.get(code)
         if schedule == Schedule.BEFORE_APPOINTMENT:
@@ -105,10 +105,27 @@ def instruments_due(*, patient: Patient, today: dt.date | None = None) -> list[D
             starts = timezone.localtime(appointment.starts_at).date()
             window = starts - dt.timedelta(days=BEFORE_APPOINTMENT_DAYS)
             if today >= window and (answered is None or answered < window):
-                due.append(Due(instrument_worded(code), "before your next appointment"))
+                due.append((code, "before your next appointment"))
         elif answered is None or answered < quarter_start(today):
-            due.append(Due(instrument_worded(code), "this quarter"))
-    return due
+            due.append((code, "this quarter"))
+    worded = _worded([code for code, _ in due])
+    return [Due(worded[code], reason) for code, reason in due]
+
+
+def _worded(codes: list[str], language: str = DEFAULT_LANGUAGE) -> dict[str, Instrument]:
+    """These instruments as pages show them, their installed wording read in one query."""
+    if not codes:
+        return {}
+    languages = [language.lower(), DEFAULT_LANGUAGE]
+    packs: dict[tuple[str, str], dict] = {
+        (w.instrument, w.language): w.pack
+        for w in InstrumentWording.objects.filter(instrument__in=codes, language__in=languages)
+    }
+    shown = {}
+    for code in codes:
+        pack = next((packs[code, lang] for lang in languages if (code, lang) in packs), None)
+        shown[code] = with_wording(INSTRUMENTS[code], pack) if pack else INSTRUMENTS[code]
+    return shown
 
 
 def latest_responses(*, patient: Patient) -> dict[str, InstrumentResponse]:

@@ -1040,7 +1040,7 @@ def queries_for(client, url: str) -> list[str]:
 @pytest.mark.parametrize(
     ("name", "most"),
     [
-        ("portal:home", 15),
+        ("portal:home", 14),
         ("portal:priorities", 14),
         ("portal:item-add", 9),
         ("portal:ratings", 12),
