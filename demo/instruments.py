@@ -40,7 +40,7 @@ def _answers(code: str, rng: random.Random, mood: float) -> dict[str, int | None
     if code == "SEMCD6":
         return {str(n): max(1, min(10, round(rng.gauss(3 + 6 * mood, 1.5)))) for n in range(1, 7)}
     if code in ("PHQ2", "GAD2"):
-        return {str(n): max(0, min(3, round(rng.gauss(2.2 - 2.4 * mood, 0.7)))) for n in (1, 2)}
+        return {str(n): max(0, min(3, round(rng.gauss(1.3 - 1.8 * mood, 0.6)))) for n in (1, 2)}
     if code == "COLLABORATE":
         return {str(n): max(0, min(9, round(rng.gauss(6 + 3 * mood, 1.5)))) for n in (1, 2, 3)}
     raise ValueError(code)

@@ -118,6 +118,8 @@ def dashboards(shots: Shots) -> None:
     shots.page.set_viewport_size(VIEWPORT)
     shots.open(f"{overview}what-matters/")
     shots.save("dashboard-what-matters.png")
+    shots.open(f"{overview}instruments/")
+    shots.save("dashboard-instruments.png")
     shots.sign_in("demo-clinician")
     shots.open("/dashboards/my-caseload/")
     shots.page.set_viewport_size({"width": 1280, "height": 1500})
@@ -193,6 +195,9 @@ def portal(shots: Shots) -> None:
     phone.sign_in("demo-patient")
     phone.open("/me/")
     phone.save("portal-home.png")
+    phone.page.get_by_role("link", name="A few short questions from your care team").first.click()
+    phone.page.get_by_role("button", name="Skip this question").wait_for()
+    phone.save("portal-questionnaire.png", full_page=False)
     phone.open("/me/what-matters/")  # with priorities saved, it opens on sharing the points
     phone.save("portal-what-matters.png", full_page=False)
     phone.page.get_by_role("button", name="Change what I picked").click()
