@@ -168,7 +168,7 @@ def test_no_dashboard_page_cuts_a_table_off_without_a_cue(
     sign_in(page, "manager", PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboards")
 
-    for name in ("overview", "trends", "what_matters", "context", "caseloads"):
+    for name in ("overview", "trends", "what_matters", "context", "caseloads", "instruments"):
         page.goto(reverse(f"dashboards:team_{name}", args=[team.pk]))
         expect(page.get_by_role("heading", level=1)).to_contain_text("Riverside Practice")
         scrolling = assert_nothing_cut_off(page)
