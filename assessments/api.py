@@ -110,7 +110,9 @@ def _encounter_field():
     return id_field(required=False, allow_null=True, default=None)
 
 
-def _patient_encounter(patient, encounter_id):
+def patient_encounter(patient, encounter_id):
+    """The patient's encounter named by id in a request body; 400 naming the field if not one
+    of theirs."""
     if encounter_id is None:
         return None
     encounter = patient.encounters.filter(pk=encounter_id).first()
@@ -179,7 +181,7 @@ class RatingsView(PatientCollectionView):
         return ratings
 
     def create(self, patient, data):
-        encounter = _patient_encounter(patient, data.pop("encounter"))
+        encounter = patient_encounter(patient, data.pop("encounter"))
         return rating_record(
             patient=patient,
             entered_by=self.request.user,
@@ -321,7 +323,7 @@ class GoalReviewsView(APIView):
         serializer = GoalReviewInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        encounter = _patient_encounter(goal.patient, data.pop("encounter"))
+        encounter = patient_encounter(goal.patient, data.pop("encounter"))
         review = goal_review_record(
             goal=goal,
             reviewed_by=request.user,
@@ -370,7 +372,7 @@ class ReadingsView(PatientCollectionView):
         return readings
 
     def create(self, patient, data):
-        encounter = _patient_encounter(patient, data.pop("encounter"))
+        encounter = patient_encounter(patient, data.pop("encounter"))
         return reading_record(
             patient=patient,
             recorded_by=self.request.user,

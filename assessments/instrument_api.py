@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from patients.rest import PatientCollectionView
 from ssm_outcomes.rest import DATE_FILTERS, StrictSerializer, date_param, id_field
 
+from .api import patient_encounter
 from .instrument_selectors import instruments_worded
 from .instruments import INSTRUMENTS, Instrument
 from .models import InstrumentRater, InstrumentResponse
@@ -143,14 +144,7 @@ class ResponsesView(PatientCollectionView):
         return responses
 
     def create(self, patient, data):
-        encounter_id = data.pop("encounter")
-        encounter = None
-        if encounter_id is not None:
-            encounter = patient.encounters.filter(pk=encounter_id).first()
-            if encounter is None:
-                raise serializers.ValidationError(
-                    {"encounter": ["encounter must be one of this patient's"]}
-                )
+        encounter = patient_encounter(patient, data.pop("encounter"))
         return response_record(
             patient=patient,
             entered_by=self.request.user,

@@ -14,21 +14,22 @@ SURFACES = ["accounts", "clinic", "portal", "interop", "demo"]
 LADDER = [*APPS, *SURFACES]  # lowest first; the surfaces share the top rung
 
 
-def test_the_import_contracts_hold():
-    """import-linter's contracts in pyproject.toml: no upward import, no cycle between apps,
-    no surface importing another."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from importlinter.cli import lint_imports_command; lint_imports_command()",
-            "--no-cache",
-        ],
+def lint_imports() -> subprocess.CompletedProcess:
+    """import-linter's command line, as `make lint` runs it, on this checkout."""
+    command = "from importlinter.cli import lint_imports_command; lint_imports_command()"
+    return subprocess.run(
+        [sys.executable, "-c", command, "--no-cache"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_the_import_contracts_hold():
+    """import-linter's contracts in pyproject.toml: no upward import, no cycle between apps,
+    no surface importing another."""
+    result = lint_imports()
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 kept, 0 broken" in result.stdout
@@ -73,18 +74,7 @@ def test_the_contract_would_catch_an_upward_import(tmp_path):
     probe = ROOT / "patients" / "_ladder_probe.py"
     probe.write_text("import indicators.scoring  # noqa: F401\n")
     try:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "from importlinter.cli import lint_imports_command; lint_imports_command()",
-                "--no-cache",
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        result = lint_imports()
     finally:
         probe.unlink()
 
