@@ -169,6 +169,35 @@ def _context_rows(figures: dict) -> Iterator[tuple[str, ...]]:
         yield ("context", figure.spec.label, "patients", _number(figure.value), _why(figure))
 
 
+INSTRUMENT_STATISTICS = (
+    ("n", "patients", "count"),
+    ("median", "median", "instrument"),
+    ("q1", "lower quartile", "instrument"),
+    ("q3", "upper quartile", "instrument"),
+    ("share_positive", "share screening positive (0 to 1)", "share"),
+    ("top_score_share", "share giving the top score (0 to 1)", "share"),
+)
+
+
+def _instrument_rows(figures: dict) -> Iterator[tuple[str, ...]]:
+    """Each instrument's figures (indicators/instrument_figures.py), withheld as on the page."""
+    reasons = figures.get("suppressed_reasons", {})
+    for code, stored in figures.get("instruments", {}).items():
+        label = f"{code}: {stored.get('main_score', 'score')}"
+        for key, statistic, scale in INSTRUMENT_STATISTICS:
+            if key not in stored:
+                continue
+            value = stored[key]
+            if value is None:
+                reason = reasons.get(f"instruments.{code}.{key}") or FEWER_THAN_5
+                yield ("instruments", label, statistic, "", NOT_SHOWN_BECAUSE[reason])
+            elif scale == "instrument":
+                shown = presentation.instrument_score_text(value)
+                yield ("instruments", label, statistic, shown, "")
+            else:
+                yield ("instruments", label, statistic, _number(value, scale), "")
+
+
 def team_dashboard_rows(
     *,
     team: Team,
@@ -188,6 +217,7 @@ def team_dashboard_rows(
             *_overview_rows(figures, names),
             *_priority_rows(figures, names, elements),
             *_context_rows(figures),
+            *_instrument_rows(figures),
         ):
             yield [
                 cell_text(team.name),

@@ -175,3 +175,22 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_defused(client, team, clin
     assert {r["team"] for r in rows} == {'\'=HYPERLINK("http://x")'}
     assert cell_text("-1") == "'-1"
     assert cell_text("Walking the dog") == "Walking the dog"
+
+
+def test_the_csv_holds_each_instruments_figures_withheld_as_on_the_page(client, team, manager):
+    from tests.indicators.test_instrument_summaries import Q1, phq2, team_answering
+
+    team_answering(team, "PHQ2", [phq2(t) for t in (0, 1, 2, 4, 6)], on=Q1)
+    summaries_rebuild_all()
+    client.force_login(manager)
+
+    rows, _ = download(client, team, quarter="2026Q1")
+
+    figure = "PHQ2: score"
+    assert value_of(rows, "2026Q1", figure, "patients")["value"] == "5"
+    assert value_of(rows, "2026Q1", figure, "median")["value"] == "2"
+    assert value_of(rows, "2026Q1", figure, "upper quartile")["value"] == "4"
+    share = value_of(rows, "2026Q1", figure, "share screening positive (0 to 1)")
+    assert share["value"] == ""
+    assert share["section"] == "instruments"
+    assert share["not_shown_because"] == "fewer than 5 patients"
