@@ -32,6 +32,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP) $(MO_FILES) ## Create the virtual environment and install dependencies, compile translations
 
 locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
+	@command -v msgfmt >/dev/null || { echo "msgfmt not found: install GNU gettext" \
+		"(apt install gettext, brew install gettext)" >&2; exit 1; }
 	msgfmt --check-format -o $@ $<
 
 compilemessages: $(MO_FILES) ## Compile the translations (make install does it too)
