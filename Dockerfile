@@ -1,10 +1,15 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
+# gettext's msgfmt compiles the translations (locale/*/LC_MESSAGES/django.po) below.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 RUN pip install --no-cache-dir .
 COPY . .
-RUN python manage.py collectstatic --noinput
+RUN python manage.py collectstatic --noinput \
+    && python manage.py compilemessages
 RUN useradd --create-home ssm && chown -R ssm /app
 USER ssm
 EXPOSE 8000

@@ -8,7 +8,16 @@ PORT ?= 8000
 DEMO_PATIENTS ?= 200
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format fuzz bench worker beat migrate demo demo-code screenshots clean
+# The translations (locale/<language>/LC_MESSAGES/django.po) and what they compile to (.mo,
+# build products: not committed). `make messages` brings the catalogues up to date.
+MESSAGE_LOCALES := nl nl_BE
+MESSAGES_IGNORE := --ignore=staticfiles --ignore=node_modules --ignore=tests --ignore=docs \
+	--ignore=benchmarks
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: help install run test lint format fuzz bench worker beat migrate demo demo-code screenshots clean \
+	messages compilemessages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -20,7 +29,19 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-install: $(STAMP) ## Create the virtual environment and install dependencies
+install: $(STAMP) $(MO_FILES) ## Create the virtual environment and install dependencies, compile translations
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
+	@command -v msgfmt >/dev/null || { echo "msgfmt not found: install GNU gettext" \
+		"(apt install gettext, brew install gettext)" >&2; exit 1; }
+	msgfmt --check-format -o $@ $<
+
+compilemessages: $(MO_FILES) ## Compile the translations (make install does it too)
+
+messages: install ## Update the translation catalogues from the code (then translate, see README)
+	$(PY) manage.py makemessages --no-location --no-obsolete $(MESSAGES_IGNORE) \
+		$(foreach locale,$(MESSAGE_LOCALES),--locale=$(locale))
+	@$(MAKE) --no-print-directory compilemessages
 
 migrate: install ## Apply database migrations
 	$(PY) manage.py migrate --noinput
@@ -75,4 +96,4 @@ beat: install ## Start Celery beat, the scheduler of the summary jobs (needs CEL
 	$(VENV)/bin/celery -A ssm_outcomes beat --loglevel=INFO
 
 clean: ## Remove the virtual environment and the local SQLite database
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 staticfiles $(MO_FILES)

@@ -1,8 +1,14 @@
-"""Forms of the account pages: a code from the app, a recovery code, a new API token's name."""
+"""Forms of the account pages: a code from the app, a recovery code, a new API token's name,
+the language of the pages, and the password reset whose email goes in the owner's language."""
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from ssm_outcomes.languages import chosen_language, languages_offered
 
 
 class CodeForm(forms.Form):
@@ -42,3 +48,32 @@ class ApiTokenForm(forms.Form):
         },
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+
+
+class LanguageForm(forms.Form):
+    """The language of a staff member's pages and emails; empty follows the browser."""
+
+    language = forms.ChoiceField(
+        label=_("Language"),
+        help_text=_("The language of your pages and of the emails we send you."),
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each language is named in its own words, so whoever reads it can find their own.
+        self.fields["language"].choices = [
+            ("", _("Your browser's language")),
+            *languages_offered(),
+        ]
+
+
+class LanguagePasswordResetForm(PasswordResetForm):
+    """Django's password reset, its email written in the account's language; without one, in
+    the language of the page the reset was asked for on (whoever asked is reading it)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        language = chosen_language(context.get("user")) or translation.get_language()
+        with translation.override(language):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

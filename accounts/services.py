@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from patients.emails import email_message, site_link
 from patients.models import User
+from ssm_outcomes.languages import language_for
 
 from .models import (
     ApiToken,
@@ -44,7 +45,12 @@ def _tell_the_owner(user: User, template: str, context: dict) -> None:
     undo the change."""
     if not user.email:
         return
-    message = email_message(f"account/email/{template}", {"user": user, **context}, user.email)
+    message = email_message(
+        f"account/email/{template}",
+        {"user": user, **context},
+        user.email,
+        language=language_for(user),
+    )
     transaction.on_commit(message.send, robust=True)
 
 

@@ -5,12 +5,18 @@ accounts/landing_urls.py."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from ssm_outcomes.languages import languages_offered
+
 from .views import account, api_tokens, password_reset, two_step
 
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True,
+            # The language switch (templates read the callable when they render).
+            extra_context={"languages": languages_offered},
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import get_language
 
 from patients.audit import Audit, audited
 from patients.emails import portal_email, site_link
@@ -25,6 +26,7 @@ from patients.models import (
     User,
 )
 from patients.validation import email_checked, full_clean
+from ssm_outcomes.languages import language_checked, language_for
 
 INVITATION_DAYS = 7
 
@@ -52,17 +54,23 @@ def invitation_create(
     created_by: User | None,
     email: str = "",
     days: int = INVITATION_DAYS,
+    language: str = "",
     audit: Audit | None = None,
 ) -> tuple[Invitation, str]:
     """Make a one-time link for a patient without a login to choose one; email it when there is
     an address. A patient who has a login is refused: a link would let whoever
     holds it set that login's password, so they get `sign_in_help_send` instead.
 
+    The email is written in `language` (a code of settings.LANGUAGES); without one, in the
+    language of the page the invitation is made on (the clinician's), as the patient has no
+    login to have chosen one yet.
+
     Returns the invitation and the link's token, which is never stored: show or send it now.
     """
     if patient.user_id is not None:
         raise ValidationError({"email": ValidationError(HAS_LOGIN, code="has_login")})
     email = email_checked(email, "email must be an email address, like name@example.org")
+    language = language_checked(language) or get_language() or settings.LANGUAGE_CODE
     now = timezone.now()
     # Only the newest link works: making one retires any still open.
     Invitation.objects.filter(patient=patient, used_at__isnull=True, expires_at__gt=now).update(
@@ -89,6 +97,7 @@ def invitation_create(
                 "expires_at": invitation.expires_at,
             },
             email,
+            language=language,
         )
         # A mail server that is down must not undo the invitation: the link is shown too.
         transaction.on_commit(message.send, robust=True)
@@ -137,6 +146,7 @@ def sign_in_help_send(
             "reset_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
         },
         user.email,
+        language=language_for(user),
     )
     transaction.on_commit(message.send, robust=True)
     audited(audit, patient)
@@ -158,7 +168,12 @@ def portal_login_close(
     patient.user = None
     patient.save(update_fields=["user", "updated_at"])
     if user.email:
-        message = portal_email("login_closed", {"user": user, "closed_by": closed_by}, user.email)
+        message = portal_email(
+            "login_closed",
+            {"user": user, "closed_by": closed_by},
+            user.email,
+            language=language_for(user),
+        )
         transaction.on_commit(message.send, robust=True)
     audited(audit, patient)
     return user
@@ -179,9 +194,16 @@ def _username_free(username: str) -> None:
 
 @transaction.atomic
 def invitation_accept(
-    *, invitation: Invitation, password: str, username: str = "", email: str = ""
+    *,
+    invitation: Invitation,
+    password: str,
+    username: str = "",
+    email: str = "",
+    language: str = "",
 ) -> User:
-    """Use an open invitation: make the patient's login with the username and password they chose.
+    """Use an open invitation: make the patient's login with the username and password they chose,
+    and the language they read the portal in (a code of settings.LANGUAGES; "" follows their
+    browser, and emails then go in the site's default).
 
     An invitation never changes an existing login: one made before the patient had a login is
     refused once they have one.
@@ -198,7 +220,7 @@ def invitation_accept(
         raise ValidationError(INVITATION_REFUSED["has_login"], code="has_login")
     username = (username or "").strip()
     _username_free(username)
-    user = User(username=username, role=User.Role.PATIENT)
+    user = User(username=username, role=User.Role.PATIENT, language=language_checked(language))
     email = email_checked(email, "Write an email address like name@example.org, or leave it empty.")
     user.email = email
     try:

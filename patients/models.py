@@ -22,6 +22,12 @@ from .validation import (
 )
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """The languages the site offers (settings.LANGUAGES): a callable, so adding a language
+    needs no migration."""
+    return list(settings.LANGUAGES)
+
+
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -52,6 +58,13 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CLINICIAN)
     reminders_opt_out = models.BooleanField(
         default=False, help_text="Patients only: do not send appointment reminders."
+    )
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=language_choices,
+        help_text="The language of their pages and emails. Empty: their browser's language on "
+        "the pages, the site's default in emails.",
     )
 
     class Meta:

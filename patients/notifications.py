@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.dispatch import receiver
 
+from ssm_outcomes.languages import language_for
+
 from .emails import email_message
 from .models import User, credentials_changed
 
@@ -28,5 +30,6 @@ def tell_the_previous_address(sender, user: User, password_changed: bool, old_em
             "new_email": user.email,
         },
         old_email,
+        language=language_for(user),
     )
     transaction.on_commit(message.send, robust=True)

@@ -10,7 +10,7 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from patients.emails import portal_email, site_link
 from patients.models import (
@@ -18,6 +18,7 @@ from patients.models import (
 )
 from patients.selectors import appointments_due_reminder
 from patients.signals import reminder_lines
+from ssm_outcomes.languages import language_for
 from ssm_outcomes.task_queue import enqueue
 
 logger = logging.getLogger(__name__)
@@ -80,18 +81,24 @@ def reminder_send(*, appointment_id: int) -> bool:
     )
     if not claimed:
         return False
+    user = appointment.patient.user
+    language = language_for(user)
+    # The lines the layers above add are written in the patient's language too.
+    with translation.override(language):
+        extra_lines = _reminder_extra_lines(appointment)
     message = portal_email(
         "reminder",
         {
-            "user": appointment.patient.user,
+            "user": user,
             "appointment": appointment,
             "starts_at": timezone.localtime(appointment.starts_at),
             "agenda_link": site_link("portal:agenda"),
-            "extra_lines": _reminder_extra_lines(appointment),
+            "extra_lines": extra_lines,
             "portal_link": site_link("portal:home"),
             "settings_link": site_link("portal:settings"),
         },
-        appointment.patient.user.email,
+        user.email,
+        language=language,
     )
     transaction.on_commit(partial(_reminder_deliver, message, appointment_id, sent_at))
     return True

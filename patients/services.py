@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from patients.signals import records_changed, teams_changed
+from ssm_outcomes.languages import language_checked
 
 from .audit import Audit, audited
 from .models import (
@@ -315,4 +316,14 @@ def portal_settings_update(*, user: User, email: str, reminders: bool) -> User:
     email = email_checked(email, "Write an email address like name@example.org.")
     user.email, user.reminders_opt_out = email, not reminders
     user.save(update_fields=["email", "reminders_opt_out"])
+    return user
+
+
+@transaction.atomic
+def language_set(*, user: User, language: str) -> User:
+    """Choose the language of a user's pages and emails: a code of settings.LANGUAGES, or "" to
+    follow the browser (emails then go in the site's default). Anything else is refused, naming
+    the field ``language`` (code ``language_unknown``)."""
+    user.language = language_checked(language)
+    user.save(update_fields=["language"])
     return user

@@ -66,9 +66,13 @@ MIDDLEWARE = [
     # Before anything reads the session, a form or a query: NUL characters, oversized bodies.
     "ssm_outcomes.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before sign-in, the language switch's cookie or else the browser's Accept-Language decides.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in user's own choice of language outranks the browser's (User.language).
+    "ssm_outcomes.languages.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Holds a signed-in user at the two-step check until they give their code (see two_step.py).
     "accounts.middleware.TwoStepMiddleware",
@@ -143,7 +147,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Languages: British English (the default), Dutch, and Flemish where its words differ. ---
+# How to add one: README.md, "Languages", and docs/languages.md.
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("nl", "Nederlands"),
+    ("nl-be", "Nederlands (België)"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The sign-in page's language switch remembers the choice in this cookie (django.views.i18n).
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
@@ -180,6 +195,7 @@ if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = _SECURE
 CSRF_COOKIE_SECURE = _SECURE
+LANGUAGE_COOKIE_SECURE = _SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -8,6 +8,8 @@ from .views import health
 urlpatterns = [
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
+    # set_language: the sign-in page's language switch posts here (CSRF-protected, POST only).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("ssm_outcomes.api_urls")),
     path("dashboards/", include("indicators.urls")),
     path("clinic/", include("clinic.urls")),
