@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -70,7 +71,7 @@ def settings_page(request, patient):
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, "Your settings are saved.")
+            messages.success(request, _("Your settings are saved."))
             return redirect("portal:settings")
     return render_page(request, "settings.html", {"form": form}, form)
 
@@ -122,7 +123,7 @@ def welcome(request, token: str):
         return render(
             request,
             "portal/welcome_refused.html",
-            {"reason": "Please open the link from your invitation again."},
+            {"reason": _("Please open the link from your invitation again.")},
             status=400,
         )
     invitation = invitation_for_token(token=request.session[WELCOME_KEY])
@@ -170,7 +171,9 @@ def welcome(request, token: str):
             request.session.pop(WELCOME_KEY, None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
-                request, f"Welcome. Your password is set. Your username is {user.username}."
+                request,
+                _("Welcome. Your password is set. Your username is %(username)s.")
+                % {"username": user.username},
             )
             return redirect("portal:home")
     return render_page(
