@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.utils.dates import MONTHS
+from django.utils.formats import get_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -61,6 +62,16 @@ def period_season(period: str) -> str:
     return f"{SEASONS_IN_A_SENTENCE[quarter]} ({period_words(period)})"
 
 
+def decimal(text: str) -> str:
+    """A number written with the language's decimal sign: "7.4" in English, "7,4" in Dutch."""
+    return text.replace(".", get_format("DECIMAL_SEPARATOR"))
+
+
+def portal_score(value: float) -> str:
+    """A stored 0–100 index out of 10, by the one rounding rule, in the patient's language."""
+    return decimal(score_text(value))
+
+
 @dataclass(frozen=True)
 class Reading:
     """The plain-language reading of a patient's scores over time."""
@@ -87,7 +98,7 @@ def progress_reading(
     latest_period, latest = shown[-1]
     now = _("In %(period)s your score was %(score)s out of 10.") % {
         "period": period_words(latest_period),
-        "score": score_text(latest),
+        "score": portal_score(latest),
     }
     if len(shown) == 1:
         return Reading(
@@ -115,7 +126,7 @@ def progress_reading(
             if own_priorities
             else _("Things overall are going about the same as in %(season)s.")
         )
-    before_words = _("Before that it was %(score)s out of 10.") % {"score": score_text(before)}
+    before_words = _("Before that it was %(score)s out of 10.") % {"score": portal_score(before)}
     return Reading(headline % when, f"{now} {before_words}")
 
 
@@ -241,7 +252,7 @@ SCORE_PARTS: dict[str, tuple[ScorePart, ...]] = {
 
 def number_words(value: float) -> str:
     """A result as a number to read: whole numbers as they are, others to one decimal place."""
-    return f"{round(value, 1):g}"
+    return decimal(f"{round(value, 1):g}")
 
 
 def scale_words(part: ScorePart) -> str:

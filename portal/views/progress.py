@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from assessments.instrument_selectors import responses_over_time
 from assessments.instruments import INSTRUMENTS
 from indicators.charts import Series, line_chart
-from indicators.presentation import score_text
 from portal.selectors import (
     context_events_for_patient,
     portal_goals,
@@ -24,11 +23,19 @@ from portal.views.base import (
     CHART_QUARTERS,
     portal_page,
 )
-from portal.words import SCORE_PARTS, better_words, number_words, part_value, part_words
+from portal.words import (
+    SCORE_PARTS,
+    better_words,
+    decimal,
+    number_words,
+    part_value,
+    part_words,
+    portal_score,
+)
 
 
 def _tick_on_ten(value: float) -> str:
-    return f"{value / 10:g}"
+    return decimal(f"{value / 10:g}")
 
 
 def _progress_charts(progress) -> tuple[str, str]:
@@ -45,7 +52,7 @@ def _progress_charts(progress) -> tuple[str, str]:
         "y_min": 0,
         "y_max": 100,
         "y_ticks": [0, 20, 40, 60, 80, 100],
-        "fmt": score_text,
+        "fmt": portal_score,
         "tick_fmt": _tick_on_ten,
     }
     overall = line_chart(
@@ -79,7 +86,7 @@ def _score_tables(progress) -> list[dict]:
     parts = [("index", _("Overall")), *((c, progress.domain_names.get(c, c)) for c in "HMR")]
 
     def shown(value: float | None) -> str:
-        return NO_SCORE if value is None else score_text(value)
+        return NO_SCORE if value is None else portal_score(value)
 
     while rows:
         year, rows = rows[-CHART_QUARTERS:], rows[:-CHART_QUARTERS]
