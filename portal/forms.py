@@ -3,24 +3,35 @@ whatever was typed kept when something does not fit."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.models import Domain, Element, GoalReview
 from patients.validation import AGENDA_MAX, EXPECTED_OUTCOME_MAX, GOAL_MAX, ITEM_LABEL_MAX
 from portal.points import POINTS_TO_SHARE
 from ssm_outcomes.forms import PlainForm
+from ssm_outcomes.languages import languages_offered
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 SCALE = range(0, 11)
-SCALE_ENDS = {0: "As bad as it could be for me", 10: "As good as it could be for me"}
+SCALE_ENDS = {
+    0: gettext_lazy("As bad as it could be for me"),
+    10: gettext_lazy("As good as it could be for me"),
+}
 SCALE_ERRORS = {
-    "invalid_choice": "Choose a number from 0 to 10.",
-    "required": "Choose a number from 0 to 10, or press Skip.",
+    "invalid_choice": gettext_lazy("Choose a number from 0 to 10."),
+    "required": gettext_lazy("Choose a number from 0 to 10, or press Skip."),
 }
 RELATIONSHIP_QUESTIONS = {
-    "R1": "I could talk openly and honestly.",
-    "R2": "We talked about hard things in a helpful way.",
-    "R3": "I know I can get back in touch when I need to.",
-    "R4": "I felt listened to, valued and supported.",
+    "R1": gettext_lazy("I could talk openly and honestly."),
+    "R2": gettext_lazy("We talked about hard things in a helpful way."),
+    "R3": gettext_lazy("I know I can get back in touch when I need to."),
+    "R4": gettext_lazy("I felt listened to, valued and supported."),
 }
 
 
@@ -32,7 +43,7 @@ def _domain_choices() -> list[tuple[str, str]]:
     return list(Domain.objects.order_by("order").values_list("code", "plain_name"))
 
 
-def scale_field(label: str, *, required: bool = False) -> forms.TypedChoiceField:
+def scale_field(label: str | StrPromise, *, required: bool = False) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
         label=label,
         choices=[(n, str(n)) for n in SCALE],
@@ -67,11 +78,11 @@ class PicksForm(PortalForm):
     shares any points: only what she picks gets a line with +/− buttons."""
 
     picked = forms.MultipleChoiceField(
-        label="What matters to you?",
+        label=gettext_lazy("What matters to you?"),
         widget=forms.CheckboxSelectMultiple,
         error_messages={
-            "required": "Pick at least one thing that matters to you.",
-            "invalid_choice": "Pick from the list.",
+            "required": gettext_lazy("Pick at least one thing that matters to you."),
+            "invalid_choice": gettext_lazy("Pick from the list."),
         },
     )
 
@@ -103,9 +114,10 @@ class PointsForm(PortalForm):
                 max_value=POINTS_TO_SHARE,
                 required=False,
                 error_messages={
-                    "invalid": "Write a whole number, like 10.",
-                    "min_value": "Points cannot be below 0.",
-                    "max_value": f"Points cannot be more than {POINTS_TO_SHARE}.",
+                    "invalid": gettext_lazy("Write a whole number, like 10."),
+                    "min_value": gettext_lazy("Points cannot be below 0."),
+                    "max_value": _("Points cannot be more than %(most)s.")
+                    % {"most": POINTS_TO_SHARE},
                 },
             )
 
@@ -139,30 +151,35 @@ class PointsForm(PortalForm):
         total = sum(cleaned.get(self.name_of(e)) or 0 for e in self.elements)
         if total > POINTS_TO_SHARE:
             raise forms.ValidationError(
-                f"You have shared {total} points. The most you can share is {POINTS_TO_SHARE}. "
-                f"Take away {total - POINTS_TO_SHARE}, then save.",
+                _(
+                    "You have shared %(total)s points. The most you can share is %(most)s. "
+                    "Take away %(over)s, then save."
+                )
+                % {"total": total, "most": POINTS_TO_SHARE, "over": total - POINTS_TO_SHARE},
                 code="too_many",
             )
         if total == 0:
             raise forms.ValidationError(
-                "Give some points to at least one thing, then save.", code="none"
+                _("Give some points to at least one thing, then save."), code="none"
             )
         return cleaned
 
 
 class ItemForm(PortalForm):
     label = forms.CharField(
-        label="What else matters to you?",
-        help_text="Write it in your own words. For example: Playing with my grandchildren.",
+        label=gettext_lazy("What else matters to you?"),
+        help_text=gettext_lazy(
+            "Write it in your own words. For example: Playing with my grandchildren."
+        ),
         max_length=ITEM_LABEL_MAX,
         error_messages={
-            "required": "Write what matters to you, in your own words.",
+            "required": gettext_lazy("Write what matters to you, in your own words."),
         },
     )
     domain = forms.ChoiceField(
-        label="Which part of your life is it about?",
+        label=gettext_lazy("Which part of your life is it about?"),
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose the part of your life it is about."},
+        error_messages={"required": gettext_lazy("Choose the part of your life it is about.")},
     )
 
     def __init__(self, *args, patient, **kwargs):
@@ -173,9 +190,9 @@ class ItemForm(PortalForm):
     def clean_label(self) -> str:
         label = self.cleaned_data["label"].strip()
         if not label:
-            raise forms.ValidationError("Write what matters to you, in your own words.")
+            raise forms.ValidationError(_("Write what matters to you, in your own words."))
         if Element.objects.filter(patient=self.patient, label__iexact=label).exists():
-            raise forms.ValidationError("This is already in your list.")
+            raise forms.ValidationError(_("This is already in your list."))
         return label
 
 
@@ -183,7 +200,7 @@ class ItemForm(PortalForm):
 
 
 class RatingForm(PortalForm):
-    value = scale_field("How is it going for you now?")
+    value = scale_field(gettext_lazy("How is it going for you now?"))
 
     def __init__(self, *args, require_answer: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -201,7 +218,9 @@ class FeedbackForm(PortalForm):
     def clean(self):
         cleaned = super().clean()
         if not self.errors and all(cleaned.get(code) is None for code in RELATIONSHIP_QUESTIONS):
-            raise forms.ValidationError("Answer at least one question, or go back.", code="empty")
+            raise forms.ValidationError(
+                _("Answer at least one question, or go back."), code="empty"
+            )
         return cleaned
 
     def answers(self) -> dict[str, int | None]:
@@ -220,12 +239,11 @@ class QuestionForm(PortalForm):
         super().__init__(*args, **kwargs)
         self.item = item
         if item.labelled is None:
-            rule = "Choose one of the answers, or press Skip this question."
+            rule = _("Choose one of the answers, or press Skip this question.")
         else:
-            rule = (
-                f"Choose a number from {item.lowest} to {item.highest}, "
-                "or press Skip this question."
-            )
+            rule = _(
+                "Choose a number from %(lowest)s to %(highest)s, or press Skip this question."
+            ) % {"lowest": item.lowest, "highest": item.highest}
         self.fields["value"] = forms.TypedChoiceField(
             label=item.text,
             choices=[(option.value, str(option.value)) for option in item.options],
@@ -263,39 +281,49 @@ class QuestionForm(PortalForm):
 
 class GoalForm(PortalForm):
     description = forms.CharField(
-        label="What is your goal?",
-        help_text="Write it in your own words. For example: Walk to the park twice a week.",
+        label=gettext_lazy("What is your goal?"),
+        help_text=gettext_lazy(
+            "Write it in your own words. For example: Walk to the park twice a week."
+        ),
         max_length=GOAL_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Write your goal in a few words."},
+        error_messages={"required": gettext_lazy("Write your goal in a few words.")},
     )
     expected_outcome = forms.CharField(
-        label="How will you know it is going as expected?",
-        help_text="Optional. For example: I can walk there without stopping.",
+        label=gettext_lazy("How will you know it is going as expected?"),
+        help_text=gettext_lazy("Optional. For example: I can walk there without stopping."),
         required=False,
         max_length=EXPECTED_OUTCOME_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     domain = forms.ChoiceField(
-        label="Which part of your life is it about?",
+        label=gettext_lazy("Which part of your life is it about?"),
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose the part of your life it is about."},
+        error_messages={"required": gettext_lazy("Choose the part of your life it is about.")},
     )
     importance = forms.TypedChoiceField(
-        label="How much does it matter to you?",
-        choices=[(1, "A little"), (2, "Quite a lot"), (3, "Very much")],
+        label=gettext_lazy("How much does it matter to you?"),
+        choices=[
+            (1, gettext_lazy("A little")),
+            (2, gettext_lazy("Quite a lot")),
+            (3, gettext_lazy("Very much")),
+        ],
         coerce=int,
         initial=2,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how much it matters to you."},
+        error_messages={"required": gettext_lazy("Choose how much it matters to you.")},
     )
     difficulty = forms.TypedChoiceField(
-        label="How hard do you think it will be?",
-        choices=[(1, "Not very hard"), (2, "Quite hard"), (3, "Very hard")],
+        label=gettext_lazy("How hard do you think it will be?"),
+        choices=[
+            (1, gettext_lazy("Not very hard")),
+            (2, gettext_lazy("Quite hard")),
+            (3, gettext_lazy("Very hard")),
+        ],
         coerce=int,
         initial=2,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how hard you think it will be."},
+        error_messages={"required": gettext_lazy("Choose how hard you think it will be.")},
     )
 
     def __init__(self, *args, **kwargs):
@@ -305,19 +333,19 @@ class GoalForm(PortalForm):
     def clean_description(self) -> str:
         description = self.cleaned_data["description"].strip()
         if not description:
-            raise forms.ValidationError("Write your goal in a few words.")
+            raise forms.ValidationError(_("Write your goal in a few words."))
         return description
 
 
 class GoalReviewForm(PortalForm):
     attainment = forms.TypedChoiceField(
-        label="How is it going with this goal?",
+        label=gettext_lazy("How is it going with this goal?"),
         choices=GoalReview.Attainment.choices,
         coerce=int,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose how it is going.",
-            "invalid_choice": "Choose one of the five answers.",
+            "required": gettext_lazy("Choose how it is going."),
+            "invalid_choice": gettext_lazy("Choose one of the five answers."),
         },
     )
 
@@ -327,25 +355,25 @@ class GoalReviewForm(PortalForm):
 
 class AgendaForm(PortalForm):
     going_well = forms.CharField(
-        label="What is going well?",
+        label=gettext_lazy("What is going well?"),
         required=False,
         max_length=AGENDA_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     hard = forms.CharField(
-        label="What is hard at the moment?",
+        label=gettext_lazy("What is hard at the moment?"),
         required=False,
         max_length=AGENDA_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     change = forms.CharField(
-        label="What would you like to change?",
+        label=gettext_lazy("What would you like to change?"),
         required=False,
         max_length=AGENDA_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     questions = forms.CharField(
-        label="Do you have any questions?",
+        label=gettext_lazy("Do you have any questions?"),
         required=False,
         max_length=AGENDA_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -355,7 +383,7 @@ class AgendaForm(PortalForm):
         cleaned = super().clean()
         if not any((cleaned.get(name) or "").strip() for name in self.fields):
             raise forms.ValidationError(
-                "Write something in at least one of the boxes, then save.", code="empty"
+                _("Write something in at least one of the boxes, then save."), code="empty"
             )
         return cleaned
 
@@ -365,44 +393,67 @@ class AgendaForm(PortalForm):
 
 class SettingsForm(PortalForm):
     email = forms.EmailField(
-        label="Your email address",
-        help_text="Optional. We use it for reminders and if you forget your password.",
+        label=gettext_lazy("Your email address"),
+        help_text=gettext_lazy(
+            "Optional. We use it for reminders and if you forget your password."
+        ),
         required=False,
-        error_messages={"invalid": "Write an email address like name@example.org."},
+        error_messages={"invalid": gettext_lazy("Write an email address like name@example.org.")},
     )
     reminders = forms.BooleanField(
-        label="Email me a few days before each appointment, so I can think about what to say",
+        label=gettext_lazy(
+            "Email me a few days before each appointment, so I can think about what to say"
+        ),
         required=False,
     )
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language of my pages and emails"),
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each language named in its own words, so whoever reads finds their own.
+        self.fields["language"].choices = [
+            ("", gettext_lazy("The language of my browser")),
+            *languages_offered(),
+        ]
 
 
 class WelcomeForm(PortalForm):
     """Choose a password (and a username, the first time) from an invitation link."""
 
     username = forms.CharField(
-        label="Your username",
-        help_text="You type this when you sign in. We suggest one; you can change it.",
+        label=gettext_lazy("Your username"),
+        help_text=gettext_lazy(
+            "You type this when you sign in. We suggest one; you can change it."
+        ),
         max_length=150,
-        error_messages={"required": "Choose a username."},
+        error_messages={"required": gettext_lazy("Choose a username.")},
     )
     email = forms.EmailField(
-        label="Your email address",
-        help_text="Optional. We use it for reminders and if you forget your password.",
+        label=gettext_lazy("Your email address"),
+        help_text=gettext_lazy(
+            "Optional. We use it for reminders and if you forget your password."
+        ),
         required=False,
-        error_messages={"invalid": "Write an email address like name@example.org."},
+        error_messages={"invalid": gettext_lazy("Write an email address like name@example.org.")},
     )
     password1 = forms.CharField(
-        label="Choose a password",
-        help_text="At least 12 letters, numbers or signs. A few words you will remember is good.",
+        label=gettext_lazy("Choose a password"),
+        help_text=gettext_lazy(
+            "At least 12 letters, numbers or signs. A few words you will remember is good."
+        ),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        error_messages={"required": "Choose a password."},
+        error_messages={"required": gettext_lazy("Choose a password.")},
     )
     password2 = forms.CharField(
-        label="Type the password again",
+        label=gettext_lazy("Type the password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        error_messages={"required": "Type the password again."},
+        error_messages={"required": gettext_lazy("Type the password again.")},
     )
 
     def __init__(self, *args, **kwargs):
@@ -415,5 +466,5 @@ class WelcomeForm(PortalForm):
     def clean_password2(self) -> str:
         first, second = self.cleaned_data.get("password1"), self.cleaned_data["password2"]
         if first and first != second:
-            raise forms.ValidationError("The two passwords are not the same. Type them again.")
+            raise forms.ValidationError(_("The two passwords are not the same. Type them again."))
         return second

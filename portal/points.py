@@ -1,16 +1,18 @@
 """How the portal shares 100 points among the things a patient picked: where the points start
-(an even split in fives), what +5 and −5 do, and how the total is put into words. Plain Python:
-no Django import. static/js/portal.js does the same in the browser, word for word.
+(an even split in fives), what +5 and −5 do, and how the total is put into words. Plain Python
+apart from gettext. static/js/portal.js does the same in the browser, word for word.
 
 "+" is never refused: with points left it gives up to 5 of them; with none left it takes 5 from
 the picked thing with the most points (the first of them in the list when several have as many)
-and says so.
+and says so. The notes are in the patient's language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
 
 POINTS_TO_SHARE = 100
 POINTS_STEP = 5
@@ -52,7 +54,7 @@ def step(points: Mapping[str, int], key: str, by: int, words: Mapping[str, str])
         return Step(after)
     if by < 0:
         if after[key] == 0:
-            return Step(after, f"“{words[key]}” has no points to take away.")
+            return Step(after, _("“%(name)s” has no points to take away.") % {"name": words[key]})
         after[key] = max(0, after[key] + by)
         return Step(after)
     left = POINTS_TO_SHARE - sum(after.values())
@@ -61,15 +63,15 @@ def step(points: Mapping[str, int], key: str, by: int, words: Mapping[str, str])
         return Step(after)
     others = [other for other in after if other != key and after[other] > 0]
     if not others:
-        return Step(after, f"“{words[key]}” already has all the points.")
+        return Step(after, _("“%(name)s” already has all the points.") % {"name": words[key]})
     most = max(others, key=lambda other: after[other])  # max keeps the first of equals
     moved = min(by, after[most])
     after[most] -= moved
     after[key] += moved
     return Step(
         after,
-        f"No points were left, so we took {moved} from “{words[most]}” "
-        f"and gave them to “{words[key]}”.",
+        _("No points were left, so we took %(moved)s from “%(from)s” and gave them to “%(to)s”.")
+        % {"moved": moved, "from": words[most], "to": words[key]},
     )
 
 

@@ -22,6 +22,7 @@ import math
 
 from django.conf import settings
 from django.http.multipartparser import MultiPartParserError
+from django.utils import translation
 from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 from rest_framework.settings import api_settings
@@ -60,6 +61,9 @@ class InputGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # A refusal here comes before LocaleMiddleware: say it in the site's language, never in
+        # whatever language an earlier request left active on this thread.
+        translation.activate(settings.LANGUAGE_CODE)
         if NUL in request.path:
             return unroutable(request)
         if _content_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:

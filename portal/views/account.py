@@ -7,15 +7,18 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from patients.invitations import INVITATION_REFUSED, invitation_accept
 from patients.models import User
 from patients.selectors import next_appointment
-from patients.services import portal_settings_update
+from patients.services import language_set, portal_settings_update
 from portal.forms import (
     SettingsForm,
     WelcomeForm,
@@ -36,6 +39,7 @@ from portal.views.base import (
 )
 from portal.views.questionnaires import due_links
 from portal.words import access_words, accessor_words
+from ssm_outcomes.languages import chosen_language
 
 
 @portal_page
@@ -58,19 +62,27 @@ def settings_page(request, patient):
     user = request.user
     form = SettingsForm(
         posted(request),
-        initial={"email": user.email, "reminders": not user.reminders_opt_out},
+        initial={
+            "email": user.email,
+            "reminders": not user.reminders_opt_out,
+            "language": chosen_language(user),
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
-            portal_settings_update(
-                user=user,
-                email=form.cleaned_data["email"],
-                reminders=form.cleaned_data["reminders"],
-            )
+            with transaction.atomic():  # the settings and the language stand or fall together
+                portal_settings_update(
+                    user=user,
+                    email=form.cleaned_data["email"],
+                    reminders=form.cleaned_data["reminders"],
+                )
+                language_set(user=user, language=form.cleaned_data["language"])
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, "Your settings are saved.")
+            # The confirmation in the language just chosen (or the browser's, when none is).
+            translation.activate(user.language or translation.get_language_from_request(request))
+            messages.success(request, _("Your settings are saved."))
             return redirect("portal:settings")
     return render_page(request, "settings.html", {"form": form}, form)
 
@@ -122,7 +134,7 @@ def welcome(request, token: str):
         return render(
             request,
             "portal/welcome_refused.html",
-            {"reason": "Please open the link from your invitation again."},
+            {"reason": _("Please open the link from your invitation again.")},
             status=400,
         )
     invitation = invitation_for_token(token=request.session[WELCOME_KEY])
@@ -151,6 +163,8 @@ def welcome(request, token: str):
                 password=form.cleaned_data["password1"],
                 username=form.cleaned_data.get("username", ""),
                 email=form.cleaned_data["email"],
+                # The language they read the welcome page in: their e-mails follow it.
+                language=translation.get_language() if request.LANGUAGE_CODE else "",
             )
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
@@ -170,7 +184,9 @@ def welcome(request, token: str):
             request.session.pop(WELCOME_KEY, None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
-                request, f"Welcome. Your password is set. Your username is {user.username}."
+                request,
+                _("Welcome. Your password is set. Your username is %(username)s.")
+                % {"username": user.username},
             )
             return redirect("portal:home")
     return render_page(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from assessments.encounters import feedback_record
@@ -42,7 +43,7 @@ def agenda(request, patient):
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, "Saved. Your care team will read this before you meet.")
+            messages.success(request, _("Saved. Your care team will read this before you meet."))
             return redirect("portal:agenda")
     return render_page(
         request,
@@ -69,7 +70,7 @@ def feedback(request, patient, encounter_id: int):
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, "Thank you for telling us how it went.")
+            messages.success(request, _("Thank you for telling us how it went."))
             return redirect("portal:home")
     scales = [(form[code], scale_options(form[code])) for code in RELATIONSHIP_QUESTIONS]
     answered_on = max((r.created_at for r in given.values()), default=None)

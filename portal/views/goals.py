@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from assessments.services import (
@@ -50,7 +51,7 @@ def goal_new(request, patient):
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, "Your goal is saved. Come back to say how it is going.")
+            messages.success(request, _("Your goal is saved. Come back to say how it is going."))
             return redirect("portal:goals")
     return render_page(request, "goal_new.html", {"form": form}, form)
 
@@ -71,6 +72,6 @@ def goal_review(request, patient, goal_id: int):
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, "Thank you. How your goal is going is saved.")
+            messages.success(request, _("Thank you. How your goal is going is saved."))
             return redirect("portal:goals")
     return render_page(request, "goal_review.html", {"goal": goal, "form": form}, form)

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from assessments.services import (
@@ -132,11 +134,13 @@ def _nothing_left_note(picked: list, points: dict[str, int]) -> str:
     if not empty:
         return ""
     names = "”, “".join(empty)
-    return (
-        f"“{names}” {'has' if len(empty) == 1 else 'have'} 0 points for now. "
-        f"Press +{POINTS_STEP} to give some: when none are left, we take them from the thing "
-        "with the most."
-    )
+    return ngettext(
+        "“%(names)s” has 0 points for now. Press +%(step)s to give some: when none are left, "
+        "we take them from the thing with the most.",
+        "“%(names)s” have 0 points for now. Press +%(step)s to give some: when none are left, "
+        "we take them from the thing with the most.",
+        len(empty),
+    ) % {"names": names, "step": POINTS_STEP}
 
 
 @portal_page
@@ -192,7 +196,7 @@ def priorities(request, patient):
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, "Saved. Thank you: your care team can see this now.")
+            messages.success(request, _("Saved. Thank you: your care team can see this now."))
             return redirect("portal:priorities")
     return _share_page(request, patient, current, form, saving=action == "save")
 
@@ -215,6 +219,8 @@ def item_add(request, patient):
             draft = _draft(request.session) or {"picked": list(saved), "points": saved}
             draft["picked"].append(item.key)
             request.session[DRAFT_KEY] = draft
-            messages.success(request, f"Added “{item.label}” to your list, and ticked it.")
+            messages.success(
+                request, _("Added “%(item)s” to your list, and ticked it.") % {"item": item.label}
+            )
             return redirect(reverse("portal:priorities") + f"#pick-{item.key}")
     return render_page(request, "item_add.html", {"form": form}, form)

@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import render
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from assessments.instrument_selectors import responses_over_time
 from assessments.instruments import INSTRUMENTS
 from indicators.charts import Series, line_chart
-from indicators.presentation import score_text
 from portal.selectors import (
     context_events_for_patient,
     portal_goals,
@@ -22,11 +23,19 @@ from portal.views.base import (
     CHART_QUARTERS,
     portal_page,
 )
-from portal.words import SCORE_PARTS, better_words, number_words, part_value, part_words
+from portal.words import (
+    SCORE_PARTS,
+    better_words,
+    decimal,
+    number_words,
+    part_value,
+    part_words,
+    portal_score,
+)
 
 
 def _tick_on_ten(value: float) -> str:
-    return f"{value / 10:g}"
+    return decimal(f"{value / 10:g}")
 
 
 def _progress_charts(progress) -> tuple[str, str]:
@@ -43,21 +52,21 @@ def _progress_charts(progress) -> tuple[str, str]:
         "y_min": 0,
         "y_max": 100,
         "y_ticks": [0, 20, 40, 60, 80, 100],
-        "fmt": score_text,
+        "fmt": portal_score,
         "tick_fmt": _tick_on_ten,
     }
     overall = line_chart(
         chart_id="chart-overall",
-        title="Your overall score over time, out of 10",
-        summary="Your overall score, season by season, out of 10.",
-        series=[Series("Your overall score", [r["index"] for r in rows])],
+        title=_("Your overall score over time, out of 10"),
+        summary=_("Your overall score, season by season, out of 10."),
+        series=[Series(_("Your overall score"), [r["index"] for r in rows])],
         **common,
     )
     names = progress.domain_names
     by_part = line_chart(
         chart_id="chart-parts",
-        title="Your score for each part of life, out of 10",
-        summary="Your score for each part of life, season by season, out of 10.",
+        title=_("Your score for each part of life, out of 10"),
+        summary=_("Your score for each part of life, season by season, out of 10."),
         series=[Series(names.get(code, code), [r[code] for r in rows]) for code in "HMR"],
         **common,
     )
@@ -74,10 +83,10 @@ def _score_tables(progress) -> list[dict]:
     written out of 10 by ``score_text``, a dash where there is none. ``lines`` holds the same as
     rows (overall, then each part of life) across the quarters."""
     rows, tables = progress.rows, []
-    parts = [("index", "Overall"), *((c, progress.domain_names.get(c, c)) for c in "HMR")]
+    parts = [("index", _("Overall")), *((c, progress.domain_names.get(c, c)) for c in "HMR")]
 
     def shown(value: float | None) -> str:
-        return NO_SCORE if value is None else score_text(value)
+        return NO_SCORE if value is None else portal_score(value)
 
     while rows:
         year, rows = rows[-CHART_QUARTERS:], rows[:-CHART_QUARTERS]
@@ -104,7 +113,7 @@ def _ticks(low: int, high: int) -> list[int]:
 
 
 def _day_words(day) -> str:
-    return f"{day.day} {day:%B %Y}"
+    return date_format(day, "j F Y")
 
 
 def _questionnaire_progress(patient) -> list[dict]:
@@ -115,14 +124,15 @@ def _questionnaire_progress(patient) -> list[dict]:
         form, parts = INSTRUMENTS[code], SCORE_PARTS[code]
         charted = [p for p in parts if (p.low, p.high) == (parts[0].low, parts[0].high)]
         latest = responses[-CHART_ANSWERS:]
-        series = [Series(p.name, [part_value(p, r.scores) for r in latest]) for p in charted]
+        series = [Series(str(p.name), [part_value(p, r.scores) for r in latest]) for p in charted]
         chart = ""
         if any(v is not None for s in series for v in s.values):
             chart = line_chart(
                 chart_id=f"chart-{code.lower()}",
-                title=f"{form.name}: your results over time",
-                summary=f"Your results, {parts[0].low} to {parts[0].high}, each time you answered.",
-                x_labels=[f"{r.completed_on.day} {r.completed_on:%b}" for r in latest],
+                title=_("%(questionnaire)s: your results over time") % {"questionnaire": form.name},
+                summary=_("Your results, %(low)s to %(high)s, each time you answered.")
+                % {"low": parts[0].low, "high": parts[0].high},
+                x_labels=[date_format(r.completed_on, "j M") for r in latest],
                 series=series,
                 y_min=parts[0].low,
                 y_max=parts[0].high,

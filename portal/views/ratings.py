@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from assessments.services import (
@@ -102,11 +103,11 @@ def rate(request, patient, key: str):
         if not form.errors:
             if action == "later":
                 messages.success(
-                    request, "Your answers are saved. Come back to the rest whenever you like."
+                    request, _("Your answers are saved. Come back to the rest whenever you like.")
                 )
                 return redirect("portal:home")
             if following is None:
-                messages.success(request, "Thank you. That was the last question.")
+                messages.success(request, _("Thank you. That was the last question."))
             return redirect(onward)
     position = questions.index(element) if element in questions else None
     previous = questions[position - 1] if position else None

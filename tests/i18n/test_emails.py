@@ -75,7 +75,8 @@ def test_an_invitation_asked_for_in_dutch_is_written_in_dutch(
         "zaterdag",
         "zondag",
     }
-    assert f"It stops working on {dutch}." in message.body
+    assert f"werkt niet meer na {dutch}." in message.body
+    assert message.body.startswith("Hallo,")
     assert in_language(invitation.expires_at, "en-gb") not in message.body
     assert rendered_in == {
         "portal/email/invitation_subject.txt": "nl",

@@ -195,3 +195,15 @@ def test_a_chosen_language_no_longer_offered_follows_the_browser(client, clinici
     response = client.get(reverse("account"), headers={"accept-language": "en-GB"})
 
     assert html_lang(response) == "en-gb"
+
+
+def test_a_request_refused_by_the_input_guard_is_answered_in_the_sites_language(client, db):
+    """The guard answers before LocaleMiddleware: a Dutch request just before on the same
+    thread must not leave its language on the refusal."""
+    from django.utils import translation
+
+    translation.activate("nl")
+    response = client.get("/clinic/?q=%00")
+
+    assert response.status_code == 400
+    assert '<html lang="en-gb">' in response.content.decode()
