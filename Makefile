@@ -59,6 +59,7 @@ run: demo ## Run the app on http://127.0.0.1:8000 with demo data and demo logins
 	@echo "    demo-admin       an administrator: the admin site at /admin/ (two-step sign-in is"
 	@echo "                     required and already set up: in another terminal, run"
 	@echo "                     'make demo-code' for the 6-digit code its app would show)"
+	@echo "    demo-patient-nl  a patient who reads the portal in Dutch"
 	@echo ""
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -27,8 +27,10 @@ from demo.rows import Ref, Rows
 from demo.vocabulary import (
     CONDITIONS,
     DEMO_LOGINS,
+    DEMO_PATIENT,
     DEMO_TEAM_NAMES,
     DEMO_USERNAMES,
+    DUTCH_PATIENT,
     FRAMEWORK,
     MARKERS,
 )
@@ -71,24 +73,37 @@ def demo_cohort_exists() -> bool:
 def demo_cohort_create(
     *, patients: int, seed: int, anchor: date, chunk_size: int = CHUNK_SIZE
 ) -> CohortStats:
-    """Create the demo staff, three teams and `patients` patients with two years of history."""
+    """Create the demo staff, three teams and `patients` patients with two years of history.
+
+    The first patient is demo-patient; the last, when there are two or more, is demo-patient-nl,
+    planned from a random stream of her own so every other patient is the same with or without
+    her (the main stream still draws the seed of the patient she stands in for).
+    """
     if patients < 1:
         raise ValueError("patients must be 1 or more")
     if demo_cohort_exists():
         raise DemoCohortExistsError("demo data already exists (user demo-clinician is present)")
     rng = _random(seed)
-    ctx = _context_load(anchor=anchor, staff=staff_create(password=settings.DEMO_PASSWORD))
+    dutch = patients >= 2
+    staff = staff_create(password=settings.DEMO_PASSWORD, dutch=dutch)
+    ctx = _context_load(anchor=anchor, staff=staff)
     counts: Counter[str] = Counter()
     with bulk_loading() as writer:
         for start in range(0, patients, chunk_size):
             rows = Rows()
             for number in range(start, min(start + chunk_size, patients)):
-                Planner(rows, ctx, _random(rng.getrandbits(64)), demo=number == 0).plan()
+                stream = _random(rng.getrandbits(64))
+                if number == 0:
+                    Planner(rows, ctx, stream, demo=DEMO_PATIENT).plan()
+                elif dutch and number == patients - 1:
+                    Planner(rows, ctx, _random(f"{seed}-nl"), demo=DUTCH_PATIENT).plan()
+                else:
+                    Planner(rows, ctx, stream, demo=None).plan()
             rows_write(rows, writer, counts)
     return CohortStats(patients=patients, rows=dict(counts))
 
 
-def _random(seed: int) -> random.Random:
+def _random(seed: int | str) -> random.Random:
     return random.Random(seed)  # noqa: S311 - reproducible demo data, not security
 
 

@@ -41,6 +41,7 @@ from demo.vocabulary import (
     TEAM_KEYS,
     TOPICS,
     WEIGHT_LOSS,
+    DemoPatient,
 )
 
 if TYPE_CHECKING:
@@ -89,12 +90,16 @@ class _Visit(NamedTuple):
 class Planner:
     """Adds one patient's rows to the chunk; every choice comes from the patient's own stream.
 
-    The first patient is demo-patient: the same steps with a few choices fixed, so that login
-    shows a full history (items, changed priorities, goals, an upcoming appointment).
+    A patient with a login (``demo``: demo-patient, demo-patient-nl) takes the same steps with a
+    few choices fixed, so that login shows a full history (items, changed priorities, goals, an
+    upcoming appointment) in their own words.
     """
 
-    def __init__(self, rows: Rows, ctx: Context, rng: random.Random, *, demo: bool) -> None:
+    def __init__(
+        self, rows: Rows, ctx: Context, rng: random.Random, *, demo: DemoPatient | None
+    ) -> None:
         self.rows, self.ctx, self.rng, self.demo = rows, ctx, rng, demo
+        self.agendas = demo.agendas if demo else AGENDAS
         self.first, self.last = ctx.quarters[0][0], ctx.quarters[-1][1]
 
     def plan(self) -> None:
@@ -124,8 +129,8 @@ class Planner:
         rng, ctx = self.rng, self.ctx
         self.user: int | None  # demo-patient's login; the others have none
         if self.demo:
-            name, self.birth_year, team = "Margaret H.", 1954, "gp"
-            self.user = ctx.users["demo-patient"]
+            name, self.birth_year, team = self.demo.name, self.demo.birth_year, "gp"
+            self.user = ctx.users[self.demo.username]
         else:
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(INITIALS)}."
             self.birth_year, self.user = round(rng.triangular(1935, 2000, 1950)), None
@@ -175,6 +180,8 @@ class Planner:
         self.falls = [0.0] * len(self.ctx.quarters)
         for kind, day in events:
             _, fall, keep, note = EVENTS[kind]
+            if self.demo and kind == "admission":
+                note = self.demo.admitted
             start = self._quarter_of(day)
             for quarter in range(start, len(self.falls)):
                 self.falls[quarter] += fall * keep ** (quarter - start)
@@ -189,7 +196,7 @@ class Planner:
     def _items(self) -> None:
         rng = self.rng
         if self.demo:
-            chosen = [ITEMS[0], ITEMS[2]]
+            chosen = list(self.demo.items)
         else:
             chosen = rng.sample(ITEMS, rng.choice((1, 2))) if rng.random() < 0.4 else []
         self.items = [
@@ -276,7 +283,7 @@ class Planner:
         rng, quarters = self.rng, self.ctx.quarters
         pool = [goal for goal in GOALS if goal[1] in self.groups]
         size = rng.choice((1, 1, 2, 2, 3))
-        chosen = [GOALS[0], GOALS[8]] if self.demo else rng.sample(pool, min(len(pool), size))
+        chosen = list(self.demo.goals) if self.demo else rng.sample(pool, min(len(pool), size))
         for domain, _, description, expected in chosen:
             start = rng.randint(0, 5)
             baseline = self._day(*quarters[start])
@@ -352,7 +359,7 @@ class Planner:
     def _agenda(
         self, *, appointment: Ref | None, discussed_in: Ref | None, written: datetime
     ) -> None:
-        texts = AGENDAS[0] if self.demo and appointment else self.rng.choice(AGENDAS)
+        texts = self.agendas[0] if self.demo and appointment else self.rng.choice(self.agendas)
         self.rows.add("agendas", [self.patient, appointment, *texts, discussed_in, written])
 
     def _at(self, day: date, hour: time) -> datetime:

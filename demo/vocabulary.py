@@ -2,13 +2,15 @@
 
 Declarative only: the teams and staff, the demo logins, conditions (SNOMED CT) with the conditions
 found with them and the markers recorded, markers (LOINC) with typical values and targets, names,
-personal items, goals, encounter topics and plans, life events, agendas, modes of contact, and the
-fixed hours rows are saved at. Most are written as text tables, one row a line, cells split on
-"|". Nothing here draws a random number or touches the database.
+personal items, goals, encounter topics and plans, life events, agendas, modes of contact, the
+fixed hours rows are saved at, and the two demo patients with a login (one reads Dutch). Most are
+written as text tables, one row a line, cells split on "|". Nothing here draws a random number
+or touches the database.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import time
 
 from assessments.models import Rater
@@ -25,7 +27,13 @@ def _number(cell: str) -> float | None:
     return None if cell == "-" else float(cell)
 
 
-DEMO_USERNAMES = ("demo-clinician", "demo-patient", "demo-manager", "demo-admin")
+DEMO_USERNAMES = (
+    "demo-clinician",
+    "demo-patient",
+    "demo-manager",
+    "demo-admin",
+    "demo-patient-nl",
+)
 
 TEAMS = _table("""
 # key      | name                        | description
@@ -53,15 +61,19 @@ physio.evans       | Rhys       | Evans     | clinician | parkinsons   |
 ot.nowak           | Kasia      | Nowak     | clinician | parkinsons   |
 dr.osei            | Kwame      | Osei      | clinician | parkinsons   |
 manager.parkinsons | David      | Price     | manager   |              | parkinsons
+demo-patient-nl    | Anneke     | de Vries  | patient   |              |
 """)
+# The language each login reads the site in, where it is not the default.
+LANGUAGES = {"demo-patient-nl": "nl"}
 
 DEMO_LOGINS = tuple(
     (username, shows)
     for username, shows in _table("""
-demo-clinician | clinician in Riverside General Practice and the Diabetes Specialist Service
-demo-patient   | Margaret H., a patient of Riverside General Practice with type 2 diabetes
-demo-manager   | service manager of Riverside General Practice
-demo-admin     | administrator: the admin site at /admin/ (its two-step code: make demo-code)
+demo-clinician  | clinician in Riverside General Practice and the Diabetes Specialist Service
+demo-patient    | Margaret H., a patient of Riverside General Practice with type 2 diabetes
+demo-manager    | service manager of Riverside General Practice
+demo-admin      | administrator: the admin site at /admin/ (its two-step code: make demo-code)
+demo-patient-nl | a patient who reads the portal in Dutch
 """)
 )
 
@@ -241,3 +253,56 @@ STRATEGIES = tuple(Strategy.values)
 EVENING, NOTED = time(19), time(12)
 RATER_PATIENT, RATER_PROXY = Rater.PATIENT.value, Rater.PROXY.value
 RATER_CLINICIAN = Rater.CLINICIAN.value
+
+
+@dataclass(frozen=True)
+class DemoPatient:
+    """A patient with a login: the choices fixed so the portal shows a full history.
+
+    Her items, goals, agendas and the note on her admission are in her own words and language.
+    """
+
+    username: str
+    name: str
+    birth_year: int
+    items: tuple[list[str], ...]  # domain, personal item
+    goals: tuple[list[str], ...]  # as in GOALS
+    agendas: list[list[str]]  # the first is for her upcoming appointment
+    admitted: str
+
+
+DEMO_PATIENT = DemoPatient(
+    "demo-patient",
+    "Margaret H.",
+    1954,
+    (ITEMS[0], ITEMS[2]),
+    (GOALS[0], GOALS[8]),
+    AGENDAS,
+    EVENTS["admission"][3],
+)
+# The last patient of the cohort reads the portal in Dutch and writes her own words in Dutch.
+DUTCH_PATIENT = DemoPatient(
+    "demo-patient-nl",
+    "Anneke V.",
+    1956,
+    (["H", "Fietsen met mijn kleinkinderen"], ["H", "Zingen in het koor"]),
+    (
+        ["H", "-", "Lopen naar de winkel en terug zonder te stoppen", "Twee keer per week"],
+        ["M", "diabetes", "Elke avond mijn voeten nakijken", "Elke avond"],
+    ),
+    [
+        [
+            "Ik loop elke week wat verder.",
+            "De avonden, als ik moe ben.",
+            "Minder pillen?",
+            "Moet ik weer bloed laten prikken?",
+        ],
+        [
+            "Ik slaap beter.",
+            "De pillen van de middag onthouden.",
+            "Minder vaak langskomen.",
+            "Kan ik de diëtist zien?",
+        ],
+    ],
+    "Een paar dagen in het ziekenhuis; nu weer thuis en ik knap op.",
+)

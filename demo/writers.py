@@ -24,14 +24,16 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from demo.rows import TABLES, Ref, Rows
-from demo.vocabulary import DEMO_USERNAMES, TEAMS, USERS
+from demo.vocabulary import DEMO_USERNAMES, DUTCH_PATIENT, LANGUAGES, TEAMS, USERS
 from patients.models import Membership, Team, User
 
 _BATCH_SIZE = 2000
 
 
-def staff_create(*, password: str) -> tuple[dict[str, int], dict[str, tuple[int, tuple[int, ...]]]]:
-    """The users and teams, saved one by one (a handful).
+def staff_create(
+    *, password: str, dutch: bool = True
+) -> tuple[dict[str, int], dict[str, tuple[int, tuple[int, ...]]]]:
+    """The users and teams, saved one by one (a handful); demo-patient-nl's only when `dutch`.
 
     Returns user ids by username, and per team key the team id and its clinicians' user ids.
     """
@@ -39,8 +41,12 @@ def staff_create(*, password: str) -> tuple[dict[str, int], dict[str, tuple[int,
     users: dict[str, int] = {}
     memberships = []
     for username, first, last, role, clinician_in, manager_of in USERS:
+        if username == DUTCH_PATIENT.username and not dutch:
+            continue  # a cohort of one has no room for her
         admin = role == User.Role.ADMIN
         user = User(username=username, first_name=first, last_name=last, role=role)
+        if username in LANGUAGES:
+            user.language = LANGUAGES[username]
         user.email, user.is_staff, user.is_superuser = f"{username}@example.org", admin, admin
         if username in DEMO_USERNAMES:
             user.set_password(password)  # Argon2 is slow: only the demo logins get a password

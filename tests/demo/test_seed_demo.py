@@ -310,6 +310,7 @@ def test_seeding_if_empty_leaves_a_database_with_data_alone(cohort):
 def test_summary_names_the_demo_logins(cohort):
     for username in ("demo-clinician", "demo-patient", "demo-manager", "demo-admin"):
         assert username in cohort
+    assert "demo-patient-nl  a patient who reads the portal in Dutch" in cohort
     assert "ratings" in cohort
 
 

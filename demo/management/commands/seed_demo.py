@@ -1,4 +1,4 @@
-"""``manage.py seed_demo``: a deterministic demo cohort with the four demo logins."""
+"""``manage.py seed_demo``: a deterministic demo cohort with the five demo logins."""
 
 import time
 from datetime import date
@@ -75,7 +75,7 @@ class Command(BaseCommand):
         password = settings.DEMO_PASSWORD
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password: {password}):"))
         for username, what in DEMO_LOGINS:
-            self.stdout.write(f"  {username:<15} {what}")
+            self.stdout.write(f"  {username:<16} {what}")
 
 
 def _anchor(value: str | date | None) -> date:
