@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from patients.models import Agenda, Appointment, Membership, Patient, User
 from patients.reminders import reminder_send
@@ -35,6 +35,13 @@ def cohort(django_db_setup, django_db_blocker):
             call_command("seed_demo", **options, stdout=out)
         yield out.getvalue()
         transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def language_kept():
+    """A Dutch request leaves Dutch active in this thread: put back what the next test expects."""
+    with translation.override(translation.get_language()):
+        yield
 
 
 def anneke() -> Patient:
