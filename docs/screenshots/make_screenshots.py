@@ -216,10 +216,26 @@ def portal(shots: Shots) -> None:
     context.close()
 
 
+def portal_dutch(shots: Shots) -> None:
+    """The portal home as demo-patient-nl sees it on a phone: in Dutch, the language she chose
+    (she signs in on the English sign-in page; from then on her own language counts)."""
+    context = shots.page.context.browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    phone = Shots(context.new_page(), shots.base_url)
+    phone.page.set_default_timeout(30_000)
+    phone.sign_in("demo-patient-nl")
+    phone.open("/me/")
+    phone.page.locator('html[lang="nl"]').wait_for(state="attached")
+    phone.save("portal-home-nl.png")
+    context.close()
+
+
 SCREENS: dict[str, Callable[[Shots], None]] = {
     "dashboards": dashboards,
     "clinic": clinic,
     "portal": portal,
+    "portal-nl": portal_dutch,
 }
 
 
