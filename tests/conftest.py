@@ -28,6 +28,18 @@ def _tasks_run_in_process():
 
 
 @pytest.fixture(autouse=True)
+def _language_reset():
+    """Each test starts, and leaves the thread, in the site's language: a Dutch request in one
+    test must not leave Dutch switched on for the next."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _after_commit_forgotten():
     """Each test starts with no record of after-commit work already run on this thread."""
     from ssm_outcomes import after_commit
