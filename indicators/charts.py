@@ -1,4 +1,5 @@
-"""Accessible inline-SVG charts, built as text in plain Python (no Django, no JavaScript).
+"""Accessible inline-SVG charts, built as text in Python (no JavaScript; Django only
+for the words, in the page's language).
 
 Every chart is an ``<svg role="img">`` labelled by its own ``<title>`` and ``<desc>``; the
 description lists every value, so a screen reader hears the data, and the page puts a table beside
@@ -18,7 +19,10 @@ from dataclasses import dataclass
 from html import escape
 from typing import TypeVar
 
-from .small_numbers import FEWER_THAN, FEWER_THAN_PATIENTS
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+
+from .small_numbers import SMALL_NUMBER
 
 # Okabe & Ito (2008): distinguishable with every common colour-vision deficiency. Only the ones
 # with at least 3:1 contrast on white (WCAG 1.4.11) are used; orange, sky blue and yellow are not.
@@ -32,7 +36,19 @@ MUTED = "#4a5560"
 GRID = "#c5ccd3"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 FONT_SIZE = 13
-NOT_SHOWN = f"not shown ({FEWER_THAN_PATIENTS} or no summary)"
+
+
+def _not_shown() -> str:
+    return gettext("not shown (fewer than %(number)s patients or no summary)") % {
+        "number": SMALL_NUMBER
+    }
+
+
+def _fewer_than() -> str:
+    return gettext("fewer than %(number)s") % {"number": SMALL_NUMBER}
+
+
+NOT_SHOWN = lazy(_not_shown, str)()  # in the language of the page being drawn
 
 WIDTH, HEIGHT = 640, 320
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 40
@@ -122,7 +138,10 @@ def describe_series(x_labels: Sequence[str], series: Series, fmt: Callable[[floa
         if series.low is not None and series.high is not None:
             low, high = series.low[i], series.high[i]
             if low is not None and high is not None:
-                text += f" (middle half {fmt(low)} to {fmt(high)})"
+                text += " " + gettext("(middle half %(low)s to %(high)s)") % {
+                    "low": fmt(low),
+                    "high": fmt(high),
+                }
         parts.append(text)
     return f"{series.name}: " + "; ".join(parts) + "."
 
@@ -139,7 +158,7 @@ def line_chart(
     y_ticks: Sequence[float],
     fmt: Callable[[float], str] = _num,
     tick_fmt: Callable[[float], str] | None = None,
-    band_label: str = "Shaded: the middle half of patients (interquartile range)",
+    band_label: str = "",
 ) -> str:
     """A line chart over quarters, with optional shaded bands, as an accessible SVG string."""
     if not series or len(series) > len(PALETTE):
@@ -225,7 +244,8 @@ def line_chart(
             f'<rect x="{LEFT}" y="{y - 6}" width="36" height="12" fill="{PALETTE[0]}" '
             f'fill-opacity="0.18"/>'
         )
-        body.append(_text(LEFT + 44, y + 4, band_label))
+        label = band_label or gettext("Shaded: the middle half of patients (interquartile range)")
+        body.append(_text(LEFT + 44, y + 4, label))
 
     description = " ".join([summary, *(describe_series(x_labels, s, fmt) for s in series)])
     return _svg(chart_id, title, description, height, body)
@@ -251,7 +271,7 @@ def bar_chart(
         short = label if len(label) <= 42 else label[:41].rstrip() + "…"
         body.append(_text(label_w - 8, y + row_h / 2 + 4, short, anchor="end"))
         if value is None:
-            body.append(_text(label_w, y + row_h / 2 + 4, FEWER_THAN, fill=MUTED))
+            body.append(_text(label_w, y + row_h / 2 + 4, _fewer_than(), fill=MUTED))
             parts.append(f"{label} {NOT_SHOWN}")
             continue
         width = max(0.0, min(1.0, value / x_max if x_max else 0.0)) * bar_space

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.http import Http404
+from django.utils import formats
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from patients.models import ContextEvent
 
@@ -23,31 +26,49 @@ from . import presentation
 from .figures import DOMAINS, PERSONAL
 from .scoring import parse_period, recent_periods
 from .small_numbers import (
-    FEWER_THAN,
     FEWER_THAN_5,
     NO_EARLIER_QUARTER,
     PROTECTS_SMALLER,
+    SMALL_NUMBER,
     is_small_count,
     too_few,
 )
 
 TREND_QUARTERS = 8
-SMALL = FEWER_THAN
-HIDDEN = "hidden"
-NO_EARLIER = "no earlier quarter"
-NO_SUMMARY = "no summary"
+
+
+def _(text: str) -> str:
+    """Marked for translation and translated when shown, in the language of the page then drawn
+    (a lazy string that reads as a ``str``; the CSV export writes it in English)."""
+    return cast(str, gettext_lazy(text))
+
+
+def fewer_than_words() -> str:
+    """The small-number rule's words in the page's language: "fewer than 5" in English."""
+    return gettext("fewer than %(number)s") % {"number": SMALL_NUMBER}
+
+
+def _withheld_unknown_words() -> str:
+    return gettext("hidden: %(fewer_than)s, or so that a smaller number cannot be worked out") % {
+        "fewer_than": fewer_than_words()
+    }
+
+
+# The words of the page's language, worked out when a page is drawn (the CSV keeps English: its
+# own words are indicators.exports').
+SMALL = lazy(fewer_than_words, str)()
+HIDDEN = cast(str, pgettext_lazy("a figure not shown", "hidden"))
+NO_EARLIER = _("no earlier quarter")
+NO_SUMMARY = _("no summary")
 # Stored before reasons were kept (rebuilt every night): it may be either, so it says both.
 WITHHELD_UNKNOWN = "withheld"
 
 # A hidden figure as a table cell writes it, and as a sentence explains it.
 WITHHELD_WORDS: dict[str, tuple[str, str]] = {
     FEWER_THAN_5: (SMALL, SMALL),
-    PROTECTS_SMALLER: (HIDDEN, "hidden, so that a smaller number cannot be worked out"),
-    NO_EARLIER_QUARTER: (NO_EARLIER, "no earlier quarter to compare with"),
-    WITHHELD_UNKNOWN: (
-        HIDDEN,
-        f"hidden: {FEWER_THAN}, or so that a smaller number cannot be worked out",
-    ),
+    PROTECTS_SMALLER: (HIDDEN, _("hidden, so that a smaller number cannot be worked out")),
+    NO_EARLIER_QUARTER: (NO_EARLIER, _("no earlier quarter to compare with")),
+    WITHHELD_UNKNOWN: (HIDDEN, lazy(_withheld_unknown_words, str)()),
 }
 
 
@@ -77,11 +98,29 @@ format_share = presentation.percent_text
 format_count = presentation.count_text
 format_t_score = presentation.t_score_text
 
+
+def in_page_language(text: str) -> str:
+    """A number as written by indicators.presentation (English: "7.5", "1,234"), with the
+    decimal and thousands separators of the page's language (Dutch: "7,5", "1.234")."""
+    decimal = formats.get_format("DECIMAL_SEPARATOR")
+    thousands = formats.get_format("THOUSAND_SEPARATOR")
+    if decimal == "." and thousands == ",":
+        return text
+    return "".join(decimal if c == "." else thousands if c == "," else c for c in text)
+
+
+def _localised(fmt: Callable[[float], str]) -> Callable[[float], str]:
+    def shown(value: float) -> str:
+        return in_page_language(fmt(value))
+
+    return shown
+
+
 FORMATS: dict[str, Callable[[float], str]] = {
-    "index": format_index,
-    "score": format_t_score,
-    "share": format_share,
-    "count": format_count,
+    "index": _localised(format_index),
+    "score": _localised(format_t_score),
+    "share": _localised(format_share),
+    "count": _localised(format_count),
 }
 
 
@@ -90,7 +129,7 @@ class FigureSpec:
     """What a figure is, where it is stored, and how to read it."""
 
     key: str
-    label: str
+    label: str  # lazily translated (see ``_``): in the language of the page that shows it
     scale: str  # index (0–100), score (T-score), share (0–1) or count
     about: str
     spread: bool = False
@@ -115,9 +154,9 @@ class Figure:
     def text(self) -> str:
         """As a table cell shows it: the number, or a short word for why it is not shown."""
         if self.missing:
-            return NO_SUMMARY
+            return str(NO_SUMMARY)
         if self.value is None:
-            return WITHHELD_WORDS[self.reason or FEWER_THAN_5][0]
+            return str(WITHHELD_WORDS[self.reason or FEWER_THAN_5][0])
         return FORMATS[self.spec.scale](self.value)
 
     @property
@@ -125,14 +164,14 @@ class Figure:
         """As a sentence or a list shows it: a hidden figure says why in words."""
         if self.missing or self.value is not None:
             return self.text
-        return WITHHELD_WORDS[self.reason or FEWER_THAN_5][1]
+        return str(WITHHELD_WORDS[self.reason or FEWER_THAN_5][1])
 
     @property
     def range_text(self) -> str:
         if self.q1 is None or self.q3 is None:
             return ""
         fmt = FORMATS[self.spec.scale]
-        return f"{fmt(self.q1)} to {fmt(self.q3)}"
+        return gettext("%(low)s to %(high)s") % {"low": fmt(self.q1), "high": fmt(self.q3)}
 
 
 def _stored(figures: dict, key: str):
@@ -172,73 +211,92 @@ def figure_of(figures: dict | None, spec: FigureSpec) -> Figure:
 
 INDEX = FigureSpec(
     "index",
-    "Patient-weighted index",
+    _("Patient-weighted index"),
     "index",
-    "Each patient rates what matters to them (0 to 10) and weights it with their own "
-    "priorities; the index puts that on 0 to 100. Shown as the middle patient (median) and the "
-    "range of the middle half of patients.",
+    _(
+        "Each patient rates what matters to them (0 to 10) and weights it with their own "
+        "priorities; the index puts that on 0 to 100. Shown as the middle patient (median) and the "
+        "range of the middle half of patients."
+    ),
     spread=True,
 )
 COVERAGE = FigureSpec(
     "coverage",
-    "Coverage",
+    _("Coverage"),
     "share",
-    "How much of what matters to each patient, by their own weights, was rated this quarter. "
-    "Where coverage is low, the index rests on part of the picture.",
+    _(
+        "How much of what matters to each patient, by their own weights, was rated this quarter. "
+        "Where coverage is low, the index rests on part of the picture."
+    ),
     spread=True,
 )
 PATIENTS = FigureSpec(
     "patients",
-    "Patients counted",
+    _("Patients counted"),
     "count",
-    "Patients of the team with any record this quarter.",
+    _("Patients of the team with any record this quarter."),
 )
 OWN_PRIORITIES = FigureSpec(
     "with_own_priorities",
-    "Set their own priorities",
+    _("Set their own priorities"),
     "count",
-    "Patients who shared out their own points over what matters; the others count every element "
-    "equally.",
+    _(
+        "Patients who shared out their own points over what matters; the others count every "
+        "element equally."
+    ),
 )
 IMPROVED = FigureSpec(
-    "improved", "Improved", "count", "Index up by 10 points or more on the previous quarter."
+    "improved", _("Improved"), "count", _("Index up by 10 points or more on the previous quarter.")
 )
-STABLE = FigureSpec("stable", "Stable", "count", "Index within 10 points of the previous quarter.")
+STABLE = FigureSpec(
+    "stable", _("Stable"), "count", _("Index within 10 points of the previous quarter.")
+)
 DECLINED = FigureSpec(
     "declined",
-    "Declined",
+    _("Declined"),
     "count",
-    "Index down by 10 points or more. Read it with the context: progression and life events are "
-    "nobody's failure.",
+    _(
+        "Index down by 10 points or more. Read it with the context: progression and life events "
+        "are nobody's failure."
+    ),
 )
 GOALS = FigureSpec(
     "goal_attainment_median",
-    "Goal attainment",
+    _("Goal attainment"),
     "score",
-    "Goal Attainment Scaling T-score of the patients whose own goals were reviewed: 50 means "
-    "goals went as expected, above 50 better. Median over patients.",
+    _(
+        "Goal Attainment Scaling T-score of the patients whose own goals were reviewed: 50 means "
+        "goals went as expected, above 50 better. Median over patients."
+    ),
 )
 PATIENT_INITIATED = FigureSpec(
     "patient_initiated_share",
-    "Patient-initiated contacts",
+    _("Patient-initiated contacts"),
     "share",
-    "Patients who got in touch themselves at least once this quarter: a sign that care stays "
-    "accessible when people need to come back.",
+    _(
+        "Patients who got in touch themselves at least once this quarter: a sign that care stays "
+        "accessible when people need to come back."
+    ),
     guard="patient_initiated_patients",
 )
 MARKERS = FigureSpec(
     "markers_in_target_share",
-    "Markers within personal targets",
+    _("Markers within personal targets"),
     "share",
-    "Relevant biomedical markers within the range agreed with each patient, at their latest "
-    "reading. One strand among the others, never the whole story.",
+    _(
+        "Relevant biomedical markers within the range agreed with each patient, at their latest "
+        "reading. One strand among the others, never the whole story."
+    ),
 )
 CONTEXT = FigureSpec(
     "context_share",
-    "Patients with context events",
+    _("Patients with context events"),
     "share",
-    "Patients with a new diagnosis, progression, admission, bereavement or other life event this "
-    "quarter: changes in their picture may have little to do with the support they received.",
+    _(
+        "Patients with a new diagnosis, progression, admission, bereavement or other life event "
+        "this quarter: changes in their picture may have little to do with the support they "
+        "received."
+    ),
     guard="context_patients",
 )
 DIRECTIONS = (IMPROVED, STABLE, DECLINED)
@@ -250,7 +308,7 @@ def domain_specs(names: dict[str, str]) -> list[FigureSpec]:
             f"domains.{code}",
             names[code],
             "index",
-            "The same index over this domain's elements and personal items only.",
+            _("The same index over this domain's elements and personal items only."),
             spread=True,
         )
         for code in DOMAINS
@@ -284,11 +342,11 @@ class Share:
 
     @property
     def patients_text(self) -> str:
-        return SMALL if self.patients is None else format_count(self.patients)
+        return str(SMALL) if self.patients is None else FORMATS["count"](self.patients)
 
     @property
     def share_text(self) -> str:
-        return SMALL if self.mean_share is None else format_share(self.mean_share)
+        return str(SMALL) if self.mean_share is None else FORMATS["share"](self.mean_share)
 
 
 def priorities_shown(figures: dict | None, names: dict[str, str], elements: dict[str, str]):
@@ -319,20 +377,22 @@ def priorities_shown(figures: dict | None, names: dict[str, str], elements: dict
 
 DECLINED_WITH_CONTEXT = FigureSpec(
     "declined_context.with_context",
-    "Declined, with a context event",
+    _("Declined, with a context event"),
     "count",
-    "Patients whose index declined and who had a context event this quarter.",
+    _("Patients whose index declined and who had a context event this quarter."),
 )
 DECLINED_WITHOUT_CONTEXT = FigureSpec(
     "declined_context.without_context",
-    "Declined, without a context event",
+    _("Declined, without a context event"),
     "count",
-    "Patients whose index declined with no context event recorded this quarter.",
+    _("Patients whose index declined with no context event recorded this quarter."),
 )
 
 
 def context_kind_spec(kind: str, label: str) -> FigureSpec:
-    return FigureSpec(f"context_kinds.{kind}", label, "count", "Patients with this kind of event.")
+    return FigureSpec(
+        f"context_kinds.{kind}", label, "count", _("Patients with this kind of event.")
+    )
 
 
 def context_shown(figures: dict | None) -> dict:
@@ -374,9 +434,9 @@ def quarter_figures(figures: dict | None, names: dict[str, str]) -> dict:
 
 DECLINED_SHARE = FigureSpec(
     "declined_share",
-    "Patients whose index declined",
+    _("Patients whose index declined"),
     "share",
-    "Declined, out of the patients with an index this quarter and the one before.",
+    _("Declined, out of the patients with an index this quarter and the one before."),
 )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from .charts import Series, bar_chart, line_chart
 from .dashboard import (
@@ -30,11 +31,14 @@ from .dashboard import (
     declined_share,
     domain_specs,
     figure_of,
-    format_count,
-    format_index,
-    format_share,
-    format_t_score,
+    in_page_language,
 )
+from .dashboard import FORMATS as _FORMATS
+
+format_count = _FORMATS["count"]
+format_index = _FORMATS["index"]
+format_share = _FORMATS["share"]
+format_t_score = _FORMATS["score"]
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ def _ticks(top: float) -> tuple[float, list[float]]:
 
 
 def _num_tick(value: float) -> str:
-    return f"{value:g}"
+    return in_page_language(f"{value:g}")
 
 
 def trend(
@@ -94,14 +98,14 @@ def trend(
             [f.value for f in figs],
             low=[f.q1 for f in figs] if band else None,
             high=[f.q3 for f in figs] if band else None,
-            not_shown=[f"not shown ({f.explained})" for f in figs],
+            not_shown=[gettext("not shown (%(why)s)") % {"why": f.explained} for f in figs],
         )
         for name, figs in series
     ]
-    summary = (
-        f"{title}, {quarters[0]} to {quarters[-1]}. Quarters where a figure is not shown are "
-        "left out of the line."
-    )
+    summary = gettext(
+        "%(title)s, %(first)s to %(last)s. Quarters where a figure is not shown are left out of "
+        "the line."
+    ) % {"title": title, "first": quarters[0], "last": quarters[-1]}
     svg = line_chart(
         chart_id=chart_id,
         title=title,
@@ -113,12 +117,13 @@ def trend(
         y_ticks=ticks,
         fmt=fmt,
         tick_fmt=format_share if scale == "share" else _num_tick,
+        band_label=gettext("Shaded: the middle half of patients (interquartile range)"),
     )
-    headers = ["Quarter"]
+    headers = [gettext("Quarter")]
     for name, _ in series:
-        headers.append(f"{name} (median)" if band else name)
+        headers.append(gettext("%(figure)s (median)") % {"figure": name} if band else str(name))
         if band:
-            headers.append("Middle half")
+            headers.append(gettext("Middle half"))
     rows = []
     for i, quarter in enumerate(quarters):
         cells = [quarter]
@@ -127,7 +132,7 @@ def trend(
             if band:
                 cells.append(figs[i].range_text)
         rows.append(cells)
-    return Trend(chart_id, title, about, mark_safe(svg), headers, rows)  # noqa: S308 — built and escaped by charts
+    return Trend(chart_id, str(title), str(about), mark_safe(svg), headers, rows)  # noqa: S308 — built and escaped by charts
 
 
 def overview_trends(stored: dict, quarters: list[str], names: dict[str, str]) -> list[Trend]:
@@ -140,28 +145,36 @@ def overview_trends(stored: dict, quarters: list[str], names: dict[str, str]) ->
     domains = domain_specs(names)
     return [
         trend(
-            "trend-index", INDEX.label, INDEX.about, quarters, [("Index", over(INDEX))], band=True
+            "trend-index",
+            INDEX.label,
+            INDEX.about,
+            quarters,
+            [(gettext("Index"), over(INDEX))],
+            band=True,
         ),
         trend(
             "trend-coverage",
             COVERAGE.label,
             COVERAGE.about,
             quarters,
-            [("Coverage", over(COVERAGE))],
+            [(COVERAGE.label, over(COVERAGE))],
             band=True,
         ),
         trend(
             "trend-domains",
-            "Domains",
-            "The index within each domain of the success framework (medians).",
+            gettext("Domains"),
+            gettext("The index within each domain of the success framework (medians)."),
             quarters,
             [(spec.label, over(spec)) for spec in domains],
         ),
         trend(
             "trend-change",
-            "Improved, stable and declined",
-            "Patients whose index moved by 10 points or more since the quarter before, next to "
-            "those whose index held. Read declines with the context events of the same quarter.",
+            gettext("Improved, stable and declined"),
+            gettext(
+                "Patients whose index moved by 10 points or more since the quarter before, next "
+                "to those whose index held. Read declines with the context events of the same "
+                "quarter."
+            ),
             quarters,
             [(spec.label, over(spec)) for spec in DIRECTIONS],
         ),
@@ -189,8 +202,10 @@ def overview_trends(stored: dict, quarters: list[str], names: dict[str, str]) ->
         ),
         trend(
             "trend-patients",
-            "Patients counted",
-            "Patients with any record in the quarter, and those who set their own priorities.",
+            PATIENTS.label,
+            gettext(
+                "Patients with any record in the quarter, and those who set their own priorities."
+            ),
             quarters,
             [(PATIENTS.label, over(PATIENTS)), (OWN_PRIORITIES.label, over(OWN_PRIORITIES))],
         ),
@@ -204,11 +219,13 @@ def context_declines_trend(stored: dict, quarters: list[str]) -> Trend:
     declined = [declined_share(s.figures if s else None) for s in per_quarter]
     return trend(
         "trend-context-declines",
-        "Context events and declines",
-        "The share of patients with a context event beside the share of patients whose index "
-        "declined, quarter by quarter.",
+        gettext("Context events and declines"),
+        gettext(
+            "The share of patients with a context event beside the share of patients whose index "
+            "declined, quarter by quarter."
+        ),
         quarters,
-        [(CONTEXT.label, shares), ("Patients whose index declined", declined)],
+        [(CONTEXT.label, shares), (gettext("Patients whose index declined"), declined)],
     )
 
 
@@ -218,9 +235,11 @@ def priority_charts(shown: dict, period: str) -> dict[str, str]:
         "domain_chart": mark_safe(  # noqa: S308 — built and escaped by charts
             bar_chart(
                 chart_id="chart-domains",
-                title="Share of patients' points by domain",
-                summary=f"Mean share of their own points that patients gave to each domain, "
-                f"{period}.",
+                title=gettext("Share of patients' points by domain"),
+                summary=gettext(
+                    "Mean share of their own points that patients gave to each domain, %(period)s."
+                )
+                % {"period": period},
                 bars=[(s.label, s.mean_share) for s in shown["domains"]],
                 x_max=1.0,
                 fmt=format_share,
@@ -229,9 +248,11 @@ def priority_charts(shown: dict, period: str) -> dict[str, str]:
         "element_chart": mark_safe(  # noqa: S308 — built and escaped by charts
             bar_chart(
                 chart_id="chart-elements",
-                title="Share of patients' points by element",
-                summary=f"Mean share of their own points that patients gave to each element, "
-                f"{period}.",
+                title=gettext("Share of patients' points by element"),
+                summary=gettext(
+                    "Mean share of their own points that patients gave to each element, %(period)s."
+                )
+                % {"period": period},
                 bars=[(s.label, s.mean_share) for s in shown["elements"]],
                 x_max=max([s.mean_share or 0 for s in shown["elements"]] + [0.1]),
                 fmt=format_share,

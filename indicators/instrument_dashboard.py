@@ -12,28 +12,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from assessments.instruments import INSTRUMENTS, instrument
 
 from . import presentation
-from .dashboard import WITHHELD_WORDS
+from .dashboard import WITHHELD_WORDS, in_page_language
 from .instrument_figures import COLLABORATE, INDICATIVE_BELOW
 from .small_numbers import FEWER_THAN_5
 
 # What each instrument's main score is, in words, with its scale and which way is better.
 MAIN_SCORE_WORDS = {
-    "ONS4": "Life satisfaction, 0 to 10 (higher is better)",
-    "SEMCD6": "Score, 1 to 10 (higher means more confident)",
-    "PHQ2": "Score, 0 to 6 (3 or more is a positive screen)",
-    "GAD2": "Score, 0 to 6 (3 or more is a positive screen)",
-    COLLABORATE: "Mean of the three answers, 0 to 9 (higher means more involved in decisions)",
-    "EQ5D5L": "Level sum, 5 to 25 (higher means more problems)",
-    "SWEMWBS": "Raw score, 7 to 35 (higher is better)",
+    "ONS4": _("Life satisfaction, 0 to 10 (higher is better)"),
+    "SEMCD6": _("Score, 1 to 10 (higher means more confident)"),
+    "PHQ2": _("Score, 0 to 6 (3 or more is a positive screen)"),
+    "GAD2": _("Score, 0 to 6 (3 or more is a positive screen)"),
+    COLLABORATE: _("Mean of the three answers, 0 to 9 (higher means more involved in decisions)"),
+    "EQ5D5L": _("Level sum, 5 to 25 (higher means more problems)"),
+    "SWEMWBS": _("Raw score, 7 to 35 (higher is better)"),
 }
 SHARE_WORDS = {
-    "share_positive": "Patients who screened positive",
-    "top_score_share": "Patients who gave the top score on all three questions",
+    "share_positive": _("Patients who screened positive"),
+    "top_score_share": _("Patients who gave the top score on all three questions"),
 }
-INDICATIVE_NOTE = f"Indicative: fewer than {INDICATIVE_BELOW} responses"
+
+
+def _indicative_note() -> str:
+    return gettext("Indicative: fewer than %(number)s responses") % {"number": INDICATIVE_BELOW}
+
+
+INDICATIVE_NOTE = lazy(_indicative_note, str)()
 
 
 @dataclass(frozen=True)
@@ -56,8 +66,8 @@ class InstrumentShown:
 
 def _cell(value: Any, reason: str, write: Any) -> str:
     if value is None:
-        return WITHHELD_WORDS[reason or FEWER_THAN_5][0]
-    return str(write(value))
+        return str(WITHHELD_WORDS[reason or FEWER_THAN_5][0])
+    return in_page_language(str(write(value)))
 
 
 def instruments_shown(stored_figures: dict | None) -> list[InstrumentShown] | None:
@@ -78,17 +88,24 @@ def instruments_shown(stored_figures: dict | None) -> list[InstrumentShown] | No
 
         score = presentation.instrument_score_text
         spread = (
-            f"{score(figures['q1'])} to {score(figures['q3'])}"
+            gettext("%(low)s to %(high)s")
+            % {
+                "low": in_page_language(score(figures["q1"])),
+                "high": in_page_language(score(figures["q3"])),
+            }
             if figures.get("q1") is not None and figures.get("q3") is not None
             else _cell(None, why("q1"), score)
         )
         lines = [
-            Line("Patients who answered", _cell(figures["n"], why("n"), presentation.count_text)),
-            Line("Median", _cell(figures["median"], why("median"), score)),
-            Line("Middle half of patients", spread),
+            Line(
+                gettext("Patients who answered"),
+                _cell(figures["n"], why("n"), presentation.count_text),
+            ),
+            Line(gettext("Median"), _cell(figures["median"], why("median"), score)),
+            Line(gettext("Middle half of patients"), spread),
         ]
         lines += [
-            Line(words, _cell(figures[name], why(name), presentation.percent_text))
+            Line(str(words), _cell(figures[name], why(name), presentation.percent_text))
             for name, words in SHARE_WORDS.items()
             if name in figures
         ]
@@ -97,7 +114,7 @@ def instruments_shown(stored_figures: dict | None) -> list[InstrumentShown] | No
                 code=code,
                 name=form.name,
                 notice=form.licence.notice,
-                score_words=MAIN_SCORE_WORDS.get(code, form.main_score),
+                score_words=str(MAIN_SCORE_WORDS.get(code, form.main_score)),
                 lines=lines,
                 indicative=bool(figures.get("indicative")),
             )

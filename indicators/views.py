@@ -15,6 +15,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from patients.audit import audit_record
@@ -39,7 +41,7 @@ from .selectors import (
 
 def _not_for_patients(request) -> None:
     if request.user.is_patient:
-        raise PermissionDenied("Dashboards are for staff")
+        raise PermissionDenied(_("Dashboards are for staff"))
 
 
 def _team_context(request, team_id: int) -> dict:
@@ -140,7 +142,7 @@ def team_caseloads_page(request, team_id: int):
     """Each clinician's caseload for supervision: alphabetical, neutral, never a ranking."""
     context = _team_context(request, team_id)
     if not context["is_manager"]:
-        raise PermissionDenied("Colleagues' caseloads are for the team's managers")
+        raise PermissionDenied(_("Colleagues' caseloads are for the team's managers"))
     names = domain_names()
     if context["period"]:
         context["caseloads"] = [
@@ -158,17 +160,18 @@ def team_export(request, team_id: int):
     context = _team_context(request, team_id)
     team, period = context["team"], context["period"]
     if period is None:
-        raise Http404("No summary to export yet")
+        raise Http404(_("No summary to export yet"))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="team-{team.pk}-{period}.csv"'
-    exports.team_dashboard_csv(
-        response,
-        team=team,
-        stored=context["stored"],
-        quarters=trend_window(period),
-        names=domain_names(),
-        elements=element_names(),
-    )
+    with translation.override("en-gb"):  # the CSV is a public contract: always in English
+        exports.team_dashboard_csv(
+            response,
+            team=team,
+            stored=context["stored"],
+            quarters=trend_window(period),
+            names=domain_names(),
+            elements=element_names(),
+        )
     audit_record(
         request=request, patient=None, action="export", what=f"team dashboard CSV {team} {period}"
     )
@@ -180,7 +183,7 @@ def team_export(request, team_id: int):
 def my_caseload(request):
     """The signed-in clinician's own caseload summary, for reflection; no colleague's figures."""
     if not request.user.is_clinician:
-        raise PermissionDenied("My caseload is for clinicians")
+        raise PermissionDenied(_("My caseload is for clinicians"))
     stored = caseload_stored_figures(clinician=request.user)
     periods = list(stored)
     period = quarter_chosen(periods, request.GET.get("period"))
