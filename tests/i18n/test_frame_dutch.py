@@ -5,11 +5,13 @@ stays as it was."""
 import pytest
 from django import forms
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.template import loader
 from django.urls import reverse
 from django.utils import translation
 
 from accounts.services import two_step_notice_send
+from patients.invitations import INVITATION_REFUSED, invitation_create
 from ssm_outcomes.forms import PlainForm
 from tests.i18n.test_languages import html_lang
 from tests.support.two_step import authenticator_for, sign_in_with_code
@@ -194,3 +196,21 @@ def test_a_two_step_notice_goes_in_the_staff_members_language(
     assert "Je hebt nog 1 herstelcode." in message.body
     assert "Heb je dit zelf gedaan? Dan hoef je niets te doen." in message.body
     assert "recovery code" not in message.body
+
+
+@pytest.mark.django_db
+def test_the_invitations_refusals_follow_the_language(patient, clinician):
+    assert patient.user_id is not None
+
+    with translation.override("nl"), pytest.raises(ValidationError) as refused:
+        invitation_create(patient=patient, created_by=clinician)
+    assert refused.value.message_dict["email"] == [
+        "Deze patiënt heeft al een account voor het portaal. Het wachtwoord en het e-mailadres "
+        "zijn alleen van de patiënt: stuur liever hulp bij inloggen."
+    ]
+    with translation.override("nl-be"):
+        assert str(INVITATION_REFUSED["used"]).startswith("Deze link is al gebruikt. Meld je aan")
+    with translation.override("en-gb"):
+        assert str(INVITATION_REFUSED["expired"]) == (
+            "This link has expired. Ask your care team to send you a new one."
+        )
