@@ -214,3 +214,14 @@ def test_the_invitations_refusals_follow_the_language(patient, clinician):
         assert str(INVITATION_REFUSED["expired"]) == (
             "This link has expired. Ask your care team to send you a new one."
         )
+
+
+@pytest.mark.django_db
+def test_a_token_name_taken_is_refused_in_dutch(client, clinician):
+    client.force_login(dutch(clinician))
+    client.post(reverse("api_tokens"), {"name": "Export"})
+
+    content = client.post(reverse("api_tokens"), {"name": "Export"}).content.decode()
+
+    assert "Je hebt al een token met de naam “Export”. Kies een andere naam" in content
+    assert "You already have a token" not in content
