@@ -13,10 +13,10 @@ from ssm_outcomes.languages import chosen_language, languages_offered
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="6-digit code",
-        help_text="The number your authenticator app shows now, for example 123 456.",
+        label=_("6-digit code"),
+        help_text=_("The number your authenticator app shows now, for example 123 456."),
         max_length=12,
-        error_messages={"required": "Enter the 6-digit code from your app."},
+        error_messages={"required": _("Enter the 6-digit code from your app.")},
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
         ),
@@ -25,11 +25,13 @@ class CodeForm(forms.Form):
 
 class RecoveryCodeForm(forms.Form):
     code = forms.CharField(
-        label="Recovery code",
-        help_text="One of the codes you saved when you set up two-step sign-in, for example "
-        "abcde-23456. Each code works once.",
+        label=_("Recovery code"),
+        help_text=_(
+            "One of the codes you saved when you set up two-step sign-in, for example "
+            "abcde-23456. Each code works once."
+        ),
         max_length=24,
-        error_messages={"required": "Enter one of your recovery codes."},
+        error_messages={"required": _("Enter one of your recovery codes.")},
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
         ),
@@ -38,13 +40,15 @@ class RecoveryCodeForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
-        label="What is the token for?",
-        help_text="A name you will recognise, for example “GP system export”. Use one token for "
-        "each program or integration, so you can revoke one without stopping the others.",
+        label=_("What is the token for?"),
+        help_text=_(
+            "A name you will recognise, for example “GP system export”. Use one token for "
+            "each program or integration, so you can revoke one without stopping the others."
+        ),
         max_length=64,
         error_messages={
-            "required": "Give the token a name, for example “GP system export”.",
-            "max_length": "Use 64 characters or fewer.",
+            "required": _("Give the token a name, for example “GP system export”."),
+            "max_length": _("Use 64 characters or fewer."),
         },
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from patients.emails import email_message, site_link
 from patients.models import User
@@ -65,9 +66,9 @@ def two_step_notice_send(*, user: User, event: str, codes_left: int | None = Non
 
 def _may_set_up(user: User) -> None:
     if user.is_patient:
-        raise ValidationError("Two-step sign-in is for staff accounts.")
+        raise ValidationError(_("Two-step sign-in is for staff accounts."))
     if device_of(user) is not None:
-        raise ValidationError("Two-step sign-in is already set up for this account.")
+        raise ValidationError(_("Two-step sign-in is already set up for this account."))
 
 
 @transaction.atomic
@@ -77,8 +78,10 @@ def enrolment_link_send(*, user: User, minutes: int = ENROLMENT_LINK_MINUTES) ->
     _may_set_up(user)
     if not user.email:
         raise ValidationError(
-            "Your account has no email address, so we cannot send you a link. Ask an "
-            "administrator to approve setting up two-step sign-in for your account."
+            _(
+                "Your account has no email address, so we cannot send you a link. Ask an "
+                "administrator to approve setting up two-step sign-in for your account."
+            )
         )
     now = timezone.now()
     # Two requests at once must not both pass the check below: one sender at a time.
@@ -86,8 +89,10 @@ def enrolment_link_send(*, user: User, minutes: int = ENROLMENT_LINK_MINUTES) ->
     recent = now - timedelta(seconds=ENROLMENT_LINK_RESEND_SECONDS)
     if EnrolmentLink.objects.filter(user=user, created_at__gt=recent).exists():
         raise ValidationError(
-            "We sent you a link less than a minute ago. Look for it in your email (and in the "
-            "junk folder) before asking for another."
+            _(
+                "We sent you a link less than a minute ago. Look for it in your email (and in "
+                "the junk folder) before asking for another."
+            )
         )
     EnrolmentLink.objects.open().filter(user=user).update(expires_at=now)
     token = secrets.token_urlsafe(32)
@@ -156,7 +161,7 @@ def enrolment_grants_close(*, user: User) -> None:
 
 
 def _recovery_code() -> str:
-    code = "".join(secrets.choice(RECOVERY_CODE_ALPHABET) for _ in range(RECOVERY_CODE_LENGTH))
+    code = "".join(secrets.choice(RECOVERY_CODE_ALPHABET) for _i in range(RECOVERY_CODE_LENGTH))
     return f"{code[:5]}-{code[5:]}"
 
 
@@ -164,7 +169,7 @@ def _recovery_code() -> str:
 def recovery_codes_create(*, user: User) -> list[str]:
     """A new set of one-time recovery codes for the user; the old ones stop working. Returns the
     codes, which are never stored: show them now."""
-    device, _ = RecoveryCodeDevice.objects.select_for_update().get_or_create(
+    device, _made = RecoveryCodeDevice.objects.select_for_update().get_or_create(
         user=user, defaults={"name": RECOVERY_DEVICE_NAME}
     )
     codes: set[str] = set()
@@ -210,7 +215,7 @@ def api_token_create(
     days = settings.API_TOKEN_DAYS if days is None else days
     name = " ".join((name or "").split())
     if len(name) > 64:
-        raise ValidationError({"name": ["Use 64 characters or fewer."]})
+        raise ValidationError({"name": [_("Use 64 characters or fewer.")]})
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -220,8 +225,11 @@ def api_token_create(
                 raise ValidationError(
                     {
                         "name": [
-                            f"You already have a token called “{name}”. Choose another name, or "
-                            "revoke that one first."
+                            _(
+                                "You already have a token called “%(name)s”. Choose another "
+                                "name, or revoke that one first."
+                            )
+                            % {"name": name}
                         ]
                     }
                 )
@@ -236,7 +244,7 @@ def api_token_create(
             )
     except IntegrityError:  # the same name made at the same moment by another request
         raise ValidationError(
-            {"name": ["That name was just taken by another token. Choose another name."]}
+            {"name": [_("That name was just taken by another token. Choose another name.")]}
         ) from None
     return token, key
 
@@ -252,7 +260,7 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken | None:
 
 def api_tokens_end(*, user: User) -> int:
     """End every token of the user (a new password, two-step sign-in turned on)."""
-    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    deleted, _by_model = ApiToken.objects.filter(user=user).delete()
     return deleted
 
 

@@ -31,6 +31,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients.models import User
@@ -50,12 +52,16 @@ log = logging.getLogger("ssm_outcomes.security")
 SESSION_HELD = "two_step_held"
 SESSION_GRANT = "two_step_enrolment_grant"  # {"kind": "link" | "approval", "id": ..., "user": ...}
 DEVICE_NAME = "Authenticator app"
-TOO_MANY = "Too many wrong codes. Wait a minute, then try the newest code."
+TOO_MANY = gettext_lazy("Too many wrong codes. Wait a minute, then try the newest code.")
 GRANTS = {"link": EnrolmentLink, "approval": EnrolmentApproval}
 LINK_REFUSED = {
-    "used": "This link has been used already. If you still need to set up two-step sign-in, "
-    "ask for a new link.",
-    "expired": "This link has expired: links work for 30 minutes. Ask for a new link.",
+    "used": gettext_lazy(
+        "This link has been used already. If you still need to set up two-step sign-in, "
+        "ask for a new link."
+    ),
+    "expired": gettext_lazy(
+        "This link has expired: links work for 30 minutes. Ask for a new link."
+    ),
 }
 
 
@@ -89,15 +95,21 @@ def _clean(code: str) -> str:
 
 
 def _check(device: TOTPDevice, code: str) -> None:
-    allowed, _ = device.verify_is_allowed()
+    allowed, _why = device.verify_is_allowed()
     if not allowed:
         raise ValidationError({"code": [TOO_MANY]})
     code = _clean(code)
     if not (len(code) == device.digits and code.isdigit()):
-        raise ValidationError({"code": [f"Enter the {device.digits}-digit code from your app."]})
+        raise ValidationError(
+            {
+                "code": [
+                    _("Enter the %(digits)d-digit code from your app.") % {"digits": device.digits}
+                ]
+            }
+        )
     if not device.verify_token(code):
         raise ValidationError(
-            {"code": ["That code is wrong or has expired. Try the newest code in your app."]}
+            {"code": [_("That code is wrong or has expired. Try the newest code in your app.")]}
         )
 
 
@@ -113,7 +125,7 @@ def two_step_verify(*, request, code: str) -> TOTPDevice:
     user = request.user
     device = device_of(user)
     if device is None:
-        raise ValidationError({"code": ["Two-step sign-in is not set up for this account."]})
+        raise ValidationError({"code": [_("Two-step sign-in is not set up for this account.")]})
     _check(device, code)
     _signed_in_with(request, device)
     log.info("two-step sign-in completed", extra={"user_id": user.pk})
@@ -129,8 +141,10 @@ def two_step_recover(*, request, code: str) -> int:
         raise ValidationError(
             {
                 "code": [
-                    "This account has no recovery codes. Ask an administrator to remove your "
-                    "authenticator, then set up two-step sign-in again."
+                    _(
+                        "This account has no recovery codes. Ask an administrator to remove your "
+                        "authenticator, then set up two-step sign-in again."
+                    )
                 ]
             }
         )
@@ -138,10 +152,12 @@ def two_step_recover(*, request, code: str) -> int:
         raise ValidationError({"code": [TOO_MANY]})
     if len(normalise_recovery_code(code)) != RECOVERY_CODE_LENGTH:
         raise ValidationError(
-            {"code": ["Enter a recovery code: 10 letters and numbers, like abcde-23456."]}
+            {"code": [_("Enter a recovery code: 10 letters and numbers, like abcde-23456.")]}
         )
     if not device.verify_token(code):
-        raise ValidationError({"code": ["That recovery code is wrong or has been used already."]})
+        raise ValidationError(
+            {"code": [_("That recovery code is wrong or has been used already.")]}
+        )
     _signed_in_with(request, device)
     left = device.codes_left()
     two_step_notice_send(user=user, event="recovery_used", codes_left=left)
@@ -191,19 +207,21 @@ def enrolment_link_open(*, request, token: str) -> EnrolmentLink:
     link = enrolment_link_for_token(token=token)
     if link is None:
         raise ValidationError(
-            "This link is not valid. Check that you copied all of it.", code="invalid"
+            _("This link is not valid. Check that you copied all of it."), code="invalid"
         )
     if link.user_id != request.user.pk:
         raise ValidationError(
-            "This link was sent for another account. Sign out, then sign in as the person the "
-            "email was sent to and open the link again.",
+            _(
+                "This link was sent for another account. Sign out, then sign in as the person "
+                "the email was sent to and open the link again."
+            ),
             code="another_account",
         )
     if link.state != "open":
         raise ValidationError(LINK_REFUSED[link.state], code=link.state)
     if device_of(request.user) is not None:
         raise ValidationError(
-            "Two-step sign-in is already set up for this account.", code="already_on"
+            _("Two-step sign-in is already set up for this account."), code="already_on"
         )
     _grant(request, "link", link)
     return link
@@ -213,7 +231,7 @@ def two_step_pending_device(*, user: User) -> TOTPDevice:
     """The authenticator being set up: made when a grant is taken, kept while the user scans and
     confirms it."""
     if not two_step_offered(user):
-        raise ValidationError("Two-step sign-in is for staff accounts.")
+        raise ValidationError(_("Two-step sign-in is for staff accounts."))
     device = TOTPDevice.objects.devices_for_user(user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
@@ -226,18 +244,18 @@ def two_step_turn_on(*, request, code: str) -> tuple[TOTPDevice, list[str]]:
     codes, to be shown now and never again."""
     user = request.user
     if device_of(user) is not None:
-        raise ValidationError({"code": ["Two-step sign-in is already on."]})
+        raise ValidationError({"code": [_("Two-step sign-in is already on.")]})
     grant = enrolment_grant_held(request=request)
     if grant is None:
         raise ValidationError(
-            {"code": ["Open the set-up link from your email first, then enter the code."]}
+            {"code": [_("Open the set-up link from your email first, then enter the code.")]}
         )
     device = two_step_pending_device(user=user)
     _check(device, code)
     with transaction.atomic():
         locked = type(grant).objects.select_for_update().get(pk=grant.pk)
         if locked.state != "open":
-            raise ValidationError({"code": ["This set-up has been used or has expired."]})
+            raise ValidationError({"code": [_("This set-up has been used or has expired.")]})
         locked.used_at = timezone.now()
         locked.save(update_fields=["used_at"])
         enrolment_grants_close(user=user)
@@ -258,14 +276,16 @@ def two_step_turn_off(*, request, code: str) -> None:
         raise ValidationError(
             {
                 "code": [
-                    "Administrators must keep two-step sign-in on. Ask another "
-                    "administrator to reset it if you have lost your phone."
+                    _(
+                        "Administrators must keep two-step sign-in on. Ask another "
+                        "administrator to reset it if you have lost your phone."
+                    )
                 ]
             }
         )
     device = device_of(user)
     if device is None:
-        raise ValidationError({"code": ["Two-step sign-in is already off."]})
+        raise ValidationError({"code": [_("Two-step sign-in is already off.")]})
     _check(device, code)
     TOTPDevice.objects.filter(user=user).delete()
     request.session.pop(django_otp.DEVICE_ID_SESSION_KEY, None)
@@ -277,7 +297,7 @@ def recovery_codes_renew(*, request, code: str) -> list[str]:
     user = request.user
     device = device_of(user)
     if device is None:
-        raise ValidationError({"code": ["Two-step sign-in is not set up for this account."]})
+        raise ValidationError({"code": [_("Two-step sign-in is not set up for this account.")]})
     _check(device, code)
     codes = recovery_codes_create(user=user)
     two_step_notice_send(user=user, event="recovery_renewed")

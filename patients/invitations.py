@@ -16,7 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 from patients.audit import Audit, audited
 from patients.emails import portal_email, site_link
@@ -32,16 +33,20 @@ INVITATION_DAYS = 7
 
 
 INVITATION_REFUSED = {
-    "used": "This link has already been used. Sign in with the password you chose. If you have "
-    "forgotten it, choose “Forgotten your password?” on the sign-in page.",
-    "expired": "This link has expired. Ask your care team to send you a new one.",
-    "has_login": "This link cannot be used because you already have a login. Sign in with "
-    "your username and password. If you have forgotten your password, choose "
-    "“Forgotten your password?” on the sign-in page.",
+    "used": gettext_lazy(
+        "This link has already been used. Sign in with the password you chose. If you have "
+        "forgotten it, choose “Forgotten your password?” on the sign-in page."
+    ),
+    "expired": gettext_lazy("This link has expired. Ask your care team to send you a new one."),
+    "has_login": gettext_lazy(
+        "This link cannot be used because you already have a login. Sign in with "
+        "your username and password. If you have forgotten your password, choose "
+        "“Forgotten your password?” on the sign-in page."
+    ),
 }
 
 
-HAS_LOGIN = (
+HAS_LOGIN = gettext_lazy(
     "This patient already has a portal login. Their password and email address are theirs "
     "alone: send them sign-in help instead."
 )
@@ -108,7 +113,7 @@ def invitation_create(
 def masked_email(address: str) -> str:
     """Enough of an address for staff to confirm it with the patient, not enough to read it:
     "pat.smith@example.org" → "p••••••••@e••••••.org"."""
-    local, _, domain = address.partition("@")
+    local, _at, domain = address.partition("@")
     name, dot, tld = domain.rpartition(".")
     if not dot:
         name, tld = domain, ""
@@ -129,7 +134,9 @@ def sign_in_help_send(
     print a sign-in letter, which carries no link."""
     user = patient.user
     if user is None:
-        raise ValidationError({"patient": ["This patient has no portal login yet: invite them."]})
+        raise ValidationError(
+            {"patient": [_("This patient has no portal login yet: invite them.")]}
+        )
     if not user.email:
         return ""
     message = portal_email(
@@ -181,15 +188,15 @@ def portal_login_close(
 
 def _username_free(username: str) -> None:
     if not username:
-        raise ValidationError({"username": "Choose a username."})
+        raise ValidationError({"username": _("Choose a username.")})
     try:
         UnicodeUsernameValidator()(username)
     except ValidationError:
         raise ValidationError(
-            {"username": "Use only letters, numbers and the signs . - _ @ + in a username."}
+            {"username": _("Use only letters, numbers and the signs . - _ @ + in a username.")}
         ) from None
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": "Someone already has that username. Try another."})
+        raise ValidationError({"username": _("Someone already has that username. Try another.")})
 
 
 @transaction.atomic
@@ -221,7 +228,9 @@ def invitation_accept(
     username = (username or "").strip()
     _username_free(username)
     user = User(username=username, role=User.Role.PATIENT, language=language_checked(language))
-    email = email_checked(email, "Write an email address like name@example.org, or leave it empty.")
+    email = email_checked(
+        email, _("Write an email address like name@example.org, or leave it empty.")
+    )
     user.email = email
     try:
         validate_password(password, user)

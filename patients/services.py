@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from patients.signals import records_changed, teams_changed
 from ssm_outcomes.languages import language_checked
@@ -313,7 +314,7 @@ def condition_update(
 @transaction.atomic
 def portal_settings_update(*, user: User, email: str, reminders: bool) -> User:
     """Change a patient's email address and whether they get appointment reminders."""
-    email = email_checked(email, "Write an email address like name@example.org.")
+    email = email_checked(email, _("Write an email address like name@example.org."))
     user.email, user.reminders_opt_out = email, not reminders
     user.save(update_fields=["email", "reminders_opt_out"])
     return user

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 class PlainForm(forms.Form):
@@ -15,7 +16,7 @@ class PlainForm(forms.Form):
 
     use_required_attribute = False
 
-    TOO_LONG = (
+    TOO_LONG = _(
         "This is too long. Please keep it to %(limit_value)d letters. You wrote %(show_value)d."
     )
 

@@ -9,6 +9,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.defaults import page_not_found, permission_denied
 from django.views.defaults import server_error as default_server_error
@@ -82,10 +83,13 @@ def bad_request(request, exception=None):
     if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
         return bad_input(
             request,
-            "The request has more parameters or form fields than this service reads "
-            f"(at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}).",
+            _(
+                "The request has more parameters or form fields than this service reads "
+                "(at most %(limit)d)."
+            )
+            % {"limit": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS},
         )
-    return bad_input(request, "The request could not be accepted.")
+    return bad_input(request, _("The request could not be accepted."))
 
 
 def server_error(request):

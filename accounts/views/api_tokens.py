@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -70,6 +71,8 @@ def api_token_revoke_page(request):
     if token is None:
         raise Http404("No such token")
     messages.success(
-        request, f"The token “{token.name}” is revoked: nothing can use it to sign in any more."
+        request,
+        _("The token “%(name)s” is revoked: nothing can use it to sign in any more.")
+        % {"name": token.name},
     )
     return redirect("api_tokens")

@@ -12,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -75,7 +77,7 @@ def _staff_only(request) -> None:
 def masked(email: str) -> str:
     """Enough of an address for its owner to recognise, not enough to give it away to someone
     who has only the password: d•••@example.org."""
-    local, _, domain = email.partition("@")
+    local, _at, domain = email.partition("@")
     return f"{local[:1]}•••@{domain}"
 
 
@@ -107,7 +109,7 @@ def two_step(request):
             request, CodeForm, lambda code: two_step_turn_off(request=request, code=code)
         )
         if form.is_valid():
-            messages.success(request, "Two-step sign-in is off.")
+            messages.success(request, _("Two-step sign-in is off."))
             return redirect("two_step")
     elif request.method == "POST" and request.POST.get("action") == "send-link":
         try:
@@ -115,7 +117,10 @@ def two_step(request):
         except ValidationError as error:
             link_problem = error.messages[0]
         else:
-            messages.success(request, f"We have sent a set-up link to {masked(user.email)}.")
+            messages.success(
+                request,
+                _("We have sent a set-up link to %(email)s.") % {"email": masked(user.email)},
+            )
             here = reverse("two_step")
             return redirect(f"{here}?{urlencode({'next': next_page})}" if next_page else here)
     grant = enrolment_grant_take(request=request) if device is None else None
@@ -124,7 +129,7 @@ def two_step(request):
             request, CodeForm, lambda code: two_step_turn_on(request=request, code=code)
         )
         if form.is_valid():  # the page of codes says that two-step sign-in is on
-            _, codes = form.result
+            _device, codes = form.result
             return _recovery_codes_page(request, codes, first=True)
     context = {
         "form": form,
@@ -160,7 +165,7 @@ def two_step_enrol(request, token: str):
         return redirect_to_login(request.get_full_path())
     token = request.session.pop(SESSION_LINK, None)
     if not token:
-        reason, status = "Please open the link from your email again.", 400
+        reason, status = _("Please open the link from your email again."), 400
     else:
         try:
             enrolment_link_open(request=request, token=token)
@@ -170,7 +175,7 @@ def two_step_enrol(request, token: str):
             status = 410 if getattr(error, "code", None) in ("used", "expired") else 400
         else:
             messages.success(
-                request, "Thank you: the link is confirmed. Now set up your authenticator app."
+                request, _("Thank you: the link is confirmed. Now set up your authenticator app.")
             )
             return redirect("two_step")
     return render(request, "account/two_step_link_refused.html", {"reason": reason}, status=status)
@@ -213,9 +218,13 @@ def two_step_recovery(request):
         )
         if form.is_valid():
             left = form.result
-            note = f"You signed in with a recovery code. You have {left} left."
+            note = ngettext(
+                "You signed in with a recovery code. You have %(left)d left.",
+                "You signed in with a recovery code. You have %(left)d left.",
+                left,
+            ) % {"left": left}
             if left <= FEW_CODES_LEFT:
-                note += " Make a new set soon, from Two-step sign-in on your home page."
+                note += " " + _("Make a new set soon, from Two-step sign-in on your home page.")
             messages.warning(request, note)
             return redirect(_next_page(request))
     return render(

@@ -52,7 +52,8 @@ def test_plural_messages_have_both_dutch_forms():
 def test_the_flemish_catalogue_holds_only_what_differs_from_dutch():
     dutch = {e.msgid: e.msgstr for e in entries(DUTCH)[1:]}
     flemish = [e for e in entries(FLEMISH)[1:] if e.translated]
-    assert 0 < len(flemish) < 40
+    # Only the differences (chiefly "aanmelden" for "inloggen"): a small part of the whole.
+    assert 0 < len(flemish) < len(dutch) / 5
     assert all(e.msgstr != dutch[e.msgid] for e in flemish)
     assert {e.msgid: e.msgstr[0] for e in flemish}["Sign in"] == "Aanmelden"
 
