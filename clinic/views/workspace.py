@@ -38,7 +38,7 @@ from clinic.selectors import (
     instruments_for_encounter,
     patient_record,
 )
-from clinic.templatetags.measures import plain_number
+from clinic.templatetags.measures import unpadded
 from patients.audit import Audit
 from patients.selectors import patient_get_for_user
 from patients.services import (
@@ -245,8 +245,8 @@ def _edit_context(patient, **forms_in_use) -> dict:
             TargetForm(
                 prefix=f"target-{view.marker.loinc}",
                 initial={
-                    "low": plain_number(view.target.low) if view.target else None,
-                    "high": plain_number(view.target.high) if view.target else None,
+                    "low": unpadded(view.target.low) if view.target else None,
+                    "high": unpadded(view.target.high) if view.target else None,
                     "relevant": view.target.relevant if view.target else True,
                     "reason": view.target.reason if view.target else "",
                 },

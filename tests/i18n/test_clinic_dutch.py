@@ -3,6 +3,7 @@ the supporting records, sign-in help and the printed letter, which follows the p
 """
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -12,9 +13,18 @@ from django.utils import translation
 from clinic.form_messages import restated
 from clinic.forms import EncounterLogForm, TargetForm
 from clinic.instrument_words import scores_in_words
+from clinic.templatetags.measures import plain_number
+from tests.factories import PersonalTargetFactory
 
 pytestmark = pytest.mark.django_db
 DUTCH = {"HTTP_ACCEPT_LANGUAGE": "nl"}
+
+
+@pytest.fixture(autouse=True)
+def _language_left_as_found():
+    """A request leaves its language active in the thread: later tests expect the default."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
@@ -190,3 +200,22 @@ def test_instrument_results_in_words_are_dutch():
         )
     with translation.override("en-gb"):
         assert scores_in_words("PHQ2", {"positive": False}) == "Negative"
+
+
+def test_readings_are_written_with_the_languages_decimal_mark():
+    with translation.override("nl"):
+        assert plain_number(Decimal("7.50")) == "7,5"
+        assert plain_number(Decimal("87.00")) == "87"
+    with translation.override("en-gb"):
+        assert plain_number(Decimal("7.50")) == "7.5"
+        assert plain_number(Decimal("100.00")) == "100"
+
+
+def test_a_targets_box_keeps_a_point_in_dutch_while_the_record_shows_a_comma(
+    dutch_clinician, patient
+):
+    PersonalTargetFactory(patient=patient, low=Decimal("40.5"), high=58)
+    edit = dutch_clinician.get(reverse("clinic:records", args=[patient.pk]))
+    assert 'value="40.5"' in edit.content.decode()  # the box posts back what it shows
+    record = dutch_clinician.get(reverse("clinic:patient", args=[patient.pk]))
+    assert "40,5 tot 58" in text_of(record)
