@@ -1,10 +1,12 @@
-"""Form fields of the clinician's forms that Django lacks: an optional question answered with
-radio buttons, whose problem the list at the top of the page can link to."""
+"""Form fields and widgets of the clinician's forms that Django lacks: an optional question
+answered with radio buttons, whose problem the list at the top of the page can link to, and the
+browser's date and date-time pickers."""
 
 from __future__ import annotations
 
 from django import forms
 from django.forms import BoundField
+from django.utils import timezone
 
 
 class _FirstButtonBoundField(BoundField):
@@ -23,3 +25,26 @@ class RadioChoiceField(forms.TypedChoiceField):
 
     def get_bound_field(self, form, field_name):
         return _FirstButtonBoundField(form, self, field_name)
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def format_value(self, value):
+        if hasattr(value, "strftime"):
+            return (
+                timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+                if timezone.is_aware(value)
+                else value.strftime("%Y-%m-%dT%H:%M")
+            )
+        return value
+
+
+class DateInput(forms.DateInput):
+    """A date picker. Browsers read and send its value only as ISO 8601 (2017-05-06): a date
+    rendered in the language's format would show as empty and be saved as empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")

@@ -13,13 +13,19 @@ from collections.abc import Collection
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 # Messages for the services' coded errors, as a form puts them ({label} is the field's label).
 CODED = {
-    "target_range_missing": "Give the lowest or the highest agreed value (or both), or untick "
-    "“This marker matters for this person”.",
-    "condition_recorded": "This patient already has this condition: change its onset or stage "
-    "in its own box instead.",
+    "target_range_missing": _(
+        "Give the lowest or the highest agreed value (or both), or untick "
+        "“This marker matters for this person”."
+    ),
+    "condition_recorded": _(
+        "This patient already has this condition: change its onset or stage in its own box instead."
+    ),
 }
 # A service message that starts with a field's API name ("occurred_at must …").
 _SUBJECT = re.compile(
@@ -27,38 +33,43 @@ _SUBJECT = re.compile(
 )
 
 
-def _quoted(label: str) -> str:
-    return f"“{label.rstrip(':?').strip()}”"
+def _quoted(label: object) -> str:
+    """A field's label (lazy or not) in quotation marks, as a message names it."""
+    return gettext("“%(label)s”") % {"label": str(label).rstrip(":?").strip()}
 
 
 def default_messages(field: forms.Field) -> dict[str, str]:
     """Django's error messages for one field, restated with the field's label."""
-    name = _quoted(str(field.label or "This field"))
+    name = _quoted(field.label or gettext("This field"))
     choice = isinstance(field, forms.ChoiceField | forms.MultipleChoiceField)
+    # {name} is filled in now; the %(…)s placeholders later, by Django, with the limits.
     messages = {
-        "required": f"Choose one for {name}." if choice else f"Fill in {name}.",
-        "invalid_choice": f"Choose one of the options for {name}.",
-        "max_length": f"{name} can be at most %(limit_value)d characters "
-        "(this has %(show_value)d).",
+        "required": gettext("Choose one for {name}.") if choice else gettext("Fill in {name}."),
+        "invalid_choice": gettext("Choose one of the options for {name}."),
+        "max_length": gettext(
+            "{name} can be at most %(limit_value)d characters (this has %(show_value)d)."
+        ),
     }
-    if isinstance(field, forms.IntegerField):
-        messages["invalid"] = f"{name} must be a whole number, like 10."
-    elif isinstance(field, forms.DecimalField | forms.FloatField):
-        messages["invalid"] = f"{name} must be a number, like 7.5."
-        messages["max_decimal_places"] = f"{name} can have at most %(max)s decimal places."
-        messages["max_digits"] = f"{name} can have at most %(max)s digits."
-        messages["max_whole_digits"] = f"{name} is too large."
+    if isinstance(field, forms.DecimalField | forms.FloatField):  # before IntegerField, their base
+        messages["invalid"] = gettext("{name} must be a number, like 7.5.")
+        messages["max_decimal_places"] = gettext("{name} can have at most %(max)s decimal places.")
+        messages["max_digits"] = gettext("{name} can have at most %(max)s digits.")
+        messages["max_whole_digits"] = gettext("{name} is too large.")
+    elif isinstance(field, forms.IntegerField):
+        messages["invalid"] = gettext("{name} must be a whole number, like 10.")
     elif isinstance(field, forms.DateTimeField):
-        messages["invalid"] = f"{name} must be a date and a time."
+        messages["invalid"] = gettext("{name} must be a date and a time.")
     elif isinstance(field, forms.DateField):
-        messages["invalid"] = f"{name} must be a date."
+        messages["invalid"] = gettext("{name} must be a date.")
     low, high = getattr(field, "min_value", None), getattr(field, "max_value", None)
     if low is not None and high is not None:
-        messages["min_value"] = messages["max_value"] = f"{name} must be from {low} to {high}."
+        messages["min_value"] = messages["max_value"] = gettext(
+            "{name} must be from {low} to {high}."
+        ).format(name="{name}", low=number_format(low), high=number_format(high))
     else:
-        messages["min_value"] = f"{name} must be %(limit_value)s or more."
-        messages["max_value"] = f"{name} must be %(limit_value)s or less."
-    return messages
+        messages["min_value"] = gettext("{name} must be %(limit_value)s or more.")
+        messages["max_value"] = gettext("{name} must be %(limit_value)s or less.")
+    return {code: message.format(name=name) for code, message in messages.items()}
 
 
 def _django_defaults(field_class: type) -> dict:
@@ -73,8 +84,9 @@ def restated(error: ValidationError, label: str | None) -> str:
     names its field the API's way with the field's label instead."""
     message = error.message % error.params if error.params else error.message
     if error.code in CODED:
-        return CODED[error.code]
-    match = _SUBJECT.match(str(message))
+        return str(CODED[error.code])
+    message = str(message)
+    match = _SUBJECT.match(message)
     if match and label:
         return f"{_quoted(label)} {match['rest']}".rstrip(".") + "."
     return message[:1].upper() + message[1:].rstrip(".") + "."

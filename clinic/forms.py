@@ -8,10 +8,12 @@ from collections.abc import Collection
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from assessments.instruments import Instrument
 from assessments.models import Domain, GoalReview, Marker
-from clinic.form_fields import RadioChoiceField
+from clinic.form_fields import DateInput, LocalDateTimeInput, RadioChoiceField
 from clinic.form_messages import LabelledForm
 from clinic.instrument_words import option_text, short_name
 from patients.models import ConditionCode, ContextEvent, Encounter, Strategy
@@ -25,29 +27,6 @@ from patients.validation import (
 from ssm_outcomes.forms import PlainForm
 
 
-class LocalDateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def format_value(self, value):
-        if hasattr(value, "strftime"):
-            return (
-                timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
-                if timezone.is_aware(value)
-                else value.strftime("%Y-%m-%dT%H:%M")
-            )
-        return value
-
-
-class DateInput(forms.DateInput):
-    """A date picker. Browsers read and send its value only as ISO 8601 (2017-05-06): a date
-    rendered in the language's format would show as empty and be saved as empty."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
 def _blank(choices) -> list:
     return [("", "—"), *choices]
 
@@ -55,78 +34,82 @@ def _blank(choices) -> list:
 class EncounterLogForm(LabelledForm):
     """One form for a consultation: the encounter, and optionally everything recorded in it."""
 
-    occurred_at = forms.DateTimeField(label="Date and time", widget=LocalDateTimeInput())
-    mode = forms.ChoiceField(choices=Encounter.Mode.choices, widget=forms.RadioSelect)
+    occurred_at = forms.DateTimeField(label=_("Date and time"), widget=LocalDateTimeInput())
+    mode = forms.ChoiceField(
+        label=_("Mode"), choices=Encounter.Mode.choices, widget=forms.RadioSelect
+    )
     initiated_by = forms.ChoiceField(
-        label="Who asked for this contact?",
-        choices=[("patient", "The patient"), ("service", "The service")],
+        label=_("Who asked for this contact?"),
+        choices=[("patient", _("The patient")), ("service", _("The service"))],
         widget=forms.RadioSelect,
     )
-    duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=1, max_value=480)
+    duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1, max_value=480)
     strategies = forms.MultipleChoiceField(
-        label="Support for self-management used",
+        label=_("Support for self-management used"),
         choices=Strategy.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     note = forms.CharField(
-        label="Note (staff only, never shown to the patient)",
+        label=_("Note (staff only, never shown to the patient)"),
         required=False,
         max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     agenda_discussed = forms.BooleanField(
-        label="We talked about the patient's agenda", required=False
+        label=_("We talked about the patient's agenda"), required=False
     )
     goal_description = forms.CharField(
-        label="New goal, in the patient's words",
+        label=_("New goal, in the patient's words"),
         required=False,
         max_length=GOAL_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     goal_expected_outcome = forms.CharField(
-        label="What 'as expected' would look like",
+        label=_("What 'as expected' would look like"),
         required=False,
         max_length=EXPECTED_OUTCOME_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    goal_domain = forms.ChoiceField(label="Domain of the new goal", required=False, choices=())
+    goal_domain = forms.ChoiceField(label=_("Domain of the new goal"), required=False, choices=())
     goal_importance = forms.TypedChoiceField(
-        label="Importance",
-        choices=[(1, "1 (a little)"), (2, "2"), (3, "3 (very)")],
+        label=_("Importance"),
+        choices=[(1, _("1 (a little)")), (2, "2"), (3, _("3 (very)"))],
         coerce=int,
         initial=2,
         required=False,
     )
     goal_difficulty = forms.TypedChoiceField(
-        label="Difficulty",
-        choices=[(1, "1 (easy)"), (2, "2"), (3, "3 (hard)")],
+        label=_("Difficulty"),
+        choices=[(1, _("1 (easy)")), (2, "2"), (3, _("3 (hard)"))],
         coerce=int,
         initial=2,
         required=False,
     )
-    target_loinc = forms.ChoiceField(label="Marker of the target", required=False, choices=())
-    target_low = forms.DecimalField(label="Lowest agreed", required=False)
-    target_high = forms.DecimalField(label="Highest agreed", required=False)
+    target_loinc = forms.ChoiceField(label=_("Marker of the target"), required=False, choices=())
+    target_low = forms.DecimalField(label=_("Lowest agreed"), required=False)
+    target_high = forms.DecimalField(label=_("Highest agreed"), required=False)
     target_relevant = forms.BooleanField(
-        label="This marker matters for this person", required=False, initial=True
+        label=_("This marker matters for this person"), required=False, initial=True
     )
     target_reason = forms.CharField(
-        label="Why it does not matter (needed when unticked)",
+        label=_("Why it does not matter (needed when unticked)"),
         required=False,
         max_length=REASON_MAX,
     )
     context_kind = forms.ChoiceField(
-        label="Something that happened", required=False, choices=_blank(ContextEvent.Kind.choices)
+        label=_("Something that happened"),
+        required=False,
+        choices=_blank(ContextEvent.Kind.choices),
     )
     context_occurred_on = forms.DateField(
-        label="When it happened", required=False, widget=DateInput()
+        label=_("When it happened"), required=False, widget=DateInput()
     )
     context_note = forms.CharField(
-        label="Details of what happened", required=False, max_length=EVENT_NOTE_MAX
+        label=_("Details of what happened"), required=False, max_length=EVENT_NOTE_MAX
     )
     next_appointment = forms.DateTimeField(
-        label="Next appointment (the patient is reminded to write their agenda)",
+        label=_("Next appointment (the patient is reminded to write their agenda)"),
         required=False,
         widget=LocalDateTimeInput(),
     )
@@ -143,9 +126,12 @@ class EncounterLogForm(LabelledForm):
             [(m.loinc, f"{m.name} ({m.unit_label})") for m in self.markers]
         )
         for element in elements:
-            for side, label in (("proxy", "Patient's answer"), ("own", "Your view")):
+            for side, label in (
+                ("proxy", gettext("Patient's answer: %(element)s")),
+                ("own", gettext("Your view: %(element)s")),
+            ):
                 self.fields[f"{side}_{element.key}"] = forms.IntegerField(
-                    label=f"{label}: {element.wording}",
+                    label=label % {"element": element.wording},
                     min_value=0,
                     max_value=10,
                     required=False,
@@ -159,7 +145,7 @@ class EncounterLogForm(LabelledForm):
             )
         for goal in goals:
             self.fields[f"review_{goal.pk}"] = forms.TypedChoiceField(
-                label=f"How is it going: {goal.description}",
+                label=gettext("How is it going: %(goal)s") % {"goal": goal.description},
                 required=False,
                 coerce=int,
                 empty_value=None,
@@ -168,12 +154,13 @@ class EncounterLogForm(LabelledForm):
         for form in self.instruments:
             for number, item in enumerate(form.items, start=1):
                 self.fields[self.instrument_field(form, item.link_id)] = RadioChoiceField(
-                    label=f"{short_name(form.code)} question {number}: {item.text}",
+                    label=gettext("%(instrument)s question %(number)s: %(text)s")
+                    % {"instrument": short_name(form.code), "number": number, "text": item.text},
                     required=False,
                     coerce=int,
                     empty_value=None,
                     choices=[
-                        ("", "Not asked"),
+                        ("", gettext("Not asked")),
                         *((o.value, option_text(o.value, o.label)) for o in item.options),
                     ],
                 )
@@ -257,25 +244,29 @@ class EncounterLogForm(LabelledForm):
             if not self._typed("goal_description"):
                 self.add_error(
                     "goal_description",
-                    "Write the new goal in the patient's words, or clear the new goal's boxes.",
+                    gettext(
+                        "Write the new goal in the patient's words, or clear the new goal's boxes."
+                    ),
                 )
             if not self._typed("goal_domain"):
-                self.add_error("goal_domain", "Choose the domain of the new goal.")
+                self.add_error("goal_domain", gettext("Choose the domain of the new goal."))
         relevance_unticked = not self._typed("target_relevant")  # it starts ticked
         if not self._typed("target_loinc") and (
             any(self._typed(name) for name in self.TARGET_FIELDS) or relevance_unticked
         ):
-            self.add_error("target_loinc", "Choose the marker this target is for.")
+            self.add_error("target_loinc", gettext("Choose the marker this target is for."))
         if (
             self._typed("target_loinc")
             and not self._typed("target_relevant")
             and not self._typed("target_reason")
         ):
-            self.add_error("target_reason", "Say why this marker does not matter for this person.")
+            self.add_error(
+                "target_reason", gettext("Say why this marker does not matter for this person.")
+            )
         if not self._typed("context_kind") and any(
             self._typed(name) for name in self.CONTEXT_FIELDS
         ):
-            self.add_error("context_kind", "Choose what happened, or clear its boxes.")
+            self.add_error("context_kind", gettext("Choose what happened, or clear its boxes."))
         return cleaned
 
     def service_arguments(self) -> dict:
@@ -368,10 +359,10 @@ class EncounterLogForm(LabelledForm):
 
 
 class ConditionForm(LabelledForm):
-    snomed_code = forms.ChoiceField(label="Condition", choices=())
-    onset = forms.DateField(label="Since", required=False, widget=DateInput())
+    snomed_code = forms.ChoiceField(label=_("Condition"), choices=())
+    onset = forms.DateField(label=_("Since"), required=False, widget=DateInput())
     stage = forms.DecimalField(
-        label="Stage (where the condition is staged)",
+        label=_("Stage (where the condition is staged)"),
         required=False,
         max_digits=3,
         decimal_places=1,
@@ -386,11 +377,11 @@ class ConditionForm(LabelledForm):
 
 
 class TargetForm(LabelledForm):
-    low = forms.DecimalField(label="Lowest agreed", required=False)
-    high = forms.DecimalField(label="Highest agreed", required=False)
-    relevant = forms.BooleanField(label="This marker matters for this person", required=False)
+    low = forms.DecimalField(label=_("Lowest agreed"), required=False)
+    high = forms.DecimalField(label=_("Highest agreed"), required=False)
+    relevant = forms.BooleanField(label=_("This marker matters for this person"), required=False)
     reason = forms.CharField(
-        label="Reason (required when the marker does not matter for this person)",
+        label=_("Reason (required when the marker does not matter for this person)"),
         required=False,
         max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -399,39 +390,41 @@ class TargetForm(LabelledForm):
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("relevant") and not (cleaned.get("reason") or "").strip():
-            self.add_error("reason", "Say why this marker does not matter for this person.")
+            self.add_error(
+                "reason", gettext("Say why this marker does not matter for this person.")
+            )
         return cleaned
 
 
 class ContextEventForm(LabelledForm):
-    kind = forms.ChoiceField(label="What happened", choices=ContextEvent.Kind.choices)
-    occurred_on = forms.DateField(label="When it happened", widget=DateInput())
-    note = forms.CharField(label="Details", required=False, max_length=EVENT_NOTE_MAX)
+    kind = forms.ChoiceField(label=_("What happened"), choices=ContextEvent.Kind.choices)
+    occurred_on = forms.DateField(label=_("When it happened"), widget=DateInput())
+    note = forms.CharField(label=_("Details"), required=False, max_length=EVENT_NOTE_MAX)
     visible_to_patient = forms.BooleanField(
-        label="The patient can see this in their portal", required=False, initial=True
+        label=_("The patient can see this in their portal"), required=False, initial=True
     )
 
 
 class GoalWordingForm(LabelledForm):
     description = forms.CharField(
-        label="The goal, in the patient's words",
+        label=_("The goal, in the patient's words"),
         max_length=GOAL_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     expected_outcome = forms.CharField(
-        label="What 'as expected' would look like",
+        label=_("What 'as expected' would look like"),
         required=False,
         max_length=EXPECTED_OUTCOME_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    active = forms.BooleanField(label="Still working on it", required=False)
+    active = forms.BooleanField(label=_("Still working on it"), required=False)
 
 
 class AppointmentForm(LabelledForm):
     """Book an appointment from the record (the encounter form books the next one too)."""
 
     starts_at = forms.DateTimeField(
-        label="Date and time of the appointment", widget=LocalDateTimeInput()
+        label=_("Date and time of the appointment"), widget=LocalDateTimeInput()
     )
 
 
@@ -439,8 +432,8 @@ class InviteForm(PlainForm):
     """The clinician's invitation of a patient to the portal, worded as the portal's forms are."""
 
     email = forms.EmailField(
-        label="Patient's email address (optional)",
-        help_text="We email the link there. Leave it empty to give the link to them yourself.",
+        label=_("Patient's email address (optional)"),
+        help_text=_("We email the link there. Leave it empty to give the link to them yourself."),
         required=False,
-        error_messages={"invalid": "Write an email address like name@example.org."},
+        error_messages={"invalid": _("Write an email address like name@example.org.")},
     )

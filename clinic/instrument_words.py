@@ -8,6 +8,11 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from assessments.instruments import INSTRUMENTS
 
 SHORT_NAMES = {
@@ -25,23 +30,23 @@ SHORT_NAMES = {
 class MainScore:
     """The score that stands for an instrument on a chart: what it is, and its scale."""
 
-    label: str
+    label: str | Promise  # translated when shown
     low: float
     high: float
     higher_is: str  # "better" or "worse", said beside the chart
 
 
 MAIN_SCORES = {
-    "ONS4": MainScore("Life satisfaction, 0 to 10", 0, 10, "better"),
-    "SEMCD6": MainScore("Confidence, mean of the answers, 1 to 10", 1, 10, "better"),
-    "PHQ2": MainScore("Score, 0 to 6 (3 or more is positive)", 0, 6, "worse"),
-    "GAD2": MainScore("Score, 0 to 6 (3 or more is positive)", 0, 6, "worse"),
-    "COLLABORATE": MainScore("Mean of the three answers, 0 to 9", 0, 9, "better"),
-    "EQ5D5L": MainScore("Level sum, 5 to 25 (a count of problems)", 5, 25, "worse"),
-    "SWEMWBS": MainScore("Raw score, 7 to 35", 7, 35, "better"),
+    "ONS4": MainScore(_("Life satisfaction, 0 to 10"), 0, 10, "better"),
+    "SEMCD6": MainScore(_("Confidence, mean of the answers, 1 to 10"), 1, 10, "better"),
+    "PHQ2": MainScore(_("Score, 0 to 6 (3 or more is positive)"), 0, 6, "worse"),
+    "GAD2": MainScore(_("Score, 0 to 6 (3 or more is positive)"), 0, 6, "worse"),
+    "COLLABORATE": MainScore(_("Mean of the three answers, 0 to 9"), 0, 9, "better"),
+    "EQ5D5L": MainScore(_("Level sum, 5 to 25 (a count of problems)"), 5, 25, "worse"),
+    "SWEMWBS": MainScore(_("Raw score, 7 to 35"), 7, 35, "better"),
 }
 
-RATERS = {"patient": "The patient", "proxy": "Entered on their behalf (proxy)"}
+RATERS = {"patient": _("The patient"), "proxy": _("Entered on their behalf (proxy)")}
 
 
 def short_name(code: str) -> str:
@@ -74,45 +79,56 @@ def scores_in_words(code: str, scores: Mapping[str, object]) -> str:
     if code in ("PHQ2", "GAD2"):
         positive = scores.get("positive")
         if positive is None:
-            return "Not scored: a question was not answered"
-        return "Positive: consider a fuller assessment" if positive else "Negative"
+            return gettext("Not scored: a question was not answered")
+        return (
+            gettext("Positive: consider a fuller assessment") if positive else gettext("Negative")
+        )
     if code == "ONS4":
         parts = [
             f"{name} {scores[f'{key}_band']}"
             for key, name in (
-                ("life_satisfaction", "life satisfaction"),
-                ("worthwhile", "worthwhile"),
-                ("happiness", "happiness"),
-                ("anxiety", "anxiety"),
+                ("life_satisfaction", gettext("life satisfaction")),
+                ("worthwhile", gettext("worthwhile")),
+                ("happiness", gettext("happiness")),
+                ("anxiety", gettext("anxiety")),
             )
             if scores.get(f"{key}_band")
         ]
-        return ("; ".join(parts).capitalize()) if parts else "Not scored"
+        return ("; ".join(parts).capitalize()) if parts else gettext("Not scored")
     if code == "SEMCD6":
-        return "—" if scores.get("score") is not None else "Not scored: 3 or more not answered"
+        if scores.get("score") is not None:
+            return "—"
+        return gettext("Not scored: 3 or more not answered")
     if code == "COLLABORATE":
         top = scores.get("top_score")
         if top is None:
-            return "Not scored: a question was not answered"
-        return "Top score: every effort made on all three" if top else "Below the top score"
+            return gettext("Not scored: a question was not answered")
+        if top:
+            return gettext("Top score: every effort made on all three")
+        return gettext("Below the top score")
     if code == "EQ5D5L":
         if scores.get("profile") is None:
-            return "Not scored: a dimension was not answered"
-        words = f"Health state {scores['profile']}"
+            return gettext("Not scored: a dimension was not answered")
+        words = gettext("Health state %(profile)s") % {"profile": scores["profile"]}
         if scores.get("vas") is not None:
-            words += f"; own health today {scores['vas']} out of 100"
+            words += "; " + gettext("own health today %(vas)s out of 100") % {"vas": scores["vas"]}
         return words
     if code == "SWEMWBS":
         if scores.get("raw") is None:
-            return "Not scored: a question was not answered"
+            return gettext("Not scored: a question was not answered")
         metric = scores.get("metric")
-        return f"Metric score {number_text(metric)}" if metric is not None else "—"
+        if metric is None:
+            return "—"
+        return gettext("Metric score %(score)s") % {"score": number_text(metric)}
     return "—"
 
 
 def screen_flag(code: str, completed_on: dt.date, scores: Mapping[str, object]) -> str:
     """The sentence that flags a positive screen on the record."""
-    return (
-        f"{short_name(code)} of {completed_on.day} {completed_on:%b %Y} was positive "
-        f"(score {number_text(scores.get('score'))}): consider a fuller assessment."
-    )
+    return gettext(
+        "%(instrument)s of %(date)s was positive (score %(score)s): consider a fuller assessment."
+    ) % {
+        "instrument": short_name(code),
+        "date": date_format(completed_on, "j M Y"),
+        "score": number_text(scores.get("score")),
+    }

@@ -3,7 +3,9 @@ weighted score beside the clinician's view) and each validated instrument's main
 
 from __future__ import annotations
 
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from clinic.instrument_words import MAIN_SCORES, number_text
 from indicators.charts import Series, line_chart
@@ -18,15 +20,16 @@ def domain_charts(record) -> None:
         domain.chart = mark_safe(  # noqa: S308 — built by indicators.charts, which escapes text
             line_chart(
                 chart_id=f"domain-{domain.code}",
-                title=f"{domain.name}, scores out of 100",
-                summary=f"{domain.name}: the patient's score and your own view, by quarter.",
+                title=gettext("%(domain)s, scores out of 100") % {"domain": domain.name},
+                summary=gettext("%(domain)s: the patient's score and your own view, by quarter.")
+                % {"domain": domain.name},
                 x_labels=[row["period"] for row in domain.rows],
                 series=[
                     Series(
-                        "Patient (weighted by what matters to them)",
+                        gettext("Patient (weighted by what matters to them)"),
                         [row["patient"] for row in domain.rows],
                     ),
-                    Series("Your own view", [row["clinician"] for row in domain.rows]),
+                    Series(gettext("Your own view"), [row["clinician"] for row in domain.rows]),
                 ],
                 y_min=0,
                 y_max=100,
@@ -46,13 +49,13 @@ def instrument_charts(record) -> None:
                 chart_id=f"instrument-{series.code}",
                 title=f"{series.short_name}: {scale.label}",
                 summary=(
-                    f"{series.name}, each time it was answered; a higher score is "
-                    f"{scale.higher_is}."
-                ),
-                x_labels=[
-                    f"{r['completed_on'].day} {r['completed_on']:%b %Y}" for r in series.rows
-                ],
-                series=[Series(scale.label, [row["score"] for row in series.rows])],
+                    gettext("%(name)s, each time it was answered; a higher score is better.")
+                    if scale.higher_is == "better"
+                    else gettext("%(name)s, each time it was answered; a higher score is worse.")
+                )
+                % {"name": series.name},
+                x_labels=[date_format(r["completed_on"], "j M Y") for r in series.rows],
+                series=[Series(str(scale.label), [row["score"] for row in series.rows])],
                 y_min=scale.low,
                 y_max=scale.high,
                 y_ticks=ticks,

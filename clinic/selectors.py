@@ -184,7 +184,7 @@ def instrument_series(*, patient: Patient) -> list[InstrumentSeries]:
                 name=form.name,
                 short_name=short_name(code),
                 notice=form.licence.notice,
-                score_label=MAIN_SCORES[code].label,
+                score_label=str(MAIN_SCORES[code].label),
                 rows=rows,
             )
         )

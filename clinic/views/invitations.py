@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -19,6 +20,7 @@ from patients.audit import Audit, audit_record
 from patients.emails import site_link
 from patients.invitations import invitation_create, masked_email, sign_in_help_send
 from patients.selectors import patient_get_for_user
+from ssm_outcomes.languages import chosen_language
 
 from .workspace import record_view
 
@@ -51,7 +53,7 @@ def invite(request, patient_id: int):
                 request,
                 patient,
                 status=400,
-                refused="No invitation was made: this patient already has a portal login.",
+                refused=gettext("No invitation was made: this patient already has a portal login."),
             )
         return redirect("clinic:sign-in-help", patient_id=patient.pk)
     form = InviteForm(request.POST if request.method == "POST" else None)
@@ -101,8 +103,11 @@ def sign_in_help(request, patient_id: int):
         if sent_to:
             messages.success(
                 request,
-                f"Sign-in help is on its way to {sent_to}: their username, and a link to choose a "
-                "new password that only they receive.",
+                gettext(
+                    "Sign-in help is on its way to %(address)s: their username, and a link to "
+                    "choose a new password that only they receive."
+                )
+                % {"address": sent_to},
             )
             return redirect("clinic:patient", patient_id=patient.pk)
         return redirect("clinic:sign-in-letter", patient_id=patient.pk)
@@ -127,5 +132,7 @@ def sign_in_letter(request, patient_id: int):
             "username": user.username,
             "sign_in_link": site_link("login"),
             "has_email": bool(user.email),
+            # The letter is the patient's: in the language they chose, else the page's.
+            "letter_language": chosen_language(user) or get_language(),
         },
     )

@@ -13,6 +13,9 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from assessments.encounters import encounter_log
@@ -35,7 +38,7 @@ from clinic.selectors import (
     instruments_for_encounter,
     patient_record,
 )
-from clinic.templatetags.measures import plain_number
+from clinic.templatetags.measures import unpadded
 from patients.audit import Audit
 from patients.selectors import patient_get_for_user
 from patients.services import (
@@ -101,11 +104,11 @@ def caseload(request):
             "search": search,
             "sort": sort,
             "sorts": [
-                ("name", "Name"),
-                ("last_seen", "Last seen"),
-                ("next_appointment", "Next appointment"),
-                ("own_priorities", "Own priorities set"),
-                ("changed", "Something new"),
+                ("name", _("Name")),
+                ("last_seen", _("Last seen")),
+                ("next_appointment", _("Next appointment")),
+                ("own_priorities", _("Own priorities set")),
+                ("changed", _("Something new")),
             ],
         },
     )
@@ -149,7 +152,12 @@ def appointment_new(request, patient_id: int):
             when = timezone.localtime(booked.starts_at)
             messages.success(
                 request,
-                f"Booked: {when:%A} {when.day} {when:%B %Y at %H:%M} with {booked.clinician}.",
+                gettext("Booked: %(day)s at %(time)s with %(clinician)s.")
+                % {
+                    "day": date_format(when, "l j F Y"),
+                    "time": date_format(when, "H:i"),
+                    "clinician": booked.clinician,
+                },
             )
             return redirect("clinic:patient", patient_id=patient.pk)
     return _record_page(request, patient, form, status=400)
@@ -196,19 +204,26 @@ def encounter_new(request, patient_id: int):
 
 def _say_what_was_saved(request, logged) -> None:
     """The encounter's success message, with the next appointment it booked or confirmed."""
-    said = "The encounter and everything in it are saved."
+    said = gettext("The encounter and everything in it are saved.")
     if logged.appointment is not None:
-        verb = "confirmed" if logged.appointment_confirmed else "booked"
-        said += (
-            f" Next appointment {verb}: {appointment_time(logged.appointment.starts_at)}"
-            f" with {logged.appointment.clinician}."
+        next_one = (
+            gettext("Next appointment confirmed: %(time)s with %(clinician)s.")
+            if logged.appointment_confirmed
+            else gettext("Next appointment booked: %(time)s with %(clinician)s.")
         )
+        said += " " + next_one % {
+            "time": appointment_time(logged.appointment.starts_at),
+            "clinician": logged.appointment.clinician,
+        }
     messages.success(request, said)
     if logged.appointment_problem:
         messages.warning(
             request,
-            f"The next appointment was not booked. {logged.appointment_problem} "
-            "Book another time under Upcoming appointments.",
+            gettext(
+                "The next appointment was not booked. %(problem)s "
+                "Book another time under Upcoming appointments."
+            )
+            % {"problem": logged.appointment_problem},
         )
 
 
@@ -230,8 +245,8 @@ def _edit_context(patient, **forms_in_use) -> dict:
             TargetForm(
                 prefix=f"target-{view.marker.loinc}",
                 initial={
-                    "low": plain_number(view.target.low) if view.target else None,
-                    "high": plain_number(view.target.high) if view.target else None,
+                    "low": unpadded(view.target.low) if view.target else None,
+                    "high": unpadded(view.target.high) if view.target else None,
                     "relevant": view.target.relevant if view.target else True,
                     "reason": view.target.reason if view.target else "",
                 },
@@ -290,9 +305,10 @@ class _FormInvalidError(Exception):
     """Rolls back a write that ran only so its problems could be shown with the form's own."""
 
 
-def _save(request, patient, form, save, what: str, **failed):
+def _save(request, patient, form, save, what: str, said: str, **failed):
     """Check a small form and its service together, so every problem shows at once; save and go
-    back when there are none, or show the form again with everything typed and each message."""
+    back when there are none, or show the form again with everything typed and each message.
+    ``what`` names the change in the audit log (in English); ``said`` in the success message."""
     valid = form.is_valid()
     data = {name: form.cleaned_data.get(name) for name in form.fields}
     try:
@@ -305,7 +321,7 @@ def _save(request, patient, form, save, what: str, **failed):
     except _FormInvalidError:
         pass
     else:
-        messages.success(request, f"Saved: {what}.")
+        messages.success(request, gettext("Saved: %(what)s.") % {"what": said})
         return redirect("clinic:records", patient_id=patient.pk)
     context = _edit_context(
         patient, **{k: (v if k.startswith("new") else (v, form)) for k, v in failed.items()}
@@ -324,6 +340,7 @@ def condition_add(request, patient_id: int):
         form,
         lambda d, audit: condition_record(patient=patient, audit=audit, **d),
         "condition",
+        gettext("condition"),
         new_condition=form,
     )
 
@@ -341,6 +358,7 @@ def condition_change(request, patient_id: int, condition_id: int):
         lambda d, audit: condition_update(
             condition=condition, onset=d["onset"], stage=d["stage"], audit=audit
         ),
+        f"{condition.code.display}",
         f"{condition.code.display}",
         condition_forms=condition,
     )
@@ -360,6 +378,7 @@ def target_change(request, patient_id: int, loinc: str):
             patient=patient, loinc=marker.loinc, set_by=request.user, audit=audit, **d
         ),
         f"personal target for {marker.name}",
+        gettext("personal target for %(marker)s") % {"marker": marker.name},
         target_forms=marker,
     )
 
@@ -376,6 +395,7 @@ def goal_change(request, patient_id: int, goal_id: int):
         form,
         lambda d, audit: goal_update(goal=goal, audit=audit, **d),
         "goal",
+        gettext("goal"),
         goal_forms=goal,
     )
 
@@ -393,5 +413,6 @@ def context_event_add(request, patient_id: int):
             patient=patient, recorded_by=request.user, audit=audit, **d
         ),
         "context event",
+        gettext("context event"),
         new_event=form,
     )
