@@ -16,7 +16,7 @@ from patients.validation import EXPECTED_OUTCOME_MAX, GOAL_MAX, ITEM_LABEL_MAX, 
 from ssm_outcomes.rest import (
     DATE_FILTERS,
     StrictSerializer,
-    date_param,
+    dated,
     id_field,
     require_role,
     text_field,
@@ -174,11 +174,7 @@ class RatingsView(PatientCollectionView):
                     {"rater": [f"rater must be one of {', '.join(Rater.values)}"]}
                 )
             ratings = ratings.filter(rater=rater)
-        if since := date_param(self.request, "from"):
-            ratings = ratings.filter(rated_on__gte=since)
-        if until := date_param(self.request, "to"):
-            ratings = ratings.filter(rated_on__lte=until)
-        return ratings
+        return dated(ratings, self.request, "rated_on")
 
     def create(self, patient, data):
         encounter = patient_encounter(patient, data.pop("encounter"))
@@ -365,11 +361,7 @@ class ReadingsView(PatientCollectionView):
         params = self.request.query_params
         if loinc := params.get("loinc"):
             readings = readings.filter(marker__loinc=loinc)
-        if since := date_param(self.request, "from"):
-            readings = readings.filter(taken_on__gte=since)
-        if until := date_param(self.request, "to"):
-            readings = readings.filter(taken_on__lte=until)
-        return readings
+        return dated(readings, self.request, "taken_on")
 
     def create(self, patient, data):
         encounter = patient_encounter(patient, data.pop("encounter"))

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from patients.rest import PatientCollectionView
-from ssm_outcomes.rest import DATE_FILTERS, StrictSerializer, date_param, id_field
+from ssm_outcomes.rest import DATE_FILTERS, StrictSerializer, dated, id_field
 
 from .api import patient_encounter
 from .instrument_selectors import instruments_worded
@@ -137,11 +137,7 @@ class ResponsesView(PatientCollectionView):
             if code not in INSTRUMENTS:
                 raise serializers.ValidationError({"instrument": [INSTRUMENT_RULE]})
             responses = responses.filter(instrument=code)
-        if since := date_param(self.request, "from"):
-            responses = responses.filter(completed_on__gte=since)
-        if until := date_param(self.request, "to"):
-            responses = responses.filter(completed_on__lte=until)
-        return responses
+        return dated(responses, self.request, "completed_on")
 
     def create(self, patient, data):
         encounter = patient_encounter(patient, data.pop("encounter"))

@@ -21,7 +21,7 @@ from ssm_outcomes.rest import (
     PAGE_PARAMETERS,
     Pagination,
     StrictSerializer,
-    date_param,
+    dated,
     id_field,
     paginated,
     require_role,
@@ -201,11 +201,7 @@ class EncountersView(PatientCollectionView):
 
     def records(self, patient):
         records = patient.encounters.select_related("clinician").order_by("-occurred_at", "-id")
-        if since := date_param(self.request, "from"):
-            records = records.filter(occurred_at__date__gte=since)
-        if until := date_param(self.request, "to"):
-            records = records.filter(occurred_at__date__lte=until)
-        return records
+        return dated(records, self.request, "occurred_at__date")
 
     def create(self, patient, data):
         return encounter_record(

@@ -179,6 +179,16 @@ def date_param(request, name: str):
         ) from None
 
 
+def dated(queryset, request, field: str):
+    """``queryset`` limited by the ``from`` and ``to`` query parameters (DATE_FILTERS) on the
+    date ``field`` (a lookup such as ``rated_on`` or ``occurred_at__date``)."""
+    if since := date_param(request, "from"):
+        queryset = queryset.filter(**{f"{field}__gte": since})
+    if until := date_param(request, "to"):
+        queryset = queryset.filter(**{f"{field}__lte": until})
+    return queryset
+
+
 DATE_FILTERS = (
     OpenApiParameter("from", date, description="Only records on or after this date."),
     OpenApiParameter("to", date, description="Only records on or before this date."),
