@@ -3,6 +3,8 @@ page they accept in sets it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -24,6 +26,7 @@ def test_a_patient_chooses_dutch_and_the_portal_follows(client, patient):
     assert 'lang="nl"' in body
     assert "Je instellingen zijn bewaard." in body
     assert "Taal van mijn pagina" in body or "Nederlands" in body
+    assert re.search(r'value="nl"[^>]*checked', body), "the choice is shown as saved"
 
 
 def test_an_unknown_language_is_refused_and_nothing_changes(client, patient):
