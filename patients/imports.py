@@ -586,7 +586,8 @@ def _join_teams(
     through = Patient.teams.through
     joins = []
     for row in rows:
-        assert row.patient_id is not None
+        if row.patient_id is None:  # every row has its patient by now
+            continue
         for team_id in sorted({team.pk} | {teams[name] for name in row.teams}):
             if team_id not in have.get(row.patient_id, set()):
                 joins.append(through(patient_id=row.patient_id, team_id=team_id))

@@ -114,7 +114,8 @@ def test_every_problem_is_listed_with_line_column_and_rule(team, clinician):
         (5, "local_id"),
     ]
     messages = {(p.line, p.column): p.message for p in the_plan.problems}
-    assert "from 1900 to" in messages[(3, "birth_year")] and "“2090”" in messages[(3, "birth_year")]
+    assert "from 1900 to" in messages[(3, "birth_year")]
+    assert "“2090”" in messages[(3, "birth_year")]
     assert "formula" in messages[(4, "display_name")]
     assert messages[(5, "local_id")] == (
         "“R-001” is also on line 2: each patient can be in a file once."
@@ -140,9 +141,9 @@ def test_windows_code_page_and_utf8_bom_are_read(team, clinician):
     ("data", "words"),
     [
         (b"", "The file is empty."),
-        ("name,year\nAnn,1950\n".encode(), "Missing: display_name, birth_year, local_id"),
-        ("display_name,birth_year,local_id,emial\n".encode(), "Column “emial” is not one we know"),
-        ("display_name,birth_year,local_id\n".encode(), "no patients below it"),
+        (b"name,year\nAnn,1950\n", "Missing: display_name, birth_year, local_id"),
+        (b"display_name,birth_year,local_id,emial\n", "Column “emial” is not one we know"),
+        (b"display_name,birth_year,local_id\n", "no patients below it"),
         ("display_name,birth_year\n".encode("utf-16"), "UTF-16"),
         (b"display_name,birth_year,local_id\n\x81\x8d,1950,1\n", "encoding we cannot read"),
         (b"x" * (MAX_BYTES + 1), "the most one import takes is 20 MB"),
@@ -198,4 +199,5 @@ def test_import_record_is_the_audit_of_who_when_how_many(team, clinician):
     record = run(GOOD, team, clinician)
     saved = PatientImport.objects.get(pk=record.pk)
     assert (saved.created_by, saved.team, saved.rows, saved.created) == (clinician, team, 3, 3)
-    assert saved.finished_at is not None and len(saved.file_sha256) == 64
+    assert saved.finished_at is not None
+    assert len(saved.file_sha256) == 64
