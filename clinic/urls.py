@@ -4,7 +4,7 @@ from django.urls import path
 
 from ssm_outcomes import converters  # noqa: F401  (registers the id converter)
 
-from .views import invitations
+from .views import imports, invitations
 from .views import workspace as clinic
 
 app_name = "clinic"
@@ -12,6 +12,10 @@ patient = "patients/<id:patient_id>/"
 
 urlpatterns = [
     path("", clinic.caseload, name="caseload"),
+    path("import/", imports.import_start, name="import-start"),
+    path("import/<id:import_id>/", imports.import_page, name="import"),
+    path("import/<id:import_id>/run/", imports.import_go, name="import-run"),
+    path("import/<id:import_id>/progress/", imports.import_status, name="import-progress"),
     path(patient, clinic.record, name="patient"),
     path(f"{patient}encounters/new/", clinic.encounter_new, name="encounter-new"),
     path(f"{patient}appointments/", clinic.appointment_new, name="appointment-new"),

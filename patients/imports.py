@@ -87,7 +87,7 @@ class Row:
     language: str = ""
     teams: list[str] = field(default_factory=list)
     action: str = "create"  # create, update or unchanged (set by the plan)
-    patient_id: int | None = None
+    patient_id: int = 0  # once matched or created
 
 
 @dataclass
@@ -98,6 +98,7 @@ class Plan:
     rows: list[Row]
     problems: list[Problem]
     columns: list[str]
+    text: str = ""  # the file, decoded
 
     @property
     def refused_lines(self) -> list[int]:
@@ -114,16 +115,18 @@ class Plan:
 # --- Reading the file -------------------------------------------------------------------------
 
 
+def too_large(size: int) -> str:
+    """What a file over the limit is told (size in bytes)."""
+    return _(
+        "The file is %(size)s MB; the most one import takes is %(limit)s MB. Split it into "
+        "smaller files and import each."
+    ) % {"size": f"{size / 1024 / 1024:.1f}", "limit": MAX_BYTES // 1024 // 1024}
+
+
 def decoded(data: bytes) -> str:
     """The file's text: UTF-8 (a byte-order mark is dropped) or else the Windows code page."""
     if len(data) > MAX_BYTES:
-        raise ImportFileError(
-            _(
-                "The file is %(size)s MB; the most one import takes is %(limit)s MB. Split it "
-                "into smaller files and import each."
-            )
-            % {"size": f"{len(data) / 1024 / 1024:.1f}", "limit": MAX_BYTES // 1024 // 1024}
-        )
+        raise ImportFileError(too_large(len(data)))
     if not data.strip():
         raise ImportFileError(_("The file is empty."))
     if b"\x00" in data[:4096]:
@@ -362,20 +365,22 @@ def _language_codes() -> list[str]:
 # --- The plan: what an import would do ----------------------------------------------------------
 
 
-def teams_importable(user: User):
-    """The teams a user may import into: a clinician their own, an administrator any."""
-    if user.role == User.Role.ADMIN:
+def teams_importable(user: User | None):
+    """The teams a user may import into: a clinician their own, an administrator any (and the
+    ``import_patients`` command, run by whoever runs the server: ``user`` None)."""
+    if user is None or user.role == User.Role.ADMIN:
         return Team.objects.all()
     if user.is_clinician:
         return teams_for_user(user=user, role="clinician")
     return Team.objects.none()
 
 
-def import_plan(*, data: bytes, team: Team, user: User) -> Plan:
+def import_plan(*, data: bytes, team: Team, user: User | None) -> Plan:
     """Read ``data`` and say what importing it into ``team`` would do, writing nothing. A file
     that cannot be read at all raises ImportFileError; problems with rows are listed in the plan,
     every one of them, so one preview shows all there is to fix."""
-    header, raw = table(decoded(data))
+    text = decoded(data)
+    header, raw = table(text)
     codes = {code.snomed_code: code for code in ConditionCode.objects.all()}
     teams = {one.name.casefold(): one for one in teams_importable(user)}
     rows: list[Row] = []
@@ -404,7 +409,7 @@ def import_plan(*, data: bytes, team: Team, user: User) -> Plan:
     problems.sort(key=lambda problem: (problem.line, COLUMNS.index(problem.column)
                                        if problem.column in COLUMNS else -1))  # fmt: skip
     _match(rows, team, teams)
-    return Plan(team=team, rows=rows, problems=problems, columns=header)
+    return Plan(team=team, rows=rows, problems=problems, columns=header, text=text)
 
 
 def _match(rows: list[Row], team: Team, teams: dict[str, Team]) -> None:
@@ -478,7 +483,9 @@ def import_record(*, plan: Plan, user: User | None, text: str, file_name: str, s
     )
 
 
-def import_run(*, record: PatientImport, user: User, actor: Actor | None = None) -> PatientImport:
+def import_run(
+    *, record: PatientImport, user: User | None, actor: Actor | None = None
+) -> PatientImport:
     """Import the file kept with ``record`` into its team, all or nothing, checking it again
     first (the records may have changed since the preview). Refused if any row is refused."""
     plan = import_plan(data=record.text.encode(), team=record.team, user=user)
@@ -514,6 +521,25 @@ def import_run(*, record: PatientImport, user: User, actor: Actor | None = None)
     cache.delete(key)
     record.refresh_from_db()
     return record
+
+
+def import_run_queued(*, import_id: int, user_id: int) -> str:
+    """The background job's part: run the import, or record why it could not be made (the
+    transaction has rolled back, so nothing of it is saved)."""
+    record = PatientImport.objects.select_related("team").get(pk=import_id)
+    if record.state not in (PatientImport.State.QUEUED, PatientImport.State.PREVIEWED):
+        return record.state  # already run (a task delivered twice)
+    user = User.objects.get(pk=user_id)
+    try:
+        import_run(record=record, user=user, actor=Actor(user=user, path="import job"))
+    except (ValidationError, ImportFileError) as error:
+        failure = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        PatientImport.objects.filter(pk=import_id).update(
+            state=PatientImport.State.FAILED, failure=failure, finished_at=timezone.now()
+        )
+        progress_cache().delete(PROGRESS.format(id=import_id))
+        return PatientImport.State.FAILED
+    return PatientImport.State.DONE
 
 
 def import_apply(
@@ -586,8 +612,6 @@ def _join_teams(
     through = Patient.teams.through
     joins = []
     for row in rows:
-        if row.patient_id is None:  # every row has its patient by now
-            continue
         for team_id in sorted({team.pk} | {teams[name] for name in row.teams}):
             if team_id not in have.get(row.patient_id, set()):
                 joins.append(through(patient_id=row.patient_id, team_id=team_id))
