@@ -137,7 +137,7 @@ def import_go(request, import_id: int):
                 _(
                     "The import could not be started just now. Nothing was imported: try again in "
                     "a few minutes."
-                ),  # fmt: skip
+                ),
             )
         return redirect("clinic:import", import_id=record.pk)
     try:
