@@ -210,8 +210,11 @@ def _onset(text: str) -> dt.date:
     parts = text.split("-")
     if not 1 <= len(parts) <= 3 or not all(part.isdigit() for part in parts):
         raise ValueError(text)
-    year, month, day = (int(parts[0]), int(parts[1]) if len(parts) > 1 else 1,
-                        int(parts[2]) if len(parts) > 2 else 1)  # fmt: skip
+    year, month, day = (
+        int(parts[0]),
+        int(parts[1]) if len(parts) > 1 else 1,
+        int(parts[2]) if len(parts) > 2 else 1,
+    )
     return dt.date(year, month, day)
 
 
@@ -406,8 +409,12 @@ def import_plan(*, data: bytes, team: Team, user: User | None) -> Plan:
             rows.append(row)
     if not raw:
         raise ImportFileError(_("The file has a first line but no patients below it."))
-    problems.sort(key=lambda problem: (problem.line, COLUMNS.index(problem.column)
-                                       if problem.column in COLUMNS else -1))  # fmt: skip
+    problems.sort(
+        key=lambda problem: (
+            problem.line,
+            COLUMNS.index(problem.column) if problem.column in COLUMNS else -1,
+        )
+    )
     _match(rows, team, teams)
     return Plan(team=team, rows=rows, problems=problems, columns=header, text=text)
 

@@ -141,8 +141,9 @@ def test_a_running_import_shows_its_progress_bar(client, team, clinician):
 
 
 @pytest.mark.django_db
-def test_a_job_that_cannot_start_leaves_the_preview_to_try_again(client, team, clinician,
-                                                                 monkeypatch):  # fmt: skip
+def test_a_job_that_cannot_start_leaves_the_preview_to_try_again(
+    client, team, clinician, monkeypatch
+):
     monkeypatch.setattr("clinic.views.imports.BACKGROUND_ROWS", 1)
     monkeypatch.setattr("clinic.views.imports.enqueue", lambda *args: False)
     client.force_login(clinician)

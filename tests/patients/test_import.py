@@ -189,8 +189,9 @@ def test_an_import_keeps_patients_added_by_hand_and_their_other_teams(team, clin
 
 @pytest.mark.django_db
 def test_a_manager_or_patient_may_import_into_no_team(team, manager):
-    the_plan = plan("display_name,birth_year,local_id,teams\nA,1950,1,Riverside Practice\n", team,
-                    manager)  # fmt: skip
+    the_plan = plan(
+        "display_name,birth_year,local_id,teams\nA,1950,1,Riverside Practice\n", team, manager
+    )
     assert the_plan.problems[0].column == "teams"
 
 

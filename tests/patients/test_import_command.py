@@ -55,5 +55,9 @@ def test_unknown_team_and_unreadable_file(team, csv_file, tmp_path):
     with pytest.raises(CommandError, match="No such file"):
         call_command("import_patients", str(tmp_path / "missing.csv"), "--team", team.name)
     with pytest.raises(CommandError, match="Missing: local_id"):
-        call_command("import_patients", str(csv_file("display_name,birth_year\nA,1950\n")),
-                     "--team", team.name)  # fmt: skip
+        call_command(
+            "import_patients",
+            str(csv_file("display_name,birth_year\nA,1950\n")),
+            "--team",
+            team.name,
+        )
