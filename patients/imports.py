@@ -384,6 +384,24 @@ def import_plan(*, data: bytes, team: Team, user: User | None) -> Plan:
     every one of them, so one preview shows all there is to fix."""
     text = decoded(data)
     header, raw = table(text)
+    if not raw:
+        raise ImportFileError(_("The file has a first line but no patients below it."))
+    plan = rows_plan(raw, team=team, user=user)
+    plan.columns, plan.text = header, text
+    return plan
+
+
+def rows_plan(
+    raw: list[tuple[int, dict[str, str]]],
+    *,
+    team: Team,
+    user: User | None,
+    again: str = "",
+) -> Plan:
+    """What importing these rows (each a line number and its cells by column) into ``team``
+    would do: the part a spreadsheet and a FHIR Bundle share. ``again`` words a local id given
+    twice (with %(id)s and %(line)s)."""
+    again = again or _("“%(id)s” is also on line %(line)s: each patient can be in a file once.")
     codes = {code.snomed_code: code for code in ConditionCode.objects.all()}
     teams = {one.name.casefold(): one for one in teams_importable(user)}
     rows: list[Row] = []
@@ -398,8 +416,7 @@ def import_plan(*, data: bytes, team: Team, user: User | None) -> Plan:
                 Problem(
                     line,
                     "local_id",
-                    _("“%(id)s” is also on line %(line)s: each patient can be in a file once.")
-                    % {"id": local_id, "line": first_line[local_id]},
+                    again % {"id": local_id, "line": first_line[local_id]},
                 )
             )
             continue
@@ -407,8 +424,6 @@ def import_plan(*, data: bytes, team: Team, user: User | None) -> Plan:
             first_line[local_id] = line
         if row is not None:
             rows.append(row)
-    if not raw:
-        raise ImportFileError(_("The file has a first line but no patients below it."))
     problems.sort(
         key=lambda problem: (
             problem.line,
@@ -416,7 +431,7 @@ def import_plan(*, data: bytes, team: Team, user: User | None) -> Plan:
         )
     )
     _match(rows, team, teams)
-    return Plan(team=team, rows=rows, problems=problems, columns=header, text=text)
+    return Plan(team=team, rows=rows, problems=problems, columns=list(COLUMNS))
 
 
 def _match(rows: list[Row], team: Team, teams: dict[str, Team]) -> None:
