@@ -128,7 +128,7 @@ def patients_import(
     patient_entries: dict[str, int] = {}
     conditions: list[tuple[int, Any]] = []
     for index, entry in enumerate(bundle.entry or []):
-        resource = entry.resource
+        resource: Any = entry.resource  # checked above: a Patient or a Condition
         if resource.get_resource_type() == "Condition":
             conditions.append((index, resource))
             continue
