@@ -4,7 +4,7 @@ from django.urls import path
 
 from ssm_outcomes import converters  # noqa: F401  (registers the id converter)
 
-from .views import imports, invitations
+from .views import bulk_invitations, imports, invitations
 from .views import workspace as clinic
 
 app_name = "clinic"
@@ -12,6 +12,7 @@ patient = "patients/<id:patient_id>/"
 
 urlpatterns = [
     path("", clinic.caseload, name="caseload"),
+    path("invitations/", bulk_invitations.invite_many, name="invite-many"),
     path("import/", imports.import_start, name="import-start"),
     path("import/<id:import_id>/", imports.import_page, name="import"),
     path("import/<id:import_id>/run/", imports.import_go, name="import-run"),
