@@ -4,7 +4,7 @@ from django.urls import path
 
 from ssm_outcomes import converters  # noqa: F401  (registers the id converter)
 
-from .views import bulk_invitations, imports, invitations
+from .views import bulk_invitations, imports, invitations, summary
 from .views import workspace as clinic
 
 app_name = "clinic"
@@ -21,6 +21,8 @@ urlpatterns = [
     path(f"{patient}encounters/new/", clinic.encounter_new, name="encounter-new"),
     path(f"{patient}appointments/", clinic.appointment_new, name="appointment-new"),
     path(f"{patient}records/", clinic.records_edit, name="records"),
+    path(f"{patient}summary/", summary.summary_page, name="consultation-summary"),
+    path(f"{patient}summary.pdf", summary.summary_pdf, name="consultation-summary-pdf"),
     path(f"{patient}conditions/", clinic.condition_add, name="condition-add"),
     path(
         f"{patient}conditions/<id:condition_id>/", clinic.condition_change, name="condition-change"
