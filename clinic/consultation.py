@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from assessments.models import Rating
+from assessments.models import Element, Rating
 from clinic.selectors import PatientRecord, patient_record
 from indicators.scoring import period_of, previous_period
 from patients.models import Patient
@@ -21,7 +21,7 @@ LIFE_EVENTS = 5
 class RatingLine:
     """One element the patient rated: their latest rating this quarter beside last quarter's."""
 
-    element: object
+    element: Element
     now: int | None
     before: int | None
 
@@ -43,8 +43,8 @@ def consultation_summary(*, patient: Patient) -> ConsultationSummary:
     record = patient_record(patient=patient, encounters=0)
     period = period_of(timezone.localdate())
     previous = previous_period(period)
-    latest: dict[tuple[int, str], tuple] = {}
-    elements = {}
+    latest: dict[tuple[int, str], int] = {}
+    elements: dict[int, Element] = {}
     # The patient's own ratings (or a proxy's), newest first: the first seen per element and
     # quarter is the latest.
     for rating in (
