@@ -22,7 +22,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from patients.audit import Audit, audited
-from patients.emails import portal_email, site_link
+from patients.emails import email_message, portal_email, site_link
 from patients.models import (
     Invitation,
     Patient,
@@ -312,3 +312,29 @@ def invitations_bulk(
         )
         invited.append(Invited(patient, invitation, token, language))
     return invited, have_login
+
+
+def staff_invitation_send(*, user: User, invited_by: User | None) -> bool:
+    """Email a clinician, manager or administrator their username and a link to choose their
+    password (valid ``PASSWORD_RESET_TIMEOUT``), in their language. Patients are invited through
+    their record instead; an account without an address gets nothing (False)."""
+    if user.is_patient or not user.email or not user.is_active:
+        return False
+    message = email_message(
+        "account/email/staff_invitation",
+        {
+            "user": user,
+            "invited_by": invited_by,
+            "sign_in_link": site_link("login"),
+            "set_password_link": site_link(
+                "password_reset_confirm",
+                uidb64=urlsafe_base64_encode(force_bytes(user.pk)),
+                token=default_token_generator.make_token(user),
+            ),
+            "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+        },
+        user.email,
+        language=language_for(user),
+    )
+    transaction.on_commit(message.send, robust=True)
+    return True
