@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -15,10 +17,10 @@ from patients.models import Invitation, Membership, Patient, Team
 
 @dataclass(frozen=True)
 class Step:
-    title: str
-    how: str
+    title: str | Promise
+    how: str | Promise
     link: str
-    link_text: str
+    link_text: str | Promise
     done: bool
 
 
