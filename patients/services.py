@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from patients.signals import records_changed, teams_changed
@@ -204,8 +204,13 @@ def context_event_record(
 
 
 def appointment_time(moment: dt.datetime) -> str:
-    """An appointment's time as people say it: "Thursday 3 December 2026 at 10:00"."""
-    return date_format(timezone.localtime(moment), r"l j F Y \a\t H:i")
+    """An appointment's time as people say it, in the active language: "Thursday 3 December 2026
+    at 10:00", "donderdag 3 december 2026 om 10:00"."""
+    local = timezone.localtime(moment)
+    return _("%(day)s at %(time)s") % {
+        "day": date_format(local, "l j F Y"),
+        "time": time_format(local, "H:i"),
+    }
 
 
 def appointment_booked(
