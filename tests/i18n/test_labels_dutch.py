@@ -12,9 +12,11 @@ from django.utils import timezone, translation
 
 from assessments.models import GoalReview, Rater, Schedule
 from assessments.responses import response_record, team_instrument_offer
-from assessments.services import goal_review_record
+from assessments.services import goal_review_record, rating_record
 from clinic.instrument_words import band_words, scores_in_words
+from indicators.dashboard import context_shown
 from indicators.models import PatientSummary
+from indicators.services import patient_summaries_refresh
 from interop.fhir import patient_everything
 from patients.models import AuditEvent, ContextEvent, Encounter, Strategy, User
 from patients.services import appointment_time
@@ -319,3 +321,29 @@ def test_the_fhir_export_keeps_its_english_display_text_in_dutch(labelled_record
     assert "Proxy (the patient's answer, entered on their behalf)" in {
         m["coding"][0]["display"] for m in methods
     }
+
+
+def test_the_records_summary_says_which_way_the_index_went_in_dutch(client, clinician, patient):
+    today = timezone.localdate()
+    for day, value in ((today - dt.timedelta(days=120), 4), (today, 8)):
+        rating_record(patient=patient, element="H2", value=value, rated_on=day, rater="patient")
+    patient_summaries_refresh(patient_id=patient.pk)
+    assert patient.summaries.order_by("period").last().direction == "improved"
+    url = reverse("clinic:patient", args=[patient.pk])
+    words = text_of(signed_in(client, clinician, "nl").get(url))
+    assert "vooruitgegaan sinds het kwartaal ervoor (+40" in words
+    assert "improved" not in words
+    english = text_of(signed_in(client, clinician, "en-gb").get(url))
+    assert "improved since the quarter before (+40.0" in english
+
+
+def test_the_context_dashboard_names_each_kind_of_event_in_the_pages_language():
+    figures = {"context_kinds": {"bereavement": 6, "admission": 7}}
+    with translation.override("nl"):
+        kinds = context_shown(figures)["kinds"]
+        assert [str(kind.spec.label) for kind in kinds] == [
+            "Opname in het ziekenhuis",
+            "Overlijden van een naaste",
+        ]
+    with translation.override("en-gb"):
+        assert [str(kind.spec.label) for kind in kinds] == ["Hospital admission", "Bereavement"]
