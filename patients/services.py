@@ -8,7 +8,7 @@ import logging
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -242,8 +242,13 @@ def context_event_record(
 
 
 def appointment_time(moment: dt.datetime) -> str:
-    """An appointment's time as people say it: "Thursday 3 December 2026 at 10:00"."""
-    return date_format(timezone.localtime(moment), r"l j F Y \a\t H:i")
+    """An appointment's time as people say it, in the active language: "Thursday 3 December 2026
+    at 10:00", "donderdag 3 december 2026 om 10:00"."""
+    local = timezone.localtime(moment)
+    return gettext("%(day)s at %(time)s") % {
+        "day": date_format(local, "l j F Y"),
+        "time": time_format(local, "H:i"),
+    }
 
 
 def appointment_booked(
