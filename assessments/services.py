@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from patients.audit import Audit, audited
 from patients.models import Encounter, Patient, User
 from patients.signals import records_changed
 from patients.validation import date_not_in_future, full_clean
+from ssm_outcomes.content_language import language_columns
 
 from .models import (
     Domain,
@@ -75,10 +77,14 @@ def personal_item_create(
         raise ValidationError({"label": "label must not be empty"})
     if not Domain.objects.filter(code=domain).exists():
         raise ValidationError({"domain": "domain must be H, M or R"})
-    if Element.objects.filter(patient=patient, label__iexact=label).exists():
+    # The patient's own words, in the original column, whatever the page's language
+    # (assessments/translation.py): compared there, and written under the default language.
+    if Element.objects.rewrite(False).filter(patient=patient, label__iexact=label).exists():
         raise ValidationError({"label": "this patient already has an item with these words"})
-    item = full_clean(Element(patient=patient, label=label, domain_id=domain, code=""))
-    item.save()
+    with translation.override(settings.LANGUAGE_CODE):
+        item = Element(patient=patient, label=label, domain_id=domain, code="")
+        item = full_clean(item, exclude=language_columns(Element))
+        item.save()
     audited(audit, patient)
     return item
 
