@@ -312,7 +312,7 @@ def test_an_admin_saves_a_dutch_wording_of_an_element(client, admin_user):
         {
             "domain": "H",
             "code": "H2",
-            "label_en_gb": "Symptom control",
+            "label_en_gb": "Symptom management",
             "label_nl": "Klachten onder controle",
             "label_nl_be": "",
             "plain_label_en_gb": H2_EN,
@@ -331,7 +331,7 @@ def test_an_admin_saves_a_dutch_wording_of_an_element(client, admin_user):
     )
     with connection.cursor() as cursor:
         cursor.execute("SELECT label, plain_label FROM assessments_element WHERE code = 'H2'")
-        assert cursor.fetchone() == ("Symptom control", H2_EN)
+        assert cursor.fetchone() == ("Symptom management", H2_EN)
 
 
 def test_an_admin_saves_a_dutch_help_now(client, admin_user, team):
