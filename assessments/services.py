@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from patients.audit import Audit, audited
@@ -20,6 +21,7 @@ from patients.validation import (
     full_clean,
     rule,
 )
+from ssm_outcomes.content_language import language_columns
 
 from .models import (
     Domain,
@@ -95,10 +97,14 @@ def personal_item_create(
         raise rule("label", _("%(field)s must not be empty"), "empty")
     if not Domain.objects.filter(code=domain).exists():
         raise rule("domain", DOMAIN_RULE, "domain_unknown")
-    if Element.objects.filter(patient=patient, label__iexact=label).exists():
+    # The patient's own words, in the original column, whatever the page's language
+    # (assessments/translation.py): compared there, and written under the default language.
+    if Element.objects.rewrite(False).filter(patient=patient, label__iexact=label).exists():
         raise rule("label", _("this patient already has an item with these words"), "item_exists")
-    item = full_clean(Element(patient=patient, label=label, domain_id=domain, code=""))
-    item.save()
+    with translation.override(settings.LANGUAGE_CODE):
+        item = Element(patient=patient, label=label, domain_id=domain, code="")
+        item = full_clean(item, exclude=language_columns(Element))
+        item.save()
     audited(audit, patient)
     return item
 
