@@ -14,6 +14,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin
 
 
@@ -53,12 +54,12 @@ class EnrolmentLink(OneTimeGrant):
     """A one-time link, e-mailed to the account's address, that lets its owner set up a first
     authenticator: proof of something a thief of the password alone does not have."""
 
-    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token.")
-    email = models.EmailField(help_text="Where the link was sent.")
+    token_hash = models.CharField(max_length=64, unique=True, help_text=_("SHA-256 of the token."))
+    email = models.EmailField(help_text=_("Where the link was sent."))
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "two-step set-up link"
+        verbose_name = _("two-step set-up link")
         constraints = [
             models.CheckConstraint(
                 condition=Q(used_at__isnull=True) | Q(used_at__lte=models.F("expires_at")),
@@ -81,7 +82,7 @@ class EnrolmentApproval(OneTimeGrant):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "two-step set-up approval"
+        verbose_name = _("two-step set-up approval")
         constraints = [
             models.CheckConstraint(
                 condition=Q(used_at__isnull=True) | Q(used_at__lte=models.F("expires_at")),
@@ -113,10 +114,10 @@ class RecoveryCodeDevice(ThrottlingMixin, Device):
     counts a recovery code as a second step. One per user; a new set replaces the codes, not the
     device, so sessions verified with it stay verified."""
 
-    made_at = models.DateTimeField(default=timezone.now, help_text="When this set was made.")
+    made_at = models.DateTimeField(default=timezone.now, help_text=_("When this set was made."))
 
     class Meta:
-        verbose_name = "recovery code set"
+        verbose_name = _("recovery code set")
         constraints = [
             models.UniqueConstraint(fields=["user"], name="recovery_code_device_one_per_user")
         ]
@@ -149,7 +150,7 @@ class RecoveryCodeDevice(ThrottlingMixin, Device):
 
 class RecoveryCode(models.Model):
     device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
-    code_hash = models.CharField(max_length=64, help_text="HMAC-SHA-256 of the code.")
+    code_hash = models.CharField(max_length=64, help_text=_("HMAC-SHA-256 of the code."))
     used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -177,9 +178,11 @@ class ApiToken(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField(max_length=64, help_text="What it is for: one token per integration.")
-    prefix = models.CharField(max_length=PREFIX_LENGTH, help_text="The first characters.")
-    key_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the key.")
+    name = models.CharField(
+        max_length=64, help_text=_("What it is for: one token per integration.")
+    )
+    prefix = models.CharField(max_length=PREFIX_LENGTH, help_text=_("The first characters."))
+    key_hash = models.CharField(max_length=64, unique=True, help_text=_("SHA-256 of the key."))
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -188,7 +191,7 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "API token"
+        verbose_name = _("API token")
         constraints = [
             models.UniqueConstraint(fields=["user", "name"], name="api_token_name_unique_per_user")
         ]

@@ -123,16 +123,16 @@ def enrolment_link_for_token(*, token: str) -> EnrolmentLink | None:
 def enrolment_approval_problem(*, user: User, approved_by: User | None) -> str | None:
     """Why an approval for `user` cannot be given, or None."""
     if user.is_patient:
-        return "Patients are not asked for two-step sign-in."
+        return _("Patients are not asked for two-step sign-in.")
     if not user.is_active:
-        return "This account is switched off."
+        return _("This account is switched off.")
     if approved_by is not None and approved_by.pk == user.pk:
-        return "Another administrator must approve your own set-up."
+        return _("Another administrator must approve your own set-up.")
     if device_of(user) is not None:
-        return (
-            f"{user.get_username()} already has an authenticator. Delete it first (TOTP devices) "
+        return _(
+            "%(username)s already has an authenticator. Delete it first (TOTP devices) "
             "if they have lost their phone."
-        )
+        ) % {"username": user.get_username()}
     return None
 
 

@@ -5,6 +5,7 @@ which are read here and never changed."""
 
 from django import forms
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from patients.admin import TeamAdmin as PeopleTeamAdmin
 from patients.models import Team
@@ -28,14 +29,17 @@ from .models import (
 
 
 @admin.register(Domain)
-class DomainAdmin(admin.ModelAdmin):
+class DomainAdmin(TranslationAdmin):
+    """The names in each language (docs/languages.md, "Content that administrators edit")."""
+
     list_display = ["code", "name", "plain_name", "order"]
     list_editable = ["plain_name", "order"]
 
 
 @admin.register(Element)
-class ElementAdmin(admin.ModelAdmin):
-    """Framework elements (with a code) and patients' personal items (with a patient)."""
+class ElementAdmin(TranslationAdmin):
+    """Framework elements (with a code), their wording in each language, and patients' personal
+    items (with a patient), which are in the patient's own words (only the English columns)."""
 
     list_display = ["key", "label", "plain_label", "domain", "active", "patient"]
     list_filter = ["domain", "active", ("patient", admin.EmptyFieldListFilter)]

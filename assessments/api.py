@@ -58,7 +58,9 @@ class FrameworkOutput(serializers.Serializer):
 
 
 class FrameworkView(APIView):
-    """The success framework: three domains and their elements, with stable codes."""
+    """The success framework: three domains and their elements, with stable codes. Names and
+    labels are in the request's language (Accept-Language, or the signed-in user's choice),
+    falling back to English where a text has none; codes and field names never change."""
 
     @extend_schema(responses=FrameworkOutput)
     def get(self, request):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from patients.audit import Audit, audited
 from patients.models import Appointment, Encounter, Patient, User
@@ -22,6 +23,7 @@ from patients.services import (
     context_event_record,
     encounter_record,
 )
+from patients.validation import ONE_OF_THIS_PATIENTS, rule, worded
 
 from .models import InstrumentRater
 from .responses import response_record
@@ -166,7 +168,7 @@ def _next_appointment(patient, clinician, starts_at) -> tuple[Appointment | None
             booked = appointment_book(patient=patient, clinician=clinician, starts_at=starts_at)
     except ValidationError as error:
         found = getattr(error, "error_dict", {}).get("starts_at", [])
-        clash = next((e.message for e in found if e.code == "appointment_clash"), None)
+        clash = next((worded(e) for e in found if e.code == "appointment_clash"), None)
         if clash is None:
             raise
         return None, False, clash
@@ -181,11 +183,16 @@ def feedback_record(
     given = {code: value for code, value in answers.items() if value is not None}
     unknown = sorted(set(given) - set(RELATIONSHIP_CODES))
     if unknown:
-        raise ValidationError({"answers": f"answers are about R1 to R4, not {', '.join(unknown)}"})
+        raise rule(
+            "answers",
+            _("%(field)s are about R1 to R4, not %(unknown)s"),
+            "answers_unknown",
+            unknown=", ".join(unknown),
+        )
     if not given:
-        raise ValidationError({"answers": "Answer at least one question."})
+        raise rule("answers", _("Answer at least one question."), "answers_empty")
     if encounter.patient_id != patient.pk:
-        raise ValidationError({"encounter": "encounter must be one of this patient's"})
+        raise rule("encounter", ONE_OF_THIS_PATIENTS, "not_this_patients")
     return [
         rating_record(
             patient=patient,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import translation
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -70,10 +71,12 @@ def instrument_data(form: Instrument) -> dict[str, Any]:
 
 
 def request_language(request: Request) -> str:
-    """The language asked for (Accept-Language's first tag), for installed wording."""
+    """The language asked for (Accept-Language's first tag), else the request's language
+    (LocaleMiddleware, the user's own choice), for installed wording; a pack in neither falls
+    back to its base language (nl-be: nl), then British English (``wording_languages``)."""
     header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
     first = header.split(",")[0].split(";")[0].strip().lower()
-    return first or "en-gb"
+    return first or translation.get_language() or "en-gb"
 
 
 class InstrumentsView(APIView):

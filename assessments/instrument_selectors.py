@@ -5,13 +5,14 @@ latest responses, and the screens that call for a fuller assessment."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from patients.models import Patient
 from patients.selectors import next_appointment
+from ssm_outcomes.content_language import InLanguage, text_language
 
 from .instruments import INSTRUMENTS, Instrument, with_wording
 from .models import InstrumentResponse, InstrumentWording, Schedule, TeamInstrument
@@ -27,31 +28,52 @@ DEFAULT_HELP_NOW = (
 )
 
 
-def instrument_worded(code: str, language: str = DEFAULT_LANGUAGE) -> Instrument:
+@dataclass(frozen=True)
+class WordedInstrument(Instrument):
+    """An instrument as a page shows it, with the language its wording is in (``language``):
+    the page's, or British English where the site has no pack in the page's language (a page
+    marks that, ssm_outcomes.content_language)."""
+
+    language: str = DEFAULT_LANGUAGE
+
+
+def wording_languages(language: str | None = None) -> list[str]:
+    """The languages to look for a pack in, in order: ``language`` (else the active one), its
+    base language (nl-be: nl), then British English."""
+    first = (language or translation.get_language() or DEFAULT_LANGUAGE).lower()
+    order = [first, first.split("-")[0], DEFAULT_LANGUAGE]
+    return list(dict.fromkeys(order))
+
+
+def _in_language(form: Instrument, packs: dict[str, dict], languages: list[str]) -> Instrument:
+    """``form`` with the first pack of ``languages`` installed, and the language it is in."""
+    language = next((lang for lang in languages if lang in packs), None)
+    shown = with_wording(form, packs[language]) if language else form
+    values = {f.name: getattr(shown, f.name) for f in fields(Instrument)}
+    return WordedInstrument(**values, language=language or DEFAULT_LANGUAGE)
+
+
+def instrument_worded(code: str, language: str | None = None) -> Instrument:
     """The instrument with the wording a page may show: shipped wording, or a site's installed
-    pack for the language (falling back to British English); text None where none exists."""
-    form = INSTRUMENTS[code]
-    languages = [language.lower(), DEFAULT_LANGUAGE]
+    pack for the language (by default the active one; falling back to British English); text
+    None where none exists."""
+    languages = wording_languages(language)
     packs = {
         w.language: w.pack
         for w in InstrumentWording.objects.filter(instrument=code, language__in=languages)
     }
-    for lang in languages:
-        if lang in packs:
-            return with_wording(form, packs[lang])
-    return form
+    return _in_language(INSTRUMENTS[code], packs, languages)
 
 
-def instruments_worded(language: str = DEFAULT_LANGUAGE) -> list[Instrument]:
+def instruments_worded(language: str | None = None) -> list[Instrument]:
     """Every instrument of the library, in published order, as pages show it."""
-    packs: dict[tuple[str, str], dict] = {
-        (w.instrument, w.language): w.pack for w in InstrumentWording.objects.all()
-    }
-    shown = []
-    for code, form in INSTRUMENTS.items():
-        pack = packs.get((code, language.lower())) or packs.get((code, DEFAULT_LANGUAGE))
-        shown.append(with_wording(form, pack) if pack else form)
-    return shown
+    languages = wording_languages(language)
+    packs: dict[str, dict[str, dict]] = {}
+    for w in InstrumentWording.objects.filter(language__in=languages):
+        packs.setdefault(w.instrument, {})[w.language] = w.pack
+    return [
+        _in_language(form, packs.get(code, {}), languages) for code, form in INSTRUMENTS.items()
+    ]
 
 
 def is_worded(form: Instrument) -> bool:
@@ -112,20 +134,15 @@ def instruments_due(*, patient: Patient, today: dt.date | None = None) -> list[D
     return [Due(worded[code], reason) for code, reason in due]
 
 
-def _worded(codes: list[str], language: str = DEFAULT_LANGUAGE) -> dict[str, Instrument]:
+def _worded(codes: list[str], language: str | None = None) -> dict[str, Instrument]:
     """These instruments as pages show them, their installed wording read in one query."""
     if not codes:
         return {}
-    languages = [language.lower(), DEFAULT_LANGUAGE]
-    packs: dict[tuple[str, str], dict] = {
-        (w.instrument, w.language): w.pack
-        for w in InstrumentWording.objects.filter(instrument__in=codes, language__in=languages)
-    }
-    shown = {}
-    for code in codes:
-        pack = next((packs[code, lang] for lang in languages if (code, lang) in packs), None)
-        shown[code] = with_wording(INSTRUMENTS[code], pack) if pack else INSTRUMENTS[code]
-    return shown
+    languages = wording_languages(language)
+    packs: dict[str, dict[str, dict]] = {}
+    for w in InstrumentWording.objects.filter(instrument__in=codes, language__in=languages):
+        packs.setdefault(w.instrument, {})[w.language] = w.pack
+    return {code: _in_language(INSTRUMENTS[code], packs.get(code, {}), languages) for code in codes}
 
 
 def latest_responses(*, patient: Patient) -> dict[str, InstrumentResponse]:
@@ -198,9 +215,10 @@ def patients_with_positive_screens(
     return flagged
 
 
-def help_now_text(*, patient: Patient) -> str:
-    """Where the patient can get help now: their team's words, or the product's own."""
+def help_now_text(*, patient: Patient) -> InLanguage:
+    """Where the patient can get help now: their team's words in the page's language (else
+    their English, which carries its language so a page marks it), or the product's own."""
     for team in patient.teams.order_by("name"):
         if team.help_now.strip():
-            return team.help_now.strip()
-    return DEFAULT_HELP_NOW
+            return InLanguage(team.help_now.strip(), text_language(team, "help_now"))
+    return InLanguage(DEFAULT_HELP_NOW)

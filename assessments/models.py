@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from patients.models import Encounter, Patient, TimeStamped
 from patients.validation import (
@@ -23,7 +24,7 @@ class Domain(models.Model):
 
     code = models.CharField(max_length=1, primary_key=True)
     name = models.CharField(max_length=120)
-    plain_name = models.CharField(max_length=120, help_text="The name patients see.")
+    plain_name = models.CharField(max_length=120, help_text=_("The name patients see."))
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -73,7 +74,7 @@ class Element(TimeStamped):
         max_length=ITEM_LABEL_MAX, error_messages={"max_length": length_message("label")}
     )
     plain_label = models.CharField(
-        max_length=200, blank=True, help_text="How the element is put to patients."
+        max_length=200, blank=True, help_text=_("How the element is put to patients.")
     )
     patient = models.ForeignKey(
         Patient, on_delete=models.CASCADE, null=True, blank=True, related_name="personal_items"
@@ -120,9 +121,9 @@ class Element(TimeStamped):
 
 
 class Rater(models.TextChoices):
-    PATIENT = "patient", "Patient"
-    PROXY = "proxy", "Proxy (the patient's answer, entered on their behalf)"
-    CLINICIAN = "clinician", "Clinician's own view"
+    PATIENT = "patient", _("Patient")
+    PROXY = "proxy", _("Proxy (the patient's answer, entered on their behalf)")
+    CLINICIAN = "clinician", _("Clinician's own view")
 
 
 class Rating(TimeStamped):
@@ -166,7 +167,7 @@ class PrioritySet(TimeStamped):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="priority_sets")
     effective_from = models.DateField()
     total = models.PositiveSmallIntegerField(
-        validators=between(1, 100, "total points"), help_text="Sum of the points, 1 to 100."
+        validators=between(1, 100, "total points"), help_text=_("Sum of the points, 1 to 100.")
     )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -218,7 +219,7 @@ class Goal(TimeStamped):
         blank=True,
         max_length=EXPECTED_OUTCOME_MAX,
         validators=at_most(EXPECTED_OUTCOME_MAX, "expected_outcome"),
-        help_text="What 'as expected' (a score of 0) would look like.",
+        help_text=_("What 'as expected' (a score of 0) would look like."),
     )
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
     importance = models.PositiveSmallIntegerField(default=2, validators=between(1, 3, "importance"))
@@ -258,11 +259,11 @@ class Goal(TimeStamped):
 
 class GoalReview(TimeStamped):
     class Attainment(models.IntegerChoices):
-        MUCH_LESS = -2, "Much less than expected"
-        LESS = -1, "A bit less than expected"
-        EXPECTED = 0, "As expected"
-        MORE = 1, "A bit more than expected"
-        MUCH_MORE = 2, "Much more than expected"
+        MUCH_LESS = -2, _("Much less than expected")
+        LESS = -1, _("A bit less than expected")
+        EXPECTED = 0, _("As expected")
+        MORE = 1, _("A bit more than expected")
+        MUCH_MORE = 2, _("Much more than expected")
 
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="reviews")
     attainment = models.SmallIntegerField(
@@ -298,7 +299,7 @@ class Marker(models.Model):
     loinc = models.CharField(max_length=10, unique=True)
     name = models.CharField(max_length=120)
     plain_name = models.CharField(max_length=120, blank=True)
-    unit = models.CharField(max_length=20, help_text="UCUM unit, e.g. mmol/mol, %, mm[Hg].")
+    unit = models.CharField(max_length=20, help_text=_("UCUM unit, e.g. mmol/mol, %, mm[Hg]."))
     display_unit = models.CharField(max_length=20, blank=True)
     plausible_low = models.DecimalField(max_digits=8, decimal_places=2)
     plausible_high = models.DecimalField(max_digits=8, decimal_places=2)
@@ -352,7 +353,7 @@ class PersonalTarget(TimeStamped):
         blank=True,
         max_length=REASON_MAX,
         validators=at_most(REASON_MAX, "reason"),
-        help_text="Why the target was set or marked not relevant.",
+        help_text=_("Why the target was set or marked not relevant."),
     )
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -386,8 +387,8 @@ class PersonalTarget(TimeStamped):
 class InstrumentRater(models.TextChoices):
     """Who answered a validated instrument: the patient, or staff on their behalf."""
 
-    PATIENT = "patient", "Patient"
-    PROXY = "proxy", "Proxy (entered by staff on the patient's behalf)"
+    PATIENT = "patient", _("Patient")
+    PROXY = "proxy", _("Proxy (entered by staff on the patient's behalf)")
 
 
 class InstrumentResponse(TimeStamped):
@@ -399,8 +400,8 @@ class InstrumentResponse(TimeStamped):
         Patient, on_delete=models.CASCADE, related_name="instrument_responses"
     )
     instrument = models.CharField(max_length=16)
-    answers = models.JSONField(help_text="Item link id to the answer given, or null if skipped.")
-    scores = models.JSONField(help_text="What score() gave these answers when they were saved.")
+    answers = models.JSONField(help_text=_("Item link id to the answer given, or null if skipped."))
+    scores = models.JSONField(help_text=_("What score() gave these answers when they were saved."))
     completed_on = models.DateField()
     rater = models.CharField(max_length=8, choices=InstrumentRater.choices)
     encounter = models.ForeignKey(
@@ -448,8 +449,8 @@ class InstrumentWording(TimeStamped):
 
 
 class Schedule(models.TextChoices):
-    QUARTERLY = "quarterly", "Once each quarter"
-    BEFORE_APPOINTMENT = "before_appointment", "Before each appointment"
+    QUARTERLY = "quarterly", _("Once each quarter")
+    BEFORE_APPOINTMENT = "before_appointment", _("Before each appointment")
 
 
 class TeamInstrument(TimeStamped):

@@ -10,11 +10,18 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from patients.audit import Audit, audited
 from patients.models import Encounter, Patient, Team, User
 from patients.signals import records_changed
-from patients.validation import date_not_in_future, full_clean
+from patients.validation import (
+    ONE_OF_THIS_PATIENTS,
+    date_not_in_future,
+    filled,
+    full_clean,
+    rule,
+)
 
 from .instruments import INSTRUMENTS, instrument, pack_problems, score
 from .models import (
@@ -25,13 +32,21 @@ from .models import (
     TeamInstrument,
 )
 
-INSTRUMENT_RULE = "instrument must be one of " + ", ".join(INSTRUMENTS)
+_INSTRUMENT = _("%(field)s must be one of %(codes)s")
+INSTRUMENT_RULE = filled(_INSTRUMENT, {"field": "instrument", "codes": ", ".join(INSTRUMENTS)})
 
 
 def instrument_checked(code: object, field: str = "instrument") -> str:
     """The code of a known instrument, or ValidationError naming the field and the codes."""
     if not isinstance(code, str) or code not in INSTRUMENTS:
-        raise ValidationError({field: f"{INSTRUMENT_RULE}; {code!r} is not"})
+        raise rule(
+            "instrument",
+            _("%(field)s must be one of %(codes)s; %(given)s is not"),
+            "instrument_unknown",
+            key=field,
+            codes=", ".join(INSTRUMENTS),
+            given=repr(code),
+        )
     return code
 
 
@@ -39,31 +54,58 @@ def answers_checked(code: str, answers: object) -> tuple[dict[str, int | None], 
     """The answers as stored (every item, None where skipped) and their scores; every problem
     reported at once under ``answers``, each naming the item."""
     if not isinstance(answers, Mapping):
-        raise ValidationError({"answers": "answers must map item link ids to a value or null"})
+        raise rule(
+            "answers", _("%(field)s must map item link ids to a value or null"), "not_a_mapping"
+        )
     form = instrument(code)
     problems = []
     for link_id, value in answers.items():
         try:
             score(code, {link_id: value})
         except ValueError as error:
-            problems.append(str(error))
+            problems.append(_answer_problem(form, link_id, value, error))
     if problems:
         raise ValidationError({"answers": problems})
     stored = {item.link_id: answers.get(item.link_id) for item in form.items}
     if all(value is None for value in stored.values()):
-        raise ValidationError({"answers": "answers must answer at least one item"})
+        raise rule("answers", _("%(field)s must answer at least one item"), "answers_empty")
     return stored, score(code, stored)
+
+
+def _answer_problem(form, link_id: object, value: object, error: ValueError) -> ValidationError:
+    """What is wrong with one answer, in the reader's language (the rule is the instrument's
+    ``score``; its own words, in English, only for a problem not foreseen here)."""
+    item = next((item for item in form.items if item.link_id == link_id), None)
+    params: dict[str, object] = {"field": "answers", "instrument": form.code}
+    if item is None:
+        message, code = _("%(instrument)s has no item %(item)s"), "item_unknown"
+        params["item"] = repr(link_id)
+    elif isinstance(value, bool) or not isinstance(value, int):
+        message, code = (
+            _("item %(item)s of %(instrument)s: %(value)s is not a whole number"),
+            ("answer_not_whole"),
+        )
+        params.update(item=item.link_id, value=repr(value))
+    elif value not in item.values:
+        message, code = (
+            _("item %(item)s of %(instrument)s: %(value)s is outside %(range)s"),
+            ("answer_out_of_range"),
+        )
+        params.update(item=item.link_id, value=value, range=f"{item.lowest}–{item.highest}")
+    else:
+        return ValidationError(str(error), code="answer_invalid")
+    return ValidationError(message, code=code, params=params)
 
 
 def _rater_allowed(rater: str, entered_by: User | None) -> None:
     if rater not in InstrumentRater.values:
-        raise ValidationError({"rater": "rater must be patient or proxy"})
+        raise rule("rater", _("%(field)s must be patient or proxy"), "rater_unknown")
     if entered_by is None:
         return
     if entered_by.is_patient and rater != InstrumentRater.PATIENT:
-        raise ValidationError({"rater": "a patient's own answers have rater patient"})
+        raise rule("rater", _("a patient's own answers have rater patient"), "rater_not_patient")
     if not entered_by.is_patient and rater == InstrumentRater.PATIENT:
-        raise ValidationError({"rater": "staff enter a patient's answers as proxy"})
+        raise rule("rater", _("staff enter a patient's answers as proxy"), "rater_patient_by_staff")
 
 
 @transaction.atomic
@@ -81,7 +123,7 @@ def response_record(
 ) -> InstrumentResponse:
     """Record (or, given ``response``, update) a patient's answers to a validated instrument
     and its scores. Every problem is reported at once."""
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[ValidationError]] = {}
     stored: dict[str, int | None] = {}
     scores: dict = {}
     for check in (
@@ -92,15 +134,16 @@ def response_record(
         try:
             check()
         except ValidationError as error:
-            for field, texts in error.message_dict.items():
-                problems.setdefault(field, []).extend(texts)
+            for field, errors in error.error_dict.items():
+                problems.setdefault(field, []).extend(errors)
     if encounter is not None and encounter.patient_id != patient.pk:
-        problems.setdefault("encounter", []).append("encounter must be one of this patient's")
+        mismatch = rule("encounter", ONE_OF_THIS_PATIENTS, "not_this_patients")
+        problems.setdefault("encounter", []).extend(mismatch.error_dict["encounter"])
     if "instrument" not in problems:
         try:
             stored, scores = answers_checked(instrument, answers)
         except ValidationError as error:
-            problems.setdefault("answers", []).extend(error.message_dict["answers"])
+            problems.setdefault("answers", []).extend(error.error_dict["answers"])
     if problems:
         raise ValidationError(problems)
     record = response or InstrumentResponse(patient=patient, instrument=instrument)
@@ -118,7 +161,12 @@ def team_instrument_offer(*, team: Team, instrument: str, schedule: str) -> Team
     """Offer an instrument to a team's patients, due each quarter or before each appointment."""
     instrument_checked(instrument)
     if schedule not in Schedule.values:
-        raise ValidationError({"schedule": "schedule must be one of " + ", ".join(Schedule.values)})
+        raise rule(
+            "schedule",
+            _INSTRUMENT,
+            "schedule_unknown",
+            codes=", ".join(Schedule.values),
+        )
     offer, _ = TeamInstrument.objects.update_or_create(
         team=team, instrument=instrument, defaults={"schedule": schedule}
     )

@@ -6,14 +6,22 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from patients.audit import Audit, audited
 from patients.models import Encounter, Patient, User
 from patients.signals import records_changed
-from patients.validation import date_not_in_future, full_clean
+from patients.validation import (
+    ONE_OF_THIS_PATIENTS,
+    date_not_in_future,
+    filled,
+    full_clean,
+    rule,
+)
+from ssm_outcomes.content_language import language_columns
 
 from .models import (
     Domain,
@@ -30,7 +38,10 @@ from .models import (
     personal_item_id,
 )
 
-ELEMENT_RULE = "element must be a framework code (H1 to R4) or one of this patient's items (P<id>)"
+_ELEMENT = _("%(field)s must be a framework code (H1 to R4) or one of this patient's items (P<id>)")
+ELEMENT_RULE = filled(_ELEMENT, {"field": "element"})
+DOMAIN_RULE = _("%(field)s must be H, M or R")
+GOAL_SAYS = _("%(field)s must say what the goal is")
 
 
 def element_for_key(*, patient: Patient, key: str, field: str = "element") -> Element:
@@ -42,26 +53,37 @@ def element_for_key(*, patient: Patient, key: str, field: str = "element") -> El
     elif key:
         element = Element.objects.framework().keyed(key).first()
     if element is None:
-        raise ValidationError({field: f"{ELEMENT_RULE}; {key!r} is neither"})
+        raise rule(
+            "element",
+            _(
+                "%(field)s must be a framework code (H1 to R4) or one of this patient's items "
+                "(P<id>); %(given)s is neither"
+            ),
+            "element_unknown",
+            key=field,
+            given=repr(key),
+        )
     return element
 
 
 def _encounter_of(patient: Patient, encounter: Encounter | None) -> Encounter | None:
     if encounter is not None and encounter.patient_id != patient.pk:
-        raise ValidationError({"encounter": "encounter must be one of this patient's"})
+        raise rule("encounter", ONE_OF_THIS_PATIENTS, "not_this_patients")
     return encounter
 
 
 def _rater_allowed(rater: str, entered_by: User | None) -> None:
     if rater not in Rater.values:
-        raise ValidationError({"rater": "rater must be patient, proxy or clinician"})
+        raise rule("rater", _("%(field)s must be patient, proxy or clinician"), "rater_unknown")
     if entered_by is None:
         return
     if entered_by.is_patient and rater != Rater.PATIENT:
-        raise ValidationError({"rater": "a patient's own ratings have rater patient"})
+        raise rule("rater", _("a patient's own ratings have rater patient"), "rater_not_patient")
     if not entered_by.is_patient and rater == Rater.PATIENT:
-        raise ValidationError(
-            {"rater": "staff enter a patient's answer as proxy, or their own view as clinician"}
+        raise rule(
+            "rater",
+            _("staff enter a patient's answer as proxy, or their own view as clinician"),
+            "rater_patient_by_staff",
         )
 
 
@@ -72,13 +94,17 @@ def personal_item_create(
     """Add something that matters to this patient, in their words, under one domain."""
     label = (label or "").strip()
     if not label:
-        raise ValidationError({"label": "label must not be empty"})
+        raise rule("label", _("%(field)s must not be empty"), "empty")
     if not Domain.objects.filter(code=domain).exists():
-        raise ValidationError({"domain": "domain must be H, M or R"})
-    if Element.objects.filter(patient=patient, label__iexact=label).exists():
-        raise ValidationError({"label": "this patient already has an item with these words"})
-    item = full_clean(Element(patient=patient, label=label, domain_id=domain, code=""))
-    item.save()
+        raise rule("domain", DOMAIN_RULE, "domain_unknown")
+    # The patient's own words, in the original column, whatever the page's language
+    # (assessments/translation.py): compared there, and written under the default language.
+    if Element.objects.rewrite(False).filter(patient=patient, label__iexact=label).exists():
+        raise rule("label", _("this patient already has an item with these words"), "item_exists")
+    with translation.override(settings.LANGUAGE_CODE):
+        item = Element(patient=patient, label=label, domain_id=domain, code="")
+        item = full_clean(item, exclude=language_columns(Element))
+        item.save()
     audited(audit, patient)
     return item
 
@@ -99,7 +125,13 @@ def rating_record(
     _rater_allowed(rater, entered_by)
     date_not_in_future("rated_on", rated_on)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
-        raise ValidationError({"value": "value must be a whole number between 0 and 10"})
+        raise rule(
+            "value",
+            _("%(field)s must be a whole number between %(low)s and %(high)s"),
+            "rating_out_of_range",
+            low=0,
+            high=10,
+        )
     rating = full_clean(
         Rating(
             patient=patient,
@@ -129,19 +161,31 @@ def priorities_set(
     """Save a new priority set from a date on; earlier sets stay as history."""
     date_not_in_future("effective_from", effective_from)
     if not isinstance(points, dict) or not points:
-        raise ValidationError({"points": "points must give at least one element some points"})
+        raise rule(
+            "points", _("%(field)s must give at least one element some points"), "points_empty"
+        )
     elements: dict[int, tuple[Element, int]] = {}
     for key, value in points.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValidationError({"points": f"points for {key} must be a whole number, 0 or more"})
+            raise rule(
+                "points",
+                _("points for %(element)s must be a whole number, 0 or more"),
+                "points_invalid",
+                element=key,
+            )
         element = element_for_key(patient=patient, key=key, field="points")
         if element.pk in elements:
-            raise ValidationError({"points": f"points name {element.key} twice"})
+            raise rule(
+                "points", _("points name %(element)s twice"), "points_twice", element=element.key
+            )
         elements[element.pk] = (element, value)
     total = sum(v for _, v in elements.values())
     if not 1 <= total <= 100:
-        raise ValidationError(
-            {"points": f"points must add up to between 1 and 100 (they add up to {total})"}
+        raise rule(
+            "points",
+            _("%(field)s must add up to between 1 and 100 (they add up to %(total)s)"),
+            "points_total",
+            total=total,
         )
     priority_set = full_clean(
         PrioritySet(
@@ -178,9 +222,9 @@ def goal_create(
     """Add a goal in the patient's own words."""
     description = (description or "").strip()
     if not description:
-        raise ValidationError({"description": "description must say what the goal is"})
+        raise rule("description", GOAL_SAYS, "empty")
     if not Domain.objects.filter(code=domain).exists():
-        raise ValidationError({"domain": "domain must be H, M or R"})
+        raise rule("domain", DOMAIN_RULE, "domain_unknown")
     baseline_on = baseline_on or timezone.localdate()
     date_not_in_future("baseline_on", baseline_on)
     goal = full_clean(
@@ -214,7 +258,11 @@ def goal_review_record(
     """Record how far a goal has been reached, on the −2 … +2 attainment scale."""
     date_not_in_future("reviewed_on", reviewed_on)
     if reviewed_on < goal.baseline_on:
-        raise ValidationError({"reviewed_on": "reviewed_on must not be before the goal was set"})
+        raise rule(
+            "reviewed_on",
+            _("%(field)s must not be before the goal was set"),
+            "review_before_goal",
+        )
     review = full_clean(
         GoalReview(
             goal=goal,
@@ -234,8 +282,18 @@ def marker_for_loinc(loinc: str, field: str = "loinc") -> Marker:
     marker = Marker.objects.filter(loinc=str(loinc).strip()).first()
     if marker is None:
         supported = ", ".join(Marker.objects.values_list("loinc", flat=True))
-        raise ValidationError({field: f"loinc {loinc} is not a supported marker ({supported})"})
+        raise rule(
+            "loinc",
+            _("loinc %(loinc)s is not a supported marker (%(supported)s)"),
+            "marker_unknown",
+            key=field,
+            loinc=loinc,
+            supported=supported,
+        )
     return marker
+
+
+NOT_A_NUMBER = _("%(field)s must be a number")
 
 
 def _decimal(field: str, value) -> Decimal | None:
@@ -244,9 +302,9 @@ def _decimal(field: str, value) -> Decimal | None:
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise ValidationError({field: f"{field} must be a number"}) from None
+        raise rule(field, NOT_A_NUMBER, "not_a_number") from None
     if not number.is_finite():
-        raise ValidationError({field: f"{field} must be a number"})
+        raise rule(field, NOT_A_NUMBER, "not_a_number")
     return number
 
 
@@ -265,14 +323,23 @@ def reading_record(
     """Record a biomedical reading, in the unit the marker is recorded in."""
     marker = marker_for_loinc(loinc)
     if unit not in {marker.unit, marker.display_unit}:
-        raise ValidationError({"unit": f"unit must be {marker.unit} for {marker.name} ({loinc})"})
+        raise rule(
+            "unit",
+            _("%(field)s must be %(unit)s for %(marker)s (%(loinc)s)"),
+            "unit_wrong",
+            unit=marker.unit,
+            marker=marker.name,
+            loinc=loinc,
+        )
     number = _decimal("value", value)
     if number is None or not marker.plausible_low <= number <= marker.plausible_high:
-        raise ValidationError(
-            {
-                "value": f"value must be between {marker.plausible_low} and "
-                f"{marker.plausible_high} {marker.unit_label}"
-            }
+        raise rule(
+            "value",
+            _("%(field)s must be between %(low)s and %(high)s %(unit)s"),
+            "reading_out_of_range",
+            low=str(marker.plausible_low),
+            high=str(marker.plausible_high),
+            unit=marker.unit_label,
         )
     date_not_in_future("taken_on", taken_on)
     reading = full_clean(
@@ -310,13 +377,10 @@ def target_set(
     marker = marker_for_loinc(loinc)
     low, high = _decimal("low", low), _decimal("high", high)
     if relevant and low is None and high is None:
-        raise ValidationError(
-            {
-                "low": ValidationError(
-                    "give low, high or both, or mark the marker not relevant",
-                    code="target_range_missing",
-                )
-            }
+        raise rule(
+            "low",
+            _("give low, high or both, or mark the marker not relevant"),
+            "target_range_missing",
         )
     target = PersonalTarget.objects.filter(patient=patient, marker=marker).first() or (
         PersonalTarget(patient=patient, marker=marker)
@@ -341,7 +405,7 @@ def goal_update(
     """Change a goal's wording (still the patient's words) or close it."""
     description = (description or "").strip()
     if not description:
-        raise ValidationError({"description": "description must say what the goal is"})
+        raise rule("description", GOAL_SAYS, "empty")
     goal.description, goal.expected_outcome = description, (expected_outcome or "").strip()
     goal.active = active
     full_clean(goal).save()

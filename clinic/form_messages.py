@@ -3,7 +3,9 @@ it and states the rule in a sentence.
 
 Django's own messages ("Ensure this value is greater than or equal to 1.") and the services'
 messages, which name fields the way the API does ("occurred_at must not be in the future"), are
-both restated here in the page's words. The API keeps its own field names; only forms restate.
+both restated here in the page's words. A service's message carries its field as a parameter
+(``%(field)s``, see ``patients.validation.rule``), so the label goes there in any language. The
+API keeps its own field names; only forms restate.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from patients.validation import worded
 
 # Messages for the services' coded errors, as a form puts them ({label} is the field's label).
 CODED = {
@@ -80,15 +84,20 @@ def _django_defaults(field_class: type) -> dict:
 
 
 def restated(error: ValidationError, label: str | None) -> str:
-    """One service error as the form shows it: a coded one in the form's own sentence, one that
-    names its field the API's way with the field's label instead."""
-    message = error.message % error.params if error.params else error.message
+    """One service error as the form shows it, in the page's language: a coded one in the form's
+    own sentence; one that names its field (its ``field`` parameter) with the field's label
+    there instead. A message that names its field only in its English words (a model's own
+    check not yet given a ``field`` parameter) has the API's name replaced when it opens with it."""
     if error.code in CODED:
         return str(CODED[error.code])
-    message = str(message)
-    match = _SUBJECT.match(message)
-    if match and label:
-        return f"{_quoted(label)} {match['rest']}".rstrip(".") + "."
+    params = getattr(error, "params", None) or {}
+    if label and "field" in params:
+        message = worded(error, _quoted(label))
+    else:
+        message = worded(error)
+        match = _SUBJECT.match(message)
+        if match and label:
+            message = f"{_quoted(label)} {match['rest']}"
     return message[:1].upper() + message[1:].rstrip(".") + "."
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.utils.formats import date_format
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from assessments.instruments import INSTRUMENTS
@@ -46,7 +46,22 @@ MAIN_SCORES = {
     "SWEMWBS": MainScore(_("Raw score, 7 to 35"), 7, 35, "better"),
 }
 
+# The words of a band (ONS4): the stored and exported value is the English code, the page says it
+# in the reader's language.
+BAND_WORDS = {
+    "very low": pgettext_lazy("instrument band", "very low"),
+    "low": pgettext_lazy("instrument band", "low"),
+    "medium": pgettext_lazy("instrument band", "medium"),
+    "high": pgettext_lazy("instrument band", "high"),
+    "very high": pgettext_lazy("instrument band", "very high"),
+}
+
 RATERS = {"patient": _("The patient"), "proxy": _("Entered on their behalf (proxy)")}
+
+
+def band_words(band: object) -> str:
+    """A band in the page's language ("high" is "hoog" in Dutch); an unknown one as stored."""
+    return str(BAND_WORDS.get(str(band), band))
 
 
 def short_name(code: str) -> str:
@@ -85,7 +100,7 @@ def scores_in_words(code: str, scores: Mapping[str, object]) -> str:
         )
     if code == "ONS4":
         parts = [
-            f"{name} {scores[f'{key}_band']}"
+            f"{name} {band_words(scores[f'{key}_band'])}"
             for key, name in (
                 ("life_satisfaction", gettext("life satisfaction")),
                 ("worthwhile", gettext("worthwhile")),

@@ -401,7 +401,8 @@ def context_shown(figures: dict | None) -> dict:
     kinds = (figures or {}).get("context_kinds") or {}
     return {
         "kinds": [
-            figure_of(figures, context_kind_spec(kind, label))
+            # each label lazy, so in the language of the page (the CSV's English)
+            figure_of(figures, context_kind_spec(kind, cast(str, label)))
             for kind, label in ContextEvent.Kind.choices
             if kind in kinds
         ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from patients.models import Patient, Team
 
@@ -13,13 +14,13 @@ class PatientSummary(models.Model):
     """One patient's patient-weighted picture for one calendar quarter."""
 
     class WeightsSource(models.TextChoices):
-        PATIENT = "patient", "The patient's own priorities"
-        DEFAULT = "default", "Equal weights (no priorities set)"
+        PATIENT = "patient", _("The patient's own priorities")
+        DEFAULT = "default", _("Equal weights (no priorities set)")
 
     class Direction(models.TextChoices):
-        IMPROVED = "improved", "Improved"
-        STABLE = "stable", "Stable"
-        DECLINED = "declined", "Declined"
+        IMPROVED = "improved", _("Improved")
+        STABLE = "stable", _("Stable")
+        DECLINED = "declined", _("Declined")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="summaries")
     period = models.CharField(max_length=6)
@@ -52,7 +53,7 @@ class PatientSummary(models.Model):
 
     class Meta:
         ordering = ["patient", "period"]
-        verbose_name_plural = "patient summaries"
+        verbose_name_plural = _("patient summaries")
         constraints = [
             models.UniqueConstraint(fields=["patient", "period"], name="patientsummary_unique"),
             models.CheckConstraint(
@@ -138,7 +139,7 @@ class TeamSummary(GroupSummary):
 
     class Meta:
         ordering = ["team", "period"]
-        verbose_name_plural = "team summaries"
+        verbose_name_plural = _("team summaries")
         constraints = [
             models.UniqueConstraint(fields=["team", "period"], name="teamsummary_unique")
         ]
@@ -156,7 +157,7 @@ class CaseloadSummary(GroupSummary):
 
     class Meta:
         ordering = ["clinician", "period"]
-        verbose_name_plural = "caseload summaries"
+        verbose_name_plural = _("caseload summaries")
         constraints = [
             models.UniqueConstraint(fields=["clinician", "period"], name="caseloadsummary_unique")
         ]

@@ -14,7 +14,7 @@ import uuid
 from decimal import Decimal
 
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from assessments.instrument_selectors import instruments_worded
 from assessments.instruments import Instrument
@@ -118,6 +118,13 @@ def _condition(condition: Condition, subject: dict) -> dict:
     return resource
 
 
+def _english(label: object) -> str:
+    """A choice's label as the export has always written it, in English: the models' labels
+    follow the reader's language on pages, the FHIR display text does not."""
+    with translation.override("en-gb"):
+        return str(label)
+
+
 def _encounter(encounter: Encounter, subject: dict) -> dict:
     start = timezone.localtime(encounter.occurred_at)
     end = start + dt.timedelta(minutes=encounter.duration_minutes)
@@ -127,7 +134,7 @@ def _encounter(encounter: Encounter, subject: dict) -> dict:
         "id": f"encounter-{encounter.pk}",
         "status": "finished",
         "class": _coding(V3_ACT_CODE, *(("VR", "virtual") if remote else ("AMB", "ambulatory"))),
-        "type": [{"text": encounter.get_mode_display()}],
+        "type": [{"text": _english(Encounter.Mode(encounter.mode).label)}],
         "subject": subject,
         "participant": [{"individual": {"display": str(encounter.clinician)}}],
         "period": {"start": start.isoformat(), "end": end.isoformat()},
@@ -187,7 +194,7 @@ def _rating(rating: Rating, patient: Patient, subject: dict, refs: _Entries) -> 
         "category": [_concept(OBSERVATION_CATEGORY, "survey", "Survey")],
         "effectiveDateTime": rating.rated_on.isoformat(),
         "performer": [_performer(rating, patient, subject)],
-        "method": _concept(RATER, rating.rater, rating.get_rater_display()),
+        "method": _concept(RATER, rating.rater, _english(Rater(rating.rater).label)),
         "valueInteger": rating.value,
         **refs.encounter(rating.encounter_id),
     }
@@ -242,7 +249,7 @@ def _priority_set(priority_set: PrioritySet, subject: dict) -> dict:
         f"priority-set-{priority_set.pk}", subject,
         _concept(SUMMARY, "priority-set", "Priority points over what matters"),
         effectiveDateTime=priority_set.effective_from.isoformat(),
-        method=_concept(RATER, rater, Rater(rater).label),
+        method=_concept(RATER, rater, _english(Rater(rater).label)),
         component=[{"code": _element_code(p.element), "valueInteger": p.points}
                    for p in priority_set.points.all()],
     )  # fmt: skip

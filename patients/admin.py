@@ -6,6 +6,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
+from modeltranslation.admin import TranslationAdmin
 
 from patients.emails import site_link
 from patients.invitations import (
@@ -93,8 +94,9 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
-    """A team; assessments/admin.py adds the questionnaires it offers."""
+class TeamAdmin(TranslationAdmin):
+    """A team, its "help now" text in each language; assessments/admin.py adds the
+    questionnaires it offers."""
 
     list_display = ["name", "created_at"]
     search_fields = ["name"]

@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import get_language, gettext_lazy
-from django.utils.translation import gettext as _
 
 from patients.audit import Audit, audited
 from patients.emails import email_message, portal_email, site_link
@@ -28,7 +27,7 @@ from patients.models import (
     Patient,
     User,
 )
-from patients.validation import email_checked, full_clean
+from patients.validation import email_checked, full_clean, rule
 from ssm_outcomes.languages import language_checked, language_for
 
 INVITATION_DAYS = 7
@@ -101,7 +100,9 @@ def invitation_create(
     """
     if patient.user_id is not None:
         raise ValidationError({"email": ValidationError(HAS_LOGIN, code="has_login")})
-    email = email_checked(email, "email must be an email address, like name@example.org")
+    email = email_checked(
+        email, gettext_lazy("%(field)s must be an email address, like name@example.org")
+    )
     language = language_checked(language) or get_language() or settings.LANGUAGE_CODE
     now = timezone.now()
     # Only the newest link works: making one retires any still open.
@@ -161,8 +162,10 @@ def sign_in_help_send(
     print a sign-in letter, which carries no link."""
     user = patient.user
     if user is None:
-        raise ValidationError(
-            {"patient": [_("This patient has no portal login yet: invite them.")]}
+        raise rule(
+            "patient",
+            gettext_lazy("This patient has no portal login yet: invite them."),
+            "no_login",
         )
     if not user.email:
         return ""
@@ -215,15 +218,21 @@ def portal_login_close(
 
 def _username_free(username: str) -> None:
     if not username:
-        raise ValidationError({"username": _("Choose a username.")})
+        raise rule("username", gettext_lazy("Choose a username."), "username_empty")
     try:
         UnicodeUsernameValidator()(username)
     except ValidationError:
-        raise ValidationError(
-            {"username": _("Use only letters, numbers and the signs . - _ @ + in a username.")}
+        raise rule(
+            "username",
+            gettext_lazy("Use only letters, numbers and the signs . - _ @ + in a username."),
+            "username_invalid",
         ) from None
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": _("Someone already has that username. Try another.")})
+        raise rule(
+            "username",
+            gettext_lazy("Someone already has that username. Try another."),
+            "username_taken",
+        )
 
 
 @transaction.atomic
@@ -256,13 +265,13 @@ def invitation_accept(
     _username_free(username)
     user = User(username=username, role=User.Role.PATIENT, language=language_checked(language))
     email = email_checked(
-        email, _("Write an email address like name@example.org, or leave it empty.")
+        email, gettext_lazy("Write an email address like name@example.org, or leave it empty.")
     )
     user.email = email
     try:
         validate_password(password, user)
     except ValidationError as error:
-        raise ValidationError({"password": error.messages}) from None
+        raise ValidationError({"password": error.error_list}) from None
     user.set_password(password)
     user.save()
     patient.user = user

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .validation import (
     AGENDA_MAX,
@@ -51,21 +53,23 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
     _rehashing = False  # True while check_password upgrades the hash of an unchanged password
 
     class Role(models.TextChoices):
-        CLINICIAN = "clinician", "Clinician"
-        PATIENT = "patient", "Patient"
-        MANAGER = "manager", "Service manager"
-        ADMIN = "admin", "Administrator"
+        CLINICIAN = "clinician", _("Clinician")
+        PATIENT = "patient", _("Patient")
+        MANAGER = "manager", _("Service manager")
+        ADMIN = "admin", _("Administrator")
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CLINICIAN)
     reminders_opt_out = models.BooleanField(
-        default=False, help_text="Patients only: do not send appointment reminders."
+        default=False, help_text=_("Patients only: do not send appointment reminders.")
     )
     language = models.CharField(
         max_length=8,
         blank=True,
         choices=language_choices,
-        help_text="The language of their pages and emails. Empty: their browser's language on "
-        "the pages, the site's default in emails.",
+        help_text=_(
+            "The language of their pages and emails. Empty: their browser's language on "
+            "the pages, the site's default in emails."
+        ),
     )
 
     class Meta:
@@ -130,7 +134,7 @@ class Team(TimeStamped):
     help_now = models.TextField(
         blank=True,
         max_length=1000,
-        help_text=(
+        help_text=_(
             "Where this service's patients can get help now, shown to a patient whose answers "
             "suggest low mood or anxiety. Empty: the product's own wording (NHS 111, 999, GP)."
         ),
@@ -145,8 +149,8 @@ class Team(TimeStamped):
 
 class Membership(TimeStamped):
     class Role(models.TextChoices):
-        CLINICIAN = "clinician", "Clinician"
-        MANAGER = "manager", "Service manager"
+        CLINICIAN = "clinician", _("Clinician")
+        MANAGER = "manager", _("Service manager")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -182,7 +186,7 @@ class Patient(TimeStamped):
         null=True,
         blank=True,
         related_name="patient",
-        help_text="The portal login of this patient, once they have accepted an invitation.",
+        help_text=_("The portal login of this patient, once they have accepted an invitation."),
     )
     email = models.EmailField(
         blank=True,
@@ -219,7 +223,7 @@ class ConditionCode(models.Model):
     snomed_code = models.CharField(max_length=18, unique=True)
     display = models.CharField(max_length=200)
     stage_system = models.CharField(
-        max_length=80, blank=True, help_text="Name of the staging scale, e.g. Hoehn and Yahr."
+        max_length=80, blank=True, help_text=_("Name of the staging scale, e.g. Hoehn and Yahr.")
     )
     stage_min = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
     stage_max = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
@@ -274,28 +278,28 @@ class Condition(TimeStamped):
 
 
 class Strategy(models.TextChoices):
-    INFORMATION = "information", "Information and education"
-    SKILLS = "skills", "Skills practice"
-    GOAL_SETTING = "goal_setting", "Goal setting"
-    PROBLEM_SOLVING = "problem_solving", "Problem solving"
-    SIGNPOSTING = "signposting", "Signposting to community resources"
-    FAMILY = "family", "Involving family or carers"
-    PEER_SUPPORT = "peer_support", "Peer support"
+    INFORMATION = "information", _("Information and education")
+    SKILLS = "skills", _("Skills practice")
+    GOAL_SETTING = "goal_setting", _("Goal setting")
+    PROBLEM_SOLVING = "problem_solving", _("Problem solving")
+    SIGNPOSTING = "signposting", _("Signposting to community resources")
+    FAMILY = "family", _("Involving family or carers")
+    PEER_SUPPORT = "peer_support", _("Peer support")
 
 
 class Encounter(TimeStamped):
     """A contact between a patient and a clinician."""
 
     class Mode(models.TextChoices):
-        FACE_TO_FACE = "face_to_face", "Face to face"
-        PHONE = "phone", "Phone"
-        VIDEO = "video", "Video"
-        GROUP = "group", "Group"
-        MESSAGE = "message", "Message"
+        FACE_TO_FACE = "face_to_face", pgettext_lazy("encounter mode", "Face to face")
+        PHONE = "phone", pgettext_lazy("encounter mode", "Phone")
+        VIDEO = "video", pgettext_lazy("encounter mode", "Video")
+        GROUP = "group", pgettext_lazy("encounter mode", "Group")
+        MESSAGE = "message", pgettext_lazy("encounter mode", "Message")
 
     class Initiator(models.TextChoices):
-        PATIENT = "patient", "Patient"
-        SERVICE = "service", "Service"
+        PATIENT = "patient", _("Patient")
+        SERVICE = "service", pgettext_lazy("who started an encounter", "Service")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="encounters")
     clinician = models.ForeignKey(
@@ -310,7 +314,7 @@ class Encounter(TimeStamped):
         blank=True,
         max_length=NOTE_MAX,
         validators=at_most(NOTE_MAX, "note"),
-        help_text="Staff only: never shown to the patient.",
+        help_text=_("Staff only: never shown to the patient."),
     )
     agenda_discussed = models.BooleanField(null=True, blank=True)
 
@@ -417,8 +421,8 @@ class Invitation(models.Model):
     """
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="invitations")
-    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token.")
-    email = models.EmailField(blank=True, help_text="Where the link was sent, if anywhere.")
+    token_hash = models.CharField(max_length=64, unique=True, help_text=_("SHA-256 of the token."))
+    email = models.EmailField(blank=True, help_text=_("Where the link was sent, if anywhere."))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -455,13 +459,13 @@ class ContextEvent(TimeStamped):
     """Something in a person's life or condition that moderates what a change can be put down to."""
 
     class Kind(models.TextChoices):
-        NEW_DIAGNOSIS = "new_diagnosis", "New diagnosis"
-        PROGRESSION = "progression", "Progression or stage change"
-        ADMISSION = "admission", "Hospital admission"
-        BEREAVEMENT = "bereavement", "Bereavement"
-        NEW_JOB = "new_job", "New job"
-        CARER_CHANGE = "carer_change", "Change of carer"
-        OTHER = "other", "Other"
+        NEW_DIAGNOSIS = "new_diagnosis", _("New diagnosis")
+        PROGRESSION = "progression", _("Progression or stage change")
+        ADMISSION = "admission", _("Hospital admission")
+        BEREAVEMENT = "bereavement", _("Bereavement")
+        NEW_JOB = "new_job", _("New job")
+        CARER_CHANGE = "carer_change", _("Change of carer")
+        OTHER = "other", pgettext_lazy("life event", "Other")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="context_events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -510,11 +514,11 @@ class AuditEvent(models.Model):
     """One access to patient data, or one refused access. Written once, never changed."""
 
     class Action(models.TextChoices):
-        VIEW = "view", "Viewed"
-        CREATE = "create", "Created"
-        UPDATE = "update", "Changed"
-        EXPORT = "export", "Exported"
-        DENIED = "denied", "Refused access"
+        VIEW = "view", pgettext_lazy("audit action", "Viewed")
+        CREATE = "create", pgettext_lazy("audit action", "Created")
+        UPDATE = "update", pgettext_lazy("audit action", "Changed")
+        EXPORT = "export", pgettext_lazy("audit action", "Exported")
+        DENIED = "denied", pgettext_lazy("audit action", "Refused access")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
+from django.utils.formats import date_format, time_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from patients.signals import records_changed, teams_changed
 from ssm_outcomes.languages import language_checked
@@ -30,9 +30,43 @@ from .models import (
     User,
 )
 from .selectors import teams_for_user
-from .validation import EARLIEST_DATE, date_not_in_future, email_checked, full_clean
+from .validation import (
+    EARLIEST_DATE,
+    IN_THE_FUTURE,
+    ONE_OF_THIS_PATIENTS,
+    TOO_EARLY,
+    date_not_in_future,
+    email_checked,
+    full_clean,
+    rule,
+)
 
 log = logging.getLogger(__name__)
+
+
+NO_TEAM = _("%(field)s must name at least one team")
+
+
+def _stage_checked(code: ConditionCode, stage) -> None:
+    """Refuse a stage the condition does not take (the rule is ``ConditionCode.stage_problem``),
+    in the reader's language."""
+    if not code.stage_problem(stage):
+        return
+    if code.stage_min is None or code.stage_max is None:
+        raise rule(
+            "stage",
+            _("%(field)s does not apply to %(condition)s"),
+            "stage_not_applicable",
+            condition=code.display,
+        )
+    raise rule(
+        "stage",
+        _("%(field)s must be between %(low)s and %(high)s (%(system)s)"),
+        "stage_out_of_range",
+        low=str(code.stage_min),
+        high=str(code.stage_max),
+        system=code.stage_system,
+    )
 
 
 @transaction.atomic
@@ -41,7 +75,7 @@ def patient_create(
 ) -> Patient:
     """Register a patient with one or more teams."""
     if not teams:
-        raise ValidationError({"teams": "teams must name at least one team"})
+        raise rule("teams", NO_TEAM, "teams_empty")
     patient = full_clean(Patient(display_name=display_name.strip(), birth_year=birth_year))
     patient.save()
     patient.teams.set(teams)
@@ -59,7 +93,7 @@ def patient_update(
     summaries on both sides, so they are recomputed without the patient or with them."""
     teams = changes.pop("teams", None)
     if teams is not None and not teams:
-        raise ValidationError({"teams": "teams must name at least one team"})
+        raise rule("teams", NO_TEAM, "teams_empty")
     for field, value in changes.items():
         setattr(patient, field, value.strip() if isinstance(value, str) else value)
     full_clean(patient).save()
@@ -73,7 +107,7 @@ def patient_update(
                 )
             )
             if wanted - own:
-                raise ValidationError({"teams": "teams must be teams you work in"})
+                raise rule("teams", _("%(field)s must be teams you work in"), "teams_not_yours")
             wanted |= before - own
         patient.teams.set(wanted)
         if before != wanted:
@@ -94,23 +128,26 @@ def condition_record(
     """Add a long-term condition, with its stage where the condition is staged."""
     code = ConditionCode.objects.filter(snomed_code=snomed_code).first()
     if code is None:
-        raise ValidationError(
-            {"snomed_code": f"snomed_code {snomed_code} is not a condition this service records"}
+        raise rule(
+            "snomed_code",
+            _("snomed_code %(snomed)s is not a condition this service records"),
+            "condition_unknown",
+            snomed=snomed_code,
         )
     if Condition.objects.filter(patient=patient, code=code).exists():
-        raise ValidationError(
-            {
-                "snomed_code": ValidationError(
-                    f"snomed_code {snomed_code}: this patient already has {code.display}; "
-                    "change its onset or stage instead",
-                    code="condition_recorded",
-                )
-            }
+        raise rule(
+            "snomed_code",
+            _(
+                "snomed_code %(snomed)s: this patient already has %(condition)s; "
+                "change its onset or stage instead"
+            ),
+            "condition_recorded",
+            snomed=snomed_code,
+            condition=code.display,
         )
     if onset is not None:
         date_not_in_future("onset", onset)
-    if problem := code.stage_problem(stage):
-        raise ValidationError({"stage": problem})
+    _stage_checked(code, stage)
     condition = full_clean(Condition(patient=patient, code=code, onset=onset, stage=stage))
     condition.save()
     audited(audit, patient)
@@ -119,14 +156,15 @@ def condition_record(
 
 def _check_strategies(strategies: list[str]) -> list[str]:
     if not isinstance(strategies, list):
-        raise ValidationError({"strategies": "strategies must be a list"})
+        raise rule("strategies", _("%(field)s must be a list"), "not_a_list")
     unknown = [s for s in strategies if s not in Strategy.values]
     if unknown:
-        raise ValidationError(
-            {
-                "strategies": f"strategies must be among {', '.join(Strategy.values)}; "
-                f"not {', '.join(map(str, unknown))}"
-            }
+        raise rule(
+            "strategies",
+            _("%(field)s must be among %(values)s; not %(unknown)s"),
+            "strategy_unknown",
+            values=", ".join(Strategy.values),
+            unknown=", ".join(map(str, unknown)),
         )
     return list(dict.fromkeys(strategies))
 
@@ -147,9 +185,9 @@ def encounter_record(
 ) -> Encounter:
     """Record a contact between a patient and a clinician."""
     if occurred_at > timezone.now() + dt.timedelta(minutes=5):
-        raise ValidationError({"occurred_at": "occurred_at must not be in the future"})
+        raise rule("occurred_at", IN_THE_FUTURE, "date_in_future")
     if occurred_at.date() < EARLIEST_DATE:
-        raise ValidationError({"occurred_at": f"occurred_at must not be before {EARLIEST_DATE:%Y}"})
+        raise rule("occurred_at", TOO_EARLY, "date_too_early", year=f"{EARLIEST_DATE:%Y}")
     encounter = full_clean(
         Encounter(
             patient=patient,
@@ -204,8 +242,13 @@ def context_event_record(
 
 
 def appointment_time(moment: dt.datetime) -> str:
-    """An appointment's time as people say it: "Thursday 3 December 2026 at 10:00"."""
-    return date_format(timezone.localtime(moment), r"l j F Y \a\t H:i")
+    """An appointment's time as people say it, in the active language: "Thursday 3 December 2026
+    at 10:00", "donderdag 3 december 2026 om 10:00"."""
+    local = timezone.localtime(moment)
+    return gettext("%(day)s at %(time)s") % {
+        "day": date_format(local, "l j F Y"),
+        "time": time_format(local, "H:i"),
+    }
 
 
 def appointment_booked(
@@ -228,7 +271,7 @@ def appointment_book(
     patient sees another clinician, is refused with code ``appointment_clash``.
     """
     if starts_at <= timezone.now():
-        raise ValidationError({"starts_at": "starts_at must be in the future"})
+        raise rule("starts_at", _("%(field)s must be in the future"), "date_in_past")
     existing = appointment_booked(patient=patient, clinician=clinician, starts_at=starts_at)
     if existing is not None:
         audited(audit, patient)
@@ -241,17 +284,17 @@ def appointment_book(
     )
     if clash is not None:
         whom = (
-            f"{clinician} already sees another patient then"
+            gettext("%(clinician)s already sees another patient then") % {"clinician": clinician}
             if clash.clinician_id == clinician.pk
-            else f"{patient} already has an appointment then, with {clash.clinician}"
+            else gettext("%(patient)s already has an appointment then, with %(clinician)s")
+            % {"patient": patient, "clinician": clash.clinician}
         )
-        raise ValidationError(
-            {
-                "starts_at": ValidationError(
-                    f"{appointment_time(starts_at)} is taken: {whom}.",
-                    code="appointment_clash",
-                )
-            }
+        raise rule(
+            "starts_at",
+            _("%(time)s is taken: %(whom)s."),
+            "appointment_clash",
+            time=appointment_time(starts_at),
+            whom=whom,
         )
     appointment = full_clean(Appointment(patient=patient, clinician=clinician, starts_at=starts_at))
     appointment.save()
@@ -275,9 +318,11 @@ def agenda_write(
     texts = {"going_well": going_well, "hard": hard, "change": change, "questions": questions}
     texts = {k: (v or "").strip() for k, v in texts.items()}
     if not any(texts.values()):
-        raise ValidationError({"questions": "write at least one thing you want to talk about"})
+        raise rule(
+            "questions", _("write at least one thing you want to talk about"), "agenda_empty"
+        )
     if appointment is not None and appointment.patient_id != patient.pk:
-        raise ValidationError({"appointment": "appointment must be one of this patient's"})
+        raise rule("appointment", ONE_OF_THIS_PATIENTS, "not_this_patients")
     earlier = Agenda.objects.filter(patient=patient, appointment=appointment)
     if appointment is None:
         earlier = earlier.filter(discussed_in__isnull=True).order_by("-created_at", "-id")
@@ -300,8 +345,7 @@ def condition_update(
     code = condition.code
     if onset is not None:
         date_not_in_future("onset", onset)
-    if problem := code.stage_problem(stage):
-        raise ValidationError({"stage": problem})
+    _stage_checked(code, stage)
     condition.onset, condition.stage = onset, stage
     full_clean(condition).save()
     audited(audit, condition.patient)

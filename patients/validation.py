@@ -1,6 +1,14 @@
-"""Validators whose messages state the rule in words a person can act on."""
+"""Validators whose messages state the rule in words a person can act on, and the shape of a
+service's refusal.
+
+Every message is translatable and names its field as a parameter, ``%(field)s``: the API fills in
+the field's API name ("occurred_at must not be in the future", in English exactly as documented;
+"occurred_at mag niet in de toekomst liggen" in Dutch), a form puts its label there instead
+(`worded`). Messages are lazy, so they are written in the language of whoever reads them.
+"""
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import (
@@ -10,27 +18,104 @@ from django.core.validators import (
     validate_email,
 )
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
 # Nothing this service records happened before this; older dates are typing slips.
 EARLIEST_DATE = dt.date(1900, 1, 1)
 
+IN_THE_FUTURE = _("%(field)s must not be in the future")
+TOO_EARLY = _("%(field)s must not be before %(year)s")
+ONE_OF_THIS_PATIENTS = _("%(field)s must be one of this patient's")
 
-def email_checked(email: str | None, message: str) -> str:
+
+def rule(field: str, message: Any, code: str, *, key: str | None = None, **params: Any):
+    """A service's refusal of one field: ``message`` (lazy, with ``%(field)s`` where it names the
+    field) under ``key`` (the field itself unless said), with a stable ``code``. Raise it."""
+    error = ValidationError(message, code=code, params={"field": field, **params})
+    return ValidationError({key or field: error})
+
+
+def worded(error: ValidationError, field: str | None = None) -> str:
+    """One error's message in the active language; given ``field`` (a form's label), naming the
+    field so rather than by its API name."""
+    params = dict(getattr(error, "params", None) or {})
+    if field is not None and "field" in params:
+        params["field"] = field
+    message = error.message % params if params else error.message
+    return str(message)
+
+
+def _filled(message: Any, params: dict) -> str:
+    return str(message) % params
+
+
+# A message with its parameters filled in when it is read, in the reader's language.
+filled = lazy(_filled, str)
+
+
+class _Ruled:
+    """A Django limit validator whose refusal carries the field's name as a parameter (so a form
+    can put its label there) and the rule's own numbers. It deconstructs as the Django validator
+    with the message in English words, so migrations are untouched by the wording."""
+
+    def __init__(self, limit_value: Any, message: Any, field: str, **params: Any) -> None:
+        self.rule, self.field, self.params = message, field, params
+        placeholders = {"limit_value": "%(limit_value)d", "show_value": "%(show_value)d"}
+        super().__init__(  # type: ignore[call-arg]
+            limit_value, filled(message, {**placeholders, "field": field, **params})
+        )
+
+    def __call__(self, value: Any) -> None:
+        try:
+            super().__call__(value)  # type: ignore[misc]
+        except ValidationError as error:
+            params = {**(error.params or {}), "field": self.field, **self.params}
+            raise ValidationError(self.rule, code=error.code, params=params) from None
+
+    def deconstruct(self) -> tuple[str, tuple, dict]:
+        base = next(c for c in type(self).__mro__ if c.__module__ == "django.core.validators")
+        return (
+            f"django.core.validators.{base.__name__}",
+            (self.limit_value, self.message),  # type: ignore[attr-defined]
+            {},
+        )
+
+
+class RuledMinValueValidator(_Ruled, MinValueValidator):
+    pass
+
+
+class RuledMaxValueValidator(_Ruled, MaxValueValidator):
+    pass
+
+
+class RuledMaxLengthValidator(_Ruled, MaxLengthValidator):
+    pass
+
+
+def email_checked(email: str | None, message: Any) -> str:
     """An e-mail address as given, trimmed: empty (none given) or a valid address; otherwise
-    ValidationError on ``email`` with ``message`` (each surface words it for its readers)."""
+    ValidationError on ``email`` with ``message`` (each surface words it for its readers; it may
+    name the field as ``%(field)s``), code ``email_invalid``."""
     email = (email or "").strip()
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            raise ValidationError({"email": message}) from None
+            raise rule("email", message, "email_invalid") from None
     return email
+
+
+BETWEEN = _("%(field)s must be between %(low)s and %(high)s")
 
 
 def between(low: int | float, high: int | float, what: str = "value") -> list:
     """Validators for an inclusive range, both saying e.g. "value must be between 0 and 10"."""
-    message = f"{what} must be between {low} and {high}"
-    return [MinValueValidator(low, message), MaxValueValidator(high, message)]
+    return [
+        RuledMinValueValidator(low, BETWEEN, what, low=low, high=high),
+        RuledMaxValueValidator(high, BETWEEN, what, low=low, high=high),
+    ]
 
 
 # The longest text each free-text field takes: room for what people really write, and no more
@@ -47,19 +132,23 @@ EVENT_NOTE_MAX = 1000
 REASON_MAX = 500
 
 
+TOO_LONG = _("%(field)s must be at most %(limit_value)s characters (it has %(show_value)s)")
+
+
 def length_message(what: str) -> str:
     """The rule for a text too long, in Django's message format (limit and length filled in)."""
-    return f"{what} must be at most %(limit_value)d characters (it has %(show_value)d)"
+    placeholders = {"limit_value": "%(limit_value)d", "show_value": "%(show_value)d"}
+    return filled(TOO_LONG, {**placeholders, "field": what})
 
 
 def at_most(limit: int, what: str) -> list:
     """Validators for a text field's length, saying e.g. "note must be at most 5000 characters
     (it has 5210)"; for TextFields, which Django does not check against max_length itself."""
-    return [MaxLengthValidator(limit, length_message(what))]
+    return [RuledMaxLengthValidator(limit, TOO_LONG, what)]
 
 
 def at_least(low: int | float, what: str = "value") -> list:
-    return [MinValueValidator(low, f"{what} must be {low} or more")]
+    return [RuledMinValueValidator(low, _("%(field)s must be %(low)s or more"), what, low=low)]
 
 
 def full_clean(record, *, exclude: list[str] | None = None):
@@ -74,9 +163,9 @@ def date_not_in_future(field: str, day: dt.date | None) -> None:
     if day is None:
         return
     if day > timezone.localdate():
-        raise ValidationError({field: f"{field} must not be in the future"})
+        raise rule(field, IN_THE_FUTURE, "date_in_future")
     if day < EARLIEST_DATE:
-        raise ValidationError({field: f"{field} must not be before {EARLIEST_DATE:%Y}"})
+        raise rule(field, TOO_EARLY, "date_too_early", year=f"{EARLIEST_DATE:%Y}")
 
 
 def birth_year_valid(year: int) -> None:
@@ -84,7 +173,10 @@ def birth_year_valid(year: int) -> None:
     this_year = timezone.localdate().year
     if not EARLIEST_DATE.year <= year <= this_year:
         raise ValidationError(
-            f"birth_year must be between {EARLIEST_DATE.year} and {this_year} "
-            "(a year of birth cannot be in the future)",
+            _(
+                "%(field)s must be between %(low)s and %(high)s "
+                "(a year of birth cannot be in the future)"
+            ),
             code="birth_year",
+            params={"field": "birth_year", "low": EARLIEST_DATE.year, "high": this_year},
         )

@@ -6,11 +6,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.models import Domain, Element, GoalReview
-from patients.validation import AGENDA_MAX, EXPECTED_OUTCOME_MAX, GOAL_MAX, ITEM_LABEL_MAX
+from patients.validation import (
+    AGENDA_MAX,
+    EXPECTED_OUTCOME_MAX,
+    GOAL_MAX,
+    ITEM_LABEL_MAX,
+    worded,
+)
 from portal.points import POINTS_TO_SHARE
 from ssm_outcomes.forms import PlainForm
 from ssm_outcomes.languages import languages_offered
@@ -37,6 +44,17 @@ RELATIONSHIP_QUESTIONS = {
 
 class PortalForm(PlainForm):
     """The base of the portal's forms (see ssm_outcomes/forms.py)."""
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """A service's refusal beside the field it names, in the page's language; a message
+        that names its field (``%(field)s``) names it by the label the patient sees."""
+        parts = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
+        for name, errors in parts.items():
+            field = name if name in self.fields else None
+            label = self.fields[field].label if field else None
+            for one in errors:
+                said = worded(one, _("“%(label)s”") % {"label": label} if label else None)
+                self.add_error(field, said)
 
 
 def _domain_choices() -> list[tuple[str, str]]:

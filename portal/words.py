@@ -18,7 +18,7 @@ from django.utils.dates import MONTHS
 from django.utils.formats import get_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from indicators.presentation import score_text
 from indicators.scoring import CHANGE_THRESHOLD, parse_period
@@ -270,6 +270,16 @@ def part_value(part: ScorePart, scores: Mapping[str, object]) -> float | None:
     return value
 
 
+# A questionnaire's band (ONS4) in the patient's words: the stored value stays the English code.
+BAND_WORDS = {
+    "very low": pgettext_lazy("instrument band", "very low"),
+    "low": pgettext_lazy("instrument band", "low"),
+    "medium": pgettext_lazy("instrument band", "medium"),
+    "high": pgettext_lazy("instrument band", "high"),
+    "very high": pgettext_lazy("instrument band", "very high"),
+}
+
+
 def part_words(part: ScorePart, scores: Mapping[str, object]) -> str | None:
     """ "Life satisfaction: 7 out of 10 (high)": the band in words where the questionnaire has
     bands; None when there is no result."""
@@ -282,7 +292,7 @@ def part_words(part: ScorePart, scores: Mapping[str, object]) -> str | None:
         "scale": scale_words(part),
     }
     band = scores.get(f"{part.key}_band")
-    return f"{text} ({band})" if isinstance(band, str) and band else text
+    return f"{text} ({BAND_WORDS.get(band, band)})" if isinstance(band, str) and band else text
 
 
 def better_words(parts: Sequence[ScorePart]) -> str:

@@ -8,21 +8,48 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils import translation
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .languages import chosen_language
 from .views import audit_refusal
 
 
+def _said(errors: list[DjangoValidationError]) -> list[ErrorDetail]:
+    """Each error's message, filled in now (in the active language), keeping its code."""
+    return [
+        ErrorDetail(
+            str(error.message % error.params if error.params else error.message),
+            code=error.code or "invalid",
+        )
+        for error in errors
+    ]
+
+
+def _language_of(request) -> str | None:
+    """The language a request's errors are written in: the signed-in user's own choice (a
+    token's user too, whom the middleware does not see), else the request's."""
+    user = getattr(request, "user", None)
+    return (getattr(user, "is_authenticated", False) and chosen_language(user)) or None
+
+
 def exception_handler(exc, context):
-    """Service-level ValidationError becomes 400 with each field named, like serializer errors."""
+    """Service-level ValidationError becomes 400 with each field named, like serializer errors:
+    its messages written in the reader's language, its codes kept."""
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        with translation.override(_language_of(context["request"]) or translation.get_language()):
+            if hasattr(exc, "error_dict"):
+                detail = {field: _said(errors) for field, errors in exc.error_dict.items()}
+            else:
+                detail = {"detail": _said(exc.error_list)}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied(str(exc) or None)
+        with translation.override(_language_of(context["request"]) or translation.get_language()):
+            exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(

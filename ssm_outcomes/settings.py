@@ -33,6 +33,9 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Before the admin: content that administrators edit has a column per language
+    # (docs/languages.md, "Content that administrators edit").
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -97,6 +100,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {% load content_language %}: content that administrators edit, in the page's
+            # language or visibly in English (docs/languages.md).
+            "libraries": {"content_language": "ssm_outcomes.content_language"},
         },
     },
 ]
@@ -156,6 +162,11 @@ LANGUAGES = [
     ("nl-be", "Nederlands (België)"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Content that administrators edit (framework wording, a service's help text): one column per
+# language beside the original, which keeps the English (docs/languages.md). A missing Flemish
+# text falls back to Dutch, then English; a missing Dutch text to English.
+MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": (LANGUAGE_CODE,), "nl-be": ("nl", LANGUAGE_CODE)}
 # The sign-in page's language switch remembers the choice in this cookie (django.views.i18n).
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"

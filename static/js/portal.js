@@ -1,6 +1,7 @@
 /* The patient portal's optional enhancements. Every page works without this file: the +/−
    buttons are real submit buttons that the server handles (patients/portal_points.py). With it,
-   points move and add up as you go, by the same rules and in the same words. */
+   points move and add up as you go, by the same rules and in the same words: the page's own
+   sentences, in its language, from <template data-points-words>. */
 (function () {
   "use strict";
 
@@ -12,6 +13,7 @@
     var summary = form.querySelector("[data-points-summary]");
     var note = form.querySelector("[data-points-note]");
     var bar = form.querySelector("[data-points-bar]");
+    var words = form.querySelector("[data-points-words]");
     var inputs = Array.prototype.slice.call(form.querySelectorAll(".points-input"));
 
     form.querySelectorAll("[data-no-script]").forEach(function (element) {
@@ -28,33 +30,37 @@
     }
 
     function named(input) {
-      return "“" + input.getAttribute("data-wording") + "”";
+      return input.getAttribute("data-wording");
     }
 
-    function strong(text) {
-      var element = document.createElement("strong");
-      element.textContent = String(text);
-      return element;
+    // One of the page's sentences, each {name} in its text replaced by the value given, as text.
+    function sentence(name, values) {
+      var copy = words.content.querySelector('[data-say="' + name + '"]').cloneNode(true);
+      var walker = document.createTreeWalker(copy, NodeFilter.SHOW_TEXT);
+      var node;
+      while ((node = walker.nextNode())) {
+        node.nodeValue = node.nodeValue.replace(/\{(\w+)\}/g, function (whole, key) {
+          return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+        });
+      }
+      return copy;
     }
 
-    function say(parts) {
+    function say(name, values) {
+      var copy = sentence(name, values);
       summary.textContent = "";
-      parts.forEach(function (part) {
-        summary.appendChild(typeof part === "string" ? document.createTextNode(part) : part);
-      });
+      while (copy.firstChild) { summary.appendChild(copy.firstChild); }
     }
 
     function refresh() {
       var sum = shared();
       var state = sum > total ? "over" : (sum === total ? "done" : "under");
       if (state === "over") {
-        say(["You have shared ", strong(sum), " points. That is ", strong(sum - total),
-             " too many. Take some away."]);
+        say("over", {shared: sum, over: sum - total});
       } else if (state === "done") {
-        say(["You have shared all ", strong(sum), " points."]);
+        say("done", {shared: sum});
       } else {
-        say(["You have shared ", strong(sum), " of " + total + " points. ", strong(total - sum),
-             " left to share."]);
+        say("under", {shared: sum, total: total, left: total - sum});
       }
       STATES.forEach(function (name) {
         status.classList.toggle("points-" + name, name === state);
@@ -66,7 +72,7 @@
     function step(input, by) {
       var mine = points(input);
       if (by < 0) {
-        if (mine === 0) { return named(input) + " has no points to take away."; }
+        if (mine === 0) { return sentence("none-to-take", {name: named(input)}).textContent; }
         input.value = Math.max(0, mine + by);
         return "";
       }
@@ -81,12 +87,11 @@
           most = other;
         }
       });
-      if (most === null) { return named(input) + " already has all the points."; }
+      if (most === null) { return sentence("has-all", {name: named(input)}).textContent; }
       var moved = Math.min(by, points(most));
       most.value = points(most) - moved;
       input.value = mine + moved;
-      return "No points were left, so we took " + moved + " from " + named(most) +
-        " and gave them to " + named(input) + ".";
+      return sentence("moved", {moved: moved, from: named(most), to: named(input)}).textContent;
     }
 
     form.addEventListener("click", function (event) {

@@ -363,11 +363,11 @@ def test_the_team_admin_offers_instruments_and_sets_where_to_get_help(client, ad
     page = client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'name="help_now"' in html
+    assert 'name="help_now_en_gb"' in html  # one field per language (docs/languages.md)
     assert "Patient Health Questionnaire-2 (PHQ-2) (PHQ2)" in html  # the choice, by name
 
     data = admin_form_data(page) | {
-        "help_now": "Call the Riverside duty nurse on 01234 567890.",
+        "help_now_en_gb": "Call the Riverside duty nurse on 01234 567890.",
         "instruments_offered-TOTAL_FORMS": 1,
         "instruments_offered-0-instrument": "PHQ2",
         "instruments_offered-0-schedule": "before_appointment",

@@ -167,6 +167,7 @@ def cohort_digests() -> dict[str, str]:
         rows = model.objects.order_by("pk")
         if model is Element:
             rows = rows.filter(patient__isnull=False)  # the framework's come with the migrations
+            rows = rows.rewrite(False)  # the columns written, not a language's (modeltranslation)
         digest = hashlib.sha256()
         for row in rows.values_list(*(field.attname for field in fields)):
             cells = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0007_user_language'),
+        ('patients', '0009_help_now_english_column'),
     ]
 
     operations = [
