@@ -133,6 +133,11 @@ def patients_import(
             conditions.append((index, resource))
             continue
         url = entry.fullUrl or f"entry[{index}]"
+        if url in patients:
+            errors.setdefault(f"entry[{index}].fullUrl", []).append(
+                _("is also the fullUrl of entry[%(other)s]") % {"other": patient_entries[url]}
+            )
+            continue
         patients[url] = _patient_cells(resource)
         patient_entries[url] = index
     if not patients:

@@ -163,3 +163,12 @@ def test_only_clinicians_and_administrators_import(team, manager, patient, other
     assert post(client, BUNDLE, f"?team={other_team.pk}").status_code == 400
     assert Patient.objects.exclude(pk=patient.pk).count() == 0
     assert APIClient().post("/api/v1/fhir/", BUNDLE, format="json").status_code == 401
+
+
+@pytest.mark.django_db
+def test_two_patients_with_one_full_url_are_refused(api, team):
+    twice = bundle(patient_entry("a1", "R-1"), patient_entry("a1", "R-2", name="Bob B."))
+    response = post(api, twice)
+    assert response.status_code == 400
+    assert response.json() == {"entry[1].fullUrl": ["is also the fullUrl of entry[0]"]}
+    assert Patient.objects.count() == 0
