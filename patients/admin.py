@@ -27,8 +27,10 @@ from .models import (
     ContextEvent,
     Encounter,
     Invitation,
+    LocalId,
     Membership,
     Patient,
+    PatientImport,
     Team,
     User,
 )
@@ -252,3 +254,30 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PatientImport)
+class PatientImportAdmin(admin.ModelAdmin):
+    """Who brought which patient list in, when, into which team, and how many rows it created,
+    updated or left unchanged: the audit of imports. Read only; the file is not kept."""
+
+    list_display = ["created_at", "team", "created_by", "source", "file_name", "state", "rows",
+                    "created", "updated", "unchanged"]  # fmt: skip
+    list_filter = ["state", "source", "team"]
+    exclude = ["text"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LocalId)
+class LocalIdAdmin(admin.ModelAdmin):
+    """Each team's own identifier for its patients (what imports match on)."""
+
+    list_display = ["team", "value", "patient"]
+    list_filter = ["team"]
+    search_fields = ["value"]
+    autocomplete_fields = ["patient"]

@@ -14,6 +14,7 @@ from patients.imports import (
 )
 from patients.models import AuditEvent, Condition, LocalId, Patient, PatientImport
 from tests.factories import MembershipFactory, PatientFactory
+from tests.support.two_step import sign_in_with_code
 
 GOOD = (
     "display_name,birth_year,local_id,conditions,email,language\n"
@@ -202,3 +203,15 @@ def test_import_record_is_the_audit_of_who_when_how_many(team, clinician):
     assert (saved.created_by, saved.team, saved.rows, saved.created) == (clinician, team, 3, 3)
     assert saved.finished_at is not None
     assert len(saved.file_sha256) == 64
+
+
+@pytest.mark.django_db
+def test_imports_are_listed_read_only_in_the_admin(client, team, clinician, admin_user):
+    run(GOOD, team, clinician)
+    sign_in_with_code(client, admin_user)
+    page = client.get("/admin/patients/patientimport/").content.decode()
+    assert "list.csv" in page
+    assert "Riverside Practice" in page
+    record = PatientImport.objects.get()
+    assert client.get(f"/admin/patients/patientimport/{record.pk}/change/").status_code == 200
+    assert client.get("/admin/patients/patientimport/add/").status_code == 403
