@@ -13,7 +13,7 @@ from assessments.models import Domain, Element, GoalReview
 from patients.validation import AGENDA_MAX, EXPECTED_OUTCOME_MAX, GOAL_MAX, ITEM_LABEL_MAX
 from portal.points import POINTS_TO_SHARE
 from ssm_outcomes.forms import PlainForm
-from ssm_outcomes.languages import languages_offered
+from ssm_outcomes.languages import LanguageRadioSelect, languages_offered
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -409,7 +409,7 @@ class SettingsForm(PortalForm):
     language = forms.ChoiceField(
         label=gettext_lazy("Language of my pages and emails"),
         required=False,
-        widget=forms.RadioSelect,
+        widget=LanguageRadioSelect,
     )
 
     def __init__(self, *args, **kwargs):
