@@ -4,10 +4,12 @@ every problem at once, and names each field as the page labels it (form_messages
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import cast
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +18,7 @@ from assessments.models import Domain, GoalReview, Marker
 from clinic.form_fields import DateInput, LocalDateTimeInput, RadioChoiceField
 from clinic.form_messages import LabelledForm
 from clinic.instrument_words import option_text, short_name
-from patients.models import ConditionCode, ContextEvent, Encounter, Strategy
+from patients.models import ConditionCode, ContextEvent, Encounter, Patient, Strategy
 from patients.validation import (
     EVENT_NOTE_MAX,
     EXPECTED_OUTCOME_MAX,
@@ -25,6 +27,12 @@ from patients.validation import (
     REASON_MAX,
 )
 from ssm_outcomes.forms import PlainForm
+from ssm_outcomes.languages import (
+    LanguageRadioSelect,
+    chosen_language,
+    language_offered,
+    languages_offered,
+)
 
 
 def _blank(choices) -> list:
@@ -428,8 +436,14 @@ class AppointmentForm(LabelledForm):
     )
 
 
+INVITATION_LANGUAGE_REFUSED = _(
+    "Choose one of the languages under “Language of the invitation”: %(languages)s."
+)
+
+
 class InviteForm(PlainForm):
-    """The clinician's invitation of a patient to the portal, worded as the portal's forms are."""
+    """The clinician's invitation of a patient to the portal, worded as the portal's forms are,
+    and the language it is in (its email, and the page where the patient chooses a password)."""
 
     email = forms.EmailField(
         label=_("Patient's email address (optional)"),
@@ -437,3 +451,37 @@ class InviteForm(PlainForm):
         required=False,
         error_messages={"invalid": _("Write an email address like name@example.org.")},
     )
+    language = forms.ChoiceField(
+        label=_("Language of the invitation"),
+        help_text=_(
+            "The email and the page where they choose a password are in this language. "
+            "Their portal stays in it until they choose another."
+        ),
+        # Not sent at all (an older page): the language of this page, as before there was a choice.
+        required=False,
+        widget=LanguageRadioSelect,
+    )
+
+    def __init__(self, *args, patient: Patient | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["language"])
+        # Each language named in its own words, so the patient's can be found.
+        field.choices = languages_offered()
+        field.initial = self.default_language(patient)
+        field.error_messages["invalid_choice"] = str(INVITATION_LANGUAGE_REFUSED) % {
+            "languages": ", ".join(name for _code, name in field.choices)
+        }
+
+    def clean_language(self) -> str:
+        return self.cleaned_data["language"] or self.fields["language"].initial
+
+    @staticmethod
+    def default_language(patient: Patient | None) -> str:
+        """The patient's own language if they chose one on a login, else the page's (the
+        clinician's), else the site's default."""
+        user = patient.user if patient is not None and patient.user_id else None
+        page = translation.get_language() or ""
+        for code in (chosen_language(user), page.lower()):
+            if code and language_offered(code):
+                return code
+        return settings.LANGUAGE_CODE
