@@ -8,7 +8,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from ssm_outcomes.languages import chosen_language, languages_offered
+from ssm_outcomes.languages import LanguageRadioSelect, chosen_language, languages_offered
 
 
 class CodeForm(forms.Form):
@@ -61,7 +61,7 @@ class LanguageForm(forms.Form):
         label=_("Language"),
         help_text=_("The language of your pages and of the emails we send you."),
         required=False,
-        widget=forms.RadioSelect,
+        widget=LanguageRadioSelect,
     )
 
     def __init__(self, *args, **kwargs):

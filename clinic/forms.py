@@ -4,12 +4,13 @@ every problem at once, and names each field as the page labels it (form_messages
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +19,7 @@ from assessments.models import Domain, GoalReview, Marker
 from clinic.form_fields import DateInput, LocalDateTimeInput, RadioChoiceField
 from clinic.form_messages import LabelledForm
 from clinic.instrument_words import option_text, short_name
-from patients.models import ConditionCode, ContextEvent, Encounter, Strategy, Team
+from patients.models import ConditionCode, ContextEvent, Encounter, Patient, Strategy, Team
 from patients.validation import (
     EVENT_NOTE_MAX,
     EXPECTED_OUTCOME_MAX,
@@ -27,6 +28,12 @@ from patients.validation import (
     REASON_MAX,
 )
 from ssm_outcomes.forms import PlainForm
+from ssm_outcomes.languages import (
+    LanguageRadioSelect,
+    chosen_language,
+    language_offered,
+    languages_offered,
+)
 
 
 def _blank(choices) -> list:
@@ -430,8 +437,14 @@ class AppointmentForm(LabelledForm):
     )
 
 
+INVITATION_LANGUAGE_REFUSED = _(
+    "Choose one of the languages under “Language of the invitation”: %(languages)s."
+)
+
+
 class InviteForm(PlainForm):
-    """The clinician's invitation of a patient to the portal, worded as the portal's forms are."""
+    """The clinician's invitation of a patient to the portal, worded as the portal's forms are,
+    and the language it is in (its email, and the page where the patient chooses a password)."""
 
     email = forms.EmailField(
         label=_("Patient's email address (optional)"),
@@ -439,12 +452,46 @@ class InviteForm(PlainForm):
         required=False,
         error_messages={"invalid": _("Write an email address like name@example.org.")},
     )
+    language = forms.ChoiceField(
+        label=_("Language of the invitation"),
+        help_text=_(
+            "The email and the page where they choose a password are in this language. "
+            "Their portal stays in it until they choose another."
+        ),
+        # Not sent at all (an older page): the language of this page, as before there was a choice.
+        required=False,
+        widget=LanguageRadioSelect,
+    )
+
+    def __init__(self, *args, patient: Patient | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["language"])
+        # Each language named in its own words, so the patient's can be found.
+        field.choices = languages_offered()
+        field.initial = self.default_language(patient)
+        field.error_messages["invalid_choice"] = str(INVITATION_LANGUAGE_REFUSED) % {
+            "languages": ", ".join(name for _code, name in field.choices)
+        }
+
+    def clean_language(self) -> str:
+        return self.cleaned_data["language"] or self.fields["language"].initial
+
+    @staticmethod
+    def default_language(patient: Patient | None) -> str:
+        """The patient's own language if they chose one on a login, else the page's (the
+        clinician's), else the site's default."""
+        user = patient.user if patient is not None and patient.user_id else None
+        page = translation.get_language() or ""
+        for code in (chosen_language(user), page.lower()):
+            if code and language_offered(code):
+                return code
+        return settings.LANGUAGE_CODE
 
 
 class ImportForm(PlainForm):
     """Choosing a patient list to bring in, and the team it is for."""
 
-    team = forms.ModelChoiceField(
+    team: forms.ModelChoiceField[Team] = forms.ModelChoiceField(
         label=_("Team"),
         queryset=Team.objects.none(),
         empty_label=None,

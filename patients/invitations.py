@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils.http import urlencode, urlsafe_base64_encode
 from django.utils.translation import get_language, gettext_lazy
 
 from patients.audit import Audit, audited
@@ -28,7 +28,7 @@ from patients.models import (
     User,
 )
 from patients.validation import email_checked, full_clean, rule
-from ssm_outcomes.languages import language_checked, language_for
+from ssm_outcomes.languages import language_checked, language_for, language_offered
 
 INVITATION_DAYS = 7
 #: A printed letter is handed out and taken home: its link lasts longer.
@@ -54,6 +54,10 @@ def token_as_typed(token: str) -> str:
 
 def short_token_grouped(token: str) -> str:
     return "-".join(token[i : i + 4] for i in range(0, len(token), 4))
+
+
+#: The query parameter of an invitation link naming the language its welcome page opens in.
+LINK_LANGUAGE = "lang"
 
 
 INVITATION_REFUSED = {
@@ -91,9 +95,9 @@ def invitation_create(
     an address. A patient who has a login is refused: a link would let whoever
     holds it set that login's password, so they get `sign_in_help_send` instead.
 
-    The email is written in `language` (a code of settings.LANGUAGES); without one, in the
-    language of the page the invitation is made on (the clinician's), as the patient has no
-    login to have chosen one yet.
+    The email is written in `language` (a code of settings.LANGUAGES), and its link opens the
+    welcome page in it (`invitation_link`); without one, in the language of the page the
+    invitation is made on (the clinician's), as the patient has no login to have chosen one yet.
 
     Returns the invitation and the link's token, which is never stored: show or send it now.
     ``short``: a code short enough to type from a printed letter (``short_token``).
@@ -126,7 +130,7 @@ def invitation_create(
             {
                 "patient": patient,
                 "inviter": created_by,
-                "link": site_link("portal:welcome", token=token),
+                "link": invitation_link(token, language),
                 "expires_at": invitation.expires_at,
             },
             email,
@@ -136,6 +140,14 @@ def invitation_create(
         transaction.on_commit(message.send, robust=True)
     audited(audit, patient)
     return invitation, token
+
+
+def invitation_link(token: str, language: str = "") -> str:
+    """The full link of an invitation; its welcome page opens in `language` (a code of
+    settings.LANGUAGES, as the email is written in), when one is given and offered."""
+    link = site_link("portal:welcome", token=token)
+    language = (language or "").lower()
+    return f"{link}?{urlencode({LINK_LANGUAGE: language})}" if language_offered(language) else link
 
 
 def masked_email(address: str) -> str:

@@ -20,7 +20,7 @@ from patients.validation import (
 )
 from portal.points import POINTS_TO_SHARE
 from ssm_outcomes.forms import PlainForm
-from ssm_outcomes.languages import languages_offered
+from ssm_outcomes.languages import LanguageRadioSelect, languages_offered
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -427,7 +427,7 @@ class SettingsForm(PortalForm):
     language = forms.ChoiceField(
         label=gettext_lazy("Language of my pages and emails"),
         required=False,
-        widget=forms.RadioSelect,
+        widget=LanguageRadioSelect,
     )
 
     def __init__(self, *args, **kwargs):

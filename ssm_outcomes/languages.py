@@ -9,9 +9,11 @@ is imported here: the user is read as ``request.user``.
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 #: What a refused language says (its code: ``language_unknown``).
@@ -43,6 +45,19 @@ def languages_offered() -> list[tuple[str, str]]:
     """The languages offered, each named in its own words ("Nederlands"), never translated: for
     a language switch, where whoever reads it looks for their own language."""
     return [(code, str(name)) for code, name in settings.LANGUAGES]
+
+
+class LanguageRadioSelect(forms.RadioSelect):
+    """Radio buttons for a choice of language: each language's name, written in its own words,
+    is marked as being in that language (``<span lang="nl">Nederlands</span>``), so a screen
+    reader speaks it in its own voice. An option that is not a language ("your browser's") is in
+    the page's language and left unmarked."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value and language_offered(str(value)):
+            option["label"] = format_html('<span lang="{}">{}</span>', value, label)
+        return option
 
 
 def chosen_language(user) -> str:

@@ -18,9 +18,14 @@ from django.views.decorators.http import require_http_methods
 from clinic.forms import InviteForm
 from patients.audit import Audit, audit_record
 from patients.emails import site_link
-from patients.invitations import invitation_create, masked_email, sign_in_help_send
+from patients.invitations import (
+    invitation_create,
+    invitation_link,
+    masked_email,
+    sign_in_help_send,
+)
 from patients.selectors import patient_get_for_user
-from ssm_outcomes.languages import chosen_language
+from ssm_outcomes.languages import chosen_language, languages_offered
 
 from .workspace import record_view
 
@@ -56,13 +61,15 @@ def invite(request, patient_id: int):
                 refused=gettext("No invitation was made: this patient already has a portal login."),
             )
         return redirect("clinic:sign-in-help", patient_id=patient.pk)
-    form = InviteForm(request.POST if request.method == "POST" else None)
+    form = InviteForm(request.POST if request.method == "POST" else None, patient=patient)
     if request.method == "POST" and form.is_valid():
+        language = form.cleaned_data["language"]
         try:
             invitation, token = invitation_create(
                 patient=patient,
                 created_by=request.user,
                 email=form.cleaned_data["email"],
+                language=language,
                 audit=Audit.of(request, "create", "portal invitation"),
             )
         except ValidationError as error:
@@ -74,7 +81,10 @@ def invite(request, patient_id: int):
                 {
                     "patient": patient,
                     "invitation": invitation,
-                    "link": site_link("portal:welcome", token=token),
+                    # The link opens the welcome page in the invitation's language.
+                    "link": invitation_link(token, language),
+                    "language": language,
+                    "language_name": dict(languages_offered())[language],
                 },
             )
     if request.method == "GET":

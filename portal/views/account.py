@@ -3,6 +3,7 @@ opens the portal (choosing a username and password)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from patients.invitations import INVITATION_REFUSED, invitation_accept
+from patients.invitations import INVITATION_REFUSED, LINK_LANGUAGE, invitation_accept
 from patients.models import User
 from patients.selectors import next_appointment
 from patients.services import language_set, portal_settings_update
@@ -39,7 +40,7 @@ from portal.views.base import (
 )
 from portal.views.questionnaires import due_links
 from portal.words import access_words, accessor_words
-from ssm_outcomes.languages import chosen_language
+from ssm_outcomes.languages import chosen_language, language_offered
 
 
 @portal_page
@@ -129,7 +130,22 @@ def welcome(request, token: str):
         # Keep the token out of the address bar, history and Referer from here on.
         invitation_for_token(token=token)
         request.session[WELCOME_KEY] = token
-        return redirect("portal:welcome", token=WELCOME_STEP)
+        response = redirect("portal:welcome", token=WELCOME_STEP)
+        # The language the invitation was written in: as if chosen with the language switch
+        # (the same cookie), so the welcome page opens in it and the new login keeps it.
+        language = request.GET.get(LINK_LANGUAGE, "").lower()
+        if language_offered(language):
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]  # "Lax"
+            )
+        return response
     if not request.session.get(WELCOME_KEY):
         return render(
             request,

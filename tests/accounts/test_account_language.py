@@ -22,7 +22,7 @@ def test_the_account_page_offers_each_language_checked_as_chosen(client, clinici
     assert content.count("checked") == 1
     assert '<input type="radio" name="language" value="nl" id="id_language_2" checked>' in content
     assert "De taal van je browser" in content
-    assert "Nederlands (België)</label>" in content
+    assert '<span lang="nl-be">Nederlands (België)</span></label>' in content
 
 
 @pytest.mark.django_db

@@ -30,7 +30,7 @@ TEAM = "Riverside Diabetes Service"
 ROWS = 200
 BAD_LINES = {  # line in the file (the header is line 1) → the bad row
     12: "Broken B.,19x0,R-010,,,",
-    40: "=HYPERLINK(\"x\"),1950,R-038,,,",
+    40: '=HYPERLINK("x"),1950,R-038,,,',
     77: "Dup D.,1950,R-005,,,",
     130: ",1950,R-128,,,",
     181: "Code C.,1950,R-179,123,,",
@@ -114,7 +114,9 @@ def test_from_an_empty_database_to_a_team_dashboard(page, tmp_path, capsys):
     add_staff(page, steps, "boss", "manager", "manager")
     page.goto(reverse("admin:patients_user_changelist"))
     for username in ("nurse", "boss"):
-        page.locator(f"input[name=_selected_action][value='{User.objects.get(username=username).pk}']").check()
+        page.locator(
+            f"input[name=_selected_action][value='{User.objects.get(username=username).pk}']"
+        ).check()
     page.locator("select[name=action]").select_option("email_sign_in_invitation")
     page.locator("button[name=index]").click()  # the admin action's "Go"
     steps("email the staff their sign-in invitations")
@@ -153,7 +155,8 @@ def test_from_an_empty_database_to_a_team_dashboard(page, tmp_path, capsys):
     expect(page.locator("#invitation-summary")).to_contain_text("180 invitations emailed")
     expect(page.locator("#invitation-summary")).to_contain_text("20 letters to print below")
     typed = page.locator(".letter-link strong").all_inner_texts()
-    assert len(typed) == 20 and Invitation.objects.count() == ROWS
+    assert len(typed) == 20
+    assert Invitation.objects.count() == ROWS
     page.context.clear_cookies()
 
     # 20 patients accept, 10 from a letter's short address and 10 from their email, and rate.

@@ -249,9 +249,9 @@ def test_no_page_answers_a_server_error_to_input_it_cannot_use(route, ids, clien
         call(f"GET ?{name}=NUL", "get", f"{url}?{name}=a%00b", 400, f"<code>{name}</code>")
     names = [m.split(":")[-1] for m in re.findall(r"<([^>]+)>", route)]
     for name in names:
-        call(f"GET <{name}> with NUL", "get", fill_page(route, ids, name), 404, "Not Found")
+        call(f"GET <{name}> with NUL", "get", fill_page(route, ids, name), 404, "Page not found")
     if not names:
-        call("GET NUL in the path", "get", url.rstrip("/") + "%00/", 404, "Not Found")
+        call("GET NUL in the path", "get", url.rstrip("/") + "%00/", 404, "Page not found")
     call(
         "POST form with NUL",
         "post",
