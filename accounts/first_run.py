@@ -55,7 +55,8 @@ def first_run_steps() -> list[Step]:
             _("Invite the staff"),
             _(
                 "In Users, tick them and choose “Email a sign-in invitation”: each gets their "
-                "username and a link to choose a password. Ticked when each has signed in."
+                "username and a link to choose a password. This step is done once each of them "
+                "has signed in."
             ),
             reverse("admin:patients_user_changelist"),
             _("Users"),
@@ -81,8 +82,9 @@ def first_run_steps() -> list[Step]:
         Step(
             _("See the first dashboard"),
             _(
-                "When patients have rated, the nightly job (or a save) computes the team's "
-                "summaries; managers and clinicians then see them under Dashboards."
+                "Summaries are computed moments after each rating is saved, and again every "
+                "night. Once patients have rated, managers and clinicians see the team's quarter "
+                "under Dashboards."
             ),
             reverse("dashboards:index"),
             _("Dashboards"),

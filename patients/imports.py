@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -195,7 +196,7 @@ def table(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
             if len(rows) > MAX_ROWS:
                 raise ImportFileError(
                     _("The file has more than %(limit)s rows. Split it and import each part.")
-                    % {"limit": f"{MAX_ROWS:,}"}
+                    % {"limit": number_format(MAX_ROWS, force_grouping=True)}
                 )
     except csv.Error as error:
         raise ImportFileError(

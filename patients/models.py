@@ -576,11 +576,11 @@ class PatientImport(models.Model):
     is kept only until it has been imported."""
 
     class State(models.TextChoices):
-        PREVIEWED = "previewed", "Previewed"
-        QUEUED = "queued", "Waiting to start"
-        RUNNING = "running", "Importing"
-        DONE = "done", "Imported"
-        FAILED = "failed", "Not imported"
+        PREVIEWED = "previewed", _("Checked, not imported yet")
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Not imported")
 
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="imports")
     created_by = models.ForeignKey(
