@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.apps import apps
+from django.conf import settings
 from django.db import connection, models
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -211,8 +212,22 @@ class CopyWriter:
         meta, quote = model._meta, connection.ops.quote_name
         # Columns the rows leave out get the model's default, as bulk_create would give them.
         rest = [f for f in meta.concrete_fields if f.attname not in columns and not f.primary_key]
+        # The default language's column of a translated field (label_en_gb, modeltranslation)
+        # holds the same text as the original column, as the ORM would write it.
+        copied = {
+            n: columns.index(getattr(f, "translated_field").attname)  # noqa: B009
+            for n, f in enumerate(rest)
+            if getattr(f, "language", None) == settings.LANGUAGE_CODE
+            and getattr(getattr(f, "translated_field", None), "attname", None) in columns
+        }
         defaults = [self.now if _is_timestamp(f) else f.get_default() for f in rest]
         suffix = "".join("\t" + _COPY_FORMAT[type(v)](v) for v in defaults) + "\n"
+        if copied:
+            rows = [
+                [*row, *(row[copied[n]] if n in copied else v for n, v in enumerate(defaults))]
+                for row in rows
+            ]
+            suffix = "\n"
         # A concrete field always has a column (the stubs allow None for the others).
         columns = [*columns, *(cast(str, f.column) for f in rest)]
         ids: list[int] = []
