@@ -1,9 +1,11 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
-# gettext's msgfmt compiles the translations (locale/*/LC_MESSAGES/django.po) below.
+# gettext's msgfmt compiles the translations (locale/*/LC_MESSAGES/django.po) below; Pango and
+# a font are what WeasyPrint draws the consultation summary's PDF with.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext \
+    && apt-get install -y --no-install-recommends gettext libpango-1.0-0 libpangoft2-1.0-0 \
+        fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 RUN pip install --no-cache-dir .

@@ -26,6 +26,24 @@ DEFAULT_HELP_NOW = (
     "If you need help soon but it is not an emergency, call NHS 111 or your GP surgery today. "
     "You can also call Samaritans free, any time, on 116 123."
 )
+# The product's own words in each language it speaks, with the numbers of that language's country
+# (a service sets its own, per language, as its team's help-now text). Not gettext: each names
+# other services and numbers, so each is written for its country, not translated.
+DEFAULT_HELP_NOW_BY_LANGUAGE = {
+    "en-gb": DEFAULT_HELP_NOW,
+    "nl": (
+        "Denk je eraan jezelf iets aan te doen, of voel je je niet veilig? Bel dan nu 112. "
+        "Heb je snel hulp nodig, maar is het geen noodgeval? Bel dan vandaag je huisarts, of "
+        "'s avonds en in het weekend de huisartsenpost. Je kunt ook altijd gratis bellen met "
+        "113 Zelfmoordpreventie: 0800-0113."
+    ),
+    "nl-be": (
+        "Denk je eraan jezelf iets aan te doen, of voel je je niet veilig? Bel dan nu 112. "
+        "Heb je snel hulp nodig, maar is het geen noodgeval? Bel dan vandaag je huisdokter, of "
+        "'s avonds en in het weekend de wachtpost op 1733. Je kunt ook altijd gratis bellen met "
+        "de Zelfmoordlijn: 1813."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -221,4 +239,7 @@ def help_now_text(*, patient: Patient) -> InLanguage:
     for team in patient.teams.order_by("name"):
         if team.help_now.strip():
             return InLanguage(team.help_now.strip(), text_language(team, "help_now"))
-    return InLanguage(DEFAULT_HELP_NOW)
+    language = (translation.get_language() or DEFAULT_LANGUAGE).lower()
+    if language in DEFAULT_HELP_NOW_BY_LANGUAGE:
+        return InLanguage(DEFAULT_HELP_NOW_BY_LANGUAGE[language])
+    return InLanguage(DEFAULT_HELP_NOW, DEFAULT_LANGUAGE)  # marked English on another page

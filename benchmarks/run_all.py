@@ -13,6 +13,7 @@ import sys
 
 BENCHMARKS = [
     ("demo cohort generation", "benchmarks.bench_seed", ["--patients", "20000"]),
+    ("patient import from a CSV file", "benchmarks.bench_import", ["--rows", "50000"]),
     (
         "summaries: rebuild vs SQL floor, memory, freshness",
         "benchmarks.bench_summaries",

@@ -4,11 +4,12 @@ every problem at once, and names each field as the page labels it (form_messages
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +19,7 @@ from assessments.models import Domain, GoalReview, Marker
 from clinic.form_fields import DateInput, LocalDateTimeInput, RadioChoiceField
 from clinic.form_messages import LabelledForm
 from clinic.instrument_words import option_text, short_name
-from patients.models import ConditionCode, ContextEvent, Encounter, Patient, Strategy
+from patients.models import ConditionCode, ContextEvent, Encounter, Patient, Strategy, Team
 from patients.validation import (
     EVENT_NOTE_MAX,
     EXPECTED_OUTCOME_MAX,
@@ -485,3 +486,32 @@ class InviteForm(PlainForm):
             if code and language_offered(code):
                 return code
         return settings.LANGUAGE_CODE
+
+
+class ImportForm(PlainForm):
+    """Choosing a patient list to bring in, and the team it is for."""
+
+    team: forms.ModelChoiceField[Team] = forms.ModelChoiceField(
+        label=_("Team"),
+        queryset=Team.objects.none(),
+        empty_label=None,
+        error_messages={
+            "required": _("Choose the team these patients are for."),
+            "invalid_choice": _("Choose one of your teams."),
+        },
+    )
+    file = forms.FileField(
+        label=_("Patient list (a CSV file)"),
+        help_text=_(
+            "Columns: display_name, birth_year, local_id; and if you have them conditions, "
+            "email, language, teams. Save it from your spreadsheet as “CSV UTF-8” or “CSV”."
+        ),
+        error_messages={
+            "required": _("Choose the CSV file to import."),
+            "empty": _("The file is empty."),
+        },
+    )
+
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]

@@ -15,8 +15,10 @@ from assessments.instrument_selectors import instrument_worded
 from assessments.instruments import INSTRUMENTS
 from interop.fhir import patient_everything
 from interop.fhir_import import observations_import
+from interop.fhir_patients import patients_import, team_for_import
 from interop.questionnaires import questionnaire
-from patients.audit import Audit
+from patients.audit import Actor, Audit
+from patients.imports import teams_importable
 from patients.selectors import patient_get_for_user
 from ssm_outcomes.rest import require_role
 
@@ -74,3 +76,28 @@ class FhirQuestionnaireView(APIView):
             )
         form = instrument_worded(code, request_language(request))
         return Response(questionnaire(form), content_type="application/fhir+json")
+
+
+class FhirTransactionView(APIView):
+    """Bring patients in from a record system: a transaction Bundle of Patient (identifier = the
+    team's local id) and Condition resources, all or nothing, matched on the local id as a
+    spreadsheet import is; answered with a transaction-response Bundle."""
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        parameters=[
+            OpenApiParameter(
+                "team", int, OpenApiParameter.QUERY, required=False,
+                description="The team to import into; needed when the caller has several.",
+            )
+        ],
+        responses={(200, "application/fhir+json"): OpenApiTypes.OBJECT},
+    )  # fmt: skip
+    def post(self, request):
+        require_role(request.user, {"clinician", "admin"}, "import patients")
+        teams = teams_importable(request.user)
+        team = team_for_import(request.user, request.query_params.get("team"), teams)
+        answer = patients_import(
+            payload=request.data, team=team, user=request.user, actor=Actor.of(request)
+        )
+        return Response(answer, content_type="application/fhir+json")

@@ -7,6 +7,7 @@ from ssm_outcomes import converters  # noqa: F401  (registers the id converter)
 from . import api
 
 urlpatterns = [
+    path("fhir/", api.FhirTransactionView.as_view(), name="api-fhir-transaction"),
     path(
         "fhir/Patient/<id:patient_id>/$everything",
         api.FhirEverythingView.as_view(),

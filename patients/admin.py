@@ -1,7 +1,7 @@
 """The admin site for people, teams and care records: team changes flag the team summaries, and
 staff never see a link that opens an existing login (invite, sign-in help, close a login)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.template.defaultfilters import pluralize
@@ -9,7 +9,12 @@ from django.template.response import TemplateResponse
 from modeltranslation.admin import TranslationAdmin
 
 from patients.emails import site_link
-from patients.invitations import invitation_create, portal_login_close, sign_in_help_send
+from patients.invitations import (
+    invitation_create,
+    portal_login_close,
+    sign_in_help_send,
+    staff_invitation_send,
+)
 from patients.signals import teams_changed
 
 from .audit import Audit
@@ -22,8 +27,10 @@ from .models import (
     ContextEvent,
     Encounter,
     Invitation,
+    LocalId,
     Membership,
     Patient,
+    PatientImport,
     Team,
     User,
 )
@@ -52,6 +59,28 @@ class UserAdmin(DjangoUserAdmin):
         ("Role in SSM Outcomes", {"fields": ("role",)}),
     )
     inlines = [MembershipInline]
+    actions = ["email_sign_in_invitation"]
+
+    @admin.action(
+        description="Email a sign-in invitation (username and a link to choose a password)"
+    )
+    def email_sign_in_invitation(self, request, queryset):
+        """Staff only: each gets their username and a link to choose a password, in their
+        language. Patients are invited from their record, never from here."""
+        sent = [
+            user for user in queryset if staff_invitation_send(user=user, invited_by=request.user)
+        ]
+        left = [user.username for user in queryset if user not in sent]
+        if sent:
+            self.message_user(
+                request, f"Sign-in invitation emailed to {len(sent)} account{pluralize(len(sent))}."
+            )
+        if left:
+            self.message_user(
+                request,
+                "Not emailed (a patient, no email address, or inactive): " + ", ".join(left),
+                level=messages.WARNING,
+            )
 
     def get_readonly_fields(self, request, obj=None):
         """A patient's email address is theirs alone: they change it in the portal."""
@@ -225,3 +254,30 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PatientImport)
+class PatientImportAdmin(admin.ModelAdmin):
+    """Who brought which patient list in, when, into which team, and how many rows it created,
+    updated or left unchanged: the audit of imports. Read only; the file is not kept."""
+
+    list_display = ["created_at", "team", "created_by", "source", "file_name", "state", "rows",
+                    "created", "updated", "unchanged"]  # fmt: skip
+    list_filter = ["state", "source", "team"]
+    exclude = ["text"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LocalId)
+class LocalIdAdmin(admin.ModelAdmin):
+    """Each team's own identifier for its patients (what imports match on)."""
+
+    list_display = ["team", "value", "patient"]
+    list_filter = ["team"]
+    search_fields = ["value"]
+    autocomplete_fields = ["patient"]

@@ -9,4 +9,5 @@ class PatientsConfig(AppConfig):
 
     def ready(self) -> None:
         # Connect the receivers: credential-change notices, and refused accesses to the audit log.
-        from . import audit, notifications  # noqa: F401
+        # The tasks register by name (queued with ssm_outcomes.task_queue.enqueue).
+        from . import audit, notifications, tasks  # noqa: F401

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -19,7 +21,7 @@ from django.utils.http import urlencode, urlsafe_base64_encode
 from django.utils.translation import get_language, gettext_lazy
 
 from patients.audit import Audit, audited
-from patients.emails import portal_email, site_link
+from patients.emails import email_message, portal_email, site_link
 from patients.models import (
     Invitation,
     Patient,
@@ -29,6 +31,31 @@ from patients.validation import email_checked, full_clean, rule
 from ssm_outcomes.languages import language_checked, language_for, language_offered
 
 INVITATION_DAYS = 7
+#: A printed letter is handed out and taken home: its link lasts longer.
+LETTER_DAYS = 28
+# Letters carry a short code a person can type: 12 of these 30 characters (about 59 bits; none
+# of 0/O, 1/I/L or U/V to mix up), shown in groups of four.
+SHORT_ALPHABET = "ABCDEFGHJKMNPQRSTWXYZ23456789"
+SHORT_LENGTH = 12
+
+
+def short_token() -> str:
+    return "".join(secrets.choice(SHORT_ALPHABET) for _ in range(SHORT_LENGTH))
+
+
+def token_as_typed(token: str) -> str:
+    """A letter's short code as someone may type it (lower case, spaces or dashes between the
+    groups) in the form it was made; any other token as it is."""
+    squeezed = token.replace("-", "").replace(" ", "").upper()
+    if len(squeezed) == SHORT_LENGTH and all(char in SHORT_ALPHABET for char in squeezed):
+        return squeezed
+    return token
+
+
+def short_token_grouped(token: str) -> str:
+    return "-".join(token[i : i + 4] for i in range(0, len(token), 4))
+
+
 #: The query parameter of an invitation link naming the language its welcome page opens in.
 LINK_LANGUAGE = "lang"
 
@@ -62,6 +89,7 @@ def invitation_create(
     days: int = INVITATION_DAYS,
     language: str = "",
     audit: Audit | None = None,
+    short: bool = False,
 ) -> tuple[Invitation, str]:
     """Make a one-time link for a patient without a login to choose one; email it when there is
     an address. A patient who has a login is refused: a link would let whoever
@@ -72,6 +100,7 @@ def invitation_create(
     invitation is made on (the clinician's), as the patient has no login to have chosen one yet.
 
     Returns the invitation and the link's token, which is never stored: show or send it now.
+    ``short``: a code short enough to type from a printed letter (``short_token``).
     """
     if patient.user_id is not None:
         raise ValidationError({"email": ValidationError(HAS_LOGIN, code="has_login")})
@@ -84,7 +113,7 @@ def invitation_create(
     Invitation.objects.filter(patient=patient, used_at__isnull=True, expires_at__gt=now).update(
         expires_at=now
     )
-    token = secrets.token_urlsafe(32)
+    token = short_token() if short else secrets.token_urlsafe(32)
     invitation = full_clean(
         Invitation(
             patient=patient,
@@ -265,3 +294,68 @@ def invitation_accept(
         expires_at=now
     )
     return user
+
+
+@dataclass(frozen=True)
+class Invited:
+    """One patient of a bulk invitation: emailed, or to be handed a printed letter."""
+
+    patient: Patient
+    invitation: Invitation
+    token: str
+    language: str
+
+    @property
+    def emailed(self) -> bool:
+        return bool(self.invitation.email)
+
+
+def invitations_bulk(
+    *, patients: Iterable[Patient], created_by: User, audit: Audit | None = None
+) -> tuple[list[Invited], list[Patient]]:
+    """Invite many patients at once: those with an email address get the invitation email in
+    their language; the others a short code for a printed letter (``LETTER_DAYS``). Patients who
+    have a login are left out (they get sign-in help, never a link) and returned second."""
+    invited, have_login = [], []
+    for patient in patients:
+        if patient.user_id is not None:
+            have_login.append(patient)
+            continue
+        language = language_checked(patient.language) or get_language() or settings.LANGUAGE_CODE
+        invitation, token = invitation_create(
+            patient=patient,
+            created_by=created_by,
+            email=patient.email,
+            language=language,
+            days=INVITATION_DAYS if patient.email else LETTER_DAYS,
+            audit=audit,
+            short=not patient.email,
+        )
+        invited.append(Invited(patient, invitation, token, language))
+    return invited, have_login
+
+
+def staff_invitation_send(*, user: User, invited_by: User | None) -> bool:
+    """Email a clinician, manager or administrator their username and a link to choose their
+    password (valid ``PASSWORD_RESET_TIMEOUT``), in their language. Patients are invited through
+    their record instead; an account without an address gets nothing (False)."""
+    if user.is_patient or not user.email or not user.is_active:
+        return False
+    message = email_message(
+        "account/email/staff_invitation",
+        {
+            "user": user,
+            "invited_by": invited_by,
+            "sign_in_link": site_link("login"),
+            "set_password_link": site_link(
+                "password_reset_confirm",
+                uidb64=urlsafe_base64_encode(force_bytes(user.pk)),
+                token=default_token_generator.make_token(user),
+            ),
+            "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+        },
+        user.email,
+        language=language_for(user),
+    )
+    transaction.on_commit(message.send, robust=True)
+    return True

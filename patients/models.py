@@ -16,6 +16,7 @@ from .validation import (
     AGENDA_MAX,
     DISPLAY_NAME_MAX,
     EVENT_NOTE_MAX,
+    LOCAL_ID_MAX,
     NOTE_MAX,
     at_most,
     between,
@@ -186,6 +187,17 @@ class Patient(TimeStamped):
         blank=True,
         related_name="patient",
         help_text=_("The portal login of this patient, once they have accepted an invitation."),
+    )
+    email = models.EmailField(
+        blank=True,
+        help_text="Where the portal invitation goes (imported or typed by staff). Once the "
+        "patient has a login, the login's own address is used instead.",
+    )
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=language_choices,
+        help_text="The language to invite them in, until they choose their own.",
     )
 
     class Meta:
@@ -537,3 +549,63 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("audit events cannot be deleted")
+
+
+class LocalId(models.Model):
+    """A team's own identifier for a patient (the number in its record system), unique within
+    the team: what an import matches a row on, so importing the same file twice changes nothing."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="local_ids")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="local_ids")
+    value = models.CharField(max_length=LOCAL_ID_MAX)
+
+    class Meta:
+        ordering = ["team", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "value"], name="local_id_unique_per_team"),
+            models.UniqueConstraint(fields=["team", "patient"], name="local_id_one_per_team"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.value}"
+
+
+class PatientImport(models.Model):
+    """One upload of a patient list: who brought it in, when, into which team, and how many rows
+    were created, updated or left as they were. The audit record of an import; the file's text
+    is kept only until it has been imported."""
+
+    class State(models.TextChoices):
+        PREVIEWED = "previewed", _("Checked, not imported yet")
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Not imported")
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=8, default="csv")  # csv, fhir, command
+    file_name = models.CharField(max_length=200, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    text = models.TextField(blank=True, help_text="The file, until it has been imported.")
+    state = models.CharField(max_length=9, choices=State.choices, default=State.PREVIEWED)
+    rows = models.PositiveIntegerField(default=0)
+    done_rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    failure = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Import into {self.team} on {self.created_at:%Y-%m-%d %H:%M} ({self.state})"
+
+    @property
+    def percent_done(self) -> int:
+        return 100 if not self.rows else min(100, round(100 * self.done_rows / self.rows))

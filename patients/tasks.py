@@ -4,7 +4,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from . import reminders
+from . import imports, reminders
 
 
 @shared_task(name="patients.tasks.send_due_reminders", acks_late=True)
@@ -27,3 +27,10 @@ def send_due_reminders() -> int:
 def send_reminder(appointment_id: int) -> bool:
     """Email one appointment's reminder; safe to run twice, only one run sends it."""
     return reminders.reminder_send(appointment_id=appointment_id)
+
+
+@shared_task(name="patients.tasks.import_patients", acks_late=True, soft_time_limit=1800,
+             time_limit=1900)  # fmt: skip
+def import_patients(import_id: int, user_id: int) -> str:
+    """Run a previewed import in the background (a large file); its page shows the progress."""
+    return imports.import_run_queued(import_id=import_id, user_id=user_id)

@@ -122,6 +122,7 @@ def between(low: int | float, high: int | float, what: str = "value") -> list:
 # (a megabyte of text is a mistake or an attack, and a page cannot lay it out). Models, API
 # serializers and forms all read these, so one number holds on every path.
 DISPLAY_NAME_MAX = 120
+LOCAL_ID_MAX = 64
 ITEM_LABEL_MAX = 200
 GOAL_MAX = 500
 EXPECTED_OUTCOME_MAX = 1000

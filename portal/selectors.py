@@ -27,6 +27,7 @@ from assessments.instruments import Instrument
 from assessments.models import Domain, Element, Goal, GoalReview, PrioritySet, Rating
 from indicators.scoring import period_bounds, period_of
 from indicators.selectors import summaries_are_stale, summaries_for_patient
+from patients.invitations import token_as_typed
 from patients.models import Agenda, AuditEvent, Encounter, Invitation, Patient, User
 from portal.words import period_short, period_words, progress_reading
 
@@ -258,7 +259,7 @@ def invitation_for_token(*, token: str):
     """The invitation a link's token belongs to, whatever its state; 404 when there is none."""
     invitation = (
         Invitation.objects.select_related("patient__user", "created_by")
-        .filter(token_hash=Invitation.hash_token(token))
+        .filter(token_hash=Invitation.hash_token(token_as_typed(token)))
         .first()
     )
     if invitation is None:

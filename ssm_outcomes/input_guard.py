@@ -53,8 +53,9 @@ class InputGuardMiddleware:
     It sits above the session and authentication middleware, so a refused request touches no
     table (not even the session's): a NUL in the session cookie would otherwise reach a query.
     API bodies are JSON and are checked by `GuardedJSONParser` when a view reads them; the API
-    takes no form bodies (DRF answers 415), so they are not read here. This service takes no file
-    uploads, so the size limit applies to the whole body.
+    takes no form bodies (DRF answers 415), so they are not read here. The size limit applies to
+    the whole body, except on the few pages that take a file (``settings.UPLOAD_LIMITS``: path →
+    bytes), where the page itself says a file is too large, in its own words.
     """
 
     def __init__(self, get_response):
@@ -66,9 +67,12 @@ class InputGuardMiddleware:
         translation.activate(settings.LANGUAGE_CODE)
         if NUL in request.path:
             return unroutable(request)
-        if _content_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        limit = settings.UPLOAD_LIMITS.get(request.path, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        if _content_length(request) > limit:
             too_large = request.path.startswith("/api/")
-            return bad_input(request, body_too_large_message(), status=413 if too_large else 400)
+            return bad_input(
+                request, body_too_large_message(limit), status=413 if too_large else 400
+            )
         problems = _nul_in_query(request) | _nul_in_headers(request)
         if not problems and _has_form_body(request):
             try:

@@ -298,6 +298,23 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SSM Outcomes <no-reply@localhost>")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
+# Pages that take a file, and the largest request body each accepts (every other request:
+# DATA_UPLOAD_MAX_MEMORY_SIZE). Room above the import's own 20 MB rule, so the page can say it.
+UPLOAD_LIMITS = {"/clinic/import/": 64 * 1024 * 1024}
+
+# --- Caches: the default stays in-process; "progress" (a long job's rows done, read by the page
+# that shows it) is shared through Redis when the site has one, so a worker's progress reaches
+# the web processes.
+_REDIS = env_str("CELERY_BROKER_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "progress": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS}
+        if _REDIS.startswith("redis")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "progress"}
+    ),
+}
+
 # --- Celery: Redis when CELERY_BROKER_URL is set, otherwise tasks run in-process. ---
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or CELERY_BROKER_URL or None

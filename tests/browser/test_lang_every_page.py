@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from assessments.responses import team_instrument_offer
 from patients.invitations import invitation_create, invitation_link
-from patients.models import User
+from patients.models import PatientImport, User
 from tests.browser.axe import axe_script
 from tests.browser.conftest import sign_in
 from tests.browser.remote import expect
@@ -66,6 +66,9 @@ PAGES: dict[str, tuple[str, ...]] = {
     "clinic:invite": ("clinician",),
     "clinic:sign-in-help": ("clinician",),
     "clinic:sign-in-letter": ("clinician",),
+    "clinic:import-start": ("clinician",),
+    "clinic:import": ("clinician",),
+    "clinic:consultation-summary": ("clinician",),
     "dashboards:index": ("manager",),
     "dashboards:my_caseload": ("clinician",),
     "dashboards:team_overview": ("manager",),
@@ -105,6 +108,10 @@ NOT_PAGES = {
     "clinic:goal-change": "POST only (a form on the record)",
     "clinic:context-event-add": "POST only (a form on the record)",
     "api_token_revoke": "POST only (a button on the API tokens page)",
+    "clinic:import-run": "POST only (the import page's button)",
+    "clinic:import-progress": "JSON for the import page's progress bar",
+    "clinic:invite-many": "POST only (the caseload's invite buttons; answered with the letters)",
+    "clinic:consultation-summary-pdf": "a PDF file",
 }
 
 #: Error pages, by role: (path, status). Error pages have no URL name of their own.
@@ -229,7 +236,12 @@ def world(team, clinician, manager, patient, django_capture_on_commit_callbacks)
             ).pk,
         }
     newcomer = PatientFactory(display_name="Margaret H.", teams=[team], user=None)
+    preview = PatientImport.objects.create(
+        team=team, created_by=clinician, file_name="list.csv", rows=1,
+        text="display_name,birth_year,local_id\nAda L.,1951,R-1\n",
+    )  # fmt: skip
     return {
+        "import": preview,
         "team": team,
         "patient": patient,
         "dutch": dutch,
@@ -304,6 +316,9 @@ def test_every_clinic_and_account_page_is_in_the_clinicians_language(browser_as,
         # The Dutch patient's letter: a Dutch part of an English page, marked lang="nl".
         "clinic:sign-in-letter": reverse("clinic:sign-in-letter", args=[dutch.pk]),
         "dashboards:my_caseload": reverse("dashboards:my_caseload"),
+        "clinic:import-start": reverse("clinic:import-start"),
+        "clinic:import": reverse("clinic:import", args=[world["import"].pk]),
+        "clinic:consultation-summary": reverse("clinic:consultation-summary", args=[dutch.pk]),
     }
     check_role(page, "clinician", paths)
     check(page, paths["clinic:sign-in-letter"], "en-gb")

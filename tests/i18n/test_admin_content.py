@@ -352,3 +352,22 @@ def test_an_admin_saves_a_dutch_help_now(client, admin_user, team):
     assert response.status_code == 302, response.content.decode()[:3000]
     team.refresh_from_db()
     assert (team.help_now_en_gb, team.help_now_nl) == ("Call us.", "Bel ons.")
+
+
+@pytest.mark.parametrize(
+    ("language", "words", "numbers"),
+    [
+        ("en-gb", "call 999 now", ("999", "NHS 111", "116 123")),
+        ("nl", "Bel dan nu 112", ("112", "huisartsenpost", "0800-0113")),
+        ("nl-be", "Bel dan nu 112", ("112", "wachtpost op 1733", "Zelfmoordlijn: 1813")),
+    ],
+)
+@pytest.mark.django_db
+def test_the_products_own_help_now_is_written_for_the_readers_country(
+    patient, language, words, numbers
+):
+    with translation.override(language):
+        text = help_now_text(patient=patient)
+    assert words in text
+    assert all(number in text for number in numbers)
+    assert text.language == ""  # in the page's own language: nothing to mark
