@@ -547,21 +547,26 @@ def import_run(
 
 
 def import_run_queued(*, import_id: int, user_id: int) -> str:
-    """The background job's part: run the import, or record why it could not be made (the
-    transaction has rolled back, so nothing of it is saved)."""
-    record = PatientImport.objects.select_related("team").get(pk=import_id)
-    if record.state not in (PatientImport.State.QUEUED, PatientImport.State.PREVIEWED):
-        return record.state  # already run (a task delivered twice)
-    user = User.objects.get(pk=user_id)
-    try:
-        import_run(record=record, user=user, actor=Actor(user=user, path="import job"))
-    except (ValidationError, ImportFileError) as error:
-        failure = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        PatientImport.objects.filter(pk=import_id).update(
-            state=PatientImport.State.FAILED, failure=failure, finished_at=timezone.now()
-        )
-        progress_cache().delete(PROGRESS.format(id=import_id))
-        return PatientImport.State.FAILED
+    """The background job's part: run the import, or record why it could not be made.
+
+    The import's row is locked for the whole run, and its "running" state is written inside the
+    same transaction: a job delivered twice waits, then finds it done; a worker killed half-way
+    leaves nothing behind (the state goes back to waiting), so the redelivered job runs it."""
+    waiting = (PatientImport.State.QUEUED, PatientImport.State.PREVIEWED)
+    with transaction.atomic():
+        record = PatientImport.objects.select_for_update().select_related("team").get(pk=import_id)
+        if record.state not in waiting:
+            return record.state  # already run (a task delivered twice)
+        user = User.objects.get(pk=user_id)
+        try:
+            import_run(record=record, user=user, actor=Actor(user=user, path="import job"))
+        except (ValidationError, ImportFileError) as error:
+            failure = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            PatientImport.objects.filter(pk=import_id).update(
+                state=PatientImport.State.FAILED, failure=failure, finished_at=timezone.now()
+            )
+            progress_cache().delete(PROGRESS.format(id=import_id))
+            return PatientImport.State.FAILED
     return PatientImport.State.DONE
 
 

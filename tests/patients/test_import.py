@@ -11,6 +11,7 @@ from patients.imports import (
     import_plan,
     import_record,
     import_run,
+    import_run_queued,
 )
 from patients.models import AuditEvent, Condition, LocalId, Patient, PatientImport
 from tests.factories import MembershipFactory, PatientFactory
@@ -215,3 +216,25 @@ def test_imports_are_listed_read_only_in_the_admin(client, team, clinician, admi
     record = PatientImport.objects.get()
     assert client.get(f"/admin/patients/patientimport/{record.pk}/change/").status_code == 200
     assert client.get("/admin/patients/patientimport/add/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_background_job_runs_once_and_records_a_refusal(team, clinician):
+    the_plan = plan(GOOD, team, clinician)
+    record = import_record(plan=the_plan, user=clinician, text=GOOD, file_name="x", source="csv")
+    PatientImport.objects.filter(pk=record.pk).update(state="queued")
+    assert import_run_queued(import_id=record.pk, user_id=clinician.pk) == "done"
+    assert import_run_queued(import_id=record.pk, user_id=clinician.pk) == "done"  # delivered twice
+    assert Patient.objects.count() == 3
+    bad = GOOD + "Dan D.,18x0,R-9,,,\n"
+    record = import_record(
+        plan=plan(bad, team, clinician), user=clinician, text=bad, file_name="y", source="csv"
+    )
+    PatientImport.objects.filter(pk=record.pk).update(state="queued")
+    assert import_run_queued(import_id=record.pk, user_id=clinician.pk) == "failed"
+    record.refresh_from_db()
+    assert (record.state, record.failure) == (
+        "failed",
+        "1 row has a problem: fix it and upload the file again.",
+    )
+    assert Patient.objects.count() == 3
