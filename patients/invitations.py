@@ -165,6 +165,21 @@ def masked_email(address: str) -> str:
 
 
 @transaction.atomic
+def set_password_link(user: User) -> str:
+    """A one-time link for ``user`` to choose a password (Django's reset link, valid
+    ``PASSWORD_RESET_TIMEOUT``): for sign-in help and for staff's first sign-in."""
+    return site_link(
+        "password_reset_confirm",
+        uidb64=urlsafe_base64_encode(force_bytes(user.pk)),
+        token=default_token_generator.make_token(user),
+    )
+
+
+def set_password_days() -> int:
+    """How many days a set-password link works, in whole days (at least one)."""
+    return max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
+
+
 def sign_in_help_send(
     *, patient: Patient, requested_by: User | None, audit: Audit | None = None
 ) -> str:
@@ -187,12 +202,8 @@ def sign_in_help_send(
             "user": user,
             "requested_by": requested_by,
             "sign_in_link": site_link("login"),
-            "reset_link": site_link(
-                "password_reset_confirm",
-                uidb64=urlsafe_base64_encode(force_bytes(user.pk)),
-                token=default_token_generator.make_token(user),
-            ),
-            "reset_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+            "reset_link": set_password_link(user),
+            "reset_days": set_password_days(),
         },
         user.email,
         language=language_for(user),
@@ -347,12 +358,8 @@ def staff_invitation_send(*, user: User, invited_by: User | None) -> bool:
             "user": user,
             "invited_by": invited_by,
             "sign_in_link": site_link("login"),
-            "set_password_link": site_link(
-                "password_reset_confirm",
-                uidb64=urlsafe_base64_encode(force_bytes(user.pk)),
-                token=default_token_generator.make_token(user),
-            ),
-            "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+            "set_password_link": set_password_link(user),
+            "days": set_password_days(),
         },
         user.email,
         language=language_for(user),
