@@ -265,6 +265,12 @@ def summaries_sweep_stale(*, limit: int = 500) -> int:
     return len(stale)
 
 
+def summaries_rebuild_range(*, lo: int, hi: int) -> int:
+    """Recompute the summaries of patients with ids in [lo, hi] as part of a full rebuild: every
+    group is rebuilt afterwards, so none is flagged. Returns how many patients were written."""
+    return len(_refresh_range(lo, hi, mark_groups=False)[0])
+
+
 def summaries_rebuild_all(*, chunk: int = REBUILD_CHUNK) -> int:
     """Recompute every summary from scratch, streaming through patients in id ranges."""
     bounds = Patient.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
@@ -272,7 +278,6 @@ def summaries_rebuild_all(*, chunk: int = REBUILD_CHUNK) -> int:
         return 0
     written = 0
     for lo in range(bounds["lo"], bounds["hi"] + 1, chunk):
-        # Every group is rebuilt below, so flagging them chunk by chunk would be wasted work.
-        written += len(_refresh_range(lo, lo + chunk - 1, mark_groups=False)[0])
+        written += summaries_rebuild_range(lo=lo, hi=lo + chunk - 1)
     group_summaries_rebuild_all()
     return written
