@@ -283,7 +283,16 @@ def group_targets(changes: dict[int, PatientChange]) -> Targets:
         if seen_in in change.visits:
             quarters.update(range(seen_in, seen_in + 4))
         targets[CASELOAD].update((clinician_id, period_from_number(pn)) for pn in quarters)
-    return targets
+    # Groups have summaries of the quarters someone has a summary of (as the rebuild makes them):
+    # a visit does not open the caseload's quarters to come before anybody has data in them.
+    periods = {period for pairs in targets.values() for _, period in pairs}
+    present = set(
+        PatientSummary.objects.filter(period__in=periods)
+        .order_by()
+        .values_list("period", flat=True)
+        .distinct()
+    )
+    return {kind: {(o, p) for o, p in pairs if p in present} for kind, pairs in targets.items()}
 
 
 def _pairs_q(kind: GroupKind[Any], pairs: Iterable[tuple[int, str]]) -> Q:
@@ -442,6 +451,17 @@ def group_summaries_refresh_stale() -> int | None:
                 break
             done += computed
         return done
+
+
+def group_summaries_periods_settle() -> list[str]:
+    """The quarters that have patient summaries, for a rebuild split by quarter; the team and
+    caseload summaries of any other quarter are deleted, as a one-pass rebuild would."""
+    present = sorted(
+        set(PatientSummary.objects.order_by().values_list("period", flat=True).distinct())
+    )
+    for kind in GROUP_KINDS:
+        kind.model._default_manager.exclude(period__in=present).delete()
+    return present
 
 
 def group_summaries_rebuild_all() -> int:
