@@ -110,7 +110,7 @@ def _use(schema: str) -> None:
     _execute(f"SET search_path TO {schema}, public")
 
 
-def _quarters(first: date, last: date) -> list[tuple[str, date, date]]:
+def quarter_bounds(first: date, last: date) -> list[tuple[str, date, date]]:
     """Each calendar quarter from ``first``'s to ``last``'s: its period, first day, next first."""
     quarters = []
     year, quarter = first.year, (first.month - 1) // 3
@@ -311,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     costs_print(args.patients)
 
     first, last = _execute(f"SELECT MIN(rated_on), MAX(rated_on) FROM public.{RATING}")[0]
-    quarters = _quarters(first, last)
+    quarters = quarter_bounds(first, last)
     loads = copies_create(quarters)
     print(
         f"figure: copies loaded: ratings plain {loads['plain.' + RATING]:.1f} s, partitioned "
