@@ -22,7 +22,7 @@ distinct label, in Python, and the result joined in SQL.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -32,13 +32,13 @@ from django.db import connection
 
 from assessments.instruments import INSTRUMENTS
 from assessments.models import Element, PriorityPoint, PrioritySet
-from patients.models import Encounter, Patient
+from patients.models import ContextEvent, Encounter, Patient
 
 from .figures import (
     COMMON_ITEMS_SHOWN,
     DIRECTIONS,
     DOMAINS,
-    PERSONAL,
+    PRIORITY_CATEGORIES,
     CommonItem,
     GroupCounts,
     PriorityCounts,
@@ -46,7 +46,7 @@ from .figures import (
     _tidy,
     item_label_normalised,
 )
-from .instrument_figures import TOP_SCORE_KEY, InstrumentCounts
+from .instrument_figures import InstrumentCounts, flag_keys
 from .models import PatientSummary
 from .scoring import FRAMEWORK_CODES, Quartiles, quartiles
 from .small_numbers import SMALL_NUMBER
@@ -184,7 +184,8 @@ def _members_load(kind: str) -> None:
                 ON e.clinician_id = t.owner_id AND e.occurred_at >= t.starts
                 AND e.occurred_at < t.ends
             JOIN {summaries} s ON s.patient_id = e.patient_id AND s.period = t.period"""
-    statements = [
+    statements = ["ANALYZE group_targets"] if _postgresql() else []
+    statements += [
         f"""
         CREATE TEMP TABLE group_members AS
         SELECT g.owner_id, g.period, g.summary_id, g.patient_id, (
@@ -199,75 +200,147 @@ def _members_load(kind: str) -> None:
     _execute(*statements)
 
 
-def _headline_sql() -> str:
-    def count(condition: str) -> str:
-        return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 
+
+def _name(name: str) -> str:
+    """A catalogue name (an instrument code, a score key, a kind), checked to be plain."""
+    if not _NAME.match(name):
+        raise ValueError(f"not a plain name: {name!r}")
+    return name
+
+
+def _literal(name: str) -> str:
+    """A catalogue name as a SQL string literal."""
+    return f"'{_name(name)}'"
+
+
+def _count(condition: str) -> str:
+    return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+
+def _json_is(code: str, key: str, what: str) -> str:
+    """Whether the score ``key`` of instrument ``code`` in a summary's ``instruments`` is a
+    number, a boolean, or true."""
+    if _postgresql():
+        value = f"(s.instruments -> {_literal(code)} -> {_literal(key)})"
+        if what == "true":
+            return f"{value} = 'true'::jsonb"
+        return f"jsonb_typeof({value}) = {_literal(what)}"
+    kinds = {"number": "('integer', 'real')", "boolean": "('true', 'false')", "true": "('true')"}
+    return f'json_type(s.instruments, \'$."{_name(code)}"."{_name(key)}"\') IN {kinds[what]}'
+
+
+def _json_number(code: str, key: str) -> str:
+    if _postgresql():
+        return f"(s.instruments -> {_literal(code)} ->> {_literal(key)})::double precision"
+    return f'json_extract(s.instruments, \'$."{_name(code)}"."{_name(key)}"\')'
+
+
+def _json_has(code: str) -> str:
+    if _postgresql():
+        return f"(s.instruments -> {_literal(code)}) IS NOT NULL"
+    return f"json_type(s.instruments, '$.\"{_name(code)}\"') IS NOT NULL"
+
+
+def _instrument_columns() -> list[str]:
+    """For each instrument of the catalogue: patients with a response, with a main score, the
+    main score's spread, and for each yes/no key its figures count (``flag_keys``) how many
+    responses give a yes or no and how many a yes. ``_instruments_read`` reads them back."""
+    columns = []
+    for code, form in INSTRUMENTS.items():
+        main = f"CASE WHEN {_json_is(code, form.main_score, 'number')} "
+        main += f"THEN {_json_number(code, form.main_score)} END"
+        columns += [_count(_json_has(code)), f"COUNT({main})", _spread(main)]
+        for key in flag_keys(code).values():
+            columns += [_count(_json_is(code, key, "boolean")), _count(_json_is(code, key, "true"))]
+    return columns
+
+
+def _instruments_read(values: Sequence[Any]) -> dict[str, InstrumentCounts]:
+    """The ``InstrumentCounts`` of each instrument answered, from the ``_instrument_columns``."""
+    found = {}
+    at = 0
+    for code in INSTRUMENTS:
+        n, main_n, main = values[at : at + 3]
+        at += 3
+        flags = {}
+        for key in flag_keys(code).values():
+            given, yes = values[at : at + 2]
+            flags[key] = (int(yes), int(given))
+            at += 2
+        if n:
+            found[code] = InstrumentCounts(
+                int(n), main_n, _spread_of(main, main_n).quartiles, flags
+            )
+    return found
+
+
+def _has_event_of_kind(kind: str) -> str:
+    if _postgresql():
+        return f's.context_events @> \'[{{"kind": "{_name(kind)}"}}]\'::jsonb'
+    return (
+        "EXISTS (SELECT 1 FROM json_each(s.context_events) ev "
+        f"WHERE json_extract(ev.value, '$.kind') = {_literal(kind)})"
+    )
+
+
+def _headline_sql() -> str:
+    """Per group, in one pass over its patients' summaries: the ``GroupCounts`` columns, the
+    patients with a context event of each kind, and the instrument columns."""
     spreads = ", ".join(
         f"{_spread(f's.{column}')}, COUNT(s.{column})"
         for column in ('"index"', "coverage", "h_score", "m_score", "r_score", "goal_attainment")
     )
-    directions = ", ".join(count(f"s.direction = '{d}'") for d in DIRECTIONS)
+    directions = ", ".join(_count(f"s.direction = '{d}'") for d in DIRECTIONS)
+    kinds = ", ".join(_count(_has_event_of_kind(kind)) for kind in ContextEvent.Kind.values)
+    instruments = ", ".join(_instrument_columns())
     return f"""
     SELECT m.owner_id, m.period, COUNT(*),
-           {count(f"s.weights_source = '{PatientSummary.WeightsSource.PATIENT.value}'")},
+           {_count(f"s.weights_source = '{PatientSummary.WeightsSource.PATIENT.value}'")},
            {spreads},
-           {count("s.direction <> ''")}, {directions},
-           {count("s.markers_with_reading > 0")},
+           {_count("s.direction <> ''")}, {directions},
+           {_count("s.markers_with_reading > 0")},
            COALESCE(SUM(s.markers_with_reading), 0),
            COALESCE(SUM(CASE WHEN s.markers_with_reading > 0 THEN s.markers_in_target END), 0),
-           {count("s.patient_initiated > 0")},
-           {count("s.attribution_caveat")},
-           {count("s.direction = 'declined' AND s.attribution_caveat")},
-           {count("s.direction = 'declined' AND NOT s.attribution_caveat")}
+           {_count("s.patient_initiated > 0")},
+           {_count("s.attribution_caveat")},
+           {_count("s.direction = 'declined' AND s.attribution_caveat")},
+           {_count("s.direction = 'declined' AND NOT s.attribution_caveat")},
+           {kinds},
+           {instruments}
     FROM group_members m JOIN {_table(PatientSummary)} s ON s.id = m.summary_id
     GROUP BY m.owner_id, m.period"""
 
 
-def _context_kinds_sql() -> str:
-    """Per group and kind of context event: how many patients had one in the quarter."""
-    if _postgresql():
-        events = "jsonb_array_elements(s.context_events) ev"
-        kind = "ev ->> 'kind'"
-    else:
-        events = "json_each(s.context_events) ev"
-        kind = "json_extract(ev.value, '$.kind')"
-    return f"""
-    SELECT m.owner_id, m.period, {kind}, COUNT(DISTINCT m.summary_id)
-    FROM group_members m JOIN {_table(PatientSummary)} s ON s.id = m.summary_id, {events}
-    GROUP BY m.owner_id, m.period, {kind}"""
-
-
 def _priority_shares_sql() -> str:
-    """Per group and category (domain, framework element, personal items, and ``ALL_PATIENTS``):
-    how many patients hold points on it, and the sum of the shares of their points it holds."""
-    codes = ", ".join(f"'{code}'" for code in FRAMEWORK_CODES)
+    """Per group: the patients whose priority set in effect has points, and for each category
+    of ``PRIORITY_CATEGORIES`` how many of them put points on it and the sum of the shares of
+    their points it holds."""
+    codes = ", ".join(_literal(code) for code in FRAMEWORK_CODES)
+    tests = [f"e.domain_id = {_literal(code)}" for code in DOMAINS]
+    tests += [f"e.code = {_literal(code)}" for code in FRAMEWORK_CODES]
+    tests += [f"e.code NOT IN ({codes})"]
+    parts = ",\n".join(
+        f"SUM(CASE WHEN {test} THEN pt.points ELSE 0 END) AS part_{i}"
+        for i, test in enumerate(tests)
+    )
+    shares = ",\n".join(
+        f"{_count(f'h.part_{i} > 0')}, SUM(CAST(h.part_{i} AS DOUBLE PRECISION) / h.total)"
+        for i in range(len(tests))
+    )
     return f"""
-    WITH held AS (SELECT DISTINCT set_id FROM group_members WHERE set_id IS NOT NULL),
-    points AS (
-        SELECT pt.priority_set_id AS set_id, e.domain_id AS domain,
-               CASE WHEN e.code IN ({codes}) THEN e.code ELSE '{PERSONAL}' END AS element,
-               pt.points
+    WITH held AS (
+        SELECT pt.priority_set_id AS set_id, SUM(pt.points) AS total, {parts}
         FROM {_table(PriorityPoint)} pt
-        JOIN held h ON h.set_id = pt.priority_set_id
         JOIN {_table(Element)} e ON e.id = pt.element_id
         WHERE pt.points > 0
-    ),
-    parts AS (
-        SELECT set_id, element AS category, SUM(points) AS part FROM points
-            GROUP BY set_id, element
-        UNION ALL
-        SELECT set_id, domain, SUM(points) FROM points GROUP BY set_id, domain
-        UNION ALL
-        SELECT set_id, '{ALL_PATIENTS}', SUM(points) FROM points GROUP BY set_id
-    ),
-    totals AS (SELECT set_id, part AS total FROM parts WHERE category = '{ALL_PATIENTS}')
-    SELECT m.owner_id, m.period, p.category, COUNT(*),
-           SUM(CAST(p.part AS DOUBLE PRECISION) / t.total)
-    FROM group_members m
-    JOIN parts p ON p.set_id = m.set_id
-    JOIN totals t ON t.set_id = m.set_id
-    GROUP BY m.owner_id, m.period, p.category"""
+            AND pt.priority_set_id IN (SELECT set_id FROM group_members)
+        GROUP BY pt.priority_set_id
+    )
+    SELECT m.owner_id, m.period, COUNT(*), {shares}
+    FROM group_members m JOIN held h ON h.set_id = m.set_id
+    GROUP BY m.owner_id, m.period"""
 
 
 def _wordings_load() -> None:
@@ -331,83 +404,27 @@ def _common_items_sql() -> str:
     ORDER BY owner_id, period, place"""
 
 
-def _instruments_sql() -> tuple[str, list[Any]]:
-    """Per group and known instrument answered: patients with a response, the main score's
-    spread, and for the positive-screen and top-score keys how many responses give a yes or no
-    (JSON true or false) and how many a yes."""
-    catalogue = [
-        (code, form.main_score, form.positive_key or "") for code, form in INSTRUMENTS.items()
-    ]
-    rows = ", ".join(["(%s, %s, %s)"] * len(catalogue))
-    if _postgresql():
-        answered, code, scores = "jsonb_each(s.instruments) r", "r.key", "r.value"
-
-        def kind_of(key: str) -> str:
-            return f"jsonb_typeof({scores} -> {key})"
-
-        def value_of(key: str) -> str:
-            return f"({scores} ->> {key})::double precision"
-
-        number, yes, no = "('number')", "'boolean'", "'boolean'"
-        true = f"({scores} -> {{key}}) = 'true'::jsonb"
-    else:
-        answered, code, scores = "json_each(s.instruments) r", "r.key", "r.value"
-
-        def kind_of(key: str) -> str:
-            return f"json_type({scores}, '$.' || {key})"
-
-        def value_of(key: str) -> str:
-            return f"json_extract({scores}, '$.' || {key})"
-
-        number, yes, no = "('integer', 'real')", "'true'", "'false'"
-        true = f"json_type({scores}, '$.' || {{key}}) = 'true'"
-
-    def given(key: str) -> str:
-        return f"CASE WHEN {kind_of(key)} IN ({yes}, {no}) THEN 1 ELSE 0 END"
-
-    def said_yes(key: str) -> str:
-        return f"CASE WHEN {true.format(key=key)} THEN 1 ELSE 0 END"
-
-    top = f"'{TOP_SCORE_KEY}'"
-    statement = f"""
-    WITH catalogue (code, main_key, positive_key) AS (VALUES {rows}),
-    answers AS (
-        SELECT m.owner_id, m.period, c.code,
-               CASE WHEN {kind_of("c.main_key")} IN {number}
-                    THEN {value_of("c.main_key")} END AS main,
-               CASE WHEN c.positive_key = '' THEN 0 ELSE {given("c.positive_key")} END
-                   AS positive_given,
-               CASE WHEN c.positive_key = '' THEN 0 ELSE {said_yes("c.positive_key")} END
-                   AS positive_yes,
-               {given(top)} AS top_given, {said_yes(top)} AS top_yes
-        FROM group_members m JOIN {_table(PatientSummary)} s ON s.id = m.summary_id
-        CROSS JOIN {answered}
-        JOIN catalogue c ON c.code = {code}
-    )
-    SELECT owner_id, period, code, COUNT(*), COUNT(main), {_spread("main")},
-           SUM(positive_given), SUM(positive_yes), SUM(top_given), SUM(top_yes)
-    FROM answers
-    GROUP BY owner_id, period, code"""
-    return statement, [value for row in catalogue for value in row]
-
-
 def group_aggregates(kind: str, targets: list[Target]) -> dict[tuple[int, str], GroupAggregates]:
     """What the figures of each target group rest on, by (owner id, quarter), with a fixed
     number of statements. Groups without patients are left out (their figures rest on nothing).
     Run inside a transaction: the temporary tables are dropped at the end."""
+    if _postgresql():
+        # The JSON functions' default estimates make the planner compile these statements to
+        # machine code, which takes longer than running them.
+        _execute("SET LOCAL jit = off")
     _temporary_tables_drop()
     _targets_load(targets)
     _members_load(kind)
     _wordings_load()
 
+    kinds = ContextEvent.Kind.values
     found: dict[tuple[int, str], GroupAggregates] = {}
     for row in _fetch(_headline_sql()):
         owner_id, period, patients, own = row[:4]
         spreads = [_spread_of(row[i], row[i + 1]) for i in range(4, 16, 2)]
         with_direction, improved, stable, declined = row[16:20]
-        measured, with_reading, in_target, initiated, with_context, fell_with, fell_without = row[
-            20:27
-        ]
+        measured, with_reading, in_target, initiated, with_context = row[20:25]
+        fell_with, fell_without = row[25:27]
         found[owner_id, period] = GroupAggregates(
             counts=GroupCounts(
                 patients=patients,
@@ -426,50 +443,30 @@ def group_aggregates(kind: str, targets: list[Target]) -> dict[tuple[int, str], 
                 markers_in_target=int(in_target),
                 patient_initiated=int(initiated),
                 with_context=int(with_context),
+                context_kinds={
+                    k: int(count) for k, count in zip(kinds, row[27 : 27 + len(kinds)], strict=True)
+                },
                 declined_with_context=int(fell_with),
                 declined_without_context=int(fell_without),
             ),
             priorities=PriorityCounts(patients=0),
+            instruments=_instruments_read(row[27 + len(kinds) :]),
         )
 
-    kinds: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
-    for owner_id, period, event_kind, patients in _fetch(_context_kinds_sql()):
-        kinds[owner_id, period][event_kind or ""] = patients
+    for row in _fetch(_priority_shares_sql()):
+        owner_id, period, patients = row[:3]
+        holders, share_sums = {}, {}
+        for i, category in enumerate(PRIORITY_CATEGORIES):
+            holders[category], share_sums[category] = int(row[3 + 2 * i]), float(row[4 + 2 * i])
+        found[owner_id, period].priorities = PriorityCounts(patients, holders, share_sums)
 
-    holders: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
-    share_sums: dict[tuple[int, str], dict[str, float]] = defaultdict(dict)
-    for owner_id, period, category, held, share_sum in _fetch(_priority_shares_sql()):
-        holders[owner_id, period][category] = held
-        share_sums[owner_id, period][category] = float(share_sum)
-
-    common: dict[tuple[int, str], list[CommonItem]] = defaultdict(list)
-    others: dict[tuple[int, str], int] = {}
-    for owner_id, period, spelling, domain, patients, other in _fetch(_common_items_sql()):
-        others[owner_id, period] = int(other)
+    for owner_id, period, spelling, domain, patients, others in _fetch(_common_items_sql()):
+        priorities = found[owner_id, period].priorities
+        common = list(priorities.common_items)
         if patients >= SMALL_NUMBER:
-            common[owner_id, period].append(CommonItem(spelling, domain, int(patients)))
-
-    instruments: dict[tuple[int, str], dict[str, InstrumentCounts]] = defaultdict(dict)
-    statement, params = _instruments_sql()
-    for row in _fetch(statement, params):
-        owner_id, period, code, n, main_n, main, pos_given, pos_yes, top_given, top_yes = row
-        flags = {TOP_SCORE_KEY: (int(top_yes), int(top_given))}
-        positive_key = INSTRUMENTS[code].positive_key
-        if positive_key is not None:
-            flags[positive_key] = (int(pos_yes), int(pos_given))
-        spread = _spread_of(main, main_n)
-        instruments[owner_id, period][code] = InstrumentCounts(n, main_n, spread.quartiles, flags)
-    _temporary_tables_drop()
-
-    for key, aggregates in found.items():
-        aggregates.counts = replace(aggregates.counts, context_kinds=kinds.get(key, {}))
-        group_holders = holders.get(key, {})
-        aggregates.priorities = PriorityCounts(
-            patients=group_holders.pop(ALL_PATIENTS, 0),
-            holders=group_holders,
-            share_sums=share_sums.get(key, {}),
-            common_items=common.get(key, []),
-            other_items=others.get(key, 0),
+            common.append(CommonItem(spelling, domain, int(patients)))
+        found[owner_id, period].priorities = replace(
+            priorities, common_items=common, other_items=int(others)
         )
-        aggregates.instruments = instruments.get(key, {})
+    _temporary_tables_drop()
     return found

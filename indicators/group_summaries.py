@@ -299,7 +299,7 @@ def group_summaries_rebuild_all(*, periods: Iterable[str] | None = None) -> int:
     None, otherwise from the quarters given only. Giving ``periods`` splits the rebuild, one
     quarter or a few per task.
     """
-    present = set(PatientSummary.objects.values_list("period", flat=True).distinct())
+    present = set(PatientSummary.objects.order_by().values_list("period", flat=True).distinct())
     wanted = sorted(present if periods is None else present & set(periods))
     written = 0
     with transaction.atomic():
@@ -326,7 +326,7 @@ def _owners_all(kind: GroupKind[Any]) -> list[int]:
     patient."""
     if kind is TEAM:
         return sorted(Team.objects.values_list("pk", flat=True))
-    return sorted(Encounter.objects.values_list("clinician_id", flat=True).distinct())
+    return sorted(Encounter.objects.order_by().values_list("clinician_id", flat=True).distinct())
 
 
 def _target(owner_id: int, period: str) -> group_sql.Target:
@@ -346,7 +346,9 @@ def group_summaries_compute_many(
     (``figures.group_summary_figures_of``), and one upsert per kind stores them all, fresh.
     """
     if targets is None:
-        periods = sorted(set(PatientSummary.objects.values_list("period", flat=True).distinct()))
+        periods = sorted(
+            set(PatientSummary.objects.order_by().values_list("period", flat=True).distinct())
+        )
         owners = _owners_all(kind)
         targets = [(owner_id, period) for period in periods for owner_id in owners]
     wanted = sorted(set(targets))

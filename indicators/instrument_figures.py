@@ -67,7 +67,7 @@ class InstrumentCounts:
     flags: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # key: (yes, given)
 
 
-def _flag_keys(code: str) -> dict[str, str]:
+def flag_keys(code: str) -> dict[str, str]:
     """The figure name of each yes/no score key an instrument's figures count."""
     form = instrument(code)
     flags = {}
@@ -83,7 +83,7 @@ def one_instrument_counts(code: str, responses: list[Scores]) -> InstrumentCount
     form = instrument(code)
     main = [v for r in responses if (v := _number(r.get(form.main_score))) is not None]
     flags = {}
-    for key in _flag_keys(code).values():
+    for key in flag_keys(code).values():
         given = [r[key] for r in responses if isinstance(r.get(key), bool)]
         flags[key] = (sum(given), len(given))
     return InstrumentCounts(len(responses), len(main), quartiles(main), flags)
@@ -115,7 +115,7 @@ def one_instrument_of(code: str, counts: InstrumentCounts) -> tuple[dict[str, An
 
     if code == COLLABORATE:
         figure["indicative"] = n < INDICATIVE_BELOW
-    for name, key in _flag_keys(code).items():
+    for name, key in flag_keys(code).items():
         count, given = counts.flags.get(key, (0, 0))
         reason = FEWER_THAN_5 if too_few(n) else _share_withheld(count, given)
         figure[name] = count / given if given else None
