@@ -91,7 +91,7 @@ screenshots: install ## Regenerate the README screenshots (needs Debian's chromi
 	$(PY) docs/screenshots/make_screenshots.py
 
 worker: install ## Start a Celery worker (needs CELERY_BROKER_URL)
-	$(VENV)/bin/celery -A ssm_outcomes worker --loglevel=INFO
+	$(VENV)/bin/celery -A ssm_outcomes worker -Q celery,groups,summaries --loglevel=INFO
 
 beat: install ## Start Celery beat, the scheduler of the summary jobs (needs CELERY_BROKER_URL)
 	$(VENV)/bin/celery -A ssm_outcomes beat --loglevel=INFO

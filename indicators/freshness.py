@@ -8,8 +8,12 @@
 3. The refresh is queued by task name (``ssm_outcomes.task_queue``): the worker runs
    ``indicators.tasks.refresh_patient_summaries``, which recomputes the patient's quarters
    (``indicators.patient_summaries``), records the dirty count it read as computed, and flags
-   the team and caseload summaries fed by those quarters (``indicators.group_summaries``); if
-   any was fresh until then it queues one debounced group refresh.
+   only the team and caseload summaries whose figures the new quarters moved
+   (``indicators.group_summaries.group_targets``: the quarters that changed, the teams the
+   patient is in, the caseloads of those who saw them); if any was fresh until then it queues one
+   debounced group refresh. Group refreshes have a queue of their own (settings:
+   ``CELERY_TASK_ROUTES``), so a patient's refresh never waits behind one, and only one runs at a
+   time (an advisory lock); a change landing while one runs is caught by ``marks``.
 4. If the broker is down nothing is lost: the state stays dirty and the minute sweep
    (``indicators.tasks.sweep_stale_summaries``) finds it.
 
@@ -37,7 +41,7 @@ REFRESH_PATIENT = "indicators.tasks.refresh_patient_summaries"
 REFRESH_GROUPS = "indicators.tasks.refresh_group_summaries"
 # Team and caseload views follow a patient's refresh after a short pause, so a burst of saves
 # shares one group refresh instead of queueing one each ahead of the next patient's refresh.
-GROUP_REFRESH_DELAY = 10
+GROUP_REFRESH_DELAY = 5
 
 
 def summaries_mark_stale(*, patient_id: int) -> None:

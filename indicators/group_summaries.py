@@ -3,28 +3,33 @@
 A group is a team (its patients) or a clinician's caseload (the patients they saw in a quarter or
 the three before). ``group_summary_compute`` stores one group's quarter, with
 ``team_summary_compute`` and ``caseload_summary_compute`` as its two named forms;
-``group_summaries_mark_stale`` flags the summaries that changed patients feed,
-``group_summaries_refresh_stale`` recomputes the flagged ones, and
-``group_summaries_rebuild_all`` recomputes every one in a single pass. The figures themselves are
-worked out by ``indicators.figures`` from rows read here.
+``group_targets`` says which summaries a patient's refresh moved and ``group_summaries_mark``
+flags them (``group_summaries_mark_stale`` flags all a patient feeds, when their teams change),
+``group_summaries_refresh_stale`` recomputes the flagged ones, one refresher at a time, and
+``group_summaries_rebuild_all`` recomputes every one. ``group_summaries_compute_many`` computes
+many groups set-based (``indicators.group_sql``); ``group_summary_reference`` works one group out
+from its rows in Python, the reference it is checked against. The figures themselves are worked
+out by ``indicators.figures``.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, Generic, TypeVar
 
-from django.db import transaction
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db import connection, transaction
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from assessments.models import PriorityPoint, PrioritySet, TeamInstrument
 from patients.models import ContextEvent, Encounter, Patient, Team
 
-from . import group_sql
+from . import group_sql, sql
 from .figures import (
     Allocation,
     SummaryRow,
@@ -227,65 +232,224 @@ def caseload_summary_compute(*, clinician_id: int, period: str) -> CaseloadSumma
 # --- Keeping them fresh ---------------------------------------------------------------------
 
 
+Targets = dict[GroupKind[Any], set[tuple[int, str]]]  # each kind's (owner id, quarter) pairs
+
+
+@dataclass
+class PatientChange:
+    """What a patient's refresh changed, in quarter numbers: the quarters whose stored figures a
+    group reads moved (``figures``), and the quarters whose count of encounters moved
+    (``visits``: whose caseloads the patient is in may have changed)."""
+
+    figures: set[int]
+    visits: set[int]
+
+
+def group_targets(changes: dict[int, PatientChange]) -> Targets:
+    """The team and caseload summaries whose figures these changes can move, and only those.
+
+    A team's quarter reads its patients' summaries of that quarter. A caseload's quarter reads
+    the summaries of that quarter of the patients its clinician saw in it or the three before,
+    so a change in quarter P moves the caseloads of those who saw the patient in P-3 to P, and a
+    visit in quarter V changes who is in that clinician's caseloads of V to V+3.
+    """
+    targets: Targets = {TEAM: set(), CASELOAD: set()}
+    changes = {pid: c for pid, c in changes.items() if c.figures or c.visits}
+    if not changes:
+        return targets
+    for pid, tid in Patient.teams.through.objects.filter(patient_id__in=changes).values_list(
+        "patient_id", "team_id"
+    ):
+        targets[TEAM].update((tid, period_from_number(pn)) for pn in changes[pid].figures)
+    lo, hi = min(changes), max(changes)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.encounter_quarters_sql(), sql.params(lo, hi))
+        seen = [(c, pid, pn) for c, pid, pn in cursor.fetchall() if pid in changes]
+    for clinician_id, pid, seen_in in seen:
+        change = changes[pid]
+        quarters = {pn for pn in change.figures if seen_in <= pn <= seen_in + 3}
+        if seen_in in change.visits:
+            quarters.update(range(seen_in, seen_in + 4))
+        targets[CASELOAD].update((clinician_id, period_from_number(pn)) for pn in quarters)
+    # Groups have summaries of the quarters someone has a summary of (as the rebuild makes them):
+    # a visit does not open the caseload's quarters to come before anybody has data in them.
+    periods = {period for pairs in targets.values() for _, period in pairs}
+    present = set(
+        PatientSummary.objects.filter(period__in=periods)
+        .order_by()
+        .values_list("period", flat=True)
+        .distinct()
+    )
+    return {kind: {(o, p) for o, p in pairs if p in present} for kind, pairs in targets.items()}
+
+
+def _pairs_q(kind: GroupKind[Any], pairs: Iterable[tuple[int, str]]) -> Q:
+    """Rows of ``kind`` for these (owner id, quarter) pairs, grouped by quarter."""
+    by_period: dict[str, set[int]] = defaultdict(set)
+    for owner_id, period in pairs:
+        by_period[period].add(owner_id)
+    condition = Q(pk__in=[])
+    for period, owners in by_period.items():
+        condition |= Q(period=period, **{f"{kind.owner_field}__in": owners})
+    return condition
+
+
+def group_summaries_mark(targets: Targets) -> bool:
+    """Flag these team and caseload summaries stale, bumping ``marks`` on each.
+
+    Returns whether any was fresh (or missing) until now: only then does a refresh need queueing,
+    since one flagged before has a refresh on its way. Whether a row was fresh is decided by the
+    UPDATE itself, which waits for a refresh writing the row to finish and then sees its result.
+    """
+    newly_stale = False
+    for kind, pairs in targets.items():
+        if not pairs:
+            continue
+        model, field = kind.model, kind.owner_field
+        rows = model.objects.filter(_pairs_q(kind, pairs))
+        if rows.filter(stale=False).update(stale=True, marks=F("marks") + 1):
+            newly_stale = True
+        rows.update(marks=F("marks") + 1)
+        present = set(rows.values_list(field, "period"))
+        missing = [pair for pair in pairs if pair not in present]
+        if missing:
+            newly_stale = True
+            model.objects.bulk_create(
+                [model(**{field: i}, period=p, stale=True, marks=1) for i, p in missing],
+                ignore_conflicts=True,
+            )
+    return newly_stale
+
+
 def group_summaries_mark_stale(
     *, patient_ids: list[int], periods: set[str] | None = None, team_ids: Iterable[int] = ()
 ) -> bool:
-    """Flag the team and caseload summaries these patients' summaries feed, for ``periods``
+    """Flag every team and caseload summary these patients' summaries feed, for ``periods``
     (default: every quarter they have a summary of), and those of ``team_ids`` too (teams a
-    patient has just left).
-
-    Returns whether any was fresh until now: only then does a group refresh need queueing, since
-    a summary already flagged has one on its way. The flags are the debounce.
-    """
+    patient has just left). For when a patient's groups themselves changed; a refresh of their
+    records flags only what it moved (``group_targets``). Returns ``group_summaries_mark``'s
+    answer."""
     if periods is None:
         periods = set(
             PatientSummary.objects.filter(patient_id__in=patient_ids).values_list(
                 "period", flat=True
             )
         )
-    owners = {
-        TEAM: set(team_ids)
-        | set(
-            Patient.teams.through.objects.filter(patient_id__in=patient_ids).values_list(
-                "team_id", flat=True
-            )
-        ),
-        CASELOAD: set(
-            Encounter.objects.filter(patient_id__in=patient_ids).values_list(
-                "clinician_id", flat=True
-            )
-        ),
-    }
-    newly_stale = False
-    for kind in GROUP_KINDS:
-        model, field, ids = kind.model, kind.owner_field, owners[kind]
-        already = set(
-            model.objects.filter(
-                **{f"{field}__in": ids}, period__in=periods, stale=True
-            ).values_list(field, "period")
+    team_owners = set(team_ids) | set(
+        Patient.teams.through.objects.filter(patient_id__in=patient_ids).values_list(
+            "team_id", flat=True
         )
-        targets = [(i, p) for i in ids for p in periods if (i, p) not in already]
-        if targets:
-            newly_stale = True
-            model.objects.bulk_create(
-                [model(**{field: i}, period=p, stale=True) for i, p in targets],
-                update_conflicts=True,
-                unique_fields=[field.removesuffix("_id"), "period"],
-                update_fields=["stale"],
-            )
-    return newly_stale
+    )
+    clinicians = set(
+        Encounter.objects.filter(patient_id__in=patient_ids).values_list("clinician_id", flat=True)
+    )
+    return group_summaries_mark(
+        {
+            TEAM: {(i, p) for i in team_owners for p in periods},
+            CASELOAD: {(i, p) for i in clinicians for p in periods},
+        }
+    )
 
 
-def group_summaries_refresh_stale() -> int:
-    """Recompute the team and caseload summaries flagged stale; return how many."""
-    done = 0
+def _refresh_kind(kind: GroupKind[Any]) -> int:
+    """Recompute the stale summaries of one kind once; return how many were computed.
+
+    ``marks`` is read with the targets; after the new figures are stored (same transaction), a
+    row whose ``marks`` moved meanwhile had a patient change land after its figures were read,
+    so it is flagged stale again rather than left fresh with figures that miss that change.
+    """
+    field = kind.owner_field
+    read = {
+        (owner_id, period): marks
+        for owner_id, period, marks in kind.model.objects.filter(stale=True).values_list(
+            field, "period", "marks"
+        )
+    }
+    if not read:
+        return 0
+    with transaction.atomic():
+        group_summaries_compute_targets(kind, read)
+        moved = [
+            (owner_id, period)
+            for owner_id, period, marks in kind.model.objects.filter(
+                _pairs_q(kind, read)
+            ).values_list(field, "period", "marks")
+            if marks != read.get((owner_id, period))
+        ]
+        if moved:
+            kind.model.objects.filter(_pairs_q(kind, moved)).update(stale=True)
+    return len(read)
+
+
+def group_summaries_compute_targets(
+    kind: GroupKind[Any], targets: Iterable[tuple[int, str]]
+) -> None:
+    """Store the figures of these (owner id, quarter) groups of one kind."""
+    for owner_id, period in targets:
+        group_summary_compute(kind, owner_id=owner_id, period=period)
+
+
+# Rounds of refreshing in one call: changes landing while one round runs are taken by the next.
+REFRESH_ROUNDS = 5
+
+
+# The claim's key among the installation's PostgreSQL advisory locks (any fixed number will do).
+REFRESH_LOCK = 0x55_4D_47_52  # "SMGR"
+_refresh_lock = threading.Lock()  # where there is no PostgreSQL: one process, one refresher
+
+
+@contextmanager
+def _refresh_claim() -> Iterator[bool]:
+    """Whether this process holds the one group refresh claim, held for the block: a PostgreSQL
+    advisory lock (released by the database if the worker dies), or a lock in this process."""
+    if connection.vendor != "postgresql":
+        held = _refresh_lock.acquire(blocking=False)
+        try:
+            yield held
+        finally:
+            if held:
+                _refresh_lock.release()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [REFRESH_LOCK])
+        held = bool(cursor.fetchone()[0])
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [REFRESH_LOCK])
+
+
+def group_summaries_refresh_stale() -> int | None:
+    """Recompute the team and caseload summaries flagged stale, round after round until none is
+    left (or ``REFRESH_ROUNDS`` have run); return how many were computed.
+
+    One refresh runs at a time: when another holds the claim, nothing is done and None is
+    returned (the caller queues a later try, so a change flagged just as the other finishes is
+    not left waiting for the minute sweep).
+    """
+    with _refresh_claim() as held:
+        if not held:
+            return None
+        done = 0
+        for _ in range(REFRESH_ROUNDS):
+            computed = sum(_refresh_kind(kind) for kind in GROUP_KINDS)
+            if not computed:
+                break
+            done += computed
+        return done
+
+
+def group_summaries_periods_settle() -> list[str]:
+    """The quarters that have patient summaries, for a rebuild split by quarter; the team and
+    caseload summaries of any other quarter are deleted, as a one-pass rebuild would."""
+    present = sorted(
+        set(PatientSummary.objects.order_by().values_list("period", flat=True).distinct())
+    )
     for kind in GROUP_KINDS:
-        for owner_id, period in kind.model.objects.filter(stale=True).values_list(
-            kind.owner_field, "period"
-        ):
-            group_summary_compute(kind, owner_id=owner_id, period=period)
-            done += 1
-    return done
+        kind.model._default_manager.exclude(period__in=present).delete()
+    return present
 
 
 def group_summaries_rebuild_all(*, periods: Iterable[str] | None = None) -> int:

@@ -128,6 +128,9 @@ class GroupSummary(models.Model):
     patients = models.PositiveIntegerField(default=0)
     figures = models.JSONField(default=dict)
     stale = models.BooleanField(default=True)
+    # Bumped by every marking: a refresh that read ``marks`` before computing sees, when it
+    # stores its figures, whether a patient's change landed meanwhile, and leaves the row stale.
+    marks = models.BigIntegerField(default=0)
     computed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -21,12 +21,15 @@ from patients.models import Patient
 
 from . import sql
 from .group_summaries import (
-    group_summaries_mark_stale,
+    ROW_FIELDS,
+    PatientChange,
+    group_summaries_mark,
     group_summaries_rebuild_all,
     group_summaries_refresh_stale,
+    group_targets,
 )
 from .models import PatientSummary, SummaryState
-from .scoring import direction_of, gas_t_score, period_from_number
+from .scoring import direction_of, gas_t_score, period_from_number, period_number
 
 FIGURE_FIELDS = [
     "index",
@@ -179,10 +182,10 @@ def _write_range(
                 keep[pid].add(period_from_number(pn))
         existing = list(
             PatientSummary.objects.filter(patient_id__in=writable).values_list(
-                "pk", "patient_id", "period"
+                "pk", "patient_id", "period", *GROUP_READ_FIELDS
             )
         )
-        gone = [pk for pk, pid, period in existing if period not in keep[pid]]
+        gone = [pk for pk, pid, period, *_ in existing if period not in keep[pid]]
         if gone:
             PatientSummary.objects.filter(pk__in=gone).delete()
         _upsert_summaries([s for (pid, _), s in computed.items() if pid in keep])
@@ -200,9 +203,38 @@ def _write_range(
                 computed_up_to=value
             )
         if mark_groups and writable:
-            periods = {period for _, _, period in existing}.union(*keep.values())
-            newly_stale = group_summaries_mark_stale(patient_ids=writable, periods=periods)
+            changes = _changes(existing, {k: s for k, s in computed.items() if k[0] in keep})
+            newly_stale = group_summaries_mark(group_targets(changes))
     return writable, newly_stale
+
+
+# What a team or caseload summary reads from a patient's summary, and the count of encounters
+# (whose caseloads the patient is in): a refresh that moves none of these moves no group.
+GROUP_READ_FIELDS = (*ROW_FIELDS, "encounters")  # "encounters" last: _changes splits there
+
+
+def _changes(
+    existing: list[tuple], computed: dict[tuple[int, int], PatientSummary]
+) -> dict[int, PatientChange]:
+    """Per patient, the quarters whose group-read figures and encounter counts a write moves:
+    ``existing`` rows are (pk, patient id, period, *GROUP_READ_FIELDS) as stored before it."""
+    before = {(pid, period_number(period)): values for _, pid, period, *values in existing}
+    after = {
+        key: [getattr(summary, name) for name in GROUP_READ_FIELDS]
+        for key, summary in computed.items()
+    }
+    changes: dict[int, PatientChange] = defaultdict(lambda: PatientChange(set(), set()))
+    visits = GROUP_READ_FIELDS.index("encounters")
+    for key in before.keys() | after.keys():
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        change = changes[key[0]]
+        if old is None or new is None or old[:visits] != new[:visits]:
+            change.figures.add(key[1])
+        if old is None or new is None or old[visits] != new[visits]:
+            change.visits.add(key[1])
+    return dict(changes)
 
 
 def _upsert_summaries(summaries: list[PatientSummary]) -> None:
@@ -260,7 +292,8 @@ def summaries_sweep_stale(*, limit: int = 500) -> int:
     )
     for patient_id in stale:
         patient_summaries_compute(lo=patient_id, hi=patient_id)
-    # Also catches group summaries whose own refresh task was lost with the broker.
+    # Also catches group summaries whose own refresh task was lost with the broker (unless a
+    # refresh is running now, which takes them).
     group_summaries_refresh_stale()
     return len(stale)
 

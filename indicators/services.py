@@ -9,6 +9,7 @@ imports from those modules directly.
 from .group_summaries import (
     caseload_patient_ids,
     caseload_summary_compute,
+    group_summaries_mark,
     group_summaries_mark_stale,
     group_summaries_rebuild_all,
     group_summaries_refresh_stale,
@@ -27,6 +28,7 @@ __all__ = [
     "FIGURE_FIELDS",
     "caseload_patient_ids",
     "caseload_summary_compute",
+    "group_summaries_mark",
     "group_summaries_mark_stale",
     "group_summaries_rebuild_all",
     "group_summaries_refresh_stale",

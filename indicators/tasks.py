@@ -27,7 +27,13 @@ def refresh_patient_summaries(patient_id: int) -> bool:
 
 @shared_task(name="indicators.tasks.refresh_group_summaries", acks_late=True)
 def refresh_group_summaries() -> int:
-    return group_summaries.group_summaries_refresh_stale()
+    """Recompute the stale team and caseload summaries (on the groups queue, never ahead of a
+    patient's refresh); if another refresh is running, try again after the debounce."""
+    done = group_summaries.group_summaries_refresh_stale()
+    if done is None:
+        group_refresh_queue()
+        return 0
+    return done
 
 
 @shared_task(name="indicators.tasks.sweep_stale_summaries", acks_late=True)

@@ -322,6 +322,17 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 # Tests give each real worker a queue of its own on the shared Redis.
 CELERY_TASK_DEFAULT_QUEUE = env_str("SSM_CELERY_DEFAULT_QUEUE", "celery")
+# Patients' refreshes stay on the default queue; team and caseload refreshes ("groups") and the
+# nightly rebuild's pieces ("summaries") have queues of their own, so a long job never holds up a
+# patient's refresh. docs/scaling.md gives the layout of workers over them.
+GROUPS_QUEUE = env_str("SSM_CELERY_GROUPS_QUEUE", "groups")
+REBUILD_QUEUE = env_str("SSM_CELERY_REBUILD_QUEUE", "summaries")
+CELERY_TASK_ROUTES = {
+    "indicators.tasks.refresh_group_summaries": {"queue": GROUPS_QUEUE},
+    "indicators.tasks.rebuild_*": {"queue": REBUILD_QUEUE},
+}
+# Every queue a worker of this project serves (`make worker`, docker-compose, the tests' workers).
+WORKER_QUEUES = [CELERY_TASK_DEFAULT_QUEUE, GROUPS_QUEUE, REBUILD_QUEUE]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -22,7 +22,7 @@ def settings_variables() -> set[str]:
 
 def test_compose_has_database_broker_web_worker_and_beat(compose):
     services = compose["services"]
-    assert set(services) == {"db", "redis", "web", "worker", "beat"}
+    assert set(services) == {"db", "redis", "web", "worker", "worker-groups", "beat"}
     assert services["db"]["image"] == "postgres:15"
     assert services["redis"]["image"] == "redis:7"
 
@@ -33,7 +33,7 @@ def test_every_service_has_a_health_check(compose):
 
 
 def test_app_services_wait_for_healthy_database_and_redis(compose):
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "worker-groups", "beat"):
         depends = compose["services"][name]["depends_on"]
         assert depends == {
             "db": {"condition": "service_healthy"},
@@ -51,7 +51,7 @@ def test_app_services_run_the_projects_wsgi_and_celery_app(compose):
 
 def test_app_environment_only_uses_variables_the_settings_read(compose):
     read = settings_variables()
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "worker-groups", "beat"):
         environment = compose["services"][name]["environment"]
         assert {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "ALLOWED_HOSTS"} <= set(
             environment
@@ -75,3 +75,22 @@ def test_web_health_check_probes_the_health_endpoint(compose, client, db):
     response = client.get("/health/")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_the_workers_between_them_serve_every_queue_the_tasks_are_routed_to(compose, settings):
+    services = compose["services"]
+    served = set()
+    for name in ("worker", "worker-groups"):
+        command = services[name]["command"]
+        served.update(command[command.index("-Q") + 1].split(","))
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+
+    assert served == set(settings.WORKER_QUEUES) == {"celery", "groups", "summaries"}
+    assert routed <= served
+    assert services["worker-groups"]["command"][-5:-3] == ["--concurrency", "1"]
+
+
+def test_make_worker_serves_every_queue(settings):
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+
+    assert f"worker -Q {','.join(settings.WORKER_QUEUES)} " in makefile

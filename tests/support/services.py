@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,6 +95,12 @@ class Worker:
         self.broker_url = broker_url
         # On the shared Redis a worker needs a queue of its own; on a private one, the default.
         self.queue = f"ssm-test-{uuid.uuid4().hex[:10]}" if own_queue else "celery"
+        # With a queue of its own, the groups and rebuild queues are its own too.
+        self.queues = (
+            [self.queue, f"{self.queue}-groups", f"{self.queue}-summaries"]
+            if own_queue
+            else list(settings.WORKER_QUEUES)
+        )
         self.name = f"ssm-test-{uuid.uuid4().hex[:10]}"
         self.env: dict[str, str] = {}
         self.database_url = database_url
@@ -105,7 +112,9 @@ class Worker:
         env = subprocess_env(
             CELERY_BROKER_URL=self.broker_url,
             DATABASE_URL=self.database_url,
-            SSM_CELERY_DEFAULT_QUEUE=self.queue,
+            SSM_CELERY_DEFAULT_QUEUE=self.queues[0],
+            SSM_CELERY_GROUPS_QUEUE=self.queues[1],
+            SSM_CELERY_REBUILD_QUEUE=self.queues[2],
             **self.env,
         )
         log = self.log_path.open("ab")
@@ -120,7 +129,7 @@ class Worker:
                 f"--pool={self.pool}",
                 "--concurrency=1",
                 "-Q",
-                self.queue,
+                ",".join(self.queues),
                 "-n",
                 f"{self.name}@%h",
                 "--without-gossip",

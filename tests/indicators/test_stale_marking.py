@@ -1,0 +1,199 @@
+"""A patient's refresh flags only the team and caseload summaries whose figures it moved; group
+refreshes run one at a time, on a queue of their own, and never lose a change landing meanwhile."""
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from celery import current_app
+from django.db import connection
+
+from assessments.services import rating_record
+from indicators import group_summaries, tasks
+from indicators.group_summaries import CASELOAD, TEAM, group_summaries_refresh_stale
+from indicators.models import CaseloadSummary, TeamSummary
+from indicators.patient_summaries import patient_summaries_refresh, summaries_rebuild_all
+from patients.services import encounter_record
+from tests.factories import PatientFactory, UserFactory
+from tests.support.services import need_postgresql
+
+pytestmark = pytest.mark.django_db
+
+QUARTERS = ["2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3", "2026Q4"]
+
+
+def mid(period: str) -> dt.date:
+    year, quarter = int(period[:4]), int(period[5])
+    return dt.date(year, quarter * 3 - 1, 15)
+
+
+def seen(patient, clinician, period: str) -> None:
+    day = mid(period)
+    encounter_record(
+        patient=patient,
+        clinician=clinician,
+        occurred_at=dt.datetime(day.year, day.month, day.day, 10, tzinfo=dt.UTC),
+        mode="phone",
+        initiated_by="service",
+        duration_minutes=10,
+    )
+
+
+@pytest.fixture
+def eight_quarters(team, other_team):
+    """Five patients of `team` rated in each of eight quarters, one of them seen by two
+    clinicians (in 2025Q1 and 2026Q1), five of `other_team`; every summary rebuilt and fresh."""
+    people = [PatientFactory(teams=[team]) for _ in range(5)]
+    others = [PatientFactory(teams=[other_team]) for _ in range(5)]
+    for person in people + others:
+        for period in QUARTERS:
+            rating_record(
+                patient=person, element="H1", value=5, rated_on=mid(period), rater="patient"
+            )
+    early, late = UserFactory(username="early"), UserFactory(username="late")
+    seen(people[0], early, "2025Q1")
+    seen(people[0], late, "2026Q1")
+    summaries_rebuild_all()
+    assert not TeamSummary.objects.filter(stale=True).exists()
+    assert not CaseloadSummary.objects.filter(stale=True).exists()
+    return people, early, late
+
+
+def stale(model, field):
+    return set(model.objects.filter(stale=True).values_list(field, "period"))
+
+
+def test_a_rating_flags_its_quarter_and_the_next_of_its_teams_only(team, eight_quarters):
+    people = eight_quarters[0]
+    rating_record(patient=people[1], element="H1", value=9, rated_on=mid("2026Q2"), rater="patient")
+
+    assert patient_summaries_refresh(patient_id=people[1].pk) is True
+
+    # The quarter's index moved, and the next quarter's change (improved → declined) with it.
+    assert stale(TeamSummary, "team_id") == {(team.pk, "2026Q2"), (team.pk, "2026Q3")}
+    assert stale(CaseloadSummary, "clinician_id") == set()  # nobody saw this patient
+
+
+def test_a_change_flags_the_caseloads_of_those_who_saw_the_patient_within_a_year(
+    team, eight_quarters
+):
+    people, _, late = eight_quarters
+    rating_record(patient=people[0], element="H1", value=9, rated_on=mid("2026Q2"), rater="patient")
+
+    patient_summaries_refresh(patient_id=people[0].pk)
+
+    # Seen in 2026Q1: on that clinician's caseload in 2026Q1 to 2026Q4. Seen in 2025Q1: only
+    # until 2025Q4, untouched by a change in 2026.
+    assert stale(CaseloadSummary, "clinician_id") == {(late.pk, "2026Q2"), (late.pk, "2026Q3")}
+    assert stale(TeamSummary, "team_id") == {(team.pk, "2026Q2"), (team.pk, "2026Q3")}
+
+
+def test_a_visit_flags_the_caseloads_it_joins_for_a_year(team, eight_quarters):
+    people = eight_quarters[0]
+    newcomer = UserFactory(username="newcomer")
+    seen(people[2], newcomer, "2025Q3")
+    seen(people[3], newcomer, "2026Q4")
+
+    patient_summaries_refresh(patient_id=people[2].pk)
+    patient_summaries_refresh(patient_id=people[3].pk)
+
+    # 2027 has no summaries yet: no group has a summary of it until someone has data in it.
+    assert stale(CaseloadSummary, "clinician_id") == {
+        (newcomer.pk, period) for period in ("2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q4")
+    }
+    # The count of encounters is not a team figure; nothing of the team moved.
+    assert stale(TeamSummary, "team_id") == set()
+
+
+def test_a_save_that_moves_no_figure_flags_nothing_and_queues_nothing(eight_quarters):
+    people = eight_quarters[0]
+    # The same value again, later in the same quarter: the latest rating is still a 5.
+    rating_record(
+        patient=people[3],
+        element="H1",
+        value=5,
+        rated_on=mid("2026Q2") + dt.timedelta(days=1),
+        rater="patient",
+    )
+
+    assert patient_summaries_refresh(patient_id=people[3].pk) is False
+    assert stale(TeamSummary, "team_id") == set()
+
+
+def test_a_change_landing_while_a_group_refresh_computes_leaves_the_group_stale(
+    team, eight_quarters
+):
+    TeamSummary.objects.filter(team=team, period="2026Q2").update(stale=True)
+    compute = group_summaries.group_summaries_compute_targets
+
+    def compute_then_a_change_lands(kind, targets):
+        compute(kind, targets)
+        if kind is TEAM:  # as a patient's refresh committing between the read and the write
+            group_summaries.group_summaries_mark({TEAM: {(team.pk, "2026Q2")}})
+
+    with (
+        mock.patch.object(group_summaries, "REFRESH_ROUNDS", 1),
+        mock.patch.object(
+            group_summaries,
+            "group_summaries_compute_targets",
+            side_effect=compute_then_a_change_lands,
+        ),
+    ):
+        group_summaries_refresh_stale()
+
+    assert TeamSummary.objects.get(team=team, period="2026Q2").stale is True
+    # The next round takes it.
+    assert group_summaries_refresh_stale() == 1
+    assert TeamSummary.objects.get(team=team, period="2026Q2").stale is False
+
+
+def test_a_group_refresh_runs_rounds_until_nothing_is_stale(team, eight_quarters):
+    TeamSummary.objects.filter(team=team).update(stale=True, figures={})
+
+    assert group_summaries_refresh_stale() == len(QUARTERS)
+
+    assert not TeamSummary.objects.filter(stale=True).exists()
+    assert TeamSummary.objects.get(team=team, period="2026Q1").figures["index"]["median"] == 50.0
+
+
+def test_group_refreshes_and_the_rebuild_have_queues_of_their_own(settings):
+    router = current_app.amqp.router
+
+    def queue_of(name: str) -> str:
+        return router.route({}, name)["queue"].name
+
+    assert queue_of("indicators.tasks.refresh_group_summaries") == settings.GROUPS_QUEUE
+    assert queue_of("indicators.tasks.rebuild_all_summaries") == settings.REBUILD_QUEUE
+    assert queue_of("indicators.tasks.refresh_patient_summaries") == (
+        settings.CELERY_TASK_DEFAULT_QUEUE
+    )
+    assert len({settings.GROUPS_QUEUE, settings.REBUILD_QUEUE, "celery"}) == 3
+
+
+def test_a_second_refresher_leaves_the_work_to_the_first_and_tries_again_later(
+    team, eight_quarters
+):
+    need_postgresql()
+    TeamSummary.objects.filter(team=team).update(stale=True)
+    other = connection.copy()  # another worker's session, holding the claim
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [group_summaries.REFRESH_LOCK])
+        with mock.patch.object(tasks, "group_refresh_queue") as requeue:
+            assert tasks.refresh_group_summaries() == 0
+        requeue.assert_called_once_with()
+        assert TeamSummary.objects.filter(team=team, stale=True).count() == len(QUARTERS)
+    finally:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [group_summaries.REFRESH_LOCK])
+        other.close()
+
+    assert tasks.refresh_group_summaries() == len(QUARTERS)
+
+
+def test_marking_reports_fresh_or_missing_rows_only(team):
+    assert group_summaries.group_summaries_mark({TEAM: {(team.pk, "2026Q1")}}) is True
+    assert group_summaries.group_summaries_mark({TEAM: {(team.pk, "2026Q1")}}) is False
+    row = TeamSummary.objects.get(team=team, period="2026Q1")
+    assert (row.stale, row.marks) == (True, 2)
+    assert group_summaries.group_summaries_mark({CASELOAD: set(), TEAM: set()}) is False
