@@ -21,6 +21,11 @@ BENCHMARKS = [
     ),
     ("dashboards under concurrent load", "benchmarks.bench_dashboard", ["--patients", "5000"]),
     (
+        "partitioned ratings and summaries against plain tables (PostgreSQL)",
+        "benchmarks.bench_partitions",
+        ["--patients", "20000"],
+    ),
+    (
         "load: record page, encounter POST and dashboard, 20 users, 50,000 patients",
         "benchmarks.bench_load",
         ["--patients", "50000", "--users", "20", "--seconds", "60", "--reuse"],

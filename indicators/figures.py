@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from .instrument_figures import instrument_figures
-from .scoring import FRAMEWORK_CODES, quartiles
+from .instrument_figures import InstrumentCounts, instrument_counts, instrument_figures_of
+from .scoring import FRAMEWORK_CODES, Quartiles, quartiles
 from .small_numbers import (
     FEWER_THAN_5,
     NO_EARLIER_QUARTER,
@@ -48,11 +48,83 @@ class SummaryRow:
     instruments: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
-def _spread(values: list[float]) -> dict[str, Any] | None:
-    if too_few(len(values)):
+@dataclass(frozen=True)
+class Spread:
+    """How many values a figure rests on, and their median and quartiles."""
+
+    n: int
+    quartiles: Quartiles
+
+
+NO_SPREAD = Spread(0, Quartiles(None, None, None))
+
+
+def spread_of(values: Sequence[float]) -> Spread:
+    """The spread of ``values`` (``scoring.quartiles``)."""
+    return Spread(len(values), quartiles(values))
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    """What a group's headline and context figures rest on: counts, sums and spreads over its
+    patients' summaries. ``group_counts`` works them out from rows; the set-based path
+    (``indicators.group_sql``) gives the same from SQL, and ``group_figures_of`` turns either
+    into figures."""
+
+    patients: int
+    own_priorities: int
+    index: Spread
+    coverage: Spread
+    domains: Mapping[str, Spread]
+    with_direction: int  # patients with a direction (an index in the quarter before too)
+    directions: Mapping[str, int]  # improved, stable, declined: patients of each
+    goals: Spread  # goal attainment (only its median is shown)
+    measured: int  # patients with a marker reading
+    markers_with_reading: int  # summed over the measured patients
+    markers_in_target: int  # summed over the measured patients
+    patient_initiated: int  # patients with a contact they started
+    with_context: int  # patients whose change comes with a context event
+    context_kinds: Mapping[str, int] = field(default_factory=dict)  # kind: patients with one
+    declined_with_context: int = 0
+    declined_without_context: int = 0
+
+
+def group_counts(rows: Iterable[SummaryRow]) -> GroupCounts:
+    """The counts, sums and spreads of ``GroupCounts`` over rows, in Python."""
+    rows = list(rows)
+    measured = [r for r in rows if r.markers_with_reading]
+    fallen = [r for r in rows if r.direction == "declined"]
+    kinds: Counter[str] = Counter()
+    for r in rows:
+        kinds.update(set(r.context_kinds))
+    return GroupCounts(
+        patients=len(rows),
+        own_priorities=sum(r.own_priorities for r in rows),
+        index=spread_of([r.index for r in rows if r.index is not None]),
+        coverage=spread_of([r.coverage for r in rows]),
+        domains={
+            code: spread_of([s for r in rows if (s := r.domain_scores.get(code)) is not None])
+            for code in DOMAINS
+        },
+        with_direction=sum(bool(r.direction) for r in rows),
+        directions={d: sum(r.direction == d for r in rows) for d in DIRECTIONS},
+        goals=spread_of([r.goal_attainment for r in rows if r.goal_attainment is not None]),
+        measured=len(measured),
+        markers_with_reading=sum(r.markers_with_reading for r in measured),
+        markers_in_target=sum(r.markers_in_target for r in measured),
+        patient_initiated=sum(r.patient_initiated > 0 for r in rows),
+        with_context=sum(r.attribution_caveat for r in rows),
+        context_kinds=dict(kinds),
+        declined_with_context=sum(r.attribution_caveat for r in fallen),
+        declined_without_context=sum(not r.attribution_caveat for r in fallen),
+    )
+
+
+def _spread(spread: Spread) -> dict[str, Any] | None:
+    if too_few(spread.n):
         return None
-    q = quartiles(values)
-    return {"median": q.median, "q1": q.q1, "q3": q.q3, "n": len(values)}
+    q = spread.quartiles
+    return {"median": q.median, "q1": q.q1, "q3": q.q3, "n": spread.n}
 
 
 def withheld_counts(counts: dict[str, int]) -> dict[str, str]:
@@ -74,8 +146,12 @@ def suppress_counts(counts: dict[str, int]) -> dict[str, int | None]:
 
 def group_figures(rows: Iterable[SummaryRow]) -> dict[str, Any]:
     """The headline figures of a team or caseload in one quarter: spreads, counts and shares."""
-    rows = list(rows)
-    n = len(rows)
+    return group_figures_of(group_counts(rows))
+
+
+def group_figures_of(counts: GroupCounts) -> dict[str, Any]:
+    """The headline figures of a group from its ``GroupCounts``, small numbers withheld."""
+    n = counts.patients
     suppressed: list[str] = []
     reasons: dict[str, str] = {}
 
@@ -98,16 +174,12 @@ def group_figures(rows: Iterable[SummaryRow]) -> dict[str, Any]:
             return None
         return value
 
-    indices = [r.index for r in rows if r.index is not None]
+    own = counts.own_priorities
     figures: dict[str, Any] = {
         "patients": guard("patients", n, n),
-        "with_own_priorities": part_of_group(
-            "with_own_priorities",
-            own := sum(r.own_priorities for r in rows),
-            own,
-        ),
-        "index": _spread(indices),
-        "coverage": _spread([r.coverage for r in rows]),
+        "with_own_priorities": part_of_group("with_own_priorities", own, own),
+        "index": _spread(counts.index),
+        "coverage": _spread(counts.coverage),
         "domains": {},
     }
     if figures["index"] is None:
@@ -115,40 +187,38 @@ def group_figures(rows: Iterable[SummaryRow]) -> dict[str, Any]:
     if figures["coverage"] is None:
         withhold("coverage", FEWER_THAN_5)
     for code in DOMAINS:
-        spread = _spread([s for r in rows if (s := r.domain_scores.get(code)) is not None])
+        spread = _spread(counts.domains.get(code, NO_SPREAD))
         figures["domains"][code] = spread
         if spread is None:
             withhold(f"domains.{code}", FEWER_THAN_5)
 
-    with_direction = [r.direction for r in rows if r.direction]
-    counts = {d: with_direction.count(d) for d in DIRECTIONS}
-    if n and not with_direction:  # nobody has an index in the quarter before to compare with
+    directions = {d: counts.directions.get(d, 0) for d in DIRECTIONS}
+    if n and not counts.with_direction:  # nobody has an index in the quarter before to compare
         withheld = dict.fromkeys(DIRECTIONS, NO_EARLIER_QUARTER)
-    elif too_few(len(with_direction)):
+    elif too_few(counts.with_direction):
         withheld = dict.fromkeys(DIRECTIONS, FEWER_THAN_5)
     else:
-        withheld = withheld_counts(counts)
+        withheld = withheld_counts(directions)
     for d in DIRECTIONS:
-        figures[d] = None if d in withheld else counts[d]
+        figures[d] = None if d in withheld else directions[d]
         if d in withheld:
             withhold(d, withheld[d])
 
-    goals = [r.goal_attainment for r in rows if r.goal_attainment is not None]
+    goals = counts.goals
     figures["goal_attainment_median"] = guard(
-        "goal_attainment_median", quartiles(goals).median if goals else None, len(goals)
+        "goal_attainment_median", goals.quartiles.median if goals.n else None, goals.n
     )
-    measured = [r for r in rows if r.markers_with_reading]
-    with_reading = sum(r.markers_with_reading for r in measured)
+    with_reading = counts.markers_with_reading
     figures["markers_in_target_share"] = guard(
         "markers_in_target_share",
-        sum(r.markers_in_target for r in measured) / with_reading if with_reading else None,
-        len(measured),
+        counts.markers_in_target / with_reading if with_reading else None,
+        counts.measured,
     )
-    initiated = sum(r.patient_initiated > 0 for r in rows)
+    initiated = counts.patient_initiated
     figures["patient_initiated_share"] = part_of_group(
         "patient_initiated_share", initiated, initiated / n if n else None
     )
-    with_context = sum(r.attribution_caveat for r in rows)
+    with_context = counts.with_context
     figures["context_share"] = part_of_group(
         "context_share", with_context, with_context / n if n else None
     )
@@ -197,12 +267,39 @@ def _tidy(label: str) -> str:
     return re.sub(r"\s+", " ", label).strip()
 
 
-def _held_shares(allocations: Sequence[Allocation]) -> tuple[dict[str, Any], dict[str, Any]]:
+PRIORITY_CATEGORIES = (*DOMAINS, *FRAMEWORK_CODES, PERSONAL)
+
+
+@dataclass(frozen=True)
+class CommonItem:
+    """A wording of personal items shared by 5 or more of a group's patients."""
+
+    label: str  # as most of its holders spelled it
+    domain: str
+    patients: int
+
+
+@dataclass(frozen=True)
+class PriorityCounts:
+    """What a group's priority figures rest on: ``patients`` with own points in effect; for each
+    domain, framework element and personal items together, ``holders`` (patients with points
+    on it) and ``share_sums`` (the sum over them of the share of their points it holds); the
+    ``common_items`` to name (most held first, at most ``COMMON_ITEMS_SHOWN``) and how many
+    wordings fewer than 5 patients share (``other_items``). ``priority_counts`` works them out
+    from allocations; the set-based path (``indicators.group_sql``) from SQL."""
+
+    patients: int
+    holders: Mapping[str, int] = field(default_factory=dict)
+    share_sums: Mapping[str, float] = field(default_factory=dict)
+    common_items: Sequence[CommonItem] = ()
+    other_items: int = 0
+
+
+def _held_shares(allocations: Sequence[Allocation]) -> tuple[dict[str, int], dict[str, float]]:
     """For each domain, framework element and personal items together, in one pass: how many
-    patients put points on it, and the mean share of their points it holds."""
-    categories = [*DOMAINS, *FRAMEWORK_CODES, PERSONAL]
-    holders = dict.fromkeys(categories, 0)
-    share_sums = dict.fromkeys(categories, 0.0)
+    patients put points on it, and the sum of the shares of their points it holds."""
+    holders = dict.fromkeys(PRIORITY_CATEGORIES, 0)
+    share_sums = dict.fromkeys(PRIORITY_CATEGORIES, 0.0)
     for a in allocations:
         total = sum(a.points.values())
         if not total:
@@ -214,33 +311,16 @@ def _held_shares(allocations: Sequence[Allocation]) -> tuple[dict[str, Any], dic
             parts[a.domains[key]] = parts.get(a.domains[key], 0) + value
         for category, part in parts.items():
             if part > 0:
-                holders[category] += 1
-                share_sums[category] += part / total
-    n = len(allocations)
-
-    def figure(category: str) -> dict[str, Any]:
-        if too_few(holders[category]):
-            return {"patients": None, "mean_share": None}
-        return {"patients": holders[category], "mean_share": share_sums[category] / n}
-
-    return (
-        {code: figure(code) for code in DOMAINS},
-        {code: figure(code) for code in [*FRAMEWORK_CODES, PERSONAL]},
-    )
+                holders[category] = holders.get(category, 0) + 1
+                share_sums[category] = share_sums.get(category, 0.0) + part / total
+    return holders, share_sums
 
 
-def priority_figures(allocations: Iterable[Allocation]) -> dict[str, Any]:
-    """How a group's patients share their own points over domains, elements and personal items.
-
-    A figure rests on the patients who put points on it: fewer than 5 and it is hidden. Personal
-    items are counted by their wording, and only wordings shared by 5 or more patients are named
-    (the ten most common); ``other_items`` counts the wordings fewer than 5 patients share.
-    """
+def priority_counts(allocations: Iterable[Allocation]) -> PriorityCounts:
+    """The ``PriorityCounts`` of a group's allocations, in Python. Personal items are counted by
+    their wording (``item_label_normalised``) and domain, once per patient."""
     allocations = list(allocations)
-    n = len(allocations)
-    if too_few(n):
-        return {"priorities": None}
-    domains, elements = _held_shares(allocations)
+    holders, share_sums = _held_shares(allocations)
     wordings: Counter[tuple[str, str]] = Counter()
     spellings: dict[tuple[str, str], Counter[str]] = {}
     for a in allocations:
@@ -262,16 +342,53 @@ def priority_figures(allocations: Iterable[Allocation]) -> dict[str, Any]:
         """The wording most of its holders used (they differ only in capitals and stops)."""
         return min(spellings[wording].items(), key=lambda s: (-s[1], s[0]))[0]
 
+    return PriorityCounts(
+        patients=len(allocations),
+        holders=holders,
+        share_sums=share_sums,
+        common_items=[
+            CommonItem(spelled(wording), wording[1], count)
+            for count, wording in shown[:COMMON_ITEMS_SHOWN]
+        ],
+        other_items=len(common) - len(shown),
+    )
+
+
+def priority_figures(allocations: Iterable[Allocation]) -> dict[str, Any]:
+    """How a group's patients share their own points over domains, elements and personal items.
+
+    A figure rests on the patients who put points on it: fewer than 5 and it is hidden. Personal
+    items are counted by their wording, and only wordings shared by 5 or more patients are named
+    (the ten most common); ``other_items`` counts the wordings fewer than 5 patients share.
+    """
+    allocations = list(allocations)
+    if too_few(len(allocations)):
+        return {"priorities": None}
+    return priority_figures_of(priority_counts(allocations))
+
+
+def priority_figures_of(counts: PriorityCounts) -> dict[str, Any]:
+    """``priority_figures`` from a group's ``PriorityCounts``."""
+    n = counts.patients
+    if too_few(n):
+        return {"priorities": None}
+
+    def figure(category: str) -> dict[str, Any]:
+        held = counts.holders.get(category, 0)
+        if too_few(held):
+            return {"patients": None, "mean_share": None}
+        return {"patients": held, "mean_share": counts.share_sums.get(category, 0.0) / n}
+
     return {
         "priorities": {
             "patients": n,
-            "domains": domains,
-            "elements": elements,
+            "domains": {code: figure(code) for code in DOMAINS},
+            "elements": {code: figure(code) for code in [*FRAMEWORK_CODES, PERSONAL]},
             "common_items": [
-                {"label": spelled(wording), "domain": wording[1], "patients": count}
-                for count, wording in shown[:COMMON_ITEMS_SHOWN]
+                {"label": item.label, "domain": item.domain, "patients": item.patients}
+                for item in counts.common_items[:COMMON_ITEMS_SHOWN]
             ],
-            "other_items": len(common) - len(shown),
+            "other_items": counts.other_items,
         }
     }
 
@@ -289,14 +406,25 @@ def context_figures(
     when it is hidden, the split of declines is hidden too, or the two parts would give it back.
     ``suppressed_reasons`` says why each hidden figure is hidden (dotted names).
     """
-    rows = list(rows)
-    n = len(rows)
+    return context_figures_of(
+        group_counts(rows), kinds=kinds, declined=declined, declined_reason=declined_reason
+    )
+
+
+def context_figures_of(
+    counts: GroupCounts,
+    *,
+    kinds: Sequence[str],
+    declined: int | None,
+    declined_reason: str | None = None,
+) -> dict[str, Any]:
+    """``context_figures`` from a group's ``GroupCounts``."""
+    n = counts.patients
     reasons: dict[str, str] = {}
-    by_kind = {kind: sum(kind in r.context_kinds for r in rows) for kind in kinds}
-    fallen = [r for r in rows if r.direction == "declined"]
+    by_kind = {kind: counts.context_kinds.get(kind, 0) for kind in kinds}
     split = {
-        "with_context": sum(r.attribution_caveat for r in fallen),
-        "without_context": sum(not r.attribution_caveat for r in fallen),
+        "with_context": counts.declined_with_context,
+        "without_context": counts.declined_without_context,
     }
 
     def part(name: str, count: int) -> int | None:
@@ -306,7 +434,7 @@ def context_figures(
             return None
         return count
 
-    def counts(name: str, values: dict[str, int], withheld: dict[str, str]) -> dict[str, Any]:
+    def shown(name: str, values: dict[str, int], withheld: dict[str, str]) -> dict[str, Any]:
         reasons.update({f"{name}.{key}": why for key, why in withheld.items()})
         return {key: None if key in withheld else value for key, value in values.items()}
 
@@ -325,12 +453,10 @@ def context_figures(
     else:
         split_withheld = withheld_counts(split)
     return {
-        "context_patients": part("context_patients", sum(r.attribution_caveat for r in rows)),
-        "patient_initiated_patients": part(
-            "patient_initiated_patients", sum(r.patient_initiated > 0 for r in rows)
-        ),
-        "context_kinds": counts("context_kinds", by_kind, kinds_withheld),
-        "declined_context": counts("declined_context", split, split_withheld),
+        "context_patients": part("context_patients", counts.with_context),
+        "patient_initiated_patients": part("patient_initiated_patients", counts.patient_initiated),
+        "context_kinds": shown("context_kinds", by_kind, kinds_withheld),
+        "declined_context": shown("declined_context", split, split_withheld),
         "suppressed_reasons": reasons,
     }
 
@@ -345,23 +471,41 @@ def group_summary_figures(
     """Everything stored for a group in a quarter: the headline figures, what matters to it,
     the context of its changes and the validated instruments it ``offered`` or answered
     (``indicators.instrument_figures``), with one ``suppressed_reasons`` for all of them."""
-    figures = group_figures(rows)
-    figures.update(priority_figures(allocations))
-    context = context_figures(
-        rows,
+    return group_summary_figures_of(
+        group_counts(rows),
+        priority_counts(allocations),
+        instrument_counts(r.instruments for r in rows),
+        kinds=kinds,
+        offered=offered,
+    )
+
+
+def group_summary_figures_of(
+    counts: GroupCounts,
+    priorities: PriorityCounts,
+    instruments: Mapping[str, InstrumentCounts],
+    *,
+    kinds: Sequence[str],
+    offered: Iterable[str] = (),
+) -> dict[str, Any]:
+    """``group_summary_figures`` from what the figures rest on, however it was worked out."""
+    figures = group_figures_of(counts)
+    figures.update(priority_figures_of(priorities))
+    context = context_figures_of(
+        counts,
         kinds=kinds,
         declined=figures["declined"],
         declined_reason=figures["suppressed_reasons"].get("declined"),
     )
-    instruments = instrument_figures((r.instruments for r in rows), offered=offered)
+    by_instrument = instrument_figures_of(instruments, offered=offered)
     reasons = {
         **figures["suppressed_reasons"],
         **context.pop("suppressed_reasons"),
-        **instruments.pop("suppressed_reasons"),
+        **by_instrument.pop("suppressed_reasons"),
     }
     if figures["priorities"] is None:
         reasons["priorities"] = FEWER_THAN_5  # a held share inside it is null for this reason only
     figures.update(context)
-    figures.update(instruments)
+    figures.update(by_instrument)
     figures["suppressed_reasons"] = reasons
     return figures

@@ -6,8 +6,10 @@ the three before). ``group_summary_compute`` stores one group's quarter, with
 ``group_targets`` says which summaries a patient's refresh moved and ``group_summaries_mark``
 flags them (``group_summaries_mark_stale`` flags all a patient feeds, when their teams change),
 ``group_summaries_refresh_stale`` recomputes the flagged ones, one refresher at a time, and
-``group_summaries_rebuild_all`` recomputes every one in a single pass. The figures themselves are
-worked out by ``indicators.figures`` from rows read here.
+``group_summaries_rebuild_all`` recomputes every one. ``group_summaries_compute_many`` computes
+many groups set-based (``indicators.group_sql``); ``group_summary_reference`` works one group out
+from its rows in Python, the reference it is checked against. The figures themselves are worked
+out by ``indicators.figures``.
 """
 
 from __future__ import annotations
@@ -27,8 +29,15 @@ from django.utils import timezone
 from assessments.models import PriorityPoint, PrioritySet, TeamInstrument
 from patients.models import ContextEvent, Encounter, Patient, Team
 
-from . import sql
-from .figures import Allocation, SummaryRow, group_summary_figures
+from . import group_sql, sql
+from .figures import (
+    Allocation,
+    SummaryRow,
+    group_counts,
+    group_summary_figures,
+    group_summary_figures_of,
+    priority_counts,
+)
 from .models import CaseloadSummary, GroupSummary, PatientSummary, TeamSummary
 from .scoring import period_bounds, period_from_number, period_number
 
@@ -138,26 +147,6 @@ def _allocations_in_effect(summaries: QuerySet[PatientSummary], period: str) -> 
     return list(allocations_by_set(points).values())
 
 
-class _AllAllocations:
-    """Every patient's priority sets, loaded once, answering "which points held at a date"."""
-
-    def __init__(self) -> None:
-        self.sets: dict[int, list[tuple]] = defaultdict(list)
-        for pid, effective_from, set_id in PrioritySet.objects.order_by(
-            "patient_id", "effective_from", "id"
-        ).values_list("patient_id", "effective_from", "id"):
-            self.sets[pid].append((effective_from, set_id))
-        self.by_set = allocations_by_set(PriorityPoint.objects.all())
-
-    def at(self, patient_id: int, day) -> Allocation | None:
-        held = None
-        for effective_from, set_id in self.sets.get(patient_id, ()):
-            if effective_from > day:
-                break
-            held = set_id
-        return self.by_set.get(held) if held is not None else None
-
-
 # --- Groups: who is in a team's or a caseload's quarter ---------------------------------------
 
 
@@ -206,29 +195,28 @@ CASELOAD = GroupKind(
 GROUP_KINDS: tuple[GroupKind[Any], ...] = (TEAM, CASELOAD)
 
 
-def group_summary_compute(kind: GroupKind[_Summary], *, owner_id: int, period: str) -> _Summary:
-    """Aggregate the stored summaries of one group's patients for one quarter, and store it."""
+def group_summary_reference(
+    kind: GroupKind[Any], *, owner_id: int, period: str
+) -> tuple[int, dict]:
+    """One group's patient count and figures for one quarter, worked out in Python from its
+    patients' stored summary rows: the reference that ``group_summaries_compute_many`` (set-based)
+    must agree with, as ``tests/indicators/test_group_summaries_set_based.py`` checks."""
     summaries = PatientSummary.objects.filter(kind.members(owner_id, period), period=period)
     rows = _rows(summaries)
-    # _default_manager: the abstract GroupSummary declares no ``objects``; each kind's model has
-    # ``objects`` as its only manager, so it is the same manager.
-    owner: dict[str, Any] = {kind.owner_field: owner_id}
     offered = (
         TeamInstrument.objects.filter(team_id=owner_id).values_list("instrument", flat=True)
         if kind is TEAM
         else ()
     )
-    summary, _ = kind.model._default_manager.update_or_create(
-        **owner,
-        period=period,
-        defaults={
-            "patients": len(rows),
-            "figures": _figures_of(rows, _allocations_in_effect(summaries, period), offered),
-            "stale": False,
-            "computed_at": timezone.now(),
-        },
-    )
-    return summary
+    return len(rows), _figures_of(rows, _allocations_in_effect(summaries, period), offered)
+
+
+def group_summary_compute(kind: GroupKind[_Summary], *, owner_id: int, period: str) -> _Summary:
+    """Aggregate the stored summaries of one group's patients for one quarter, and store it."""
+    group_summaries_compute_many(kind, [(owner_id, period)])
+    # _default_manager: the abstract GroupSummary declares no ``objects``; each kind's model has
+    # ``objects`` as its only manager, so it is the same manager.
+    return kind.model._default_manager.get(**{kind.owner_field: owner_id}, period=period)
 
 
 def team_summary_compute(*, team_id: int, period: str) -> TeamSummary:
@@ -464,65 +452,103 @@ def group_summaries_periods_settle() -> list[str]:
     return present
 
 
-def group_summaries_rebuild_all() -> int:
-    """Recompute every team and caseload summary, in one pass over the stored patient summaries.
+def group_summaries_rebuild_all(*, periods: Iterable[str] | None = None) -> int:
+    """Recompute every team and caseload summary of ``periods`` (default: every quarter), set-based
+    (``group_summaries_compute_many``), and delete those no longer wanted; return how many were
+    stored.
 
-    Memberships, caseload windows and priority sets are read once; each quarter's patient
-    summaries are read once and shared out to their teams and caseloads in memory.
+    Every team and every clinician who has seen a patient gets every quarter with patient
+    summaries, empty or not. The summaries of a quarter that no longer has patient summaries,
+    and of an owner who no longer qualifies, are deleted: from every quarter when ``periods`` is
+    None, otherwise from the quarters given only. Giving ``periods`` splits the rebuild, one
+    quarter or a few per task.
     """
-    teams_of: dict[int, list[int]] = defaultdict(list)
-    for pid, tid in Patient.teams.through.objects.values_list("patient_id", "team_id"):
-        teams_of[pid].append(tid)
-    caseload: dict[tuple[int, int], set[int]] = defaultdict(set)
-    with connection.cursor() as cursor:
-        cursor.execute(sql.encounter_quarters_sql(), sql.params(0, 2**62))
-        for clinician_id, pid, pn in cursor.fetchall():
-            for later in range(4):  # seen in a quarter: on the caseload for it and the next three
-                caseload[clinician_id, pn + later].add(pid)
-    allocations = _AllAllocations()
-    offered = _offered_by_team()
-    team_ids = list(Team.objects.values_list("pk", flat=True))
-    clinician_ids = {clinician_id for clinician_id, _ in caseload}
+    present = set(PatientSummary.objects.order_by().values_list("period", flat=True).distinct())
+    wanted = sorted(present if periods is None else present & set(periods))
+    written = 0
+    with transaction.atomic():
+        for kind in GROUP_KINDS:
+            owners = _owners_all(kind)
+            written += group_summaries_compute_many(
+                kind, [(owner_id, period) for period in wanted for owner_id in owners]
+            )
+            summaries = kind.model._default_manager.all()
+            if periods is not None:
+                summaries = summaries.filter(period__in=set(periods))
+            summaries.exclude(period__in=wanted).delete()
+            summaries.filter(period__in=wanted).exclude(
+                **{f"{kind.owner_field}__in": owners}
+            ).delete()
+    return written
+
+
+# --- Set-based: many groups at once ---------------------------------------------------------
+
+
+def _owners_all(kind: GroupKind[Any]) -> list[int]:
+    """Every owner that gets a summary each quarter: every team; every clinician who has seen a
+    patient."""
+    if kind is TEAM:
+        return sorted(Team.objects.values_list("pk", flat=True))
+    return sorted(Encounter.objects.order_by().values_list("clinician_id", flat=True).distinct())
+
+
+def _target(owner_id: int, period: str) -> group_sql.Target:
+    starts, ends = _caseload_window(period)
+    return group_sql.Target(owner_id, period, starts, ends, period_bounds(period)[1])
+
+
+def group_summaries_compute_many(
+    kind: GroupKind[Any], targets: Iterable[tuple[int, str]] | None = None
+) -> int:
+    """Compute and store the summaries of many groups of one kind: ``targets`` is (owner id,
+    quarter) pairs, or None for every owner (``_owners_all``) in every quarter with patient
+    summaries. Returns how many were stored.
+
+    Set-based: a fixed number of statements work out what every group's figures rest on
+    (``indicators.group_sql``), Python applies the small-number rules to each group's counts
+    (``figures.group_summary_figures_of``), and one upsert per kind stores them all, fresh.
+    """
+    if targets is None:
+        periods = sorted(
+            set(PatientSummary.objects.order_by().values_list("period", flat=True).distinct())
+        )
+        owners = _owners_all(kind)
+        targets = [(owner_id, period) for period in periods for owner_id in owners]
+    wanted = sorted(set(targets))
+    if not wanted:
+        return 0
     now = timezone.now()
-    built: dict[GroupKind, list[GroupSummary]] = {kind: [] for kind in GROUP_KINDS}
-    periods = sorted(set(PatientSummary.objects.values_list("period", flat=True).distinct()))
-    for period in periods:
-        end, pn = period_bounds(period)[1], period_number(period)
-        rows: dict[int, SummaryRow] = {}
-        for columns in (
-            PatientSummary.objects.filter(period=period)
-            .values("patient_id", *ROW_FIELDS)
-            .iterator(chunk_size=10_000)
-        ):
-            patient_id = columns.pop("patient_id")
-            rows[patient_id] = summary_row(**columns)
-        # Every team and every clinician gets every quarter, empty or not, as before.
-        groups: dict[tuple[GroupKind, int], list[int]] = {(TEAM, t): [] for t in team_ids}
-        groups.update({(CASELOAD, c): [] for c in clinician_ids})
-        for pid in rows:
-            for tid in teams_of.get(pid, ()):
-                groups[TEAM, tid].append(pid)
-        for (clinician_id, quarter), seen in caseload.items():
-            if quarter == pn:
-                groups[CASELOAD, clinician_id] = [p for p in seen if p in rows]
-        for (kind, owner_id), pids in groups.items():
-            group_rows = [rows[p] for p in pids]
-            held = [a for p in pids if (a := allocations.at(p, end)) is not None]
-            built[kind].append(
+    with transaction.atomic():
+        found = group_sql.group_aggregates(
+            group_sql.TEAM if kind is TEAM else group_sql.CASELOAD,
+            [_target(owner_id, period) for owner_id, period in wanted],
+        )
+        offered = _offered_by_team() if kind is TEAM else {}
+        empty = group_sql.GroupAggregates(counts=group_counts([]), priorities=priority_counts([]))
+        built = []
+        for owner_id, period in wanted:
+            aggregates = found.get((owner_id, period), empty)
+            built.append(
                 kind.model(
                     **{kind.owner_field: owner_id},
                     period=period,
-                    patients=len(group_rows),
+                    patients=aggregates.counts.patients,
                     stale=False,
                     computed_at=now,
-                    figures=_figures_of(
-                        group_rows, held, offered.get(owner_id, ()) if kind is TEAM else ()
+                    figures=group_summary_figures_of(
+                        aggregates.counts,
+                        aggregates.priorities,
+                        aggregates.instruments,
+                        kinds=ContextEvent.Kind.values,
+                        offered=offered.get(owner_id, ()),
                     ),
                 )
             )
-    with transaction.atomic():
-        for kind in GROUP_KINDS:
-            kind.model.objects.all().delete()
-        for kind in GROUP_KINDS:
-            kind.model.objects.bulk_create(built[kind], batch_size=500)
-    return sum(len(summaries) for summaries in built.values())
+        kind.model._default_manager.bulk_create(
+            built,
+            update_conflicts=True,
+            unique_fields=[kind.owner_field.removesuffix("_id"), "period"],
+            update_fields=["patients", "figures", "stale", "computed_at"],
+        )
+    return len(built)

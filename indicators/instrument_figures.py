@@ -17,11 +17,12 @@ never enter it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from assessments.instruments import INSTRUMENTS, instrument
 
-from .scoring import quartiles
+from .scoring import Quartiles, quartiles
 from .small_numbers import FEWER_THAN_5, PROTECTS_SMALLER, is_small_count, too_few
 
 COLLABORATE = "COLLABORATE"
@@ -54,11 +55,50 @@ def instrument_codes(offered: Iterable[str], answered: Iterable[str]) -> list[st
     return [code for code in INSTRUMENTS if code in wanted]
 
 
+@dataclass(frozen=True)
+class InstrumentCounts:
+    """What one instrument's figures in a group rest on: ``n`` patients with a response, the
+    ``main`` score's spread, and for each yes/no key of the scores (``positive_key``,
+    ``TOP_SCORE_KEY``) how many responses give it and how many of those say yes."""
+
+    n: int
+    main_n: int
+    main: Quartiles
+    flags: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # key: (yes, given)
+
+
+def flag_keys(code: str) -> dict[str, str]:
+    """The figure name of each yes/no score key an instrument's figures count."""
+    form = instrument(code)
+    flags = {}
+    if form.positive_key is not None:
+        flags["share_positive"] = form.positive_key
+    if code == COLLABORATE:
+        flags["top_score_share"] = TOP_SCORE_KEY
+    return flags
+
+
+def one_instrument_counts(code: str, responses: list[Scores]) -> InstrumentCounts:
+    """The ``InstrumentCounts`` of one instrument from its patients' latest scores, in Python."""
+    form = instrument(code)
+    main = [v for r in responses if (v := _number(r.get(form.main_score))) is not None]
+    flags = {}
+    for key in flag_keys(code).values():
+        given = [r[key] for r in responses if isinstance(r.get(key), bool)]
+        flags[key] = (sum(given), len(given))
+    return InstrumentCounts(len(responses), len(main), quartiles(main), flags)
+
+
 def one_instrument(code: str, responses: list[Scores]) -> tuple[dict[str, Any], dict[str, str]]:
     """The figures of one instrument from its patients' latest scores, and why any is null."""
+    return one_instrument_of(code, one_instrument_counts(code, responses))
+
+
+def one_instrument_of(code: str, counts: InstrumentCounts) -> tuple[dict[str, Any], dict[str, str]]:
+    """The figures of one instrument from its ``InstrumentCounts``, and why any is null."""
     form = instrument(code)
     reasons: dict[str, str] = {}
-    n = len(responses)
+    n = counts.n
     figure: dict[str, Any] = {"n": n, "main_score": form.main_score}
 
     def withhold(name: str, reason: str) -> None:
@@ -67,27 +107,33 @@ def one_instrument(code: str, responses: list[Scores]) -> tuple[dict[str, Any], 
 
     if too_few(n):
         withhold("n", FEWER_THAN_5)
-    main = [v for r in responses if (v := _number(r.get(form.main_score))) is not None]
-    q = quartiles(main)
+    q = counts.main
     figure.update(median=q.median, q1=q.q1, q3=q.q3)
-    if too_few(len(main)):
+    if too_few(counts.main_n):
         for name in ("median", "q1", "q3"):
             withhold(name, FEWER_THAN_5)
 
-    flags = {}
-    if form.positive_key is not None:
-        flags["share_positive"] = form.positive_key
     if code == COLLABORATE:
-        flags["top_score_share"] = TOP_SCORE_KEY
         figure["indicative"] = n < INDICATIVE_BELOW
-    for name, key in flags.items():
-        given = [r[key] for r in responses if isinstance(r.get(key), bool)]
-        count = sum(given)
-        reason = FEWER_THAN_5 if too_few(n) else _share_withheld(count, len(given))
-        figure[name] = count / len(given) if given else None
+    for name, key in flag_keys(code).items():
+        count, given = counts.flags.get(key, (0, 0))
+        reason = FEWER_THAN_5 if too_few(n) else _share_withheld(count, given)
+        figure[name] = count / given if given else None
         if reason:
             withhold(name, reason)
     return figure, reasons
+
+
+def instrument_counts(latest: Iterable[Mapping[str, Scores]]) -> dict[str, InstrumentCounts]:
+    """The ``InstrumentCounts`` of each known instrument a group's patients answered, from each
+    patient's latest scores by instrument code, in Python."""
+    by_code: dict[str, list[Scores]] = {}
+    for scores_by_code in latest:
+        for code, scores in scores_by_code.items():
+            by_code.setdefault(code, []).append(scores)
+    return {
+        code: one_instrument_counts(code, by_code[code]) for code in instrument_codes((), by_code)
+    }
 
 
 def instrument_figures(
@@ -95,14 +141,18 @@ def instrument_figures(
 ) -> dict[str, Any]:
     """``instruments`` (code to its figures) and ``suppressed_reasons`` (dotted names) for a
     group, from each patient's latest scores by instrument code."""
-    latest = list(latest)
-    by_code: dict[str, list[Scores]] = {}
-    for scores_by_code in latest:
-        for code, scores in scores_by_code.items():
-            by_code.setdefault(code, []).append(scores)
+    return instrument_figures_of(instrument_counts(latest), offered=offered)
+
+
+def instrument_figures_of(
+    counts: Mapping[str, InstrumentCounts], *, offered: Iterable[str] = ()
+) -> dict[str, Any]:
+    """``instrument_figures`` from the ``InstrumentCounts`` of each instrument answered."""
     figures: dict[str, Any] = {}
     reasons: dict[str, str] = {}
-    for code in instrument_codes(offered, by_code):
-        figures[code], why = one_instrument(code, by_code.get(code, []))
+    for code in instrument_codes(offered, counts):
+        figures[code], why = one_instrument_of(
+            code, counts.get(code) or InstrumentCounts(0, 0, quartiles([]))
+        )
         reasons.update({f"instruments.{code}.{name}": reason for name, reason in why.items()})
     return {"instruments": figures, "suppressed_reasons": reasons}

@@ -1,0 +1,472 @@
+# ruff: noqa: S608 - composes fixed SQL fragments; every value is a bound parameter
+"""The set-based SQL behind team and caseload summaries, for PostgreSQL and SQLite.
+
+``group_aggregates`` works out what the figures of many groups rest on (``figures.GroupCounts``,
+``figures.PriorityCounts`` and ``instrument_figures.InstrumentCounts``) with a fixed number of
+statements, whatever the number of groups or patients:
+
+1. the groups asked for go into a temporary table ``group_targets`` (owner, quarter, the
+   caseload window and the quarter's last day);
+2. ``group_members`` holds each group's stored patient summaries, with the priority set each
+   patient held at the end of the quarter;
+3. one statement each gives the headline counts and spreads, the context event kinds, the
+   priority shares, the common personal items and the instrument figures, per group.
+
+Medians and quartiles are ``percentile_cont`` on PostgreSQL, the interpolation of
+``scoring.quartiles``; SQLite has no such function, so there each group's values come back as a
+JSON list and ``scoring.quartiles`` works them out (the slower path, with the same figures).
+Personal items are counted by wording: ``figures.item_label_normalised`` is applied once per
+distinct label, in Python, and the result joined in SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from django.db import connection
+
+from assessments.instruments import INSTRUMENTS
+from assessments.models import Element, PriorityPoint, PrioritySet
+from patients.models import ContextEvent, Encounter, Patient
+
+from .figures import (
+    COMMON_ITEMS_SHOWN,
+    DIRECTIONS,
+    DOMAINS,
+    PRIORITY_CATEGORIES,
+    CommonItem,
+    GroupCounts,
+    PriorityCounts,
+    Spread,
+    _tidy,
+    item_label_normalised,
+)
+from .instrument_figures import InstrumentCounts, flag_keys
+from .models import PatientSummary
+from .scoring import FRAMEWORK_CODES, Quartiles, quartiles
+from .small_numbers import SMALL_NUMBER
+
+TEAM, CASELOAD = "team", "caseload"
+ALL_PATIENTS = "*"  # the priority category every allocation holds in full: counts the patients
+
+
+@dataclass(frozen=True)
+class Target:
+    """One group's quarter to compute: its owner (team or clinician), the quarter, the caseload
+    window (timestamps, ignored for teams) and the quarter's last day."""
+
+    owner_id: int
+    period: str
+    starts: datetime
+    ends: datetime
+    last_day: date
+
+
+@dataclass
+class GroupAggregates:
+    """What one group's figures rest on, as the set-based statements give it."""
+
+    counts: GroupCounts
+    priorities: PriorityCounts
+    instruments: dict[str, InstrumentCounts] = field(default_factory=dict)
+
+
+def _postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _table(model: Any) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _binary() -> str:
+    """Text ordering by code point, as Python compares strings (SQLite's default already)."""
+    return ' COLLATE "C"' if _postgresql() else ""
+
+
+def _spread(column: str) -> str:
+    """The quartiles of a column over a group (PostgreSQL), or its values (SQLite)."""
+    if _postgresql():
+        return f"percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY {column})"
+    return f"json_group_array({column}) FILTER (WHERE {column} IS NOT NULL)"
+
+
+def _spread_of(value: Any, n: int) -> Spread:
+    """A ``Spread`` from what ``_spread`` gave, with ``n`` values behind it."""
+    if value is None or n == 0:
+        return Spread(n, quartiles([]))
+    if isinstance(value, str):  # SQLite: the values themselves
+        return Spread(n, quartiles(json.loads(value)))
+    q1, median, q3 = value
+    return Spread(n, Quartiles(median, q1, q3))
+
+
+def _insert_rows(table: str, columns: Sequence[str], types: Sequence[str], rows: list) -> None:
+    """Insert rows into a temporary table: one statement (arrays unnested) on PostgreSQL."""
+    listed = ", ".join(columns)
+    with connection.cursor() as cursor:
+        if _postgresql():
+            arrays = ", ".join(f"%s::{t}[]" for t in types)
+            cursor.execute(
+                f"INSERT INTO {table} ({listed}) SELECT * FROM unnest({arrays})",
+                [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * len(types),
+            )
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({listed}) VALUES ({marks})", rows)
+
+
+def _fetch(statement: str, params: Sequence[Any] = ()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
+
+
+def _execute(*statements: str) -> None:
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def _temporary_tables_drop() -> None:
+    _execute(
+        "DROP TABLE IF EXISTS group_targets",
+        "DROP TABLE IF EXISTS group_members",
+        "DROP TABLE IF EXISTS group_wordings",
+    )
+
+
+def _targets_load(targets: list[Target]) -> None:
+    timestamp = "timestamptz" if _postgresql() else "text"
+    _execute(
+        "CREATE TEMP TABLE group_targets (owner_id bigint, period varchar(6), "
+        f"starts {timestamp}, ends {timestamp}, last_day date)"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [
+        (
+            t.owner_id,
+            t.period,
+            adapt(t.starts),
+            adapt(t.ends),
+            t.last_day if _postgresql() else t.last_day.isoformat(),
+        )
+        for t in targets
+    ]
+    _insert_rows(
+        "group_targets",
+        ("owner_id", "period", "starts", "ends", "last_day"),
+        ("bigint", "text", "timestamptz", "timestamptz", "date"),
+        rows,
+    )
+
+
+def _members_load(kind: str) -> None:
+    """Each group's stored patient summaries of the quarter, with the priority set in effect at
+    its end: a team's patients; a caseload's, the patients the clinician saw in the window."""
+    summaries = _table(PatientSummary)
+    if kind == TEAM:
+        members = f"""
+            SELECT t.owner_id, t.period, t.last_day, s.id AS summary_id, s.patient_id
+            FROM group_targets t
+            JOIN {_table(Patient.teams.through)} m ON m.team_id = t.owner_id
+            JOIN {summaries} s ON s.patient_id = m.patient_id AND s.period = t.period"""
+    else:
+        members = f"""
+            SELECT DISTINCT t.owner_id, t.period, t.last_day, s.id AS summary_id, s.patient_id
+            FROM group_targets t
+            JOIN {_table(Encounter)} e
+                ON e.clinician_id = t.owner_id AND e.occurred_at >= t.starts
+                AND e.occurred_at < t.ends
+            JOIN {summaries} s ON s.patient_id = e.patient_id AND s.period = t.period"""
+    statements = ["ANALYZE group_targets"] if _postgresql() else []
+    statements += [
+        f"""
+        CREATE TEMP TABLE group_members AS
+        SELECT g.owner_id, g.period, g.summary_id, g.patient_id, (
+            SELECT ps.id FROM {_table(PrioritySet)} ps
+            WHERE ps.patient_id = g.patient_id AND ps.effective_from <= g.last_day
+            ORDER BY ps.effective_from DESC, ps.id DESC LIMIT 1
+        ) AS set_id
+        FROM ({members}) g"""
+    ]
+    if _postgresql():
+        statements.append("ANALYZE group_members")
+    _execute(*statements)
+
+
+_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+def _name(name: str) -> str:
+    """A catalogue name (an instrument code, a score key, a kind), checked to be plain."""
+    if not _NAME.match(name):
+        raise ValueError(f"not a plain name: {name!r}")
+    return name
+
+
+def _literal(name: str) -> str:
+    """A catalogue name as a SQL string literal."""
+    return f"'{_name(name)}'"
+
+
+def _count(condition: str) -> str:
+    return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+
+def _json_is(code: str, key: str, what: str) -> str:
+    """Whether the score ``key`` of instrument ``code`` in a summary's ``instruments`` is a
+    number, a boolean, or true."""
+    if _postgresql():
+        value = f"(s.instruments -> {_literal(code)} -> {_literal(key)})"
+        if what == "true":
+            return f"{value} = 'true'::jsonb"
+        return f"jsonb_typeof({value}) = {_literal(what)}"
+    kinds = {"number": "('integer', 'real')", "boolean": "('true', 'false')", "true": "('true')"}
+    return f'json_type(s.instruments, \'$."{_name(code)}"."{_name(key)}"\') IN {kinds[what]}'
+
+
+def _json_number(code: str, key: str) -> str:
+    if _postgresql():
+        return f"(s.instruments -> {_literal(code)} ->> {_literal(key)})::double precision"
+    return f'json_extract(s.instruments, \'$."{_name(code)}"."{_name(key)}"\')'
+
+
+def _json_has(code: str) -> str:
+    if _postgresql():
+        return f"(s.instruments -> {_literal(code)}) IS NOT NULL"
+    return f"json_type(s.instruments, '$.\"{_name(code)}\"') IS NOT NULL"
+
+
+def _instrument_columns() -> list[str]:
+    """For each instrument of the catalogue: patients with a response, with a main score, the
+    main score's spread, and for each yes/no key its figures count (``flag_keys``) how many
+    responses give a yes or no and how many a yes. ``_instruments_read`` reads them back."""
+    columns = []
+    for code, form in INSTRUMENTS.items():
+        main = f"CASE WHEN {_json_is(code, form.main_score, 'number')} "
+        main += f"THEN {_json_number(code, form.main_score)} END"
+        columns += [_count(_json_has(code)), f"COUNT({main})", _spread(main)]
+        for key in flag_keys(code).values():
+            columns += [_count(_json_is(code, key, "boolean")), _count(_json_is(code, key, "true"))]
+    return columns
+
+
+def _instruments_read(values: Sequence[Any]) -> dict[str, InstrumentCounts]:
+    """The ``InstrumentCounts`` of each instrument answered, from the ``_instrument_columns``."""
+    found = {}
+    at = 0
+    for code in INSTRUMENTS:
+        n, main_n, main = values[at : at + 3]
+        at += 3
+        flags = {}
+        for key in flag_keys(code).values():
+            given, yes = values[at : at + 2]
+            flags[key] = (int(yes), int(given))
+            at += 2
+        if n:
+            found[code] = InstrumentCounts(
+                int(n), main_n, _spread_of(main, main_n).quartiles, flags
+            )
+    return found
+
+
+def _has_event_of_kind(kind: str) -> str:
+    if _postgresql():
+        return f's.context_events @> \'[{{"kind": "{_name(kind)}"}}]\'::jsonb'
+    return (
+        "EXISTS (SELECT 1 FROM json_each(s.context_events) ev "
+        f"WHERE json_extract(ev.value, '$.kind') = {_literal(kind)})"
+    )
+
+
+def _headline_sql() -> str:
+    """Per group, in one pass over its patients' summaries: the ``GroupCounts`` columns, the
+    patients with a context event of each kind, and the instrument columns."""
+    spreads = ", ".join(
+        f"{_spread(f's.{column}')}, COUNT(s.{column})"
+        for column in ('"index"', "coverage", "h_score", "m_score", "r_score", "goal_attainment")
+    )
+    directions = ", ".join(_count(f"s.direction = '{d}'") for d in DIRECTIONS)
+    kinds = ", ".join(_count(_has_event_of_kind(kind)) for kind in ContextEvent.Kind.values)
+    instruments = ", ".join(_instrument_columns())
+    return f"""
+    SELECT m.owner_id, m.period, COUNT(*),
+           {_count(f"s.weights_source = '{PatientSummary.WeightsSource.PATIENT.value}'")},
+           {spreads},
+           {_count("s.direction <> ''")}, {directions},
+           {_count("s.markers_with_reading > 0")},
+           COALESCE(SUM(s.markers_with_reading), 0),
+           COALESCE(SUM(CASE WHEN s.markers_with_reading > 0 THEN s.markers_in_target END), 0),
+           {_count("s.patient_initiated > 0")},
+           {_count("s.attribution_caveat")},
+           {_count("s.direction = 'declined' AND s.attribution_caveat")},
+           {_count("s.direction = 'declined' AND NOT s.attribution_caveat")},
+           {kinds},
+           {instruments}
+    FROM group_members m JOIN {_table(PatientSummary)} s ON s.id = m.summary_id
+    GROUP BY m.owner_id, m.period"""
+
+
+def _priority_shares_sql() -> str:
+    """Per group: the patients whose priority set in effect has points, and for each category
+    of ``PRIORITY_CATEGORIES`` how many of them put points on it and the sum of the shares of
+    their points it holds."""
+    codes = ", ".join(_literal(code) for code in FRAMEWORK_CODES)
+    tests = [f"e.domain_id = {_literal(code)}" for code in DOMAINS]
+    tests += [f"e.code = {_literal(code)}" for code in FRAMEWORK_CODES]
+    tests += [f"e.code NOT IN ({codes})"]
+    parts = ",\n".join(
+        f"SUM(CASE WHEN {test} THEN pt.points ELSE 0 END) AS part_{i}"
+        for i, test in enumerate(tests)
+    )
+    shares = ",\n".join(
+        f"{_count(f'h.part_{i} > 0')}, SUM(CAST(h.part_{i} AS DOUBLE PRECISION) / h.total)"
+        for i in range(len(tests))
+    )
+    return f"""
+    WITH held AS (
+        SELECT pt.priority_set_id AS set_id, SUM(pt.points) AS total, {parts}
+        FROM {_table(PriorityPoint)} pt
+        JOIN {_table(Element)} e ON e.id = pt.element_id
+        WHERE pt.points > 0
+            AND pt.priority_set_id IN (SELECT set_id FROM group_members)
+        GROUP BY pt.priority_set_id
+    )
+    SELECT m.owner_id, m.period, COUNT(*), {shares}
+    FROM group_members m JOIN held h ON h.set_id = m.set_id
+    GROUP BY m.owner_id, m.period"""
+
+
+def _wordings_load() -> None:
+    """The wording (``item_label_normalised``) and tidied spelling of each distinct label of the
+    personal items the groups' patients hold points on, worked out once per label."""
+    labels = _fetch(f"""
+        SELECT DISTINCT e.label FROM group_members m
+        JOIN {_table(PriorityPoint)} pt ON pt.priority_set_id = m.set_id AND pt.points > 0
+        JOIN {_table(Element)} e ON e.id = pt.element_id AND e.code = ''""")
+    rows = [
+        (label, wording, _tidy(label))
+        for (label,) in labels
+        if (wording := item_label_normalised(label))
+    ]
+    _execute("CREATE TEMP TABLE group_wordings (label text, wording text, spelling text)")
+    _insert_rows("group_wordings", ("label", "wording", "spelling"), ("text", "text", "text"), rows)
+
+
+def _common_items_sql() -> str:
+    """Per group, its ``COMMON_ITEMS_SHOWN`` most held wordings of personal items (held once
+    per patient; the spelling of the later item when a patient holds two of one wording) with
+    the spelling most of their holders used, and how many wordings fewer than 5 share."""
+    c = _binary()
+    return f"""
+    WITH items AS (
+        SELECT m.owner_id, m.period, w.wording, e.domain_id AS domain, w.spelling,
+               ROW_NUMBER() OVER (
+                   PARTITION BY m.owner_id, m.period, m.patient_id, w.wording, e.domain_id
+                   ORDER BY e."order" DESC, e.id DESC
+               ) AS rn
+        FROM group_members m
+        JOIN {_table(PriorityPoint)} pt ON pt.priority_set_id = m.set_id AND pt.points > 0
+        JOIN {_table(Element)} e ON e.id = pt.element_id AND e.code = ''
+        JOIN group_wordings w ON w.label = e.label
+    ),
+    spellings AS (
+        SELECT owner_id, period, wording, domain, spelling, COUNT(*) AS uses
+        FROM items WHERE rn = 1
+        GROUP BY owner_id, period, wording, domain, spelling
+    ),
+    wordings AS (
+        SELECT owner_id, period, wording, domain, spelling,
+               SUM(uses) OVER (PARTITION BY owner_id, period, wording, domain) AS patients,
+               ROW_NUMBER() OVER (
+                   PARTITION BY owner_id, period, wording, domain
+                   ORDER BY uses DESC, spelling{c}
+               ) AS choice
+        FROM spellings
+    ),
+    ranked AS (
+        SELECT owner_id, period, wording, domain, spelling, patients,
+               ROW_NUMBER() OVER (
+                   PARTITION BY owner_id, period ORDER BY patients DESC, wording{c}, domain{c}
+               ) AS place,
+               SUM(CASE WHEN patients < {SMALL_NUMBER} THEN 1 ELSE 0 END)
+                   OVER (PARTITION BY owner_id, period) AS others
+        FROM wordings WHERE choice = 1
+    )
+    SELECT owner_id, period, spelling, domain, patients, others FROM ranked
+    WHERE place <= {COMMON_ITEMS_SHOWN}
+    ORDER BY owner_id, period, place"""
+
+
+def group_aggregates(kind: str, targets: list[Target]) -> dict[tuple[int, str], GroupAggregates]:
+    """What the figures of each target group rest on, by (owner id, quarter), with a fixed
+    number of statements. Groups without patients are left out (their figures rest on nothing).
+    Run inside a transaction: the temporary tables are dropped at the end."""
+    if _postgresql():
+        # The JSON functions' default estimates make the planner compile these statements to
+        # machine code, which takes longer than running them.
+        _execute("SET LOCAL jit = off")
+    _temporary_tables_drop()
+    _targets_load(targets)
+    _members_load(kind)
+    _wordings_load()
+
+    kinds = ContextEvent.Kind.values
+    found: dict[tuple[int, str], GroupAggregates] = {}
+    for row in _fetch(_headline_sql()):
+        owner_id, period, patients, own = row[:4]
+        spreads = [_spread_of(row[i], row[i + 1]) for i in range(4, 16, 2)]
+        with_direction, improved, stable, declined = row[16:20]
+        measured, with_reading, in_target, initiated, with_context = row[20:25]
+        fell_with, fell_without = row[25:27]
+        found[owner_id, period] = GroupAggregates(
+            counts=GroupCounts(
+                patients=patients,
+                own_priorities=int(own),
+                index=spreads[0],
+                coverage=spreads[1],
+                domains=dict(zip(DOMAINS, spreads[2:5], strict=True)),
+                with_direction=int(with_direction),
+                directions={
+                    d: int(count)
+                    for d, count in zip(DIRECTIONS, (improved, stable, declined), strict=True)
+                },
+                goals=spreads[5],
+                measured=int(measured),
+                markers_with_reading=int(with_reading),
+                markers_in_target=int(in_target),
+                patient_initiated=int(initiated),
+                with_context=int(with_context),
+                context_kinds={
+                    k: int(count) for k, count in zip(kinds, row[27 : 27 + len(kinds)], strict=True)
+                },
+                declined_with_context=int(fell_with),
+                declined_without_context=int(fell_without),
+            ),
+            priorities=PriorityCounts(patients=0),
+            instruments=_instruments_read(row[27 + len(kinds) :]),
+        )
+
+    for row in _fetch(_priority_shares_sql()):
+        owner_id, period, patients = row[:3]
+        holders, share_sums = {}, {}
+        for i, category in enumerate(PRIORITY_CATEGORIES):
+            holders[category], share_sums[category] = int(row[3 + 2 * i]), float(row[4 + 2 * i])
+        found[owner_id, period].priorities = PriorityCounts(patients, holders, share_sums)
+
+    for owner_id, period, spelling, domain, patients, others in _fetch(_common_items_sql()):
+        priorities = found[owner_id, period].priorities
+        common = list(priorities.common_items)
+        if patients >= SMALL_NUMBER:
+            common.append(CommonItem(spelling, domain, int(patients)))
+        found[owner_id, period].priorities = replace(
+            priorities, common_items=common, other_items=int(others)
+        )
+    _temporary_tables_drop()
+    return found
