@@ -368,7 +368,7 @@ def _refresh_kind(kind: GroupKind[Any]) -> int:
     if not read:
         return 0
     with transaction.atomic():
-        group_summaries_compute_targets(kind, read)
+        group_summaries_compute_many(kind, read)  # set-based: one set of statements for all
         moved = [
             (owner_id, period)
             for owner_id, period, marks in kind.model.objects.filter(
@@ -379,14 +379,6 @@ def _refresh_kind(kind: GroupKind[Any]) -> int:
         if moved:
             kind.model.objects.filter(_pairs_q(kind, moved)).update(stale=True)
     return len(read)
-
-
-def group_summaries_compute_targets(
-    kind: GroupKind[Any], targets: Iterable[tuple[int, str]]
-) -> None:
-    """Store the figures of these (owner id, quarter) groups of one kind."""
-    for owner_id, period in targets:
-        group_summary_compute(kind, owner_id=owner_id, period=period)
 
 
 # Rounds of refreshing in one call: changes landing while one round runs are taken by the next.

@@ -304,6 +304,20 @@ def summaries_rebuild_range(*, lo: int, hi: int) -> int:
     return len(_refresh_range(lo, hi, mark_groups=False)[0])
 
 
+def rebuild_chunks(*, size: int = REBUILD_CHUNK) -> list[tuple[int, int]]:
+    """The nightly rebuild's pieces: ranges of patient ids holding ``size`` patients each (the
+    last fewer), cut at actual ids so gaps in the numbering do not make uneven pieces. A patient's
+    summaries depend on their own records only, so the pieces can run in any order, anywhere."""
+    ids = Patient.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=50_000)
+    bounds: list[tuple[int, int]] = []
+    for count, pk in enumerate(ids):
+        if count % size == 0:
+            bounds.append((pk, pk))
+        else:
+            bounds[-1] = (bounds[-1][0], pk)
+    return bounds
+
+
 def summaries_rebuild_all(*, chunk: int = REBUILD_CHUNK) -> int:
     """Recompute every summary from scratch, streaming through patients in id ranges."""
     bounds = Patient.objects.aggregate(lo=Min("pk"), hi=Max("pk"))

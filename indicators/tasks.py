@@ -2,12 +2,16 @@
 indicators.group_summaries. All are safe to run twice. When they are queued is
 indicators/freshness.py and the beat schedule in settings."""
 
-from celery import shared_task
+import logging
+
+from celery import chord, current_app, shared_task
 
 from assessments.models import Element
 
 from . import group_summaries, patient_summaries
 from .freshness import group_refresh_queue
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="indicators.tasks.ping", acks_late=True, ignore_result=False)
@@ -42,11 +46,64 @@ def sweep_stale_summaries() -> int:
     return patient_summaries.summaries_sweep_stale()
 
 
+# --- The nightly rebuild, spread over every worker serving the rebuild queue -------------------
+#
+# rebuild_all_summaries cuts the patients into id ranges and runs them as a Celery chord: every
+# piece (rebuild_summaries_chunk) on whichever worker is free, then rebuild_group_phase, which
+# runs each quarter's team and caseload summaries (rebuild_group_period) as a second chord and
+# ends with rebuild_finished. Without a broker (tasks in-process) it is the one-process rebuild.
+
+PIECE_LIMITS = {"soft_time_limit": 3600, "time_limit": 3600 + 300}
+
+
 @shared_task(
     name="indicators.tasks.rebuild_all_summaries",
     acks_late=True,
     soft_time_limit=3 * 3600,
     time_limit=3 * 3600 + 300,
 )
-def rebuild_all_summaries() -> int:
-    return patient_summaries.summaries_rebuild_all()
+def rebuild_all_summaries(chunk: int = patient_summaries.REBUILD_CHUNK) -> int:
+    """Recompute every summary from scratch; return how many pieces of patients were queued (or,
+    with tasks in-process, how many patients were written)."""
+    if current_app.conf.task_always_eager:
+        return patient_summaries.summaries_rebuild_all(chunk=chunk)
+    pieces = patient_summaries.rebuild_chunks(size=chunk)
+    log.info("summaries rebuild: %d pieces of up to %d patients", len(pieces), chunk)
+    chord(
+        (rebuild_summaries_chunk.si(lo, hi) for lo, hi in pieces),
+        rebuild_group_phase.si(),
+    ).apply_async()
+    return len(pieces)
+
+
+@shared_task(
+    name="indicators.tasks.rebuild_summaries_chunk",
+    acks_late=True,
+    ignore_result=False,  # a chord waits for every piece's result
+    **PIECE_LIMITS,
+)
+def rebuild_summaries_chunk(lo: int, hi: int) -> int:
+    return patient_summaries.summaries_rebuild_range(lo=lo, hi=hi)
+
+
+@shared_task(name="indicators.tasks.rebuild_group_phase", acks_late=True, **PIECE_LIMITS)
+def rebuild_group_phase() -> int:
+    """After every patient: each quarter's team and caseload summaries, as pieces of their own."""
+    periods = group_summaries.group_summaries_periods_settle()
+    chord((rebuild_group_period.si(p) for p in periods), rebuild_finished.si()).apply_async()
+    return len(periods)
+
+
+@shared_task(
+    name="indicators.tasks.rebuild_group_period",
+    acks_late=True,
+    ignore_result=False,
+    **PIECE_LIMITS,
+)
+def rebuild_group_period(period: str) -> int:
+    return group_summaries.group_summaries_rebuild_all(periods=[period])
+
+
+@shared_task(name="indicators.tasks.rebuild_finished", acks_late=True)
+def rebuild_finished() -> None:
+    log.info("summaries rebuild: finished")

@@ -446,3 +446,23 @@ def test_one_group_computed_alone_stores_what_the_one_pass_rebuild_stores(team, 
     assert stored() == rebuilt
     assert rebuilt["CaseloadSummary", "2026Q2"][0] == 7
     assert rebuilt["TeamSummary", "2026Q2"][1]["priorities"]["common_items"][0]["patients"] == 7
+
+
+def test_the_rebuilds_pieces_hold_as_many_patients_each_whatever_the_gaps_in_ids():
+    from indicators.patient_summaries import rebuild_chunks
+
+    people = [PatientFactory() for _ in range(8)]
+    for gone in people[1:4]:
+        gone.delete()
+    ids = [p.pk for p in people[:1] + people[4:]]
+
+    assert rebuild_chunks(size=2) == [(ids[0], ids[1]), (ids[2], ids[3]), (ids[4], ids[4])]
+
+
+def test_without_a_broker_the_rebuild_task_runs_in_process(team):
+    from indicators.tasks import rebuild_all_summaries
+
+    cohort(team, [5, 6, 7, 8, 9])
+
+    assert rebuild_all_summaries.delay(2).get() == 5
+    assert TeamSummary.objects.get(team=team, period="2026Q1").figures["index"]["median"] == 70.0

@@ -124,18 +124,19 @@ def test_a_change_landing_while_a_group_refresh_computes_leaves_the_group_stale(
     team, eight_quarters
 ):
     TeamSummary.objects.filter(team=team, period="2026Q2").update(stale=True)
-    compute = group_summaries.group_summaries_compute_targets
+    compute = group_summaries.group_summaries_compute_many
 
     def compute_then_a_change_lands(kind, targets):
-        compute(kind, targets)
+        done = compute(kind, targets)
         if kind is TEAM:  # as a patient's refresh committing between the read and the write
             group_summaries.group_summaries_mark({TEAM: {(team.pk, "2026Q2")}})
+        return done
 
     with (
         mock.patch.object(group_summaries, "REFRESH_ROUNDS", 1),
         mock.patch.object(
             group_summaries,
-            "group_summaries_compute_targets",
+            "group_summaries_compute_many",
             side_effect=compute_then_a_change_lands,
         ),
     ):

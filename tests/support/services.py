@@ -90,8 +90,15 @@ class Worker:
     """A real `celery worker` process of this project, on a queue of its own."""
 
     def __init__(
-        self, *, broker_url: str, database_url: str, pool: str = "solo", own_queue: bool = False
+        self,
+        *,
+        broker_url: str,
+        database_url: str,
+        pool: str = "solo",
+        own_queue: bool = False,
+        concurrency: int = 1,
     ) -> None:
+        self.concurrency = concurrency
         self.broker_url = broker_url
         # On the shared Redis a worker needs a queue of its own; on a private one, the default.
         self.queue = f"ssm-test-{uuid.uuid4().hex[:10]}" if own_queue else "celery"
@@ -127,7 +134,7 @@ class Worker:
                 "ssm_outcomes",
                 "worker",
                 f"--pool={self.pool}",
-                "--concurrency=1",
+                f"--concurrency={self.concurrency}",
                 "-Q",
                 ",".join(self.queues),
                 "-n",
@@ -160,10 +167,19 @@ class Worker:
 
 @contextmanager
 def running_worker(
-    *, broker_url: str, database_url: str, pool: str = "solo", own_queue: bool = False
+    *,
+    broker_url: str,
+    database_url: str,
+    pool: str = "solo",
+    own_queue: bool = False,
+    concurrency: int = 1,
 ):
     worker = Worker(
-        broker_url=broker_url, database_url=database_url, pool=pool, own_queue=own_queue
+        broker_url=broker_url,
+        database_url=database_url,
+        pool=pool,
+        own_queue=own_queue,
+        concurrency=concurrency,
     )
     worker.start()
     try:
