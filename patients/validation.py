@@ -163,7 +163,7 @@ def _in_hand(record: models.Model) -> list[str]:
     they exist would read them again."""
     names = []
     for field in record._meta.concrete_fields:
-        if field.many_to_one and field.is_cached(record):
+        if isinstance(field, models.ForeignKey) and field.is_cached(record):
             related = field.get_cached_value(record)
             if related is not None and related.pk is not None and not related._state.adding:
                 names.append(field.name)
@@ -215,9 +215,10 @@ def constraint_refusal(record: models.Model, error: IntegrityError) -> Validatio
     name, columns = _refused(error)
     for model, constraints in record.get_constraints():
         table = model._meta.db_table
+        column = {field.name: field.column for field in model._meta.concrete_fields}
         for constraint in constraints:
             fields = list(getattr(constraint, "fields", ()))
-            named = frozenset(f"{table}.{model._meta.get_field(f).column}" for f in fields)
+            named = frozenset(f"{table}.{column[f]}" for f in fields)
             if constraint.name != name and not (columns and named == columns):
                 continue
             if (

@@ -79,10 +79,13 @@ class _Done:
         _done(self.using).clear()  # the transaction committed: nothing of it counts any more
 
 
-def _done(using: str) -> dict[Hashable, tuple[weakref.ref[_Done], tuple[object, object]]]:
+_Known = dict[Hashable, tuple["weakref.ref[_Done]", tuple[object, object]]]
+
+
+def _done(using: str) -> _Known:
     """Keys done in the current transaction on this thread and database, each with a weak
     reference to its ``_Done`` and the transaction it was done in (``_transaction``)."""
-    registry: dict[str, dict] | None = getattr(_local, "done", None)
+    registry: dict[str, _Known] | None = getattr(_local, "done", None)
     if registry is None:
         registry = _local.done = {}
     return registry.setdefault(using, {})
@@ -95,7 +98,9 @@ def _transaction(using: str) -> tuple[object, object] | None:
     A test case runs each test inside blocks of its own, which stand for no transaction of the
     code under test: as Django does for durable blocks, they are passed over, so the first block
     the code opened counts as the transaction, as it would in production. (Code run directly in
-    a test, under no block of its own, is outside a transaction, as it would be there.)"""
+    a test, under no block of its own, is outside a transaction, as it would be there.) The
+    blocks and savepoints are those the connection keeps open (``atomic_blocks``,
+    ``savepoint_ids``); the block itself is kept, so a later block is never taken for it."""
     connection = transaction.get_connection(using)
     if not connection.in_atomic_block:
         return None
