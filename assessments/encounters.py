@@ -6,9 +6,10 @@ services of patients and assessments."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -17,17 +18,18 @@ from django.utils.translation import gettext_lazy as _
 
 from patients.audit import Audit, audited
 from patients.models import Appointment, Encounter, Patient, User
-from patients.services import (
-    appointment_book,
-    appointment_booked,
-    context_event_record,
-    encounter_record,
-)
+from patients.services import appointment_write, context_event_write, encounter_write
 from patients.validation import ONE_OF_THIS_PATIENTS, rule, worded
 
 from .models import InstrumentRater
 from .responses import response_record
-from .services import goal_create, goal_review_record, rating_record, reading_record, target_set
+from .services import (
+    goal_review_write,
+    goal_write,
+    rating_write,
+    reading_write,
+    target_write,
+)
 
 RELATIONSHIP_CODES = ("R1", "R2", "R3", "R4")  # the relationship elements a patient rates
 
@@ -39,18 +41,24 @@ class _Problems:
     def __init__(self) -> None:
         self.errors: dict[str, list[ValidationError]] = {}
 
-    @contextmanager
-    def collect(self, field: str | None = None, prefix: str = ""):
-        """Run one part in a savepoint; a problem is noted (under ``field``, or the service's
-        own field name after ``prefix``) and the next part still runs."""
+    def collect(self, part: Callable[[], Any], field: str | None = None, prefix: str = ""):
+        """Run one part and return what it returns; a problem is noted (under ``field``, or the
+        service's own field name after ``prefix``) and the next part still runs.
+
+        The parts run in the one transaction of the whole, without a savepoint each: every part
+        refuses before it writes anything, and with any problem the whole is rolled back. A
+        constraint the database refused (``record_save``) leaves the transaction marked for
+        rollback: the parts after it are not run, and the whole is refused with that problem."""
+        if transaction.get_rollback():
+            return None
         try:
-            with transaction.atomic():
-                yield
+            return part()
         except ValidationError as error:
             parts = error.error_dict if hasattr(error, "error_dict") else {"": error.error_list}
             for key, errors in parts.items():
                 name = field or (f"{prefix}{key}" if key not in ("", NON_FIELD_ERRORS) else "")
                 self.errors.setdefault(name or NON_FIELD_ERRORS, []).extend(errors)
+            return None
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,7 @@ def encounter_log(
     context_event: dict | None = None,
     next_appointment: dt.datetime | None = None,
     audit: Audit | None = None,
+    keep: bool = True,
 ) -> EncounterLogged:
     """Record an encounter and everything noted in it, all or nothing.
 
@@ -90,16 +99,23 @@ def encounter_log(
     not, and ``appointment_problem`` says why. ``responses`` are validated instruments the
     clinician asked the patient in the encounter ({"field", "instrument", "answers"}): each is
     recorded as the patient's answers entered on their behalf (rater proxy) on its day.
+
+    Ratings may name their element by key or give the element itself, and readings their
+    marker's ``loinc`` or the ``marker`` itself: what the caller has read is not read again.
+    With ``keep`` false everything is checked and nothing is kept: the problems are raised (an
+    empty ValidationError when there are none), for a form that has problems of its own.
     """
     problems = _Problems()
     record = None
     if encounter is not None:
-        with problems.collect():
-            record = encounter_record(patient=patient, clinician=clinician, **encounter)
+        record = problems.collect(
+            partial(encounter_write, patient=patient, clinician=clinician, **encounter)
+        )
     day = timezone.localtime(record.occurred_at).date() if record else timezone.localdate()
     for item in ratings:
-        with problems.collect(item["field"]):
-            rating_record(
+        problems.collect(
+            partial(
+                rating_write,
                 patient=patient,
                 element=item["element"],
                 value=item["value"],
@@ -107,30 +123,39 @@ def encounter_log(
                 rated_on=day,
                 entered_by=clinician,
                 encounter=record,
-            )
+            ),
+            item["field"],
+        )
     for item in readings:
-        with problems.collect(item["field"]):
-            reading_record(
+        problems.collect(
+            partial(
+                reading_write,
                 patient=patient,
-                loinc=item["loinc"],
+                loinc=item.get("marker") or item["loinc"],
                 value=item["value"],
                 unit=item["unit"],
                 taken_on=day,
                 recorded_by=clinician,
                 encounter=record,
-            )
+            ),
+            item["field"],
+        )
     for item in reviews:
-        with problems.collect(item["field"]):
-            goal_review_record(
+        problems.collect(
+            partial(
+                goal_review_write,
                 goal=item["goal"],
                 attainment=item["attainment"],
                 reviewed_on=day,
                 reviewed_by=clinician,
                 encounter=record,
-            )
+            ),
+            item["field"],
+        )
     for item in responses:
-        with problems.collect(item["field"]):
-            response_record(
+        problems.collect(
+            partial(
+                response_record,
                 patient=patient,
                 instrument=item["instrument"],
                 answers=item["answers"],
@@ -138,21 +163,29 @@ def encounter_log(
                 rater=InstrumentRater.PROXY,
                 entered_by=clinician,
                 encounter=record,
-            )
+            ),
+            item["field"],
+        )
     if new_goal:
-        with problems.collect(prefix="goal_"):
-            goal_create(patient=patient, baseline_on=day, created_by=clinician, **new_goal)
+        problems.collect(
+            partial(goal_write, patient=patient, baseline_on=day, created_by=clinician, **new_goal),
+            prefix="goal_",
+        )
     if target:
-        with problems.collect(prefix="target_"):
-            target_set(patient=patient, set_by=clinician, **target)
+        problems.collect(
+            partial(target_write, patient=patient, set_by=clinician, **target), prefix="target_"
+        )
     if context_event:
-        with problems.collect(prefix="context_"):
-            context_event_record(patient=patient, recorded_by=clinician, **context_event)
+        problems.collect(
+            partial(context_event_write, patient=patient, recorded_by=clinician, **context_event),
+            prefix="context_",
+        )
     booked, confirmed, clash = None, False, ""
     if next_appointment:
-        with problems.collect("next_appointment"):
-            booked, confirmed, clash = _next_appointment(patient, clinician, next_appointment)
-    if problems.errors or record is None:
+        booked, confirmed, clash = problems.collect(
+            partial(_next_appointment, patient, clinician, next_appointment), "next_appointment"
+        ) or (None, False, "")
+    if problems.errors or record is None or not keep:
         # Without an encounter the form has its own errors to show beside these.
         raise ValidationError(problems.errors)
     audited(audit, patient)
@@ -161,18 +194,19 @@ def encounter_log(
 
 def _next_appointment(patient, clinician, starts_at) -> tuple[Appointment | None, bool, str]:
     """Book the next appointment from an encounter: (the appointment, whether it was booked
-    already, why it could not be booked if it clashes with another)."""
-    already = appointment_booked(patient=patient, clinician=clinician, starts_at=starts_at)
+    already, why it could not be booked if it clashes with another). A clash is found before
+    anything is written, so the encounter's transaction goes on without it."""
     try:
-        with transaction.atomic():
-            booked = appointment_book(patient=patient, clinician=clinician, starts_at=starts_at)
+        booked, already = appointment_write(
+            patient=patient, clinician=clinician, starts_at=starts_at
+        )
     except ValidationError as error:
         found = getattr(error, "error_dict", {}).get("starts_at", [])
         clash = next((worded(e) for e in found if e.code == "appointment_clash"), None)
         if clash is None:
             raise
         return None, False, clash
-    return booked, already is not None, ""
+    return booked, already, ""
 
 
 @transaction.atomic
@@ -194,7 +228,7 @@ def feedback_record(
     if encounter.patient_id != patient.pk:
         raise rule("encounter", ONE_OF_THIS_PATIENTS, "not_this_patients")
     return [
-        rating_record(
+        rating_write(
             patient=patient,
             element=code,
             value=value,

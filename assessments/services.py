@@ -19,6 +19,7 @@ from patients.validation import (
     date_not_in_future,
     filled,
     full_clean,
+    record_save,
     rule,
 )
 from ssm_outcomes.content_language import language_columns
@@ -44,14 +45,26 @@ DOMAIN_RULE = _("%(field)s must be H, M or R")
 GOAL_SAYS = _("%(field)s must say what the goal is")
 
 
-def element_for_key(*, patient: Patient, key: str, field: str = "element") -> Element:
-    """The framework element or this patient's own item that a key such as H1 or P12 names."""
-    key = str(key).strip()
-    element = None
-    if personal_item_id(key) is not None:
-        element = Element.objects.keyed(key, patient=patient).first()
-    elif key:
-        element = Element.objects.framework().keyed(key).first()
+def element_for_key(*, patient: Patient, key: str | Element, field: str = "element") -> Element:
+    """The framework element or this patient's own item that a key such as H1 or P12 names.
+    Given an element already read (a form's), it is checked by the same rule without reading it
+    again: an active framework element, or one of this patient's items."""
+    element: Element | None
+    if isinstance(key, Element):
+        element = key
+        key = element.key
+        if element.patient_id is None:
+            usable = element.active and element.code != ""
+        else:
+            usable = element.patient_id == patient.pk
+        element = element if usable else None
+    else:
+        key = str(key).strip()
+        element = None
+        if personal_item_id(key) is not None:
+            element = Element.objects.keyed(key, patient=patient).first()
+        elif key:
+            element = Element.objects.framework().keyed(key).first()
     if element is None:
         raise rule(
             "element",
@@ -66,8 +79,8 @@ def element_for_key(*, patient: Patient, key: str, field: str = "element") -> El
     return element
 
 
-def _encounter_of(patient: Patient, encounter: Encounter | None) -> Encounter | None:
-    if encounter is not None and encounter.patient_id != patient.pk:
+def _encounter_of(patient_id: int, encounter: Encounter | None) -> Encounter | None:
+    if encounter is not None and encounter.patient_id != patient_id:
         raise rule("encounter", ONE_OF_THIS_PATIENTS, "not_this_patients")
     return encounter
 
@@ -113,7 +126,7 @@ def personal_item_create(
 def rating_record(
     *,
     patient: Patient,
-    element: str,
+    element: str | Element,
     value: int,
     rated_on: dt.date,
     rater: str,
@@ -121,7 +134,33 @@ def rating_record(
     encounter: Encounter | None = None,
     audit: Audit | None = None,
 ) -> Rating:
-    """Record a 0–10 rating of one element or personal item."""
+    """Record a 0–10 rating of one element or personal item (its key, or the element itself
+    when the caller has read it already)."""
+    rating = rating_write(
+        patient=patient,
+        element=element,
+        value=value,
+        rated_on=rated_on,
+        rater=rater,
+        entered_by=entered_by,
+        encounter=encounter,
+    )
+    audited(audit, patient)
+    return rating
+
+
+def rating_write(
+    *,
+    patient: Patient,
+    element: str | Element,
+    value: int,
+    rated_on: dt.date,
+    rater: str,
+    entered_by: User | None = None,
+    encounter: Encounter | None = None,
+) -> Rating:
+    """``rating_record`` in the caller's transaction, which writes the audit row. A refusal is
+    raised before anything is written."""
     _rater_allowed(rater, entered_by)
     date_not_in_future("rated_on", rated_on)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
@@ -132,7 +171,7 @@ def rating_record(
             low=0,
             high=10,
         )
-    rating = full_clean(
+    rating = record_save(
         Rating(
             patient=patient,
             element=element_for_key(patient=patient, key=element),
@@ -140,12 +179,10 @@ def rating_record(
             rated_on=rated_on,
             rater=rater,
             entered_by=entered_by,
-            encounter=_encounter_of(patient, encounter),
+            encounter=_encounter_of(patient.pk, encounter),
         )
     )
-    rating.save()
     records_changed.send(sender=None, patient_id=patient.pk)
-    audited(audit, patient)
     return rating
 
 
@@ -220,18 +257,46 @@ def goal_create(
     audit: Audit | None = None,
 ) -> Goal:
     """Add a goal in the patient's own words."""
+    goal = goal_write(
+        patient=patient,
+        description=description,
+        domain=domain,
+        importance=importance,
+        difficulty=difficulty,
+        baseline_on=baseline_on,
+        expected_outcome=expected_outcome,
+        created_by=created_by,
+    )
+    audited(audit, patient)
+    return goal
+
+
+def goal_write(
+    *,
+    patient: Patient,
+    description: str,
+    domain: str,
+    importance: int = 2,
+    difficulty: int = 2,
+    baseline_on: dt.date | None = None,
+    expected_outcome: str = "",
+    created_by: User | None = None,
+) -> Goal:
+    """``goal_create`` in the caller's transaction, which writes the audit row. A refusal is
+    raised before anything is written."""
     description = (description or "").strip()
     if not description:
         raise rule("description", GOAL_SAYS, "empty")
-    if not Domain.objects.filter(code=domain).exists():
+    found = Domain.objects.filter(code=domain).first()
+    if found is None:
         raise rule("domain", DOMAIN_RULE, "domain_unknown")
     baseline_on = baseline_on or timezone.localdate()
     date_not_in_future("baseline_on", baseline_on)
-    goal = full_clean(
+    goal = record_save(
         Goal(
             patient=patient,
             description=description,
-            domain_id=domain,
+            domain=found,
             importance=importance,
             difficulty=difficulty,
             baseline_on=baseline_on,
@@ -239,9 +304,7 @@ def goal_create(
             created_by=created_by,
         )
     )
-    goal.save()
     records_changed.send(sender=None, patient_id=patient.pk)
-    audited(audit, patient)
     return goal
 
 
@@ -256,6 +319,27 @@ def goal_review_record(
     audit: Audit | None = None,
 ) -> GoalReview:
     """Record how far a goal has been reached, on the −2 … +2 attainment scale."""
+    review = goal_review_write(
+        goal=goal,
+        attainment=attainment,
+        reviewed_on=reviewed_on,
+        reviewed_by=reviewed_by,
+        encounter=encounter,
+    )
+    audited(audit, goal.patient)
+    return review
+
+
+def goal_review_write(
+    *,
+    goal: Goal,
+    attainment: int,
+    reviewed_on: dt.date,
+    reviewed_by: User | None = None,
+    encounter: Encounter | None = None,
+) -> GoalReview:
+    """``goal_review_record`` in the caller's transaction, which writes the audit row. A
+    refusal is raised before anything is written."""
     date_not_in_future("reviewed_on", reviewed_on)
     if reviewed_on < goal.baseline_on:
         raise rule(
@@ -263,18 +347,16 @@ def goal_review_record(
             _("%(field)s must not be before the goal was set"),
             "review_before_goal",
         )
-    review = full_clean(
+    review = record_save(
         GoalReview(
             goal=goal,
             attainment=attainment,
             reviewed_on=reviewed_on,
             reviewed_by=reviewed_by,
-            encounter=_encounter_of(goal.patient, encounter),
+            encounter=_encounter_of(goal.patient_id, encounter),
         )
     )
-    review.save()
     records_changed.send(sender=None, patient_id=goal.patient_id)
-    audited(audit, goal.patient)
     return review
 
 
@@ -312,7 +394,7 @@ def _decimal(field: str, value) -> Decimal | None:
 def reading_record(
     *,
     patient: Patient,
-    loinc: str,
+    loinc: str | Marker,
     value,
     unit: str,
     taken_on: dt.date,
@@ -320,8 +402,35 @@ def reading_record(
     encounter: Encounter | None = None,
     audit: Audit | None = None,
 ) -> Reading:
-    """Record a biomedical reading, in the unit the marker is recorded in."""
-    marker = marker_for_loinc(loinc)
+    """Record a biomedical reading, in the unit the marker is recorded in (the marker's LOINC
+    code, or the marker itself when the caller has read it already)."""
+    reading = reading_write(
+        patient=patient,
+        loinc=loinc,
+        value=value,
+        unit=unit,
+        taken_on=taken_on,
+        recorded_by=recorded_by,
+        encounter=encounter,
+    )
+    audited(audit, patient)
+    return reading
+
+
+def reading_write(
+    *,
+    patient: Patient,
+    loinc: str | Marker,
+    value,
+    unit: str,
+    taken_on: dt.date,
+    recorded_by: User | None = None,
+    encounter: Encounter | None = None,
+) -> Reading:
+    """``reading_record`` in the caller's transaction, which writes the audit row. A refusal is
+    raised before anything is written."""
+    marker = loinc if isinstance(loinc, Marker) else marker_for_loinc(loinc)
+    loinc = marker.loinc
     if unit not in {marker.unit, marker.display_unit}:
         raise rule(
             "unit",
@@ -342,19 +451,17 @@ def reading_record(
             unit=marker.unit_label,
         )
     date_not_in_future("taken_on", taken_on)
-    reading = full_clean(
+    reading = record_save(
         Reading(
             patient=patient,
             marker=marker,
             value=number.quantize(Decimal("0.01")),
             taken_on=taken_on,
             recorded_by=recorded_by,
-            encounter=_encounter_of(patient, encounter),
+            encounter=_encounter_of(patient.pk, encounter),
         )
     )
-    reading.save()
     records_changed.send(sender=None, patient_id=patient.pk)
-    audited(audit, patient)
     return reading
 
 
@@ -374,7 +481,32 @@ def target_set(
 
     A reason is optional here (the API's contract is low, high and relevant); the clinician's
     forms ask for one when a marker is marked not relevant."""
-    marker = marker_for_loinc(loinc)
+    target = target_write(
+        patient=patient,
+        loinc=loinc,
+        low=low,
+        high=high,
+        relevant=relevant,
+        reason=reason,
+        set_by=set_by,
+    )
+    audited(audit, patient)
+    return target
+
+
+def target_write(
+    *,
+    patient: Patient,
+    loinc: str | Marker,
+    low=None,
+    high=None,
+    relevant: bool = True,
+    reason: str = "",
+    set_by: User | None = None,
+) -> PersonalTarget:
+    """``target_set`` in the caller's transaction, which writes the audit row. A refusal is
+    raised before anything is written."""
+    marker = loinc if isinstance(loinc, Marker) else marker_for_loinc(loinc)
     low, high = _decimal("low", low), _decimal("high", high)
     if relevant and low is None and high is None:
         raise rule(
@@ -383,13 +515,13 @@ def target_set(
             "target_range_missing",
         )
     target = PersonalTarget.objects.filter(patient=patient, marker=marker).first() or (
-        PersonalTarget(patient=patient, marker=marker)
+        PersonalTarget()
     )
+    target.patient, target.marker = patient, marker  # in hand: not read again to check them
     target.low, target.high, target.relevant = low, high, relevant
     target.reason, target.set_by = (reason or "").strip(), set_by
-    full_clean(target).save()
+    record_save(target)
     records_changed.send(sender=None, patient_id=patient.pk)
-    audited(audit, patient)
     return target
 
 

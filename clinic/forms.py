@@ -286,7 +286,7 @@ class EncounterLogForm(LabelledForm):
         ratings = [
             {
                 "field": f"{side}_{e.key}",
-                "element": e.key,
+                "element": e,  # read with the form: not read again
                 "value": data[f"{side}_{e.key}"],
                 "rater": "proxy" if side == "proxy" else "clinician",
             }
@@ -298,6 +298,7 @@ class EncounterLogForm(LabelledForm):
             {
                 "field": f"reading_{m.loinc}",
                 "loinc": m.loinc,
+                "marker": m,
                 "unit": m.unit,
                 "value": data[f"reading_{m.loinc}"],
             }

@@ -45,15 +45,23 @@ GROUP_REFRESH_DELAY = 5
 
 
 def summaries_mark_stale(*, patient_id: int) -> None:
-    """Record that a patient's summaries are out of date and queue a refresh after commit."""
-    updated = SummaryState.objects.filter(patient_id=patient_id).update(
-        dirty=F("dirty") + 1, marked_at=timezone.now()
-    )
-    if not updated:
-        _, created = SummaryState.objects.get_or_create(patient_id=patient_id)
-        if not created:  # another transaction created it first
-            SummaryState.objects.filter(patient_id=patient_id).update(dirty=F("dirty") + 1)
-    after_commit.once(("refresh patient", patient_id), lambda: patient_refresh_queue(patient_id))
+    """Record that a patient's summaries are out of date and queue a refresh after commit: once
+    per transaction, however many of the patient's records it saves (the refresh reads them all,
+    so one more ``dirty`` makes them stale as surely as ten)."""
+
+    def mark() -> None:
+        updated = SummaryState.objects.filter(patient_id=patient_id).update(
+            dirty=F("dirty") + 1, marked_at=timezone.now()
+        )
+        if not updated:
+            _, created = SummaryState.objects.get_or_create(patient_id=patient_id)
+            if not created:  # another transaction created it first
+                SummaryState.objects.filter(patient_id=patient_id).update(dirty=F("dirty") + 1)
+        after_commit.once(
+            ("refresh patient", patient_id), lambda: patient_refresh_queue(patient_id)
+        )
+
+    after_commit.once_in_transaction(("summaries stale", patient_id), mark)
 
 
 def patient_refresh_queue(patient_id: int) -> None:

@@ -38,6 +38,7 @@ from .validation import (
     date_not_in_future,
     email_checked,
     full_clean,
+    record_save,
     rule,
 )
 
@@ -184,11 +185,41 @@ def encounter_record(
     audit: Audit | None = None,
 ) -> Encounter:
     """Record a contact between a patient and a clinician."""
+    encounter = encounter_write(
+        patient=patient,
+        clinician=clinician,
+        occurred_at=occurred_at,
+        mode=mode,
+        initiated_by=initiated_by,
+        duration_minutes=duration_minutes,
+        strategies=strategies,
+        note=note,
+        agenda_discussed=agenda_discussed,
+    )
+    audited(audit, patient)
+    return encounter
+
+
+def encounter_write(
+    *,
+    patient: Patient,
+    clinician: User,
+    occurred_at: dt.datetime,
+    mode: str,
+    initiated_by: str,
+    duration_minutes: int,
+    strategies: list[str] | None = None,
+    note: str = "",
+    agenda_discussed: bool | None = None,
+) -> Encounter:
+    """``encounter_record`` in the caller's transaction, which writes the audit row: for a
+    service that records the encounter as one part of its own write (``encounter_log``).
+    A refusal is raised before anything is written."""
     if occurred_at > timezone.now() + dt.timedelta(minutes=5):
         raise rule("occurred_at", IN_THE_FUTURE, "date_in_future")
     if occurred_at.date() < EARLIEST_DATE:
         raise rule("occurred_at", TOO_EARLY, "date_too_early", year=f"{EARLIEST_DATE:%Y}")
-    encounter = full_clean(
+    encounter = record_save(
         Encounter(
             patient=patient,
             clinician=clinician,
@@ -201,13 +232,11 @@ def encounter_record(
             agenda_discussed=agenda_discussed,
         )
     )
-    encounter.save()
     if agenda_discussed:
         Agenda.objects.filter(patient=patient, discussed_in__isnull=True).update(
             discussed_in=encounter
         )
     records_changed.send(sender=None, patient_id=patient.pk)
-    audited(audit, patient)
     return encounter
 
 
@@ -223,8 +252,30 @@ def context_event_record(
     audit: Audit | None = None,
 ) -> ContextEvent:
     """Record something that moderates what a change in the patient's picture can be put down to."""
+    event = context_event_write(
+        patient=patient,
+        kind=kind,
+        occurred_on=occurred_on,
+        note=note,
+        recorded_by=recorded_by,
+        visible_to_patient=visible_to_patient,
+    )
+    audited(audit, patient)
+    return event
+
+
+def context_event_write(
+    *,
+    patient: Patient,
+    kind: str,
+    occurred_on: dt.date,
+    note: str = "",
+    recorded_by: User | None = None,
+    visible_to_patient: bool = True,
+) -> ContextEvent:
+    """``context_event_record`` in the caller's transaction, which writes the audit row."""
     date_not_in_future("occurred_on", occurred_on)
-    event = full_clean(
+    event = record_save(
         ContextEvent(
             patient=patient,
             kind=kind,
@@ -235,9 +286,7 @@ def context_event_record(
         ),
         exclude=["recorded_by"],
     )
-    event.save()
     records_changed.send(sender=None, patient_id=patient.pk)
-    audited(audit, patient)
     return event
 
 
@@ -270,19 +319,32 @@ def appointment_book(
     returned, not booked twice). A time at which the clinician sees another patient, or the
     patient sees another clinician, is refused with code ``appointment_clash``.
     """
+    appointment, _already = appointment_write(
+        patient=patient, clinician=clinician, starts_at=starts_at
+    )
+    audited(audit, patient)
+    return appointment
+
+
+def appointment_write(
+    *, patient: Patient, clinician: User, starts_at: dt.datetime
+) -> tuple[Appointment, bool]:
+    """``appointment_book`` in the caller's transaction, which writes the audit row: the
+    appointment, and whether it was booked already. A refusal (a clash, a time in the past) is
+    raised before anything is written, so the caller's transaction goes on."""
     if starts_at <= timezone.now():
         raise rule("starts_at", _("%(field)s must be in the future"), "date_in_past")
-    existing = appointment_booked(patient=patient, clinician=clinician, starts_at=starts_at)
-    if existing is not None:
-        audited(audit, patient)
-        return existing
-    clash = (
+    # One read for both: the same appointment booked already, or another one at that time.
+    taken = list(
         Appointment.objects.filter(starts_at=starts_at)
         .filter(Q(clinician=clinician) | Q(patient=patient))
         .select_related("patient", "clinician")
-        .first()
     )
-    if clash is not None:
+    for existing in taken:
+        if existing.patient_id == patient.pk and existing.clinician_id == clinician.pk:
+            return existing, True
+    if taken:
+        clash = taken[0]
         whom = (
             gettext("%(clinician)s already sees another patient then") % {"clinician": clinician}
             if clash.clinician_id == clinician.pk
@@ -296,10 +358,10 @@ def appointment_book(
             time=appointment_time(starts_at),
             whom=whom,
         )
-    appointment = full_clean(Appointment(patient=patient, clinician=clinician, starts_at=starts_at))
-    appointment.save()
-    audited(audit, patient)
-    return appointment
+    appointment = record_save(
+        Appointment(patient=patient, clinician=clinician, starts_at=starts_at)
+    )
+    return appointment, False
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from django.core.validators import (
     MinValueValidator,
     validate_email,
 )
+from django.db import IntegrityError, models, router, transaction
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -155,6 +156,88 @@ def full_clean(record, *, exclude: list[str] | None = None):
     """Run model validation and return the record, so services can validate-then-save in one go."""
     record.full_clean(exclude=exclude, validate_unique=True, validate_constraints=True)
     return record
+
+
+def _in_hand(record: models.Model) -> list[str]:
+    """The record's foreign keys given as objects already read from the database: checking that
+    they exist would read them again."""
+    names = []
+    for field in record._meta.concrete_fields:
+        if isinstance(field, models.ForeignKey) and field.is_cached(record):
+            related = field.get_cached_value(record)
+            if related is not None and related.pk is not None and not related._state.adding:
+                names.append(field.name)
+    return names
+
+
+def record_save(record, *, exclude: list[str] | None = None):
+    """Validate a record as ``full_clean`` does and save it, without reading what the database
+    checks anyway: foreign keys given as objects already read are not looked up again, and
+    unique and check constraints are left to the database, whose refusal is raised as the same
+    ValidationError (field, message and code) that ``full_clean`` gives. Returns the record.
+
+    Every field's rules and the model's ``clean()`` still run first, so whatever a person can
+    get wrong is said as before. A refusal by the database leaves the transaction unusable: the
+    innermost atomic block is marked for rollback, so it can only be left (by the error)."""
+    skipped = [*(exclude or []), *_in_hand(record)]
+    record.full_clean(exclude=skipped, validate_unique=False, validate_constraints=False)
+    try:
+        record.save()
+    except IntegrityError as error:
+        refusal = constraint_refusal(record, error)
+        if refusal is None:
+            raise
+        using = router.db_for_write(type(record), instance=record)
+        if transaction.get_connection(using).in_atomic_block:
+            transaction.set_rollback(True, using=using)
+        raise refusal from error
+    return record
+
+
+def _refused(error: IntegrityError) -> tuple[str, frozenset[str]]:
+    """The name of the constraint the database refused (PostgreSQL, SQLite's check constraints)
+    and the table.column names it names (SQLite's unique constraints)."""
+    diagnosis = getattr(error.__cause__, "diag", None)
+    name = getattr(diagnosis, "constraint_name", None) or ""
+    columns: frozenset[str] = frozenset()
+    text = str(error)
+    if text.startswith("CHECK constraint failed: "):
+        name = text.removeprefix("CHECK constraint failed: ").strip()
+    elif text.startswith("UNIQUE constraint failed: "):
+        named = text.removeprefix("UNIQUE constraint failed: ").split(",")
+        columns = frozenset(column.strip() for column in named)
+    return name, columns
+
+
+def constraint_refusal(record: models.Model, error: IntegrityError) -> ValidationError | None:
+    """The ValidationError ``full_clean`` raises for the model constraint the database refused
+    in ``error`` (the same field, message and code); None when it is none of the record's."""
+    name, columns = _refused(error)
+    for model, constraints in record.get_constraints():
+        table = model._meta.db_table
+        column = {field.name: field.column for field in model._meta.concrete_fields}
+        for constraint in constraints:
+            fields = list(getattr(constraint, "fields", ()))
+            named = frozenset(f"{table}.{column[f]}" for f in fields)
+            if constraint.name != name and not (columns and named == columns):
+                continue
+            if (
+                isinstance(constraint, models.UniqueConstraint)
+                and fields
+                and constraint.condition is None
+                and constraint.violation_error_message == constraint.default_violation_error_message
+            ):
+                message = record.unique_error_message(model, fields)
+                refusal = ValidationError(message, code=message.code)
+            else:
+                refusal = ValidationError(
+                    constraint.get_violation_error_message(), code=constraint.violation_error_code
+                )
+            # Under the key Model.validate_constraints files it.
+            if refusal.code == "unique" and len(fields) == 1:
+                return ValidationError({fields[0]: [refusal]})
+            return ValidationError(refusal.update_error_dict({}))
+    return None
 
 
 def date_not_in_future(field: str, day: dt.date | None) -> None:

@@ -177,19 +177,17 @@ def encounter_new(request, patient_id: int):
     if request.method == "POST":
         valid = form.is_valid()
         try:
-            with transaction.atomic():  # rolled back when the form itself has problems
-                logged = encounter_log(
-                    patient=patient,
-                    clinician=request.user,
-                    audit=Audit.of(request, "create", "encounter"),
-                    **form.service_arguments(),
-                )
-                if not valid:
-                    raise _FormInvalidError  # checked with the form's problems, so all show at once
+            # With problems of the form's own it is still checked, so all show at once, and
+            # nothing is kept.
+            logged = encounter_log(
+                patient=patient,
+                clinician=request.user,
+                audit=Audit.of(request, "create", "encounter"),
+                keep=valid,
+                **form.service_arguments(),
+            )
         except ValidationError as error:
             form.add_service_errors(error, skip=set(form.errors))
-        except _FormInvalidError:
-            pass
         else:
             _say_what_was_saved(request, logged)
             return redirect("clinic:patient", patient_id=patient.pk)
