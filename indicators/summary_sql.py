@@ -67,9 +67,9 @@ def _domain_columns(code: str) -> str:
     """One domain's sums: all points, points on rated keys, Σ points × rating (bigint)."""
     return f"""
         COALESCE(SUM(w.points) FILTER (WHERE e.domain_id = '{code}'), 0) AS {code}_all,
-        COALESCE(SUM(w.points) FILTER (WHERE e.domain_id = '{code}' AND l.value IS NOT NULL), 0)
+        COALESCE(SUM(w.points) FILTER (WHERE e.domain_id = '{code}' AND l.pv IS NOT NULL), 0)
             AS {code}_rated,
-        COALESCE(SUM(w.points * l.value) FILTER (WHERE e.domain_id = '{code}'), 0)
+        COALESCE(SUM(w.points * l.pv) FILTER (WHERE e.domain_id = '{code}'), 0)
             AS {code}_weighted"""
 
 
@@ -92,31 +92,64 @@ def summaries_upsert_sql() -> str:
     listed = ", ".join(f'"{c}"' for c in SUMMARY_COLUMNS)
     updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in SUMMARY_COLUMNS[2:])
     return f"""
-    WITH {sql.latest_ratings_cte()}, {sql.activity_periods_cte()}, {sql.weights_cte()},
-    {WRITABLE},
+    WITH
+    -- The latest rating in each quarter of each element, per side: 'p' patient or proxy, 'c'.
+    rated AS (
+        SELECT DISTINCT ON (patient_id, pn, element_id, side) patient_id, pn, element_id, value
+            , side
+        FROM (
+            SELECT r.patient_id, {_period("r.rated_on")} AS pn, r.element_id, r.value, r.rated_on,
+                   r.id, CASE WHEN r.rater = 'clinician' THEN 'c' ELSE 'p' END AS side
+            FROM assessments_rating r
+            WHERE r.patient_id BETWEEN %(lo)s AND %(hi)s
+        ) r
+        ORDER BY patient_id, pn, element_id, side, rated_on DESC, id DESC
+    ),
+    -- Both sides' latest ratings of an element in a quarter, side by side.
     sides AS (
         SELECT patient_id, pn, element_id,
                MAX(value) FILTER (WHERE side = 'p') AS pv,
                MAX(value) FILTER (WHERE side = 'c') AS cv
-        FROM latest GROUP BY patient_id, pn, element_id
+        FROM rated GROUP BY patient_id, pn, element_id
     ),
-    gap AS (
-        SELECT patient_id, pn, AVG(ABS(pv - cv) * 1.0) AS gap
-        FROM sides WHERE pv IS NOT NULL AND cv IS NOT NULL
-        GROUP BY patient_id, pn
+    activity AS (
+        SELECT patient_id, pn FROM sides GROUP BY patient_id, pn
+        UNION
+        SELECT g.patient_id, {_period("gr.reviewed_on")} FROM assessments_goalreview gr
+            JOIN assessments_goal g ON g.id = gr.goal_id
+            WHERE g.patient_id BETWEEN %(lo)s AND %(hi)s
+        UNION
+        SELECT patient_id, {_period("taken_on")} FROM assessments_reading
+            WHERE patient_id BETWEEN %(lo)s AND %(hi)s
+        UNION
+        SELECT patient_id, {_period("occurred_on")} FROM patients_contextevent
+            WHERE patient_id BETWEEN %(lo)s AND %(hi)s
+        UNION
+        SELECT patient_id, {_period(_local_date("occurred_at"))} FROM patients_encounter
+            WHERE patient_id BETWEEN %(lo)s AND %(hi)s
+        UNION
+        SELECT patient_id, {_period("completed_on")} FROM assessments_instrumentresponse
+            WHERE patient_id BETWEEN %(lo)s AND %(hi)s
     ),
+    {sql.weights_cte()},
+    {WRITABLE},
+    -- Per quarter with points in effect: the point sums overall and per domain, over all keys and
+    -- over the keys the patient side rated; and the perspective gap, over every element both
+    -- sides rated, weighted or not.
     sums AS (
-        SELECT w.patient_id, w.pn, MAX(w.own) AS own,
+        SELECT COALESCE(w.patient_id, l.patient_id) AS patient_id,
+               COALESCE(w.pn, l.pn) AS pn, MAX(w.own) AS own,
                SUM(w.points) AS all_points,
-               COALESCE(SUM(w.points) FILTER (WHERE l.value IS NOT NULL), 0) AS rated_points,
-               COALESCE(SUM(w.points * l.value), 0) AS weighted,
-               {_domain_columns("H")}, {_domain_columns("M")}, {_domain_columns("R")}
+               COALESCE(SUM(w.points) FILTER (WHERE l.pv IS NOT NULL), 0) AS rated_points,
+               COALESCE(SUM(w.points * l.pv), 0) AS weighted,
+               {_domain_columns("H")}, {_domain_columns("M")}, {_domain_columns("R")},
+               AVG(ABS(l.pv - l.cv) * 1.0) AS gap
         FROM weights w
         JOIN assessments_element e ON e.id = w.element_id
-        LEFT JOIN latest l
-            ON l.side = 'p' AND l.patient_id = w.patient_id AND l.pn = w.pn
-            AND l.element_id = w.element_id
-        GROUP BY w.patient_id, w.pn
+        FULL JOIN sides l
+            ON l.patient_id = w.patient_id AND l.pn = w.pn AND l.element_id = w.element_id
+        GROUP BY COALESCE(w.patient_id, l.patient_id), COALESCE(w.pn, l.pn)
+        HAVING COUNT(w.points) > 0
     ),
     indexed AS (
         SELECT s.*,
@@ -150,24 +183,22 @@ def summaries_upsert_sql() -> str:
             AND (low IS NOT NULL OR high IS NOT NULL)
     ),
     relevant AS (SELECT patient_id, COUNT(*) AS markers FROM targets GROUP BY patient_id),
+    -- The latest reading in each quarter of each marker with a relevant target.
     reading_latest AS (
-        SELECT r.patient_id, {_period("r.taken_on")} AS pn, r.marker_id, r.value,
-               ROW_NUMBER() OVER (
-                   PARTITION BY r.patient_id, r.marker_id, {_period("r.taken_on")}
-                   ORDER BY r.taken_on DESC, r.id DESC
-               ) AS rn
+        SELECT DISTINCT ON (r.patient_id, r.marker_id, {_period("r.taken_on")})
+               r.patient_id, {_period("r.taken_on")} AS pn, r.value, t.low, t.high
         FROM assessments_reading r
+        JOIN targets t ON t.patient_id = r.patient_id AND t.marker_id = r.marker_id
         WHERE r.patient_id BETWEEN %(lo)s AND %(hi)s
+        ORDER BY r.patient_id, r.marker_id, {_period("r.taken_on")}, r.taken_on DESC, r.id DESC
     ),
     markers AS (
-        SELECT k.patient_id, k.pn, COUNT(*) AS with_reading,
+        SELECT patient_id, pn, COUNT(*) AS with_reading,
                COUNT(*) FILTER (
-                   WHERE (t.low IS NULL OR k.value >= t.low) AND (t.high IS NULL OR k.value <= t.high)
+                   WHERE (low IS NULL OR value >= low) AND (high IS NULL OR value <= high)
                ) AS in_target
-        FROM reading_latest k
-        JOIN targets t ON t.patient_id = k.patient_id AND t.marker_id = k.marker_id
-        WHERE k.rn = 1
-        GROUP BY k.patient_id, k.pn
+        FROM reading_latest
+        GROUP BY patient_id, pn
     ),
     events AS (
         SELECT patient_id, {_period("occurred_on")} AS pn,
@@ -224,7 +255,7 @@ def summaries_upsert_sql() -> str:
                    WHEN i.index - prev.index IS NOT NULL THEN 'stable'
                    ELSE ''
                END AS direction,
-               g.gap::float8 AS perspective_gap,
+               i.gap::float8 AS perspective_gap,
                ev.events IS NOT NULL AS attribution_caveat,
                COALESCE(ev.events, '[]'::jsonb) AS context_events,
                COALESCE(en.n, 0) AS encounters,
@@ -234,7 +265,6 @@ def summaries_upsert_sql() -> str:
         FROM indexed i
         JOIN writable wr ON wr.patient_id = i.patient_id
         LEFT JOIN indexed prev ON prev.patient_id = i.patient_id AND prev.pn = i.pn - 1
-        LEFT JOIN gap g ON g.patient_id = i.patient_id AND g.pn = i.pn
         LEFT JOIN goals gl ON gl.patient_id = i.patient_id AND gl.pn = i.pn
         LEFT JOIN relevant rv ON rv.patient_id = i.patient_id
         LEFT JOIN markers mk ON mk.patient_id = i.patient_id AND mk.pn = i.pn
@@ -301,6 +331,9 @@ def patient_summaries_store(*, lo: int, hi: int, now: datetime | None = None) ->
     """
     params = {**sql.params(lo, hi), "now": now or timezone.now()}
     with transaction.atomic(), connection.cursor() as cursor:
+        # The planner's row estimates for these CTEs run high, which would have the statement
+        # compiled to machine code first: that takes longer than the work itself.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(states_advance_sql(), params)
         (advanced,) = cursor.fetchone()
         cursor.execute(summaries_upsert_sql(), params)
