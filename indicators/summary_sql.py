@@ -283,7 +283,7 @@ def summaries_upsert_sql() -> str:
     )
     INSERT INTO indicators_patientsummary ({listed})
     SELECT {listed} FROM computed
-    ON CONFLICT ("patient_id", "period") DO UPDATE SET {updates}"""
+    ON CONFLICT ("patient_id", "period") DO UPDATE SET {updates}"""  # noqa: S608 — fixed fragments, values bound
 
 
 def states_advance_sql() -> str:

@@ -132,17 +132,12 @@ def cohort_build() -> dict:
     ContextEventFactory(patient=default, kind=ContextEvent.Kind.NEW_JOB, occurred_on=Q2)
     local = timezone.get_current_timezone()
     for when, by in [
-        (dt.datetime(2026, 2, 11, 10, 0), Encounter.Initiator.PATIENT),
-        (dt.datetime(2026, 2, 20, 9, 0), Encounter.Initiator.SERVICE),
+        (dt.datetime(2026, 2, 11, 10, 0, tzinfo=local), Encounter.Initiator.PATIENT),
+        (dt.datetime(2026, 2, 20, 9, 0, tzinfo=local), Encounter.Initiator.SERVICE),
         # 00:30 on 1 April in London is still 31 March in UTC: the local quarter counts.
-        (dt.datetime(2026, 4, 1, 0, 30), Encounter.Initiator.PATIENT),
+        (dt.datetime(2026, 4, 1, 0, 30, tzinfo=local), Encounter.Initiator.PATIENT),
     ]:
-        EncounterFactory(
-            patient=default,
-            clinician=clinician,
-            occurred_at=when.replace(tzinfo=local),
-            initiated_by=by,
-        )
+        EncounterFactory(patient=default, clinician=clinician, occurred_at=when, initiated_by=by)
     response_record(
         patient=default, instrument="PHQ2", answers={"1": 2, "2": 2}, completed_on=Q1,
         rater="patient",
@@ -257,7 +252,8 @@ def test_the_sql_rebuild_stores_what_the_python_path_stores_field_by_field():
         {"kind": "admission", "occurred_on": "2026-02-10", "visible_to_patient": True},
     ]
     stamps = set(PatientSummary.objects.values_list("computed_at", flat=True))
-    assert len(stamps) == 1 and None not in stamps
+    assert len(stamps) == 1
+    assert None not in stamps
 
 
 def test_the_sql_rebuild_replaces_what_is_stored_and_deletes_quarters_left_without_data():
