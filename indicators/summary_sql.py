@@ -64,13 +64,11 @@ WRITABLE = """
 
 
 def _domain_columns(code: str) -> str:
-    """One domain's sums: all points, points on rated keys, Σ points × rating (bigint)."""
+    """One domain's sums from ``domain_sums``, 0 when the domain has no points."""
     return f"""
-        COALESCE(SUM(w.points) FILTER (WHERE e.domain_id = '{code}'), 0) AS {code}_all,
-        COALESCE(SUM(w.points) FILTER (WHERE e.domain_id = '{code}' AND l.pv IS NOT NULL), 0)
-            AS {code}_rated,
-        COALESCE(SUM(w.points * l.pv) FILTER (WHERE e.domain_id = '{code}'), 0)
-            AS {code}_weighted"""
+        COALESCE(SUM(all_points) FILTER (WHERE domain_id = '{code}'), 0) AS {code}_all,
+        COALESCE(SUM(rated_points) FILTER (WHERE domain_id = '{code}'), 0) AS {code}_rated,
+        COALESCE(SUM(weighted) FILTER (WHERE domain_id = '{code}'), 0) AS {code}_weighted"""
 
 
 def _share(part: str, whole: str) -> str:
@@ -93,27 +91,26 @@ def summaries_upsert_sql() -> str:
     updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in SUMMARY_COLUMNS[2:])
     return f"""
     WITH
-    -- The latest rating in each quarter of each element, per side: 'p' patient or proxy, 'c'.
-    rated AS (
-        SELECT DISTINCT ON (patient_id, pn, element_id, side) patient_id, pn, element_id, value
-            , side
-        FROM (
-            SELECT r.patient_id, {_period("r.rated_on")} AS pn, r.element_id, r.value, r.rated_on,
-                   r.id, CASE WHEN r.rater = 'clinician' THEN 'c' ELSE 'p' END AS side
-            FROM assessments_rating r
-            WHERE r.patient_id BETWEEN %(lo)s AND %(hi)s
-        ) r
-        ORDER BY patient_id, pn, element_id, side, rated_on DESC, id DESC
+    -- The latest rating in each quarter of each element by the patient side (the patient or a
+    -- proxy: ``pv``) and by a clinician (``cv``), taken apart so neither sort carries the side.
+    patient_side AS (
+        SELECT DISTINCT ON (r.patient_id, pn, r.element_id)
+               r.patient_id, {_period("r.rated_on")} AS pn, r.element_id, r.value AS pv
+        FROM assessments_rating r
+        WHERE r.patient_id BETWEEN %(lo)s AND %(hi)s AND r.rater <> 'clinician'
+        ORDER BY r.patient_id, pn, r.element_id, r.rated_on DESC, r.id DESC
     ),
-    -- Both sides' latest ratings of an element in a quarter, side by side.
-    sides AS (
-        SELECT patient_id, pn, element_id,
-               MAX(value) FILTER (WHERE side = 'p') AS pv,
-               MAX(value) FILTER (WHERE side = 'c') AS cv
-        FROM rated GROUP BY patient_id, pn, element_id
+    clinician_side AS (
+        SELECT DISTINCT ON (r.patient_id, pn, r.element_id)
+               r.patient_id, {_period("r.rated_on")} AS pn, r.element_id, r.value AS cv
+        FROM assessments_rating r
+        WHERE r.patient_id BETWEEN %(lo)s AND %(hi)s AND r.rater = 'clinician'
+        ORDER BY r.patient_id, pn, r.element_id, r.rated_on DESC, r.id DESC
     ),
     activity AS (
-        SELECT patient_id, pn FROM sides GROUP BY patient_id, pn
+        SELECT patient_id, pn FROM patient_side
+        UNION
+        SELECT patient_id, pn FROM clinician_side
         UNION
         SELECT g.patient_id, {_period("gr.reviewed_on")} FROM assessments_goalreview gr
             JOIN assessments_goal g ON g.id = gr.goal_id
@@ -133,23 +130,35 @@ def summaries_upsert_sql() -> str:
     ),
     {sql.weights_cte()},
     {WRITABLE},
-    -- Per quarter with points in effect: the point sums overall and per domain, over all keys and
-    -- over the keys the patient side rated; and the perspective gap, over every element both
-    -- sides rated, weighted or not.
-    sums AS (
-        SELECT COALESCE(w.patient_id, l.patient_id) AS patient_id,
-               COALESCE(w.pn, l.pn) AS pn, MAX(w.own) AS own,
-               SUM(w.points) AS all_points,
-               COALESCE(SUM(w.points) FILTER (WHERE l.pv IS NOT NULL), 0) AS rated_points,
-               COALESCE(SUM(w.points * l.pv), 0) AS weighted,
-               {_domain_columns("H")}, {_domain_columns("M")}, {_domain_columns("R")},
-               AVG(ABS(l.pv - l.cv) * 1.0) AS gap
+    -- Per quarter with points in effect and domain: all points, points on the keys the patient
+    -- side rated, Σ points × rating.
+    domain_sums AS (
+        SELECT w.patient_id, w.pn, e.domain_id, MAX(w.own) AS own,
+               SUM(w.points)::int AS all_points,
+               (SUM(w.points) FILTER (WHERE l.pv IS NOT NULL))::int AS rated_points,
+               SUM(w.points * l.pv)::int AS weighted
         FROM weights w
         JOIN assessments_element e ON e.id = w.element_id
-        FULL JOIN sides l
+        LEFT JOIN patient_side l
             ON l.patient_id = w.patient_id AND l.pn = w.pn AND l.element_id = w.element_id
-        GROUP BY COALESCE(w.patient_id, l.patient_id), COALESCE(w.pn, l.pn)
-        HAVING COUNT(w.points) > 0
+        GROUP BY w.patient_id, w.pn, e.domain_id
+    ),
+    sums AS (
+        SELECT patient_id, pn, MAX(own) AS own,
+               SUM(all_points) AS all_points,
+               COALESCE(SUM(rated_points), 0) AS rated_points,
+               COALESCE(SUM(weighted), 0) AS weighted,
+               {_domain_columns("H")}, {_domain_columns("M")}, {_domain_columns("R")}
+        FROM domain_sums
+        GROUP BY patient_id, pn
+    ),
+    -- The perspective gap: over every element both sides rated in the quarter, weighted or not.
+    gap AS (
+        SELECT c.patient_id, c.pn, AVG(ABS(p.pv - c.cv) * 1.0) AS gap
+        FROM clinician_side c
+        JOIN patient_side p
+            ON p.patient_id = c.patient_id AND p.pn = c.pn AND p.element_id = c.element_id
+        GROUP BY c.patient_id, c.pn
     ),
     indexed AS (
         SELECT s.*,
@@ -255,7 +264,7 @@ def summaries_upsert_sql() -> str:
                    WHEN i.index - prev.index IS NOT NULL THEN 'stable'
                    ELSE ''
                END AS direction,
-               i.gap::float8 AS perspective_gap,
+               g.gap::float8 AS perspective_gap,
                ev.events IS NOT NULL AS attribution_caveat,
                COALESCE(ev.events, '[]'::jsonb) AS context_events,
                COALESCE(en.n, 0) AS encounters,
@@ -265,6 +274,7 @@ def summaries_upsert_sql() -> str:
         FROM indexed i
         JOIN writable wr ON wr.patient_id = i.patient_id
         LEFT JOIN indexed prev ON prev.patient_id = i.patient_id AND prev.pn = i.pn - 1
+        LEFT JOIN gap g ON g.patient_id = i.patient_id AND g.pn = i.pn
         LEFT JOIN goals gl ON gl.patient_id = i.patient_id AND gl.pn = i.pn
         LEFT JOIN relevant rv ON rv.patient_id = i.patient_id
         LEFT JOIN markers mk ON mk.patient_id = i.patient_id AND mk.pn = i.pn
@@ -334,6 +344,11 @@ def patient_summaries_store(*, lo: int, hi: int, now: datetime | None = None) ->
         # The planner's row estimates for these CTEs run high, which would have the statement
         # compiled to machine code first: that takes longer than the work itself.
         cursor.execute("SET LOCAL jit = off")
+        # Room to sort and hash a chunk's ratings in memory rather than in temporary files; and
+        # hash joins: the planner underestimates the latest ratings tenfold, and would sort them
+        # again for a merge join.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL enable_mergejoin = off")
         cursor.execute(states_advance_sql(), params)
         (advanced,) = cursor.fetchone()
         cursor.execute(summaries_upsert_sql(), params)
