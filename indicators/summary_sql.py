@@ -64,11 +64,13 @@ WRITABLE = """
 
 
 def _domain_columns(code: str) -> str:
-    """One domain's sums from ``domain_sums``, 0 when the domain has no points."""
+    """One domain's sums in ``sums``, 0 when the domain has no points."""
     return f"""
-        COALESCE(SUM(all_points) FILTER (WHERE domain_id = '{code}'), 0) AS {code}_all,
-        COALESCE(SUM(rated_points) FILTER (WHERE domain_id = '{code}'), 0) AS {code}_rated,
-        COALESCE(SUM(weighted) FILTER (WHERE domain_id = '{code}'), 0) AS {code}_weighted"""
+        COALESCE(SUM(w.points) FILTER (WHERE e.domain_id = '{code}'), 0) AS {code}_all,
+        COALESCE(SUM(w.points) FILTER (WHERE e.domain_id = '{code}' AND l.pv IS NOT NULL), 0)
+            AS {code}_rated,
+        COALESCE(SUM(w.points * l.pv) FILTER (WHERE e.domain_id = '{code}'), 0)
+            AS {code}_weighted"""
 
 
 def _share(part: str, whole: str) -> str:
@@ -130,27 +132,19 @@ def summaries_upsert_sql() -> str:
     ),
     {sql.weights_cte()},
     {WRITABLE},
-    -- Per quarter with points in effect and domain: all points, points on the keys the patient
-    -- side rated, Σ points × rating.
-    domain_sums AS (
-        SELECT w.patient_id, w.pn, e.domain_id, MAX(w.own) AS own,
-               SUM(w.points)::int AS all_points,
-               (SUM(w.points) FILTER (WHERE l.pv IS NOT NULL))::int AS rated_points,
-               SUM(w.points * l.pv)::int AS weighted
+    -- Per quarter with points in effect, overall and per domain: all points, points on the keys
+    -- the patient side rated, Σ points × rating.
+    sums AS (
+        SELECT w.patient_id, w.pn, MAX(w.own) AS own,
+               SUM(w.points) AS all_points,
+               COALESCE(SUM(w.points) FILTER (WHERE l.pv IS NOT NULL), 0) AS rated_points,
+               COALESCE(SUM(w.points * l.pv), 0) AS weighted,
+               {_domain_columns("H")}, {_domain_columns("M")}, {_domain_columns("R")}
         FROM weights w
         JOIN assessments_element e ON e.id = w.element_id
         LEFT JOIN patient_side l
             ON l.patient_id = w.patient_id AND l.pn = w.pn AND l.element_id = w.element_id
-        GROUP BY w.patient_id, w.pn, e.domain_id
-    ),
-    sums AS (
-        SELECT patient_id, pn, MAX(own) AS own,
-               SUM(all_points) AS all_points,
-               COALESCE(SUM(rated_points), 0) AS rated_points,
-               COALESCE(SUM(weighted), 0) AS weighted,
-               {_domain_columns("H")}, {_domain_columns("M")}, {_domain_columns("R")}
-        FROM domain_sums
-        GROUP BY patient_id, pn
+        GROUP BY w.patient_id, w.pn
     ),
     -- The perspective gap: over every element both sides rated in the quarter, weighted or not.
     gap AS (
