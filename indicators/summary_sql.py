@@ -17,11 +17,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from . import sql
 from .scoring import CHANGE_THRESHOLD
 from .sql import _local_date, _period
+
+# Settings for the transaction of one chunk. JIT off: the planner's row estimates for these CTEs
+# run high enough to have the statement compiled to machine code first, which takes longer than
+# the work. work_mem: room to sort and hash a chunk's ratings in memory rather than in temporary
+# files. No merge joins: the planner underestimates the latest ratings tenfold and would sort
+# them again to merge them; hashing them is cheaper.
+PLANNER_SETTINGS = {"jit": "off", "work_mem": "64MB", "enable_mergejoin": "off"}
 
 # The columns written, in the order of the SELECT in ``summaries_upsert_sql``.
 SUMMARY_COLUMNS = (
@@ -335,17 +343,23 @@ def patient_summaries_store(*, lo: int, hi: int, now: datetime | None = None) ->
     """
     params = {**sql.params(lo, hi), "now": now or timezone.now()}
     with transaction.atomic(), connection.cursor() as cursor:
-        # The planner's row estimates for these CTEs run high, which would have the statement
-        # compiled to machine code first: that takes longer than the work itself.
-        cursor.execute("SET LOCAL jit = off")
-        # Room to sort and hash a chunk's ratings in memory rather than in temporary files; and
-        # hash joins: the planner underestimates the latest ratings tenfold, and would sort them
-        # again for a merge join.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute("SET LOCAL enable_mergejoin = off")
+        names = list(PLANNER_SETTINGS)
+        cursor.execute("SELECT " + ", ".join("current_setting(%s)" for _ in names), names)
+        before = cursor.fetchone()
+        planner_settings_apply(cursor, PLANNER_SETTINGS)
         cursor.execute(states_advance_sql(), params)
         (advanced,) = cursor.fetchone()
         cursor.execute(summaries_upsert_sql(), params)
         cursor.execute(states_create_sql(), params)
         (created,) = cursor.fetchone()
+        # Within a caller's transaction the settings would outlive this chunk: put them back.
+        planner_settings_apply(cursor, dict(zip(names, before, strict=True)))
     return int(advanced) + int(created)
+
+
+def planner_settings_apply(cursor: CursorWrapper, settings: dict[str, str]) -> None:
+    """Set each setting for the rest of the transaction only (SET LOCAL)."""
+    cursor.execute(
+        "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings),
+        [value for item in settings.items() for value in item],
+    )

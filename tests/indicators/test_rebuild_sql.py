@@ -329,3 +329,16 @@ def test_the_sql_rebuild_of_the_demo_cohort_matches_the_python_path():
 
     assert len(python) > 50
     assert_same_summaries(python, summaries_stored())
+
+
+def test_the_sql_rebuild_leaves_the_callers_planner_settings_as_they_were():
+    from django.db import connection
+
+    people = cohort_build()
+    lo, hi = ids_range(people)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '5MB'")
+        summaries_rebuild_range(lo=lo, hi=hi)
+        cursor.execute("SELECT current_setting('work_mem'), current_setting('enable_mergejoin')")
+        assert cursor.fetchone() == ("5MB", "on")
+    assert PatientSummary.objects.filter(patient=people["own"]).count() == 4
