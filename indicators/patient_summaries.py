@@ -30,6 +30,7 @@ from .group_summaries import (
 )
 from .models import PatientSummary, SummaryState
 from .scoring import direction_of, gas_t_score, period_from_number, period_number
+from .summary_sql import patient_summaries_store
 
 FIGURE_FIELDS = [
     "index",
@@ -300,7 +301,12 @@ def summaries_sweep_stale(*, limit: int = 500) -> int:
 
 def summaries_rebuild_range(*, lo: int, hi: int) -> int:
     """Recompute the summaries of patients with ids in [lo, hi] as part of a full rebuild: every
-    group is rebuilt afterwards, so none is flagged. Returns how many patients were written."""
+    group is rebuilt afterwards, so none is flagged. Returns how many patients were written.
+
+    On PostgreSQL the figures are computed and stored in SQL (``indicators.summary_sql``), with
+    the same results as the Python path used on SQLite."""
+    if connection.vendor == "postgresql":
+        return patient_summaries_store(lo=lo, hi=hi)
     return len(_refresh_range(lo, hi, mark_groups=False)[0])
 
 
