@@ -96,9 +96,17 @@ def _score(weighted: str, rated: str) -> str:
 
 def summaries_upsert_sql() -> str:
     """One statement: every figure of the range's summaries, the writable patients' quarters
-    without data deleted and the others inserted or replaced by (patient, period)."""
+    without data deleted and the others inserted or replaced by (patient, period).
+
+    A quarter whose figures come out as stored is left as it is, ``computed_at`` included: a
+    nightly rebuild finds most quarters unchanged, and not rewriting them (nor their index
+    entries) is a third of its time. ``computed_at`` is then when the figures were last worked
+    out differently; whether they are current is ``stale``."""
     listed = ", ".join(f'"{c}"' for c in SUMMARY_COLUMNS)
     updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in SUMMARY_COLUMNS[2:])
+    kept = [c for c in SUMMARY_COLUMNS[2:] if c != "computed_at"]
+    compared_old = ", ".join(f'indicators_patientsummary."{c}"' for c in kept)
+    compared_new = ", ".join(f'EXCLUDED."{c}"' for c in kept)
     return f"""
     WITH
     -- The latest rating in each quarter of each element by the patient side (the patient or a
@@ -295,7 +303,8 @@ def summaries_upsert_sql() -> str:
     )
     INSERT INTO indicators_patientsummary ({listed})
     SELECT {listed} FROM computed
-    ON CONFLICT ("patient_id", "period") DO UPDATE SET {updates}"""  # noqa: S608 — fixed fragments, values bound
+    ON CONFLICT ("patient_id", "period") DO UPDATE SET {updates}
+    WHERE ({compared_old}) IS DISTINCT FROM ({compared_new})"""  # noqa: S608 — fixed fragments, values bound
 
 
 def states_advance_sql() -> str:

@@ -17,6 +17,7 @@ from indicators.patient_summaries import (
     _refresh_range,
     summaries_rebuild_range,
 )
+from indicators.summary_sql import patient_summaries_store
 from patients.models import ContextEvent, Encounter, Patient
 from tests.factories import (
     ContextEventFactory,
@@ -342,3 +343,26 @@ def test_the_sql_rebuild_leaves_the_callers_planner_settings_as_they_were():
         cursor.execute("SELECT current_setting('work_mem'), current_setting('enable_mergejoin')")
         assert cursor.fetchone() == ("5MB", "on")
     assert PatientSummary.objects.filter(patient=people["own"]).count() == 4
+
+
+def test_the_sql_rebuild_rewrites_only_the_quarters_whose_figures_changed():
+    people = cohort_build()
+    lo, hi = ids_range(people)
+    default = people["default"]
+    first = timezone.now() - dt.timedelta(days=1)
+    patient_summaries_store(lo=lo, hi=hi, now=first)
+    Rating.objects.filter(patient=default, rated_on=Q1).update(value=10)
+
+    later = timezone.now()
+    patient_summaries_store(lo=lo, hi=hi, now=later)
+
+    stamps = {
+        (pid, period): at
+        for pid, period, at in PatientSummary.objects.values_list(
+            "patient_id", "period", "computed_at"
+        )
+    }
+    changed = {key for key, at in stamps.items() if at == later}
+    # The quarter rated again, and the next one, whose change from it moved; nothing else.
+    assert changed == {(default.pk, "2026Q1"), (default.pk, "2026Q2")}
+    assert all(at == first for key, at in stamps.items() if key not in changed)
