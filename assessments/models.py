@@ -155,6 +155,10 @@ class Rating(TimeStamped):
         ]
         indexes = [
             models.Index(fields=["patient", "rated_on"], name="rating_patient_date_idx"),
+            # The caseload's "new ratings": a patient's latest own rating, one index probe.
+            models.Index(
+                fields=["patient", "rater", "created_at"], name="rating_patient_rater_saved_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from assessments.instrument_selectors import (
@@ -66,6 +67,11 @@ def caseload_for_clinician(*, user: User, search: str = "", sort: str = "name") 
         .values("occurred_at")[:1]
     )
     since_seen = Coalesce(OuterRef("last_encounter"), Value(EPOCH))
+    own_rating_saved = Subquery(
+        Rating.objects.filter(patient=OuterRef("pk"), rater="patient")
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
     patients = (
         patients_visible_to(user=user)
         .annotate(
@@ -78,12 +84,11 @@ def caseload_for_clinician(*, user: User, search: str = "", sort: str = "name") 
             own_priorities=Exists(PrioritySet.objects.filter(patient=OuterRef("pk"))),
         )
         .annotate(
-            new_ratings=Exists(
-                Rating.objects.filter(
-                    patient=OuterRef("pk"),
-                    rater="patient",
-                    created_at__gt=since_seen,
-                )
+            # The patient's latest own rating, compared with when they were last seen: one probe
+            # of the index rating_patient_rater_saved_idx per patient, however many they gave.
+            new_ratings=Coalesce(
+                GreaterThan(own_rating_saved, Coalesce(F("last_encounter"), Value(EPOCH))),
+                Value(False),
             ),
             agenda_waiting=Exists(
                 Agenda.objects.filter(patient=OuterRef("pk"), discussed_in__isnull=True)
