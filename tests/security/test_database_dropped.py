@@ -212,7 +212,7 @@ def test_an_encounter_whose_connection_drops_mid_save_saves_nothing_and_the_retr
         wrap(
             patch,
             assessments.encounters,
-            "reading_record",
+            "reading_write",
             before=drop_after_the_encounter_and_ratings,
         )
         failed = clinic.post(url, encounter_form(goal))
