@@ -3,8 +3,8 @@ followed until its patient's and its team's summaries carry it.
 
     python -m benchmarks.bench_freshness [--patients 50000] [--rate 5] [--seconds 60]
 
-Runs on the load benchmark's database (``ssm_load``, or ``BENCH_LOAD_DATABASE_URL``; seeded
-with ``seed_demo`` when it does not hold that many patients) against gunicorn with production
+Runs on the load benchmark's database (``ssm_bench_<patients>``, or ``BENCH_LOAD_DATABASE_URL``;
+seeded with ``seed_demo`` when it does not hold that many patients) against gunicorn with production
 settings and one Celery worker of one process listening on every summary queue
 (``benchmarks.servers.QUEUES``), on Redis db 8 (``BENCH_FRESHNESS_BROKER_URL``).
 
@@ -245,7 +245,7 @@ def _drive(port: int, token: str, people, rate: float, seconds: int, watcher: Wa
 def _cohort(patients: int) -> str:
     from benchmarks.bench_load import _cohort_ready, _database_url, _seed
 
-    url = _database_url()
+    url = _database_url(patients)
     database_ensure(url)
     django_setup(url, os.environ.get("BENCH_FRESHNESS_BROKER_URL", "redis://127.0.0.1:6379/8"))
     if not _cohort_ready(patients):

@@ -2,9 +2,10 @@
 
     python -m benchmarks.bench_load [--patients 50000] [--users 20] [--seconds 60] [--reuse]
 
-Runs on PostgreSQL in a database of its own (``ssm_load``, or ``BENCH_LOAD_DATABASE_URL``),
-filled with ``seed_demo --patients N``, which also builds the stored summaries; ``--reuse``
-keeps the cohort already there when it has that many patients and its summaries. Encounters the
+Runs on PostgreSQL in the cohort's database (``ssm_bench_<patients>``, shared with the summaries
+and freshness benchmarks, or ``BENCH_LOAD_DATABASE_URL``), filled with ``seed_demo --patients N``,
+which also builds the stored summaries; ``--reuse`` keeps the cohort already there when it has
+that many patients and its summaries. Encounters the
 run logs stay in that database; the sessions it signs in are deleted at the end.
 
 Served as production serves it, on this machine: gunicorn as the Dockerfile starts it (3 sync
@@ -52,7 +53,7 @@ from pathlib import Path
 import psutil
 
 from benchmarks.latency import Result
-from benchmarks.scratch_db import database_ensure, django_setup
+from benchmarks.scratch_db import cohort_database_url, database_ensure, django_setup
 from benchmarks.servers import (
     QUEUES,
     ROOT,
@@ -68,17 +69,14 @@ from benchmarks.servers import (
 )
 from benchmarks.targets import Target, target_print
 
-LOAD_DB = "ssm_load"
 TARGET_P95_MS = {"team dashboard": 200.0, "record page": 300.0}
 TARGET_THROUGHPUT_RATIO = 0.3
 # Each page measured alone, by its locust tag, and the trivial request they are compared with.
 PHASES = {"trivial": "trivial page", "dashboard": "team dashboard", "record": "record page"}
 
 
-def _database_url() -> str:
-    return (
-        os.environ.get("BENCH_LOAD_DATABASE_URL") or f"postgres://postgres@127.0.0.1:5432/{LOAD_DB}"
-    )
+def _database_url(patients: int) -> str:
+    return os.environ.get("BENCH_LOAD_DATABASE_URL") or cohort_database_url(patients)
 
 
 def _cohort_ready(patients: int) -> bool:
@@ -349,7 +347,7 @@ def _results(samples: Path) -> tuple[dict[str, Result], Counter]:
 def _report(args, results, alone, failures, cpu, seconds, saved, drain, dropped, seeded_in) -> None:
     cpus, load = os.cpu_count(), os.getloadavg()[0]
     print(
-        f"load benchmark on PostgreSQL ({_database_url().rsplit('/', 1)[1]}): "
+        f"load benchmark on PostgreSQL ({_database_url(args.patients).rsplit('/', 1)[1]}): "
         f"demo cohort of {args.patients:,} patients, {seeded_in}"
     )
     print(
@@ -463,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker_class == "sync":
         args.threads = 1  # with more, gunicorn would switch to gthread
 
-    url = _database_url()
+    url = _database_url(args.patients)
     os.environ.setdefault("LOG_LEVEL", "WARNING")  # not a line for each session signed in
     database_ensure(url)
     django_setup(url, os.environ.get("BENCH_LOAD_BROKER_URL", "redis://127.0.0.1:6379/9"))

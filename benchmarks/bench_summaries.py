@@ -4,9 +4,9 @@ with one worker process and with two.
     python -m benchmarks.bench_summaries --patients 5000 20000 50000
 
 Each cohort size runs in a child process on a PostgreSQL database of its own
-(``ssm_bench_<patients>`` on ``BENCH_DATABASE_SERVER``, default the local server), seeded with
-the demo cohort and its summaries on first use and kept for later runs (``--reseed`` starts
-again). For each size it prints:
+(``benchmarks.scratch_db.cohort_database_url``: ``ssm_bench_<patients>``, which the load and
+freshness benchmarks reuse), seeded with the demo cohort and its summaries on first use and kept
+for later runs (``--reseed`` starts again). For each size it prints:
 
 - the floor (``benchmarks.floor``: one SQL statement computing the stored index and coverage of
   every patient-quarter from the raw tables), the faster of two runs;
@@ -40,7 +40,7 @@ from pathlib import Path
 import psutil
 
 from benchmarks.floor import floor_rows
-from benchmarks.scratch_db import database_ensure, django_setup
+from benchmarks.scratch_db import cohort_database_url, database_ensure, django_setup
 from benchmarks.servers import (
     QUEUES,
     celery_worker_start,
@@ -60,11 +60,6 @@ TARGET_WHOLE_SCALE = 1.5
 POLL_SECONDS = 0.25
 # A rebuild is given up when nothing is queued or running for this long and it is not done.
 IDLE_SECONDS = 15
-
-
-def _database_url(patients: int) -> str:
-    server = os.environ.get("BENCH_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432")
-    return f"{server}/ssm_bench_{patients}"
 
 
 def _vacuum() -> None:
@@ -247,7 +242,7 @@ def _against_floor(floor: dict) -> tuple[int, int]:
 
 
 def one_size(patients: int, reseed: bool, timeout: float) -> int:
-    url = _database_url(patients)
+    url = cohort_database_url(patients)
     database_ensure(url)
     django_setup(url, os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14"))
     from patients.models import Patient
