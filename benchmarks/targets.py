@@ -46,8 +46,9 @@ class Target:
 
     def line(self) -> str:
         sign = "<" if self.below else "<=" if self.at_most else ">="
+        unit = self.unit if math.isfinite(self.measured) else ""  # "inf", not "infs"
         return (
-            f"target: {self.name}  measured {_number(self.measured)}{self.unit}  "
+            f"target: {self.name}  measured {_number(self.measured)}{unit}  "
             f"limit {sign}{_number(self.limit)}{self.unit}  ratio {self.ratio}  "
             f"{'met' if self.met else 'MISSED'}"
         )

@@ -24,6 +24,8 @@ def test_the_line_reads_back_with_its_ratio():
         "target: patient phase throughput, 2 vs 1  measured 0.90  limit >=1.80  ratio 0.50  MISSED"
     )
     assert LINE.match(line)["verdict"] == "MISSED"
+    never = Target("fresh p95", math.inf, 2.0, "s", below=True).line()
+    assert never == "target: fresh p95  measured inf  limit <2s  ratio inf  MISSED"
     count = Target("tasks left unfinished", 0, 0).line()
     assert count == "target: tasks left unfinished  measured 0  limit <=0  ratio n/a  met"
 
