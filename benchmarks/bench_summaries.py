@@ -1,185 +1,354 @@
-"""Summaries at scale: the full rebuild against the SQL floor, peak memory, and freshness.
+"""The full rebuild of the stored summaries through real Celery workers, against the SQL floor,
+with one worker process and with two.
 
-    python -m benchmarks.bench_summaries --patients 50000
+    python -m benchmarks.bench_summaries --patients 5000 20000 50000
 
-Runs on PostgreSQL in a database of its own (`ssm_bench`, created and seeded on first use and
-kept for later runs; `--reseed` starts again). Prints:
-- the full rebuild's time (in a child process, so its peak memory is its own);
-- in the same run, one raw SQL statement computing only the patient-quarter weighted index
-  (the floor), and the ratio of the two; the rebuilt indices are checked against the floor's;
-- the p95 delay from saving a rating to its summary being fresh, through a real worker.
-Figures only: nothing here passes or fails on time. Targets: rebuild at most 3x the floor,
-peak memory under 1 GB, freshness p95 under 2 s.
+Each cohort size runs in a child process on a PostgreSQL database of its own
+(``benchmarks.scratch_db.cohort_database_url``: ``ssm_bench_<patients>``, which the load and
+freshness benchmarks reuse), seeded with the demo cohort and its summaries on first use and kept
+for later runs (``--reseed`` starts again). For each size it prints:
+
+- the floor (``benchmarks.floor``: one SQL statement computing the stored index and coverage of
+  every patient-quarter from the raw tables), the faster of two runs;
+- the rebuild as production runs it: ``indicators.tasks.rebuild_all_summaries`` sent through
+  the broker (``BENCH_BROKER_URL``, default Redis db 14) to a worker listening on every summary
+  queue (``benchmarks.servers.QUEUES``), first with 1 process and then with 2
+  (``--concurrency``). The patient phase ends when every patient summary has been rewritten
+  since the task was sent; the whole when, besides, every team and caseload summary has, none
+  is stale, and no task is waiting or running. Each run starts from a vacuumed database;
+- that both runs stored the same summaries, and that every stored index and coverage equals the
+  floor's;
+- the targets: rebuild (1 process) at most 1.5 x the floor; with 2 processes at least 1.8 x the
+  throughput of 1 in the patient phase and 1.5 x overall.
+
+Work the workers did not finish is a failure, never dropped silently. The exit status is 1 when
+summaries differ (between the runs or from the floor) or a rebuild did not finish; missed time
+targets only print MISSED.
 """
 
+from __future__ import annotations
+
 import argparse
-import json
 import os
-import resource
-import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-from benchmarks.scratch_db import database_ensure, django_setup
-from benchmarks.servers import celery_worker_start, process_stop
+import psutil
+
+from benchmarks.floor import floor_rows
+from benchmarks.scratch_db import cohort_database_url, database_ensure, django_setup
+from benchmarks.servers import (
+    QUEUES,
+    celery_worker_start,
+    process_stop,
+    queue_lengths,
+    queues_purge,
+    worker_wait_ready,
+)
+from benchmarks.targets import Target, target_print
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCH_DB = "ssm_bench"
 ANCHOR = date(2026, 11, 1)
+REBUILD_TASK = "indicators.tasks.rebuild_all_summaries"
+TARGET_FLOOR_RATIO = 1.5
+TARGET_PATIENT_SCALE = 1.8
+TARGET_WHOLE_SCALE = 1.5
+POLL_SECONDS = 0.25
+# A rebuild is given up when nothing is queued or running for this long and it is not done.
+IDLE_SECONDS = 15
 
 
-def _database_url() -> str:
-    return os.environ.get("BENCH_DATABASE_URL") or f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
+def _vacuum() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def rebuild_child() -> None:
-    """In a process of its own: rebuild everything, print seconds and peak memory as JSON."""
-    from indicators.patient_summaries import summaries_rebuild_all
-
-    started = time.perf_counter()
-    written = summaries_rebuild_all()
-    print(
-        json.dumps(
-            {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), "patients": written}
-        )
-    )
-
-
-def _seed(url: str, patients: int, reseed: bool) -> dict:
+def _seed(url: str, patients: int, reseed: bool) -> None:
+    """The demo cohort with its summaries built once (so every timed rebuild rewrites them)."""
     from django.core.management import call_command
     from django.db import connection
 
-    from assessments.models import Rating
     from demo.cohort import demo_cohort_create
+    from indicators.patient_summaries import summaries_rebuild_all
     from patients.models import Patient
 
     call_command("migrate", verbosity=0)
-    if reseed or Patient.objects.count() != patients:
-        connection.close()
-        database_ensure(url, fresh=True)
-        call_command("migrate", verbosity=0)
-        started = time.perf_counter()
-        demo_cohort_create(patients=patients, seed=1, anchor=ANCHOR)
-        print(f"seeded {patients} patients in {time.perf_counter() - started:.1f} s")
-    return {"patients": Patient.objects.count(), "ratings": Rating.objects.count()}
+    if not reseed and Patient.objects.count() == patients:
+        return
+    connection.close()
+    database_ensure(url, fresh=True)
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    demo_cohort_create(patients=patients, seed=1, anchor=ANCHOR)
+    summaries_rebuild_all()
+    print(
+        f"seeded {patients:,} patients and their summaries in {time.perf_counter() - started:.0f} s"
+    )
 
 
 def _floor() -> tuple[float, dict]:
+    best, rows = float("inf"), {}
+    for _ in range(2):
+        started = time.perf_counter()
+        rows = floor_rows()
+        best = min(best, time.perf_counter() - started)
+    return best, rows
+
+
+def _digests() -> dict[str, dict[tuple, str]]:
+    """Each stored summary as the text of its figures, by kind and key (``computed_at`` left
+    out): two rebuilds stored the same when these are equal."""
     from django.db import connection
 
-    from indicators import sql
-    from indicators.scoring import period_from_number
+    from indicators.models import CaseloadSummary, PatientSummary, TeamSummary
+    from indicators.patient_summaries import FIGURE_FIELDS
 
-    started = time.perf_counter()
+    figures = ", ".join(f'"{f}"' for f in FIGURE_FIELDS if f != "computed_at")
+    tables = {
+        "patient": ("patient_id", figures, PatientSummary._meta.db_table),
+        "team": ("team_id", "patients, figures, stale", TeamSummary._meta.db_table),
+        "caseload": ("clinician_id", "patients, figures, stale", CaseloadSummary._meta.db_table),
+    }
+    digests: dict[str, dict[tuple, str]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql.index_floor_sql(), sql.params(0, 2**62))
-        rows = cursor.fetchall()
-    seconds = time.perf_counter() - started
-    return seconds, {(p, period_from_number(n)): v for p, n, v in rows if v is not None}
+        for kind, (owner, columns, table) in tables.items():
+            cursor.execute(f"SELECT {owner}, period, md5(ROW({columns})::text) FROM {table}")
+            digests[kind] = {(o, p): d for o, p, d in cursor.fetchall()}
+    return digests
 
 
-def _check_against_floor(floor: dict) -> tuple[int, int]:
+def _groups_done(since) -> bool:
+    from django.db.models import Q
+
+    from indicators.models import CaseloadSummary, TeamSummary
+
+    old = Q(stale=True) | Q(computed_at__lt=since) | Q(computed_at=None)
+    return all(
+        model.objects.exists() and not model.objects.filter(old).exists()
+        for model in (TeamSummary, CaseloadSummary)
+    )
+
+
+def _patients_done(since, expected: int) -> bool:
+    from django.db.models import Q
+
     from indicators.models import PatientSummary
 
-    mismatched = 0
-    for pid, period, index in PatientSummary.objects.values_list(
-        "patient_id", "period", "index"
-    ).iterator(chunk_size=20000):
-        expected = floor.get((pid, period))
-        if expected is not None and (index is None or abs(index - float(expected)) > 1e-6):
-            mismatched += 1
-    return len(floor), mismatched
+    rows = PatientSummary.objects
+    if rows.filter(Q(computed_at__lt=since) | Q(computed_at=None)).exists():
+        return False
+    return rows.count() == expected
 
 
-def _freshness(saves: int) -> list[float]:
-    import random
+def _rss_mb(pid: int) -> float:
+    try:
+        process = psutil.Process(pid)
+        return sum(p.memory_info().rss for p in [process, *process.children()]) / 2**20
+    except psutil.Error:
+        return 0.0
 
-    from assessments.services import rating_record
-    from indicators.models import SummaryState
+
+def _rebuild(processes: int, expected: int, timeout: float) -> dict:
+    """Send the rebuild task to a worker of ``processes`` processes and time its two phases."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from ssm_outcomes.celery import app
+
+    log = Path(tempfile.gettempdir()) / f"ssm-bench-worker-{os.getpid()}-{processes}.log"
+    log.unlink(missing_ok=True)
+    _vacuum()
+    connection.close()
+    worker = celery_worker_start(concurrency=processes, log=log)
+    run: dict = {"processes": processes, "patients": None, "whole": None, "peak_mb": 0.0}
+    try:
+        worker_wait_ready(worker)
+        since = timezone.now()
+        began = time.monotonic()
+        app.send_task(REBUILD_TASK)
+        idle_since = None
+        while True:
+            time.sleep(POLL_SECONDS)
+            elapsed = time.monotonic() - began
+            run["peak_mb"] = max(run["peak_mb"], _rss_mb(worker.pid))
+            if run["patients"] is None and _patients_done(since, expected):
+                run["patients"] = elapsed
+            busy = any(queue_lengths().values())
+            if run["patients"] is not None and not busy and _groups_done(since):
+                run["whole"] = elapsed
+                break
+            idle_since = None if busy else idle_since or time.monotonic()
+            if worker.poll() is not None:
+                run["failure"] = "the worker stopped"
+                break
+            if idle_since is not None and time.monotonic() - idle_since > IDLE_SECONDS:
+                run["failure"] = f"nothing queued or running for {IDLE_SECONDS} s, not done"
+                break
+            if elapsed > timeout:
+                run["failure"] = f"not done after {timeout:.0f} s"
+                break
+    finally:
+        process_stop(worker, timeout=60)
+        left = queues_purge()
+        if left:
+            run["failure"] = run.get("failure") or "work left unfinished"
+        run["left"] = left
+    if run.get("failure"):
+        print(
+            f"rebuild with {processes} process(es) FAILED: {run['failure']}; "
+            f"{left} task(s) left unfinished and dropped; the worker's log ends:"
+        )
+        print(log.read_text()[-3000:])
+    return run
+
+
+def _compare(first: dict, second: dict) -> dict[str, int]:
+    """Summaries stored by one run and not the other, or with different figures, by kind."""
+    return {
+        kind: sum(
+            first[kind].get(key) != second[kind].get(key)
+            for key in first[kind].keys() | second[kind].keys()
+        )
+        for kind in first
+    }
+
+
+def _against_floor(floor: dict) -> tuple[int, int]:
+    """Stored (index, coverage) compared with the floor's: (compared, differing). A summary the
+    floor has and the store lacks, or the other way round, differs."""
+    from indicators.models import PatientSummary
+
+    stored = {
+        (p, q): (i, c)
+        for p, q, i, c in PatientSummary.objects.values_list(
+            "patient_id", "period", "index", "coverage"
+        ).iterator(chunk_size=20_000)
+    }
+
+    def same(a: float | None, b: float | None) -> bool:
+        return (a is None and b is None) or (a is not None and b is not None and abs(a - b) <= 1e-9)
+
+    differing = sum(
+        key not in stored or not (same(stored[key][0], f[0]) and same(stored[key][1], f[1]))
+        for key, f in floor.items()
+    ) + len(stored.keys() - floor.keys())
+    return len(floor), differing
+
+
+def one_size(patients: int, reseed: bool, timeout: float) -> int:
+    url = cohort_database_url(patients)
+    database_ensure(url)
+    django_setup(url, os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14"))
     from patients.models import Patient
 
-    worker = celery_worker_start()
-    try:
-        time.sleep(5)  # let the worker connect
-        rng = random.Random(7)
-        ids = list(Patient.objects.values_list("pk", flat=True))
-        delays = []
-        for _ in range(saves):
-            pid = rng.choice(ids)
-            patient = Patient.objects.get(pk=pid)
-            saved = time.perf_counter()
-            rating_record(
-                patient=patient,
-                element=rng.choice(["H1", "M2", "R3"]),
-                value=rng.randint(0, 10),
-                rated_on=ANCHOR,
-                rater="patient",
-            )
-            deadline = saved + 30
-            while time.perf_counter() < deadline:
-                state = SummaryState.objects.get(patient_id=pid)
-                if state.computed_up_to >= state.dirty:
-                    break
-                time.sleep(0.005)
-            delays.append(time.perf_counter() - saved)
-        return delays
-    finally:
-        process_stop(worker, timeout=30)
+    _seed(url, patients, reseed)
+    left = queues_purge()
+    if left:
+        print(f"{left} task(s) left on the queues by an earlier run, dropped before starting")
+    _vacuum()
+    floor_seconds, floor = _floor()
+    cohort = Patient.objects.count()
+    print(
+        f"cohort: {cohort:,} patients, {len(floor):,} patient-quarters "
+        f"(PostgreSQL {url.rsplit('/', 1)[1]})"
+    )
+    print(f"worker queues: {', '.join(QUEUES)}")
+    print(f"SQL floor (index and coverage, one statement, best of 2): {floor_seconds:8.2f} s")
+
+    runs, digests = [], []
+    for processes in (1, 2):
+        run = _rebuild(processes, len(floor), timeout)
+        runs.append(run)
+        digests.append(_digests() if not run.get("failure") else None)
+        if run.get("failure"):
+            break
+        print(
+            f"rebuild, {processes} worker process{'es' if processes > 1 else ''}: patient phase "
+            f"{run['patients']:8.2f} s, whole {run['whole']:8.2f} s, "
+            f"worker peak memory {run['peak_mb']:.0f} MB"
+        )
+    compared, from_floor = _against_floor(floor)
+    print(
+        f"stored index and coverage checked against the floor: {compared:,} ({from_floor} differ)"
+    )
+    failed = from_floor > 0 or any(r.get("failure") for r in runs)
+
+    nan = float("nan")
+    one = runs[0]
+    two = runs[1] if len(runs) > 1 and not runs[1].get("failure") else {}
+    size = f"{patients:,} patients"
+    whole_1 = one.get("whole") or nan
+    target_print(
+        Target(
+            f"rebuild / SQL floor at {size} (1 process)",
+            whole_1 / floor_seconds,
+            TARGET_FLOOR_RATIO,
+        )
+    )
+    if two:
+        print(f"(with 2 processes the rebuild is {two['whole'] / floor_seconds:.2f} x the floor)")
+    target_print(
+        Target(
+            f"patient phase throughput, 2 vs 1 worker processes at {size}",
+            (one.get("patients") or nan) / (two.get("patients") or nan),
+            TARGET_PATIENT_SCALE,
+            at_most=False,
+        )
+    )
+    target_print(
+        Target(
+            f"whole rebuild throughput, 2 vs 1 worker processes at {size}",
+            whole_1 / (two.get("whole") or nan),
+            TARGET_WHOLE_SCALE,
+            at_most=False,
+        )
+    )
+    if len(digests) == 2 and None not in digests:
+        differing = _compare(*digests)
+        print(
+            "summaries differing between 1 and 2 processes: "
+            + ", ".join(f"{kind} {n}" for kind, n in differing.items())
+        )
+        different = sum(differing.values())
+    else:
+        different = nan
+    target_print(Target(f"summaries differing, 2 vs 1 process at {size}", different, 0))
+    target_print(
+        Target(f"stored index or coverage differing from the floor at {size}", from_floor, 0)
+    )
+    target_print(
+        Target(f"rebuild tasks left unfinished at {size}", sum(r.get("left", 0) for r in runs), 0)
+    )
+    return 1 if failed or different != 0 else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--patients", type=int, default=50_000)
-    parser.add_argument("--saves", type=int, default=200)
+    parser.add_argument("--patients", type=int, nargs="+", default=[5_000, 20_000, 50_000])
     parser.add_argument("--reseed", action="store_true")
-    parser.add_argument("--rebuild-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds a rebuild may take")
+    parser.add_argument("--one-size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-
-    url = _database_url()
-    broker = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
-    if args.rebuild_child:
-        django_setup(url, broker)
-        rebuild_child()
-        return 0
-
-    database_ensure(url)
-    django_setup(url, broker)
-    cohort = _seed(url, args.patients, args.reseed)
-    print(f"cohort: {cohort['patients']} patients, {cohort['ratings']} ratings (PostgreSQL)")
-
-    floor_seconds, floor = _floor()
-    child = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_summaries", "--rebuild-child"],
-        cwd=ROOT,
-        env={**os.environ},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    rebuild = json.loads(child.stdout.strip().splitlines()[-1])
-    compared, mismatched = _check_against_floor(floor)
-    print(f"SQL floor (index only, one statement): {floor_seconds:8.1f} s")
-    print(
-        f"full rebuild (every figure, stored):   {rebuild['seconds']:8.1f} s "
-        f"= {rebuild['seconds'] / floor_seconds:.2f} x the floor (target <= 3)"
-    )
-    print(f"rebuild peak memory:                   {rebuild['peak_mb']:8.0f} MB (target < 1024)")
-    print(f"indices checked against the floor:     {compared} ({mismatched} differ)")
-
-    delays = _freshness(args.saves)
-    p95 = statistics.quantiles(delays, n=20)[18]
-    print(
-        f"freshness over {len(delays)} saves: p50 {statistics.median(delays):.3f} s, "
-        f"p95 {p95:.3f} s (target < 2 s)"
-    )
-    return 1 if mismatched else 0
+    if args.one_size:
+        return one_size(args.one_size, args.reseed, args.timeout)
+    status = 0
+    for patients in args.patients:
+        print(f"\n--- {patients:,} patients", flush=True)
+        options = ["--one-size", str(patients), "--timeout", str(args.timeout)]
+        child = subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_summaries", *options]
+            + (["--reseed"] if args.reseed else []),
+            cwd=ROOT,
+            check=False,
+        )
+        status = status or child.returncode
+    return status
 
 
 if __name__ == "__main__":

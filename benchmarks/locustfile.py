@@ -8,6 +8,11 @@ failure unless it is 200 for a page, or for the encounter a 302 back to that pat
 (a 400 is the form shown again with its errors: nothing was saved). Every request's name,
 milliseconds and failure go to the JSON file ``SSM_LOAD_SAMPLES`` when locust quits, with the
 seconds from the first request to the last.
+
+Each task has a tag (``record``, ``encounter``, ``dashboard``), so a run can measure one kind of
+request alone (``--tags dashboard``). The ``trivial`` task, the root address that only sends a
+signed-in user on to their home (a 302), runs only when asked for (``--tags trivial``): the
+benchmark's measure of what any signed-in request costs.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import random
 from pathlib import Path
 
 import gevent
-from locust import FastHttpUser, between, events, task
+from locust import FastHttpUser, between, events, tag, task
 
 PLAN = json.loads(Path(os.environ["SSM_LOAD_PLAN"]).read_text())
 _slots = itertools.count()
@@ -66,6 +71,7 @@ class Clinician(FastHttpUser):
         else:
             response.success()
 
+    @tag("record")
     @task(6)
     def record(self) -> None:
         patient = self.rng.choice(self.caseload)
@@ -78,6 +84,7 @@ class Clinician(FastHttpUser):
         ) as response:
             self._expect(response, 200)
 
+    @tag("encounter")
     @task(2)
     def encounter(self) -> None:
         patient = self.rng.choice(self.caseload)
@@ -98,6 +105,7 @@ class Clinician(FastHttpUser):
         ) as response:
             self._expect(response, 302, location=f"/clinic/patients/{patient}/")
 
+    @tag("dashboard")
     @task(2)
     def team_overview(self) -> None:
         with self.client.get(
@@ -108,3 +116,15 @@ class Clinician(FastHttpUser):
             catch_response=True,
         ) as response:
             self._expect(response, 200)
+
+    @tag("trivial")
+    @task(2)
+    def trivial(self) -> None:
+        with self.client.get(
+            "/",
+            name="trivial page",
+            headers=self.as_manager,
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            self._expect(response, 302)

@@ -6,6 +6,13 @@ import os
 import secrets
 
 
+def cohort_database_url(patients: int) -> str:
+    """The database of the demo cohort of ``patients``, shared by the benchmarks that measure
+    it (``ssm_bench_<patients>`` on ``BENCH_DATABASE_SERVER``, default the local server)."""
+    server = os.environ.get("BENCH_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432")
+    return f"{server}/ssm_bench_{patients}"
+
+
 def database_ensure(url: str, *, fresh: bool = False) -> None:
     """Create the database named at the end of ``url`` if it is missing (first dropping it when
     ``fresh``), connected to the server's ``postgres`` database."""

@@ -17,6 +17,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Every queue the summary work runs on: patient refreshes on the default queue, team and caseload
+# refreshes on "groups", the full rebuild's chunks on "summaries". A benchmark's worker listens on
+# all of them, and a queue is only empty when all of them are.
+QUEUES = (os.environ.get("SSM_CELERY_DEFAULT_QUEUE", "celery"), "groups", "summaries")
+# Redis keeps a queue's prioritised messages in lists named after it with these suffixes.
+_PRIORITY_SUFFIXES = ("", *(f"\x06\x16{step}" for step in range(1, 10)))
+
 # Production settings, except that static file URLs are built without the manifest that
 # `collectstatic` writes at deploy time (the benchmarks request pages, never static files). The
 # override is made in gunicorn's master before it forks, so every worker inherits it.
@@ -80,8 +87,17 @@ def gunicorn_start(
     return subprocess.Popen([sys.executable, "-c", SERVE, *gunicorn_args], cwd=ROOT, env=env)
 
 
-def celery_worker_start() -> subprocess.Popen:
-    """One Celery worker process (solo pool) on ``CELERY_BROKER_URL``, its output discarded."""
+def celery_worker_start(
+    *,
+    concurrency: int | None = None,
+    queues: tuple[str, ...] = QUEUES,
+    log: Path | None = None,
+) -> subprocess.Popen:
+    """One Celery worker on ``CELERY_BROKER_URL`` listening on ``queues``: the solo pool (one
+    process) by default, or the prefork pool with ``concurrency`` processes. Its output goes to
+    ``log``, or nowhere."""
+    pool = ["--pool=solo"] if concurrency is None else ["--pool=prefork", f"-c{concurrency}"]
+    sink = log.open("ab") if log is not None else subprocess.DEVNULL
     return subprocess.Popen(
         [
             sys.executable,
@@ -90,16 +106,80 @@ def celery_worker_start() -> subprocess.Popen:
             "-A",
             "ssm_outcomes",
             "worker",
-            "--pool=solo",
+            *pool,
+            "-Q",
+            ",".join(queues),
             "--without-gossip",
             "--without-mingle",
             "--loglevel=WARNING",
         ],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=sink,
+        stderr=subprocess.STDOUT if log is not None else subprocess.DEVNULL,
     )
+
+
+def worker_wait_ready(worker: subprocess.Popen, timeout: float = 60) -> None:
+    """Wait until the worker has answered a ping task (so it is connected and has its queues)."""
+    from ssm_outcomes.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError("the Celery worker stopped before it was ready")
+        result = app.send_task("indicators.tasks.ping", queue=QUEUES[0])
+        try:
+            result.get(timeout=5)
+            return
+        except Exception:  # not ready yet: ask again
+            result.forget()
+    raise RuntimeError("the Celery worker did not answer in time")
+
+
+def queue_lengths() -> dict[str, int]:
+    """Messages waiting on each of ``QUEUES``, and under "taken" those a worker has taken and
+    not yet acknowledged (running, or held for a countdown)."""
+    from ssm_outcomes.celery import app
+
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        client = channel.client
+        lengths = {q: sum(client.llen(q + s) for s in _PRIORITY_SUFFIXES) for q in QUEUES}
+        lengths["taken"] = client.hlen(channel.unacked_key)
+    return lengths
+
+
+def queues_purge() -> int:
+    """Empty ``QUEUES`` and drop what a stopped worker had taken but not finished; return how
+    many tasks were dropped. Callers print the count: dropped work is never silent."""
+    from ssm_outcomes.celery import app
+
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        client = channel.client
+        dropped = client.hlen(channel.unacked_key)
+        for queue in QUEUES:
+            for suffix in _PRIORITY_SUFFIXES:
+                dropped += client.llen(queue + suffix)
+                client.delete(queue + suffix)
+        client.delete(channel.unacked_key, channel.unacked_index_key)
+    return dropped
+
+
+def queues_drain(timeout: float, every: float = 1.0) -> tuple[float, list[dict[str, int]]]:
+    """Wait until every queue is empty and nothing is taken, reading the lengths every ``every``
+    seconds. Returns the seconds it took (``inf`` if not within ``timeout``) and the readings."""
+    began = time.monotonic()
+    readings = []
+    while True:
+        lengths = queue_lengths()
+        readings.append(lengths)
+        if not any(lengths.values()):
+            return time.monotonic() - began, readings
+        if time.monotonic() - began >= timeout:
+            return float("inf"), readings
+        time.sleep(every)
 
 
 def process_stop(process: subprocess.Popen, timeout: float = 15) -> None:

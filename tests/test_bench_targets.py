@@ -1,0 +1,55 @@
+"""The benchmarks' target lines: met or MISSED by the limit's direction, one format that
+run_all reads back into its table, and --quick shrinking sizes but not rates. Nothing is timed."""
+
+import math
+
+from benchmarks.run_all import BENCHMARKS, _quick
+from benchmarks.targets import LINE, Target, percentile, summary_table
+
+
+def test_a_ceiling_a_strict_ceiling_and_a_floor():
+    assert Target("rebuild / floor", 1.5, 1.5).met
+    assert not Target("rebuild / floor", 1.51, 1.5).met
+    assert not Target("fresh p95", 2.0, 2.0, "s", below=True).met
+    assert Target("fresh p95", 1.99, 2.0, "s", below=True).met
+    assert Target("scale", 1.8, 1.8, at_most=False).met
+    assert not Target("scale", 1.79, 1.8, at_most=False).met
+    assert not Target("never measured", math.nan, 1.5).met
+    assert not Target("missed save", math.inf, 2.0, "s", below=True).met
+
+
+def test_the_line_reads_back_with_its_ratio():
+    line = Target("patient phase throughput, 2 vs 1", 0.9, 1.8, at_most=False).line()
+    assert line == (
+        "target: patient phase throughput, 2 vs 1  measured 0.90  limit >=1.80  ratio 0.50  MISSED"
+    )
+    assert LINE.match(line)["verdict"] == "MISSED"
+    never = Target("fresh p95", math.inf, 2.0, "s", below=True).line()
+    assert never == "target: fresh p95  measured inf  limit <2s  ratio inf  MISSED"
+    count = Target("tasks left unfinished", 0, 0).line()
+    assert count == "target: tasks left unfinished  measured 0  limit <=0  ratio n/a  met"
+
+
+def test_the_table_counts_the_missed():
+    lines = [
+        Target("a", 120.0, 200.0, "ms", below=True).line(),
+        "some other output",
+        Target("b", 3, 0).line(),
+    ]
+    table = summary_table(lines)
+    assert "1 of 2 targets met, 1 missed" in table
+    assert "some other output" not in table
+
+
+def test_a_miss_is_never_in_time():
+    assert percentile([0.1] * 19 + [math.inf], 95) == 0.1
+    assert percentile([0.1] * 18 + [math.inf] * 2, 95) == math.inf
+    assert math.isnan(percentile([], 95))
+
+
+def test_quick_is_a_tenth_of_every_size_but_not_of_the_rate():
+    options = {module: _quick(o) for _, module, o in BENCHMARKS}
+    assert options["benchmarks.bench_summaries"] == ["--patients", "500", "2000", "5000"]
+    assert options["benchmarks.bench_freshness"] == [
+        *("--patients", "5000", "--seconds", "6", "--rate", "5")
+    ]
