@@ -47,6 +47,8 @@ from pathlib import Path
 from benchmarks.floor import floor_rows
 from benchmarks.scratch_db import database_ensure, django_setup
 from benchmarks.servers import (
+    GROUPS,
+    QUEUES,
     celery_worker_start,
     free_port,
     gunicorn_start,
@@ -329,17 +331,23 @@ def main(argv: list[str] | None = None) -> int:
     if left:
         print(f"{left} task(s) left on the queues by an earlier run, dropped before starting")
     log = Path(tempfile.gettempdir()) / f"ssm-freshness-worker-{os.getpid()}.log"
-    server = worker = None
+    server = worker = groups_worker = None
     watcher = Watcher(args.deadline)
     try:
-        worker = celery_worker_start(concurrency=1, log=log)
+        # As docker-compose deploys them: one worker process for patients' refreshes (and the
+        # rebuild's queue), one for team and caseload refreshes.
+        worker = celery_worker_start(
+            concurrency=1, log=log, queues=tuple(q for q in QUEUES if q != GROUPS)
+        )
+        groups_worker = celery_worker_start(concurrency=1, log=log, queues=(GROUPS,))
         port = free_port()
         server = gunicorn_start(port, url, workers=3, threads=1, worker_class="sync")
         wait_ready(port, server)
         worker_wait_ready(worker)
         print(
             f"cohort: {args.patients:,} patients; clinician {clinician.username}; gunicorn 3 sync "
-            f"workers, production settings; 1 Celery worker process"
+            f"workers, production settings; 1 Celery worker process for patients' refreshes, "
+            f"1 for team and caseload refreshes"
         )
         watcher.start()
         seconds = _drive(port, key, people, args.rate, args.seconds, watcher, args.seed)
@@ -364,8 +372,9 @@ def main(argv: list[str] | None = None) -> int:
             watcher.join()
         if server is not None:
             process_stop(server)
-        if worker is not None:
-            process_stop(worker)
+        for started in (worker, groups_worker):
+            if started is not None:
+                process_stop(started)
         dropped = queues_purge()
         token.delete()
         connection.close()

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -135,15 +136,21 @@ def _groups_done(since) -> bool:
     )
 
 
-def _patients_done(since, expected: int) -> bool:
-    from django.db.models import Q
+PIECES = re.compile(r"summaries rebuild: (\d+) pieces")
+PIECE_DONE = re.compile(r"Task indicators\.tasks\.rebuild_summaries_chunk\[[^\]]+\] succeeded")
 
+
+def _patients_done(log: Path, expected: int) -> bool:
+    """Whether every piece of the patient phase has finished, by the worker's log (a quarter whose
+    figures come out as stored is not rewritten, so the rows cannot tell), and every
+    patient-quarter is stored."""
     from indicators.models import PatientSummary
 
-    rows = PatientSummary.objects
-    if rows.filter(Q(computed_at__lt=since) | Q(computed_at=None)).exists():
+    text = log.read_text(errors="replace") if log.exists() else ""
+    pieces = PIECES.search(text)
+    if pieces is None or len(PIECE_DONE.findall(text)) < int(pieces.group(1)):
         return False
-    return rows.count() == expected
+    return PatientSummary.objects.count() == expected
 
 
 def _rss_mb(pid: int) -> float:
@@ -154,18 +161,22 @@ def _rss_mb(pid: int) -> float:
         return 0.0
 
 
-def _rebuild(processes: int, expected: int, timeout: float) -> dict:
-    """Send the rebuild task to a worker of ``processes`` processes and time its two phases."""
+def _rebuild(processes: int, expected: int, timeout: float, *, cold: bool = False) -> dict:
+    """Send the rebuild task to a worker of ``processes`` processes and time its two phases: over
+    the summaries stored (as each night), or ``cold``, with none stored (as the first time)."""
     from django.db import connection
     from django.utils import timezone
 
     from ssm_outcomes.celery import app
 
-    log = Path(tempfile.gettempdir()) / f"ssm-bench-worker-{os.getpid()}-{processes}.log"
+    log = Path(tempfile.gettempdir()) / f"ssm-bench-worker-{os.getpid()}-{processes}-{cold}.log"
     log.unlink(missing_ok=True)
+    if cold:
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE indicators_patientsummary")
     _vacuum()
     connection.close()
-    worker = celery_worker_start(concurrency=processes, log=log)
+    worker = celery_worker_start(concurrency=processes, log=log, loglevel="INFO")
     run: dict = {"processes": processes, "patients": None, "whole": None, "peak_mb": 0.0}
     try:
         worker_wait_ready(worker)
@@ -177,7 +188,7 @@ def _rebuild(processes: int, expected: int, timeout: float) -> dict:
             time.sleep(POLL_SECONDS)
             elapsed = time.monotonic() - began
             run["peak_mb"] = max(run["peak_mb"], _rss_mb(worker.pid))
-            if run["patients"] is None and _patients_done(since, expected):
+            if run["patients"] is None and _patients_done(log, expected):
                 run["patients"] = elapsed
             busy = any(queue_lengths().values())
             if run["patients"] is not None and not busy and _groups_done(since):
@@ -261,17 +272,25 @@ def one_size(patients: int, reseed: bool, timeout: float) -> int:
     print(f"worker queues: {', '.join(QUEUES)}")
     print(f"SQL floor (index and coverage, one statement, best of 2): {floor_seconds:8.2f} s")
 
+    # The nightly rebuild over what is stored, with 1 process and with 2; then, for the record,
+    # the first rebuild of all (nothing stored), with 1.
     runs, digests = [], []
-    for processes in (1, 2):
-        run = _rebuild(processes, len(floor), timeout)
+    for processes, cold in ((1, False), (2, False), (1, True)):
+        run = _rebuild(processes, len(floor), timeout, cold=cold)
         runs.append(run)
         digests.append(_digests() if not run.get("failure") else None)
         if run.get("failure"):
             break
         print(
-            f"rebuild, {processes} worker process{'es' if processes > 1 else ''}: patient phase "
+            f"rebuild{' from nothing stored' if cold else ''}, {processes} worker "
+            f"process{'es' if processes > 1 else ''}: patient phase "
             f"{run['patients']:8.2f} s, whole {run['whole']:8.2f} s, "
             f"worker peak memory {run['peak_mb']:.0f} MB"
+        )
+    if len(runs) == 3 and not runs[2].get("failure"):
+        print(
+            f"figure: first rebuild (nothing stored) / SQL floor at {patients:,} patients "
+            f"(1 process): {runs[2]['whole'] / floor_seconds:.2f}"
         )
     compared, from_floor = _against_floor(floor)
     print(
@@ -309,16 +328,18 @@ def one_size(patients: int, reseed: bool, timeout: float) -> int:
             at_most=False,
         )
     )
-    if len(digests) == 2 and None not in digests:
-        differing = _compare(*digests)
+    if len(digests) == 3 and None not in digests:
+        differing = _compare(digests[0], digests[1])
+        for kind, n in _compare(digests[0], digests[2]).items():
+            differing[kind] += n
         print(
-            "summaries differing between 1 and 2 processes: "
+            "summaries differing between the runs (1 and 2 processes, and from nothing stored): "
             + ", ".join(f"{kind} {n}" for kind, n in differing.items())
         )
         different = sum(differing.values())
     else:
         different = nan
-    target_print(Target(f"summaries differing, 2 vs 1 process at {size}", different, 0))
+    target_print(Target(f"summaries differing between the runs at {size}", different, 0))
     target_print(
         Target(f"stored index or coverage differing from the floor at {size}", from_floor, 0)
     )

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Every queue the summary work runs on: patient refreshes on the default queue, team and caseload
 # refreshes on "groups", the full rebuild's chunks on "summaries". A benchmark's worker listens on
 # all of them, and a queue is only empty when all of them are.
-QUEUES = (os.environ.get("SSM_CELERY_DEFAULT_QUEUE", "celery"), "groups", "summaries")
+GROUPS = "groups"  # team and caseload refreshes (settings: GROUPS_QUEUE)
+QUEUES = (os.environ.get("SSM_CELERY_DEFAULT_QUEUE", "celery"), GROUPS, "summaries")
 # Redis keeps a queue's prioritised messages in lists named after it with these suffixes.
 _PRIORITY_SUFFIXES = ("", *(f"\x06\x16{step}" for step in range(1, 10)))
 
@@ -92,6 +93,7 @@ def celery_worker_start(
     concurrency: int | None = None,
     queues: tuple[str, ...] = QUEUES,
     log: Path | None = None,
+    loglevel: str = "WARNING",
 ) -> subprocess.Popen:
     """One Celery worker on ``CELERY_BROKER_URL`` listening on ``queues``: the solo pool (one
     process) by default, or the prefork pool with ``concurrency`` processes. Its output goes to
@@ -111,7 +113,7 @@ def celery_worker_start(
             ",".join(queues),
             "--without-gossip",
             "--without-mingle",
-            "--loglevel=WARNING",
+            f"--loglevel={loglevel}",
         ],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},

@@ -325,8 +325,13 @@ def _priority_shares_sql() -> str:
         f"SUM(CASE WHEN {test} THEN pt.points ELSE 0 END) AS part_{i}"
         for i, test in enumerate(tests)
     )
+    # PostgreSQL sums the shares as exact decimals: a float sum depends on the order the rows
+    # arrive in, which changes with the plan, and the same group would differ in its last digit
+    # between a rebuild of every quarter and one of a single quarter.
+    exact = "NUMERIC" if _postgresql() else "DOUBLE PRECISION"
     shares = ",\n".join(
-        f"{_count(f'h.part_{i} > 0')}, SUM(CAST(h.part_{i} AS DOUBLE PRECISION) / h.total)"
+        f"{_count(f'h.part_{i} > 0')}, "
+        f"CAST(SUM(CAST(h.part_{i} AS {exact}) / h.total) AS DOUBLE PRECISION)"
         for i in range(len(tests))
     )
     return f"""

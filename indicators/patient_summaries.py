@@ -56,7 +56,9 @@ FIGURE_FIELDS = [
     "instruments",
     "computed_at",
 ]
-REBUILD_CHUNK = 10_000
+# Patients per piece of the rebuild: small enough that a few workers share even a small service
+# evenly and each piece sorts in memory, large enough that the per-statement cost is small.
+REBUILD_CHUNK = 2_000
 
 
 def _fetch(query: str, lo: int, hi: int) -> list[tuple]:
