@@ -220,15 +220,50 @@ def _drive(port: int, token: str, people, rate: float, seconds: int, watcher: Wa
 
     elements = list(Element.objects.framework().values_list("code", flat=True))
     rng = random.Random(seed)
+
+    def moving(patient_id: int, day) -> tuple[str, int]:
+        """A framework element carrying points for the patient and a value other than their
+        latest rating of it in the quarter: a save that moves their index, so their teams' figures
+        move too (a rerun of the same seed would otherwise save what is already there)."""
+        from assessments.models import PriorityPoint, PrioritySet, Rating
+
+        held = PrioritySet.objects.filter(patient_id=patient_id, effective_from__lte=day)
+        latest_set = held.order_by("-effective_from", "-id").first()
+        codes = elements
+        if latest_set is not None:
+            codes = (
+                list(
+                    PriorityPoint.objects.filter(
+                        priority_set=latest_set, points__gt=0, element__code__in=elements
+                    ).values_list("element__code", flat=True)
+                )
+                or elements
+            )
+        code = rng.choice(codes)
+        first_day = day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+        latest = (
+            Rating.objects.filter(
+                patient_id=patient_id,
+                element__code=code,
+                rater__in=("patient", "proxy"),
+                rated_on__gte=first_day,
+            )
+            .order_by("-rated_on", "-id")
+            .values_list("value", flat=True)
+            .first()
+        )
+        return code, rng.choice([v for v in range(11) if v != latest])
+
     today = timezone.localdate()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     began = time.monotonic()
     for n, (patient_id, teams) in enumerate(people[: int(rate * seconds)]):
         time.sleep(max(0.0, began + n / rate - time.monotonic()))
+        code, value = moving(patient_id, today)
         save = Save(patient_id, teams, period_of(today), time.time())
         body = {
-            "element": rng.choice(elements),
-            "value": rng.randint(0, 10),
+            "element": code,
+            "value": value,
             "rated_on": today.isoformat(),
             "rater": "proxy",
         }
@@ -278,7 +313,7 @@ def _report(saves: list[Save], rate: float, seconds: float, drain: float, droppe
             f"never within the deadline: {missed}"
         )
     print(f"queues empty {drain:.1f} s after the last save; tasks dropped unfinished: {dropped}")
-    where = f"({rate:g} saves/s for {seconds:.0f} s, 1 worker process)"
+    where = f"({rate:g} saves/s for {seconds:.0f} s, 1 worker process for patients, 1 for groups)"
     target_print(
         Target(f"saves per second sustained {where}", round(sent / seconds, 2), rate, at_most=False)
     )
@@ -337,9 +372,14 @@ def main(argv: list[str] | None = None) -> int:
         # As docker-compose deploys them: one worker process for patients' refreshes (and the
         # rebuild's queue), one for team and caseload refreshes.
         worker = celery_worker_start(
-            concurrency=1, log=log, queues=tuple(q for q in QUEUES if q != GROUPS)
+            concurrency=1,
+            log=log,
+            queues=tuple(q for q in QUEUES if q != GROUPS),
+            loglevel="INFO",
         )
-        groups_worker = celery_worker_start(concurrency=1, log=log, queues=(GROUPS,))
+        groups_worker = celery_worker_start(
+            concurrency=1, log=log, queues=(GROUPS,), loglevel="INFO"
+        )
         port = free_port()
         server = gunicorn_start(port, url, workers=3, threads=1, worker_class="sync")
         wait_ready(port, server)
