@@ -73,6 +73,34 @@ class PatientSummary(models.Model):
         return f"{self.patient} {self.period}"
 
 
+# Every figure stored on a patient summary, in the order the writers (the Python path's COPY and
+# the SQL rebuild's INSERT) list them after patient_id and period.
+FIGURE_FIELDS = [
+    "index",
+    "coverage",
+    "weights_source",
+    "h_score",
+    "h_weight",
+    "m_score",
+    "m_weight",
+    "r_score",
+    "r_weight",
+    "goal_attainment",
+    "markers_relevant",
+    "markers_with_reading",
+    "markers_in_target",
+    "change",
+    "direction",
+    "perspective_gap",
+    "attribution_caveat",
+    "context_events",
+    "encounters",
+    "patient_initiated",
+    "instruments",
+    "computed_at",
+]
+
+
 # The one staleness rule: a patient's summaries are stale while records have changed (``dirty``)
 # since the count the last computation started from (``computed_up_to``).
 STALE = Q(dirty__gt=F("computed_up_to"))

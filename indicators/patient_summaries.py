@@ -28,34 +28,10 @@ from .group_summaries import (
     group_summaries_refresh_stale,
     group_targets,
 )
-from .models import PatientSummary, SummaryState
+from .models import FIGURE_FIELDS, PatientSummary, SummaryState
 from .scoring import direction_of, gas_t_score, period_from_number, period_number
 from .summary_sql import patient_summaries_store
 
-FIGURE_FIELDS = [
-    "index",
-    "coverage",
-    "weights_source",
-    "h_score",
-    "h_weight",
-    "m_score",
-    "m_weight",
-    "r_score",
-    "r_weight",
-    "goal_attainment",
-    "markers_relevant",
-    "markers_with_reading",
-    "markers_in_target",
-    "change",
-    "direction",
-    "perspective_gap",
-    "attribution_caveat",
-    "context_events",
-    "encounters",
-    "patient_initiated",
-    "instruments",
-    "computed_at",
-]
 # Patients per piece of the rebuild: small enough that a few workers share even a small service
 # evenly and each piece sorts in memory, large enough that the per-statement cost is small.
 REBUILD_CHUNK = 2_000

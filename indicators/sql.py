@@ -76,6 +76,14 @@ def activity_periods_cte() -> str:
     activity AS (
         SELECT DISTINCT patient_id, pn FROM latest
         UNION
+        {records_quarters_sql()}
+    )"""
+
+
+def records_quarters_sql() -> str:
+    """The (patient, quarter) pairs of every record but ratings: goal reviews, readings, life
+    events, encounters (local dates) and questionnaires; UNION it with the ratings' quarters."""
+    return f"""
         SELECT g.patient_id, {_period("gr.reviewed_on")} FROM assessments_goalreview gr
             JOIN assessments_goal g ON g.id = gr.goal_id
             WHERE g.patient_id BETWEEN %(lo)s AND %(hi)s
@@ -90,8 +98,7 @@ def activity_periods_cte() -> str:
             WHERE patient_id BETWEEN %(lo)s AND %(hi)s
         UNION
         SELECT patient_id, {_period("completed_on")} FROM assessments_instrumentresponse
-            WHERE patient_id BETWEEN %(lo)s AND %(hi)s
-    )"""
+            WHERE patient_id BETWEEN %(lo)s AND %(hi)s"""
 
 
 def weights_cte() -> str:

@@ -21,6 +21,7 @@ from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from . import sql
+from .models import FIGURE_FIELDS
 from .scoring import CHANGE_THRESHOLD
 from .sql import _local_date, _period
 
@@ -32,32 +33,7 @@ from .sql import _local_date, _period
 PLANNER_SETTINGS = {"jit": "off", "work_mem": "64MB", "enable_mergejoin": "off"}
 
 # The columns written, in the order of the SELECT in ``summaries_upsert_sql``.
-SUMMARY_COLUMNS = (
-    "patient_id",
-    "period",
-    "index",
-    "coverage",
-    "weights_source",
-    "h_score",
-    "h_weight",
-    "m_score",
-    "m_weight",
-    "r_score",
-    "r_weight",
-    "goal_attainment",
-    "markers_relevant",
-    "markers_with_reading",
-    "markers_in_target",
-    "change",
-    "direction",
-    "perspective_gap",
-    "attribution_caveat",
-    "context_events",
-    "encounters",
-    "patient_initiated",
-    "instruments",
-    "computed_at",
-)
+SUMMARY_COLUMNS = ("patient_id", "period", *FIGURE_FIELDS)
 
 # The patients of the range that may be written: those without a state, and those whose state
 # has not been computed past its dirty count. Read after the states are locked, so the dirty count
@@ -130,21 +106,7 @@ def summaries_upsert_sql() -> str:
         UNION
         SELECT patient_id, pn FROM clinician_side
         UNION
-        SELECT g.patient_id, {_period("gr.reviewed_on")} FROM assessments_goalreview gr
-            JOIN assessments_goal g ON g.id = gr.goal_id
-            WHERE g.patient_id BETWEEN %(lo)s AND %(hi)s
-        UNION
-        SELECT patient_id, {_period("taken_on")} FROM assessments_reading
-            WHERE patient_id BETWEEN %(lo)s AND %(hi)s
-        UNION
-        SELECT patient_id, {_period("occurred_on")} FROM patients_contextevent
-            WHERE patient_id BETWEEN %(lo)s AND %(hi)s
-        UNION
-        SELECT patient_id, {_period(_local_date("occurred_at"))} FROM patients_encounter
-            WHERE patient_id BETWEEN %(lo)s AND %(hi)s
-        UNION
-        SELECT patient_id, {_period("completed_on")} FROM assessments_instrumentresponse
-            WHERE patient_id BETWEEN %(lo)s AND %(hi)s
+        {sql.records_quarters_sql()}
     ),
     {sql.weights_cte()},
     {WRITABLE},
