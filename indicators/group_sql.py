@@ -185,16 +185,30 @@ def _members_load(kind: str) -> None:
                 AND e.occurred_at < t.ends
             JOIN {summaries} s ON s.patient_id = e.patient_id AND s.period = t.period"""
     statements = ["ANALYZE group_targets"] if _postgresql() else []
-    statements += [
-        f"""
+    if _postgresql():
+        # Each patient's set in effect is looked up once per quarter end, not once per group they
+        # are in, with one sort instead of a probe per member.
+        statements.append(f"""
+        CREATE TEMP TABLE group_members AS
+        WITH g AS ({members}),
+        held AS (
+            SELECT DISTINCT ON (w.patient_id, w.last_day) w.patient_id, w.last_day, ps.id AS set_id
+            FROM (SELECT DISTINCT patient_id, last_day FROM g) w
+            JOIN {_table(PrioritySet)} ps
+                ON ps.patient_id = w.patient_id AND ps.effective_from <= w.last_day
+            ORDER BY w.patient_id, w.last_day, ps.effective_from DESC, ps.id DESC
+        )
+        SELECT g.owner_id, g.period, g.summary_id, g.patient_id, h.set_id
+        FROM g LEFT JOIN held h ON h.patient_id = g.patient_id AND h.last_day = g.last_day""")
+    else:
+        statements.append(f"""
         CREATE TEMP TABLE group_members AS
         SELECT g.owner_id, g.period, g.summary_id, g.patient_id, (
             SELECT ps.id FROM {_table(PrioritySet)} ps
             WHERE ps.patient_id = g.patient_id AND ps.effective_from <= g.last_day
             ORDER BY ps.effective_from DESC, ps.id DESC LIMIT 1
         ) AS set_id
-        FROM ({members}) g"""
-    ]
+        FROM ({members}) g""")
     if _postgresql():
         statements.append("ANALYZE group_members")
     _execute(*statements)
