@@ -398,10 +398,10 @@ def _simulate(outcome, kind):
 # 0.002): mean 8, sd 2.8; 0.025 % to 0.6 % (1 to 24) is 2.5 sd below to 5.7 sd above, room for
 # the normal approximation's slightly heavier tails at small n. Outside 95 %: mean 200, sd 13.8;
 # 3 % to 7 % (120 to 280) leaves room for the fitted (not true) coefficients, which absorb a
-# little of each team's own chance deviation (measured: 3.4 % for the mean, 3.7 % for the share),
-# and for the rare quarter widened for overdispersion. Once adjusted, the hardest team is below 99.8 % about as
-# rarely as any (at most 1 % of quarters); without adjustment in over half of the quarters for
-# the mean and over a quarter of them for the share (a share of 200 patients moves less).
+# little of each team's own chance deviation (measured: 3.4 % for the mean, 3.7 % for the
+# share), and for the rare quarter widened for overdispersion. Once adjusted, the hardest team
+# is below 99.8 % about as rarely as any (at most 1 % of quarters); without adjustment in over
+# half of the quarters for the mean and over a quarter for the share (a share moves less).
 
 
 def test_simulation_mean_change_stays_inside_the_limits_at_the_expected_rate():
