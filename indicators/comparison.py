@@ -1,0 +1,706 @@
+"""The statistics of fair team comparison: case-mix-adjusted funnel plots, never a league table.
+
+Plain Python with numpy, scipy and statsmodels; no Django. docs/comparison-statistics.md gives the
+method in words, the formulas and the references. In short, for one figure and one quarter:
+
+1. ``case_mix_fit`` fits one case-mix model over the patients of every team in the installation:
+   ordinary least squares for a mean (the change in the patient-weighted index), a logistic GLM
+   for a share (improved; a patient-initiated contact). The ``Fit`` keeps its coefficients and fit
+   statistics and rebuilds from its dict, so a stored run reproduces every figure.
+2. ``team_observed_expected`` gives each team its observed figure O beside the expected figure E
+   (the mean of its patients' predictions), its number of patients n and the variance V of its
+   total under the model.
+3. ``adjusted_mean`` (θ₀ + (O − E)) and ``adjusted_proportion`` (p₀ · O / E) put every team on the
+   installation's scale, as if it had the installation's case mix.
+4. ``funnel_limits_mean`` and ``funnel_limits_proportion`` give the 95 % and 99.8 % control limits
+   for a team of n patients; ``overdispersion`` checks whether teams vary more than chance allows
+   and, if so, widens the limits by an additive random effect τ².
+5. ``team_position`` says where a team lies in words; ``funnel_build`` does steps 2 to 5 at once,
+   and leaves out teams of fewer than ``SMALL_NUMBER`` patients ("not shown").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import statsmodels.api as sm
+from scipy import stats
+
+from indicators.small_numbers import FEWER_THAN_PATIENTS, too_few
+
+__all__ = [
+    "ABOVE_95",
+    "ABOVE_998",
+    "BELOW_95",
+    "BELOW_998",
+    "LEVEL_95",
+    "LEVEL_998",
+    "MEAN",
+    "NOT_RECORDED",
+    "NOT_SHOWN",
+    "PROPORTION",
+    "WITHIN",
+    "Fit",
+    "Funnel",
+    "FunnelPoint",
+    "Limits",
+    "Overdispersion",
+    "PatientRow",
+    "TeamFigures",
+    "adjusted_mean",
+    "adjusted_proportion",
+    "case_mix_fit",
+    "funnel_build",
+    "funnel_limits_mean",
+    "funnel_limits_proportion",
+    "limits_pair",
+    "overdispersion",
+    "team_observed_expected",
+    "team_position",
+    "teams_not_shown",
+    "z_for_level",
+]
+
+Kind = Literal["mean", "proportion"]
+MEAN: Kind = "mean"  # a mean of a continuous outcome: ordinary least squares
+PROPORTION: Kind = "proportion"  # a share of patients with a 0/1 outcome: logistic GLM
+
+LEVEL_95 = 0.95  # the inner (warning) limits: about 1 team in 20 outside by chance
+LEVEL_998 = 0.998  # the outer (alarm) limits: about 1 team in 500 outside by chance
+
+NOT_RECORDED = "not recorded"  # the level of a categorical factor with no value (e.g. no stage)
+NOT_SHOWN = f"not shown: {FEWER_THAN_PATIENTS}"
+
+# Where a team lies, in words: never a rank.
+ABOVE_998 = "above the 99.8 % limit"
+ABOVE_95 = "above the 95 % limit"
+WITHIN = "within the expected range"
+BELOW_95 = "below the 95 % limit"
+BELOW_998 = "below the 99.8 % limit"
+
+# The case-mix factors, by kind: numbers enter the model as they are, flags as 0/1, categories as
+# one 0/1 column per level other than the first (the reference level).
+NUMERIC_FACTORS = ("baseline_index", "conditions")
+FLAG_FACTORS = ("context_event", "own_priorities")
+CATEGORICAL_FACTORS = ("age_band", "stage")
+FACTOR_WORDS = {
+    "baseline_index": "the index at baseline",
+    "age_band": "the age band",
+    "conditions": "the number of long-term conditions",
+    "stage": "the stage (where recorded)",
+    "context_event": "whether a context event fell in the quarter",
+    "own_priorities": "whether the patient set their own priorities (rather than default weights)",
+}
+
+METHOD_CHANCE = "Limits assume only chance variation between teams"
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    """One patient in one quarter: their team, case mix and outcomes (by figure name).
+
+    An outcome that is ``None`` or absent (e.g. no change without an index in the quarter before)
+    leaves the patient out of that figure. Rows may equally be plain mappings with the same keys
+    and the outcomes as keys of their own.
+    """
+
+    team_id: Any
+    baseline_index: float
+    age_band: str | None
+    conditions: int
+    stage: str | None = None
+    context_event: bool = False
+    own_priorities: bool = False
+    outcomes: Mapping[str, float | None] = field(default_factory=dict)
+
+
+Row = PatientRow | Mapping[str, Any]
+
+
+def _factor_read(row: Row, name: str) -> Any:
+    """A case-mix factor (or ``team_id``) of a row, whether a ``PatientRow`` or a mapping."""
+    if isinstance(row, PatientRow):
+        return getattr(row, name)
+    return row.get(name)
+
+
+def _outcome_read(row: Row, outcome: str) -> float | None:
+    """The row's value of ``outcome`` as a float, or None when the patient has none."""
+    value = row.outcomes.get(outcome) if isinstance(row, PatientRow) else row.get(outcome)
+    if value is None:
+        return None
+    return float(value)
+
+
+def _level_read(row: Row, name: str) -> str:
+    """A categorical factor's level as text; no value is the level ``NOT_RECORDED``."""
+    value = _factor_read(row, name)
+    return NOT_RECORDED if value is None or value == "" else str(value)
+
+
+def z_for_level(level: float) -> float:
+    """The two-sided standard normal point of a limit: 1.96 for 95 %, 3.09 for 99.8 %."""
+    if not 0 < level < 1:
+        raise ValueError(f"a limit's level lies between 0 and 1, not {level}")
+    return float(stats.norm.ppf(1 - (1 - level) / 2))
+
+
+# --- The case-mix model -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A fitted case-mix model: everything needed to predict again and to say how well it fits.
+
+    ``terms`` names the design's columns in order; ``levels`` lists each categorical factor's
+    levels as fitted (the first is the reference, absorbed in the intercept). ``statistics`` holds
+    R², adjusted R², AIC and the residual σ for a mean; McFadden's pseudo-R², deviance, null
+    deviance and AIC for a proportion.
+    """
+
+    kind: Kind
+    outcome: str
+    terms: tuple[str, ...]
+    coefficients: Mapping[str, float]
+    standard_errors: Mapping[str, float]
+    levels: Mapping[str, tuple[str, ...]]
+    n: int
+    statistics: Mapping[str, float]
+
+    @property
+    def sigma(self) -> float:
+        """The residual standard deviation of a linear model (a mean's limits rest on it)."""
+        if self.kind != MEAN:
+            raise ValueError("only a linear model (a mean) has a residual σ")
+        return self.statistics["sigma"]
+
+    def design(self, rows: Sequence[Row]) -> np.ndarray:
+        """The design matrix of ``rows`` with this fit's columns (one row per patient)."""
+        return _design_build(rows, self.terms, self.levels)
+
+    def predict(self, rows: Sequence[Row]) -> list[float]:
+        """Each patient's expected value: ŷᵢ for a mean, the probability πᵢ for a proportion."""
+        if not rows:
+            return []
+        beta = np.array([self.coefficients[term] for term in self.terms])
+        linear = self.design(rows) @ beta
+        if self.kind == PROPORTION:
+            return [float(value) for value in 1.0 / (1.0 + np.exp(-linear))]
+        return [float(value) for value in linear]
+
+    def words(self) -> str:
+        """The model in words, naming the outcome, the method and every factor."""
+        method = (
+            "ordinary least squares (a linear model)"
+            if self.kind == MEAN
+            else "a logistic model (binomial GLM, logit link)"
+        )
+        factors = [FACTOR_WORDS[name] for name in _factors_in(self.terms)]
+        reference = "; ".join(
+            f"{FACTOR_WORDS[name]} compared with '{levels[0]}'"
+            for name, levels in self.levels.items()
+            if len(levels) > 1
+        )
+        text = (
+            f"{self.outcome} by {method} on {_list_words(factors) or 'no factor'}, "
+            f"over {self.n} patients of all teams"
+        )
+        return f"{text} ({reference})." if reference else f"{text}."
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fit as plain JSON-ready values, to be stored with the run."""
+        return {
+            "kind": self.kind,
+            "outcome": self.outcome,
+            "terms": list(self.terms),
+            "coefficients": dict(self.coefficients),
+            "standard_errors": dict(self.standard_errors),
+            "levels": {name: list(levels) for name, levels in self.levels.items()},
+            "n": self.n,
+            "statistics": dict(self.statistics),
+            "words": self.words(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Fit:
+        """The fit stored by ``to_dict``, able to predict exactly as it did."""
+        kind = data["kind"]
+        if kind not in (MEAN, PROPORTION):
+            raise ValueError(f"unknown kind of fit: {kind!r}")
+        return cls(
+            kind=kind,
+            outcome=str(data["outcome"]),
+            terms=tuple(data["terms"]),
+            coefficients={k: float(v) for k, v in data["coefficients"].items()},
+            standard_errors={k: float(v) for k, v in data["standard_errors"].items()},
+            levels={k: tuple(v) for k, v in data["levels"].items()},
+            n=int(data["n"]),
+            statistics={k: float(v) for k, v in data["statistics"].items()},
+        )
+
+
+def _list_words(items: Sequence[str]) -> str:
+    """Items joined as a sentence would: "a, b and c"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _factors_in(terms: Sequence[str]) -> list[str]:
+    """The factors behind a design's columns, in order, each once."""
+    names: list[str] = []
+    for term in terms:
+        name = term.split("[", 1)[0]
+        if name != "intercept" and name not in names:
+            names.append(name)
+    return names
+
+
+def _design_build(
+    rows: Sequence[Row], terms: Sequence[str], levels: Mapping[str, Sequence[str]]
+) -> np.ndarray:
+    """The design matrix: one column per term, in the order of ``terms``."""
+    read = {  # each category read once, whatever its number of columns
+        name: np.array([_level_read(row, name) for row in rows], object) for name in levels
+    }
+    for name, known in levels.items():
+        unknown = set(read[name]) - set(known)
+        if unknown:
+            raise ValueError(f"{name} has levels the model was not fitted on: {sorted(unknown)}")
+    columns: list[np.ndarray] = []
+    for term in terms:
+        if term == "intercept":
+            columns.append(np.ones(len(rows)))
+        elif "[" in term:
+            name, level = term[:-1].split("[", 1)
+            columns.append((read[name] == level).astype(float))
+        else:
+            columns.append(np.array([float(_factor_read(row, term)) for row in rows], float))
+    return np.column_stack(columns)
+
+
+def _terms_choose(rows: Sequence[Row]) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    """The design's columns for these rows, and each categorical factor's levels.
+
+    A flag or number that never varies, or a category with one level, adds no column: the
+    intercept already holds it, and a constant column would make the model unidentifiable.
+    """
+    terms = ["intercept"]
+    levels: dict[str, tuple[str, ...]] = {}
+    for name in ("baseline_index", "age_band", "conditions", "stage", *FLAG_FACTORS):
+        if name in CATEGORICAL_FACTORS:
+            seen = tuple(sorted({_level_read(row, name) for row in rows}))
+            levels[name] = seen
+            terms.extend(f"{name}[{level}]" for level in seen[1:])
+        elif len({float(_factor_read(row, name)) for row in rows}) > 1:
+            terms.append(name)
+    return tuple(terms), levels
+
+
+def case_mix_fit(rows: Iterable[Row], outcome: str, kind: Kind) -> Fit:
+    """Fit the case-mix model of ``outcome`` over every patient who has it, across all teams.
+
+    ``kind`` is ``MEAN`` (ordinary least squares) or ``PROPORTION`` (logistic GLM; the outcome is
+    0 or 1). The factors: baseline index and number of conditions as numbers, age band and stage
+    as categories (no stage is the level "not recorded"), context event and own priorities as
+    flags.
+    """
+    if kind not in (MEAN, PROPORTION):
+        raise ValueError(f"unknown kind of fit: {kind!r}")
+    fitted = [row for row in rows if _outcome_read(row, outcome) is not None]
+    y = np.array([_outcome_read(row, outcome) for row in fitted], float)
+    terms, levels = _terms_choose(fitted)
+    if len(fitted) <= len(terms):
+        raise ValueError(f"{len(fitted)} patients are too few to fit {len(terms)} coefficients")
+    if kind == PROPORTION and not set(np.unique(y)) <= {0.0, 1.0}:
+        raise ValueError("a proportion's outcome is 0 or 1 for each patient")
+    x = _design_build(fitted, terms, levels)
+    statistics: dict[str, float]
+    if kind == MEAN:
+        result = sm.OLS(y, x).fit()
+        statistics = {
+            "r_squared": float(result.rsquared),
+            "r_squared_adjusted": float(result.rsquared_adj),
+            "aic": float(result.aic),
+            "sigma": math.sqrt(float(result.scale)),
+            "df_residual": float(result.df_resid),
+        }
+    else:
+        result = sm.GLM(y, x, family=sm.families.Binomial()).fit()
+        statistics = {
+            "pseudo_r_squared": 1.0 - float(result.llf) / float(result.llnull),
+            "deviance": float(result.deviance),
+            "null_deviance": float(result.null_deviance),
+            "aic": float(result.aic),
+            "df_residual": float(result.df_resid),
+        }
+    return Fit(
+        kind=kind,
+        outcome=outcome,
+        terms=terms,
+        coefficients={t: float(b) for t, b in zip(terms, result.params, strict=True)},
+        standard_errors={t: float(s) for t, s in zip(terms, result.bse, strict=True)},
+        levels=levels,
+        n=len(fitted),
+        statistics=statistics,
+    )
+
+
+# --- Observed beside expected, per team ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamFigures:
+    """A team's figure in one quarter: observed O beside expected E from the case-mix model.
+
+    ``observed`` and ``expected`` are means (of the outcome, of the predictions); for a proportion
+    ``expected_total`` (Σπᵢ) is the expected number of patients with the outcome and ``variance``
+    V = Σπᵢ(1 − πᵢ) the variance of the observed number. For a mean ``variance`` is n·σ², the
+    variance of the team's total under the model.
+    """
+
+    team_id: Any
+    n: int
+    observed: float
+    expected: float
+    expected_total: float
+    variance: float
+
+
+def team_observed_expected(rows: Iterable[Row], fit: Fit) -> dict[Any, TeamFigures]:
+    """Each team's n, O, E and V for the fit's outcome (patients without the outcome left out)."""
+    by_team: dict[Any, list[Row]] = {}
+    for row in rows:
+        if _outcome_read(row, fit.outcome) is not None:
+            by_team.setdefault(_factor_read(row, "team_id"), []).append(row)
+    figures: dict[Any, TeamFigures] = {}
+    for team_id, members in by_team.items():
+        predictions = np.array(fit.predict(members))
+        values = np.array([_outcome_read(row, fit.outcome) for row in members], float)
+        n = len(members)
+        if fit.kind == PROPORTION:
+            variance = float(np.sum(predictions * (1.0 - predictions)))
+        else:
+            variance = n * fit.sigma**2
+        figures[team_id] = TeamFigures(
+            team_id=team_id,
+            n=n,
+            observed=float(values.mean()),
+            expected=float(predictions.mean()),
+            expected_total=float(predictions.sum()),
+            variance=variance,
+        )
+    return figures
+
+
+def adjusted_mean(theta0: float, observed: float, expected: float) -> float:
+    """A mean on the installation's case mix: θ₀ + (O − E)."""
+    return theta0 + (observed - expected)
+
+
+def adjusted_proportion(p0: float, observed: float, expected: float) -> float:
+    """A proportion on the installation's case mix: p₀ · O / E (O and E both means or both counts).
+
+    Without an expected outcome (E = 0) there is nothing to compare with: the figure is p₀ when
+    nothing was observed either, and an error otherwise.
+    """
+    if expected <= 0:
+        if observed == 0:
+            return p0
+        raise ValueError("an adjusted proportion needs an expected figure above 0")
+    return p0 * observed / expected
+
+
+# --- Control limits -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The lower and upper 95 % and 99.8 % control limits for one team (or one n)."""
+
+    lower_95: float
+    upper_95: float
+    lower_998: float
+    upper_998: float
+
+
+def funnel_limits_mean(
+    theta0: float, sigma: float, n: int, z: float, tau2: float = 0.0
+) -> tuple[float, float]:
+    """The limits of a mean of n patients: θ₀ ± z·√(σ²/n + τ²) (τ² = 0: θ₀ ± z·σ/√n)."""
+    if n <= 0:
+        raise ValueError("limits need at least one patient")
+    half = z * math.sqrt(sigma**2 / n + tau2)
+    return theta0 - half, theta0 + half
+
+
+def _binomial_point(p0: float, n: int, probability: float) -> float:
+    """The exact binomial limit at ``probability``, as a proportion, interpolated between counts.
+
+    With r the ``probability`` quantile of Binomial(n, p₀) (the least r with P(R ≤ r) ≥
+    probability), α = (P(R ≤ r) − probability) / (P(R ≤ r) − P(R ≤ r − 1)) and the limit is
+    (r − α) / n (Spiegelhalter 2005, appendix).
+    """
+    r = float(stats.binom.ppf(probability, n, p0))
+    at_r = float(stats.binom.cdf(r, n, p0))
+    below_r = float(stats.binom.cdf(r - 1, n, p0))
+    alpha = (at_r - probability) / (at_r - below_r) if at_r > below_r else 0.0
+    return min(1.0, max(0.0, (r - alpha) / n))
+
+
+def funnel_limits_proportion(
+    p0: float,
+    n: int,
+    level: float,
+    *,
+    expected_total: float | None = None,
+    variance: float | None = None,
+    exact: bool = True,
+    tau2: float = 0.0,
+) -> tuple[float, float]:
+    """The limits at ``level`` of a proportion of n patients around p₀.
+
+    ``exact`` (for an unadjusted proportion): the interpolated binomial limits of
+    ``_binomial_point``. Otherwise the normal approximation for an adjusted proportion,
+    p₀ · (1 ± z·√V / E) with E the expected number Σπᵢ and V = Σπᵢ(1 − πᵢ) (without them, those of
+    n patients each of probability p₀); widened for overdispersion to p₀ ± z·√(s² + τ²) with
+    s = p₀·√V / E. Exact limits are never widened: give ``exact=False`` with τ².
+    """
+    if n <= 0:
+        raise ValueError("limits need at least one patient")
+    if exact:
+        if tau2:
+            raise ValueError("exact binomial limits are not widened; use exact=False")
+        tail = (1 - level) / 2
+        return _binomial_point(p0, n, tail), _binomial_point(p0, n, 1 - tail)
+    e = n * p0 if expected_total is None else expected_total
+    v = n * p0 * (1 - p0) if variance is None else variance
+    if e <= 0:
+        raise ValueError("normal-approximation limits need an expected number above 0")
+    s = p0 * math.sqrt(v) / e
+    half = z_for_level(level) * math.sqrt(s**2 + tau2)
+    return p0 - half, p0 + half
+
+
+def limits_pair(limit_at: Callable[[float], tuple[float, float]]) -> Limits:
+    """Both pairs of limits from ``limit_at(level) -> (lower, upper)``."""
+    lower_95, upper_95 = limit_at(LEVEL_95)
+    lower_998, upper_998 = limit_at(LEVEL_998)
+    return Limits(lower_95, upper_95, lower_998, upper_998)
+
+
+def team_position(value: float, limits: Limits) -> str:
+    """Where a team's figure lies against its limits, in words; a figure on a limit is inside."""
+    if value > limits.upper_998:
+        return ABOVE_998
+    if value < limits.lower_998:
+        return BELOW_998
+    if value > limits.upper_95:
+        return ABOVE_95
+    if value < limits.lower_95:
+        return BELOW_95
+    return WITHIN
+
+
+# --- Overdispersion -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overdispersion:
+    """The overdispersion check over k teams and what it decided.
+
+    ``phi`` = (1/k)·Σz_w² over the winsorised z-scores; ``overdispersed`` when kφ exceeds the 95th
+    percentile of χ² on k − 1 degrees of freedom (``threshold``); ``tau2`` the additive
+    random-effects variance, used to widen the limits only when overdispersed (otherwise 0).
+    """
+
+    k: int
+    z_winsorised: tuple[float, ...]
+    phi: float
+    threshold: float
+    overdispersed: bool
+    tau2: float
+    words: str
+
+
+def _winsorise(values: np.ndarray, winsor: float) -> np.ndarray:
+    """The lowest and highest ⌊winsor·k⌋ values pulled in to the next value inside them."""
+    k = len(values)
+    g = math.floor(winsor * k)
+    if g == 0:
+        return values.copy()
+    ordered = np.sort(values)
+    clipped: np.ndarray = np.clip(values, ordered[g], ordered[k - 1 - g])
+    return clipped
+
+
+def overdispersion(
+    z_scores: Sequence[float],
+    standard_errors: Sequence[float],
+    winsor: float = 0.1,
+    significance: float = 0.05,
+) -> Overdispersion:
+    """Whether teams vary more than chance allows, and the random-effects τ² if they do.
+
+    ``z_scores`` are each team's (figure − target) / sᵢ and ``standard_errors`` their sᵢ, in the
+    same order. The z-scores are winsorised (the lowest and highest 10 % pulled in), φ is their
+    mean square, and with k teams kφ is compared with χ² on k − 1 degrees of freedom at
+    ``significance``. When it is exceeded, τ² = max(0, (kφ − (k − 1)) / (Σwᵢ − Σwᵢ²/Σwᵢ)) with
+    wᵢ = 1/sᵢ² (Spiegelhalter 2005), and the limits become target ± z·√(sᵢ² + τ²).
+    """
+    z = np.asarray(z_scores, float)
+    s = np.asarray(standard_errors, float)
+    k = len(z)
+    if k != len(s):
+        raise ValueError("one standard error for each z-score")
+    if k < 2:
+        return Overdispersion(
+            k, tuple(float(v) for v in z), 0.0, math.inf, False, 0.0, METHOD_CHANCE
+        )
+    if not 0 <= winsor < 0.5:
+        raise ValueError("winsorising pulls in less than half of the values at each end")
+    winsorised = _winsorise(z, winsor)
+    phi = float(np.mean(winsorised**2))
+    threshold = float(stats.chi2.ppf(1 - significance, k - 1))
+    overdispersed = k * phi > threshold
+    tau2 = 0.0
+    if overdispersed:
+        w = 1.0 / s**2
+        tau2 = max(0.0, (k * phi - (k - 1)) / float(w.sum() - (w**2).sum() / w.sum()))
+    words = (
+        f"Limits widened for overdispersion (random effects, τ² = {tau2:.4g}; φ = {phi:.3g} "
+        f"over {k} teams)"
+        if overdispersed
+        else f"{METHOD_CHANCE} (φ = {phi:.3g} over {k} teams)"
+    )
+    return Overdispersion(
+        k=k,
+        z_winsorised=tuple(float(v) for v in winsorised),
+        phi=phi,
+        threshold=threshold,
+        overdispersed=overdispersed,
+        tau2=tau2,
+        words=words,
+    )
+
+
+# --- The funnel of one figure -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FunnelPoint:
+    """One team on the funnel: its figures, the adjusted figure, its limits and its position."""
+
+    team_id: Any
+    n: int
+    observed: float
+    expected: float
+    adjusted: float
+    standard_error: float
+    z: float
+    limits: Limits
+    position: str
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """A figure's funnel in one quarter: the target, the teams shown, those not, and the method."""
+
+    kind: Kind
+    target: float
+    points: tuple[FunnelPoint, ...]
+    not_shown: Mapping[Any, str]
+    overdispersion: Overdispersion
+
+    @property
+    def method(self) -> str:
+        """Which limits were used, in words."""
+        return self.overdispersion.words
+
+
+def teams_not_shown(figures: Mapping[Any, TeamFigures]) -> dict[Any, str]:
+    """The teams left off the funnel because they have fewer than ``SMALL_NUMBER`` patients."""
+    return {team_id: NOT_SHOWN for team_id, team in figures.items() if too_few(team.n)}
+
+
+def _team_standard_error(kind: Kind, team: TeamFigures, target: float, sigma: float) -> float:
+    """sᵢ, the standard error of a team's adjusted figure under the model alone."""
+    if kind == MEAN:
+        return sigma / math.sqrt(team.n)
+    if team.expected_total <= 0:
+        raise ValueError("an adjusted proportion needs an expected number above 0")
+    return target * math.sqrt(team.variance) / team.expected_total
+
+
+def _limits_of(
+    kind: Kind, team: TeamFigures, target: float, sigma: float, tau2: float
+) -> Callable[[float], tuple[float, float]]:
+    """A team's limits at a given level, for ``limits_pair``."""
+
+    def limit_at(level: float) -> tuple[float, float]:
+        if kind == MEAN:
+            return funnel_limits_mean(target, sigma, team.n, z_for_level(level), tau2)
+        return funnel_limits_proportion(
+            target,
+            team.n,
+            level,
+            expected_total=team.expected_total,
+            variance=team.variance,
+            exact=False,
+            tau2=tau2,
+        )
+
+    return limit_at
+
+
+def funnel_build(
+    figures: Mapping[Any, TeamFigures],
+    fit: Fit,
+    target: float,
+    winsor: float = 0.1,
+) -> Funnel:
+    """The case-mix-adjusted funnel of one figure over all teams of one quarter.
+
+    ``target`` is θ₀ (a mean) or p₀ (a proportion), normally the installation's overall figure.
+    Teams with fewer than ``SMALL_NUMBER`` patients are not shown and take no part in the
+    overdispersion check. Adjusted proportions take the normal-approximation limits.
+    """
+    shown = [team for team in figures.values() if not too_few(team.n)]
+    sigma = fit.sigma if fit.kind == MEAN else 0.0
+    adjusted: list[float] = []
+    errors: list[float] = []
+    for team in shown:
+        if fit.kind == MEAN:
+            adjusted.append(adjusted_mean(target, team.observed, team.expected))
+        else:
+            adjusted.append(adjusted_proportion(target, team.observed, team.expected))
+        errors.append(_team_standard_error(fit.kind, team, target, sigma))
+    z_scores = [(value - target) / s for value, s in zip(adjusted, errors, strict=True)]
+    spread = overdispersion(z_scores, errors, winsor=winsor)
+    points: list[FunnelPoint] = []
+    for team, value, s, z in zip(shown, adjusted, errors, z_scores, strict=True):
+        limits = limits_pair(_limits_of(fit.kind, team, target, sigma, spread.tau2))
+        points.append(
+            FunnelPoint(
+                team_id=team.team_id,
+                n=team.n,
+                observed=team.observed,
+                expected=team.expected,
+                adjusted=value,
+                standard_error=s,
+                z=z,
+                limits=limits,
+                position=team_position(value, limits),
+            )
+        )
+    return Funnel(
+        kind=fit.kind,
+        target=target,
+        points=tuple(points),
+        not_shown=teams_not_shown(figures),
+        overdispersion=spread,
+    )
