@@ -18,9 +18,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 
-from patients.models import Condition, Patient
+from patients.models import Condition, Membership, Patient, Team, User
+from patients.selectors import teams_for_user
 
 from .comparison import (
     MEAN,
@@ -39,9 +42,11 @@ __all__ = [
     "FEW_PATIENTS",
     "FIGURES",
     "age_band_of",
+    "comparison_for_user",
     "comparison_periods",
     "comparison_rows",
     "comparison_run_compute",
+    "comparison_teams_for_user",
     "stage_band_of",
 ]
 
@@ -258,3 +263,90 @@ def comparison_periods(today: date) -> list[str]:
     """The last two complete quarters before ``today``'s, oldest first."""
     last = previous_period(period_of(today))
     return [previous_period(last), last]
+
+
+# --- Reading a stored run: the caller's teams only ---------------------------------------------
+
+COMPARISON_READERS = (Membership.Role.MANAGER, Membership.Role.NETWORK_LEAD)
+
+
+def comparison_teams_for_user(*, user: User) -> QuerySet[Team]:
+    """Teams whose comparison the user may read: where they are a manager or a network lead."""
+    if not user.is_authenticated:
+        return Team.objects.none()
+    return teams_for_user(user=user, roles=COMPARISON_READERS)
+
+
+def _limits_data(row: TeamComparison) -> dict[str, float | None]:
+    return {
+        "lower_95": row.lower_95,
+        "upper_95": row.upper_95,
+        "lower_998": row.lower_998,
+        "upper_998": row.upper_998,
+    }
+
+
+def _method_data(stored: dict[str, Any]) -> dict[str, Any]:
+    """A figure's method as the API and the CSV give it."""
+    fit = stored.get("fit")
+    if fit is None:
+        return {"kind": stored["kind"], "fitted": False, "reason": stored.get("reason", "")}
+    return {
+        "kind": stored["kind"],
+        "fitted": True,
+        "target": stored["target"],
+        "sigma": stored["sigma"],
+        "phi": stored["phi"],
+        "tau2": stored["tau2"],
+        "overdispersed": stored["overdispersed"],
+        "teams_shown": stored["k"],
+        "sentence": stored["method"],
+        "model": fit["words"],
+        "patients": fit["n"],
+        "coefficients": fit["coefficients"],
+        "standard_errors": fit["standard_errors"],
+        "statistics": fit["statistics"],
+    }
+
+
+def comparison_for_user(*, user: User, period: str) -> dict[str, Any]:
+    """The stored comparison of ``period`` for the user's teams, alphabetically by team name.
+
+    ``ValueError`` for a malformed period; 404 when no run is stored for it.
+    """
+    period = parse_period(period)
+    run = ComparisonRun.objects.filter(period=period).first()
+    if run is None:
+        raise Http404("No comparison for that period")
+    teams = sorted(comparison_teams_for_user(user=user), key=lambda t: (t.name.casefold(), t.pk))
+    rows: dict[int, dict[str, TeamComparison]] = defaultdict(dict)
+    for stored in TeamComparison.objects.filter(run=run, team__in=teams):
+        rows[stored.team_id][stored.figure] = stored
+    listed = []
+    for team in teams:
+        figures = {}
+        for figure in FIGURES:
+            row = rows[team.pk].get(figure)
+            if row is None:
+                continue
+            figures[figure] = {
+                "shown": row.shown,
+                "n": row.n,
+                "observed": row.observed,
+                "expected": row.expected,
+                "adjusted": row.adjusted,
+                "limits": _limits_data(row),
+                "position": row.position,
+                "caveats": {
+                    "context_share": row.context_share,
+                    "coverage_median": row.coverage_median,
+                    "few_patients": row.few_patients,
+                },
+            }
+        listed.append({"team": team.pk, "name": team.name, "figures": figures})
+    return {
+        "period": run.period,
+        "computed_at": run.computed_at,
+        "method": {figure: _method_data(run.figures[figure]) for figure in FIGURES},
+        "teams": listed,
+    }

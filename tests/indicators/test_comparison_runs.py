@@ -57,8 +57,7 @@ def patient_with_quarters(rng, teams, *, baseline: float | None = 50.0, stage=No
     return person
 
 
-@pytest.fixture
-def installation():
+def comparison_installation():
     """Three teams: Alder (16 patients), Birch (11, one shared with Alder), Cedar (3: too few)."""
     rng = np.random.default_rng(7)
     alder, birch, cedar = (TeamFactory(name=name) for name in ("Alder", "Birch", "Cedar"))
@@ -72,6 +71,11 @@ def installation():
         patient_with_quarters(rng, [cedar], baseline=float(rng.uniform(30, 80)))
     patient_with_quarters(rng, [birch], baseline=None)  # no baseline: takes no part
     return {"alder": alder, "birch": birch, "cedar": cedar, "shared": shared}
+
+
+@pytest.fixture
+def installation():
+    return comparison_installation()
 
 
 def test_age_and_stage_bands():
