@@ -5,14 +5,17 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from patients.audit import Audit
 from patients.selectors import patient_get_for_user
+from ssm_outcomes.rest import require_role
 
+from .comparisons import COMPARISON_READERS, comparison_for_user
 from .instrument_figures import INDICATIVE_BELOW
+from .scoring import PERIOD_FORMAT_MESSAGE, parse_period
 from .selectors import (
     staff_teams_for_user,
     summaries_for_patient,
@@ -212,3 +215,97 @@ class TeamSummaryView(APIView):
     def get(self, request, team_id: int, period: str):
         team = get_object_or_404(staff_teams_for_user(user=request.user), pk=team_id)
         return Response(team_summary(team=team, period=period))
+
+
+# --- Fair comparison of teams ------------------------------------------------------------------
+
+
+class ComparisonLimits(serializers.Serializer):
+    lower_95 = serializers.FloatField(allow_null=True)
+    upper_95 = serializers.FloatField(allow_null=True)
+    lower_998 = serializers.FloatField(allow_null=True)
+    upper_998 = serializers.FloatField(allow_null=True)
+
+
+class ComparisonCaveats(serializers.Serializer):
+    context_share = serializers.FloatField(
+        allow_null=True, help_text="The share of the team's patients with a context event."
+    )
+    coverage_median = serializers.FloatField(
+        allow_null=True, help_text="The median coverage of the team's patients' ratings."
+    )
+    few_patients = serializers.BooleanField(help_text="Fewer than 20 patients: wide limits.")
+
+
+class ComparisonFigure(serializers.Serializer):
+    """A team's figure: observed (O) beside expected (E), adjusted, and its limits for its n.
+    A team of fewer than 5 patients is not shown: every figure null, ``position`` says why."""
+
+    shown = serializers.BooleanField()
+    n = serializers.IntegerField(allow_null=True)
+    observed = serializers.FloatField(allow_null=True)
+    expected = serializers.FloatField(allow_null=True)
+    adjusted = serializers.FloatField(allow_null=True)
+    limits = ComparisonLimits()
+    position = serializers.CharField(
+        help_text="Where the adjusted figure lies, in words (e.g. within the expected range); "
+        "never a rank."
+    )
+    caveats = ComparisonCaveats()
+
+
+class ComparisonTeam(serializers.Serializer):
+    team = serializers.IntegerField()
+    name = serializers.CharField()
+    figures = serializers.DictField(
+        child=ComparisonFigure(),
+        help_text="By figure: mean_change, improved_share, patient_initiated_share.",
+    )
+
+
+class ComparisonMethod(serializers.Serializer):
+    """How a figure was compared: the case-mix model over every team and the limits used."""
+
+    kind = serializers.ChoiceField(choices=["mean", "proportion"])
+    fitted = serializers.BooleanField()
+    reason = serializers.CharField(required=False, help_text="Why no model was fitted.")
+    target = serializers.FloatField(required=False, help_text="θ₀ (a mean) or p₀ (a share).")
+    sigma = serializers.FloatField(required=False, allow_null=True)
+    phi = serializers.FloatField(required=False)
+    tau2 = serializers.FloatField(required=False)
+    overdispersed = serializers.BooleanField(required=False)
+    teams_shown = serializers.IntegerField(required=False)
+    sentence = serializers.CharField(required=False, help_text="Which limits were used.")
+    model = serializers.CharField(required=False, help_text="The case-mix model in words.")
+    patients = serializers.IntegerField(required=False)
+    coefficients = serializers.DictField(child=serializers.FloatField(), required=False)
+    standard_errors = serializers.DictField(child=serializers.FloatField(), required=False)
+    statistics = serializers.DictField(child=serializers.FloatField(), required=False)
+
+
+class ComparisonOutput(serializers.Serializer):
+    period = serializers.CharField()
+    computed_at = serializers.DateTimeField()
+    method = serializers.DictField(child=ComparisonMethod())
+    teams = ComparisonTeam(many=True)
+
+
+class ComparisonView(APIView):
+    """The fair comparison of the caller's teams in one quarter (managers and network leads):
+    each team alphabetically, observed beside expected, adjusted, limits and the method."""
+
+    @extend_schema(
+        responses={
+            200: ComparisonOutput,
+            400: OpenApiTypes.OBJECT,
+            403: OpenApiTypes.OBJECT,
+            404: OpenApiTypes.OBJECT,
+        }
+    )
+    def get(self, request, period: str):
+        try:
+            parse_period(period)
+        except ValueError:
+            raise exceptions.ValidationError({"period": [PERIOD_FORMAT_MESSAGE]}) from None
+        require_role(request.user, set(COMPARISON_READERS), "read the comparison of teams")
+        return Response(comparison_for_user(user=request.user, period=period))

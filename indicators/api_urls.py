@@ -20,4 +20,5 @@ urlpatterns = [
         api.TeamSummaryView.as_view(),
         name="api-team-summary",
     ),
+    path("comparisons/<str:period>/", api.ComparisonView.as_view(), name="api-comparison"),
 ]

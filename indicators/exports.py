@@ -235,3 +235,67 @@ def team_dashboard_csv(out, **kwargs) -> None:
     """Write ``team_dashboard_rows`` to a file-like object (an HttpResponse)."""
     writer = csv.writer(out)
     writer.writerows(team_dashboard_rows(**kwargs))
+
+
+# --- The fair comparison of teams --------------------------------------------------------------
+
+COMPARISON_HEADER = [
+    "team",
+    "quarter",
+    "figure",
+    "shown",
+    "n",
+    "observed",
+    "expected",
+    "adjusted",
+    "lower_95",
+    "upper_95",
+    "lower_998",
+    "upper_998",
+    "position",
+    "context_share",
+    "coverage_median",
+    "few_patients",
+    "target",
+    "method",
+]
+
+
+def _plain(value: float | int | None) -> str:
+    """A stored comparison figure to 4 decimals; empty when not shown."""
+    return "" if value is None else f"{value:.4f}"
+
+
+def comparison_rows(comparison: dict) -> Iterator[list[str]]:
+    """The comparison of ``comparisons.comparison_for_user`` as CSV rows: one per team and
+    figure, teams in alphabetical order, each with its position in words and its caveats."""
+    yield COMPARISON_HEADER
+    method = comparison["method"]
+    for team in comparison["teams"]:
+        for figure, shown in team["figures"].items():
+            limits, caveats = shown["limits"], shown["caveats"]
+            yield [
+                cell_text(team["name"]),
+                comparison["period"],
+                figure,
+                "yes" if shown["shown"] else "no",
+                "" if shown["n"] is None else str(shown["n"]),
+                _plain(shown["observed"]),
+                _plain(shown["expected"]),
+                _plain(shown["adjusted"]),
+                _plain(limits["lower_95"]),
+                _plain(limits["upper_95"]),
+                _plain(limits["lower_998"]),
+                _plain(limits["upper_998"]),
+                shown["position"],
+                _plain(caveats["context_share"]),
+                _plain(caveats["coverage_median"]),
+                "yes" if caveats["few_patients"] else "no",
+                _plain(method[figure].get("target")),
+                method[figure].get("sentence", method[figure].get("reason", "")),
+            ]
+
+
+def comparison_csv(out, comparison: dict) -> None:
+    """Write ``comparison_rows`` to a file-like object (an HttpResponse)."""
+    csv.writer(out).writerows(comparison_rows(comparison))

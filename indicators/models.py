@@ -195,3 +195,70 @@ class CaseloadSummary(GroupSummary):
 
     def __str__(self) -> str:
         return f"{self.clinician} {self.period}"
+
+
+class ComparisonRun(models.Model):
+    """One quarter's fair comparison of every team: the case-mix models and how they were used.
+
+    ``figures`` holds, per figure (``TeamComparison.Figure``), the fitted model as
+    ``comparison.Fit.to_dict`` gives it (coefficients, standard errors, levels, fit statistics),
+    the target (θ₀ for a mean, p₀ for a share), the residual σ (a mean), the overdispersion check
+    (φ, its threshold, τ², k) and the method in a sentence, so every stored figure can be
+    reproduced. A figure whose model could not be fitted holds only the reason.
+    """
+
+    period = models.CharField(max_length=6, unique=True)
+    computed_at = models.DateTimeField()
+    patients = models.PositiveIntegerField(default=0)
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["period"]
+
+    def __str__(self) -> str:
+        return f"comparison {self.period}"
+
+
+class TeamComparison(models.Model):
+    """A team's figure in one comparison run: observed beside expected, adjusted, its limits for
+    its number of patients, where it lies in words, and the caveats beside it.
+
+    A team with fewer than 5 patients in a figure is stored as not shown: no figure, no limits,
+    only ``position`` saying why.
+    """
+
+    class Figure(models.TextChoices):
+        MEAN_CHANGE = "mean_change", _("Mean change in the patient-weighted index")
+        IMPROVED_SHARE = "improved_share", _("Share of patients improved")
+        PATIENT_INITIATED_SHARE = (
+            "patient_initiated_share",
+            _("Share of patients with a patient-initiated contact"),
+        )
+
+    run = models.ForeignKey(ComparisonRun, on_delete=models.CASCADE, related_name="teams")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="comparisons")
+    figure = models.CharField(max_length=32, choices=Figure.choices)
+    shown = models.BooleanField(default=False)
+    n = models.PositiveIntegerField(null=True, blank=True)
+    observed = models.FloatField(null=True, blank=True)
+    expected = models.FloatField(null=True, blank=True)
+    adjusted = models.FloatField(null=True, blank=True)
+    lower_95 = models.FloatField(null=True, blank=True)
+    upper_95 = models.FloatField(null=True, blank=True)
+    lower_998 = models.FloatField(null=True, blank=True)
+    upper_998 = models.FloatField(null=True, blank=True)
+    position = models.CharField(max_length=64)
+    # Caveats: the share of the team's patients with a context event in the quarter, the median
+    # coverage of their ratings, and whether the team has few patients (wide limits).
+    context_share = models.FloatField(null=True, blank=True)
+    coverage_median = models.FloatField(null=True, blank=True)
+    few_patients = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["run", "team__name", "figure"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "team", "figure"], name="teamcomparison_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} {self.run.period} {self.figure}"

@@ -118,16 +118,22 @@ def caseload_summaries(*, clinician: User, periods: list[str]) -> dict[str, dict
 
 # --- Dashboards: who may see a team's, and its figures as pages and exports show them ----------
 
-DASHBOARD_ROLES = (Membership.Role.MANAGER, Membership.Role.CLINICIAN)
+DASHBOARD_ROLES = (
+    Membership.Role.MANAGER,
+    Membership.Role.NETWORK_LEAD,
+    Membership.Role.CLINICIAN,
+)
 
 
 def staff_teams_for_user(*, user: User) -> QuerySet[Team]:
-    """Teams where the user is a manager or a clinician (``patients.selectors.teams_for_user``)."""
+    """Teams where the user is a manager, a network lead or a clinician
+    (``patients.selectors.teams_for_user``)."""
     return teams_for_user(user=user, roles=DASHBOARD_ROLES)
 
 
 def dashboard_teams_for_user(*, user: User) -> QuerySet[Team]:
-    """Teams whose dashboards the user may open: where they are a manager or a clinician."""
+    """Teams whose dashboards the user may open: where they are a manager, a network lead or a
+    clinician."""
     if not user.is_authenticated or user.is_patient:
         return Team.objects.none()
     return staff_teams_for_user(user=user)

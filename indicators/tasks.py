@@ -5,10 +5,11 @@ indicators/freshness.py and the beat schedule in settings."""
 import logging
 
 from celery import chord, current_app, shared_task
+from django.utils import timezone
 
 from assessments.models import Element
 
-from . import group_summaries, patient_summaries
+from . import comparisons, group_summaries, patient_summaries
 from .freshness import group_refresh_queue
 
 log = logging.getLogger(__name__)
@@ -107,3 +108,16 @@ def rebuild_group_period(period: str) -> int:
 @shared_task(name="indicators.tasks.rebuild_finished", acks_late=True)
 def rebuild_finished() -> None:
     log.info("summaries rebuild: finished")
+
+
+# --- The nightly fair comparison of teams, after the rebuild ----------------------------------
+
+
+@shared_task(name="indicators.tasks.compare_teams", acks_late=True, **PIECE_LIMITS)
+def compare_teams(periods: list[str] | None = None) -> list[str]:
+    """Fit and store the comparison of every team for each period (by default the last two
+    complete quarters); return the periods stored."""
+    wanted = periods or comparisons.comparison_periods(timezone.localdate())
+    for period in wanted:
+        comparisons.comparison_run_compute(period)
+    return list(wanted)

@@ -23,6 +23,7 @@ from patients.audit import audit_record
 from patients.models import Membership
 
 from . import exports
+from .comparisons import comparison_for_user, comparison_teams_for_user
 from .dashboard import priorities_shown, quarter_chosen, quarter_figures, trend_window
 from .dashboard_charts import context_declines_trend, overview_trends, priority_charts
 from .instrument_dashboard import INDICATIVE_NOTE, instruments_shown
@@ -174,6 +175,27 @@ def team_export(request, team_id: int):
         )
     audit_record(
         request=request, patient=None, action="export", what=f"team dashboard CSV {team} {period}"
+    )
+    return response
+
+
+@require_safe
+@login_required
+def comparison_export(request, period: str):
+    """The fair comparison of the user's teams in a quarter as CSV (managers and network leads);
+    audited."""
+    _not_for_patients(request)
+    if not comparison_teams_for_user(user=request.user).exists():
+        raise PermissionDenied(_("The comparison of teams is for managers and network leads"))
+    try:
+        comparison = comparison_for_user(user=request.user, period=period)
+    except ValueError:
+        raise Http404(_("No comparison for that quarter")) from None
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="comparison-{period}.csv"'
+    exports.comparison_csv(response, comparison)
+    audit_record(
+        request=request, patient=None, action="export", what=f"team comparison CSV {period}"
     )
     return response
 

@@ -56,6 +56,7 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
         CLINICIAN = "clinician", _("Clinician")
         PATIENT = "patient", _("Patient")
         MANAGER = "manager", _("Service manager")
+        NETWORK_LEAD = "network_lead", _("Network lead")
         ADMIN = "admin", _("Administrator")
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CLINICIAN)
@@ -76,7 +77,7 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
         ordering = ["username"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(role__in=["clinician", "patient", "manager", "admin"]),
+                condition=Q(role__in=["clinician", "patient", "manager", "network_lead", "admin"]),
                 name="user_role_valid",
             )
         ]
@@ -95,6 +96,11 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
     @property
     def is_manager(self) -> bool:
         return self.role == self.Role.MANAGER
+
+    @property
+    def is_network_lead(self) -> bool:
+        """A network lead reads the aggregates of a set of teams, like a manager; no record."""
+        return self.role == self.Role.NETWORK_LEAD
 
     def save(self, *args, **kwargs):
         fields = kwargs.get("update_fields")
@@ -151,6 +157,7 @@ class Membership(TimeStamped):
     class Role(models.TextChoices):
         CLINICIAN = "clinician", _("Clinician")
         MANAGER = "manager", _("Service manager")
+        NETWORK_LEAD = "network_lead", _("Network lead")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -163,7 +170,8 @@ class Membership(TimeStamped):
         constraints = [
             models.UniqueConstraint(fields=["user", "team"], name="membership_unique_user_team"),
             models.CheckConstraint(
-                condition=Q(role__in=["clinician", "manager"]), name="membership_role_valid"
+                condition=Q(role__in=["clinician", "manager", "network_lead"]),
+                name="membership_role_valid",
             ),
         ]
 

@@ -15,8 +15,12 @@ from django.utils import timezone
 from .audit import Audit, audited
 from .models import Agenda, Appointment, Membership, Patient, Team, User
 
-# Who may read a team's aggregate summaries: its clinicians and its managers.
-TEAM_SUMMARY_READERS = (Membership.Role.CLINICIAN, Membership.Role.MANAGER)
+# Who may read a team's aggregate summaries: its clinicians, its managers and its network leads.
+TEAM_SUMMARY_READERS = (
+    Membership.Role.CLINICIAN,
+    Membership.Role.MANAGER,
+    Membership.Role.NETWORK_LEAD,
+)
 
 
 def teams_for_user(
@@ -42,7 +46,7 @@ def patients_visible_to(*, user: User | AnonymousUser) -> QuerySet[Patient]:
         )
     if user.is_patient:
         return Patient.objects.filter(user=user)
-    # Managers see aggregates only; administrators work in the admin site.
+    # Managers and network leads see aggregates only; administrators work in the admin site.
     return Patient.objects.none()
 
 

@@ -330,6 +330,7 @@ REBUILD_QUEUE = env_str("SSM_CELERY_REBUILD_QUEUE", "summaries")
 CELERY_TASK_ROUTES = {
     "indicators.tasks.refresh_group_summaries": {"queue": GROUPS_QUEUE},
     "indicators.tasks.rebuild_*": {"queue": REBUILD_QUEUE},
+    "indicators.tasks.compare_teams": {"queue": REBUILD_QUEUE},
 }
 # Every queue a worker of this project serves (`make worker`, docker-compose, the tests' workers).
 WORKER_QUEUES = [CELERY_TASK_DEFAULT_QUEUE, GROUPS_QUEUE, REBUILD_QUEUE]
@@ -368,6 +369,11 @@ CELERY_BEAT_SCHEDULE = {
     "summaries-nightly-rebuild": {
         "task": "indicators.tasks.rebuild_all_summaries",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # After the rebuild: the fair comparison of teams for the last two complete quarters.
+    "teams-nightly-comparison": {
+        "task": "indicators.tasks.compare_teams",
+        "schedule": crontab(hour=4, minute=0),
     },
     "appointments-send-reminders": {
         "task": "patients.tasks.send_due_reminders",

@@ -1,9 +1,9 @@
 """Where each person lands after signing in, and their account page.
 
 `/` sends each role to its own home: patients to the portal, clinicians to their caseload,
-managers to the team dashboards, administrators to the admin site. *Your account* (staff) says
-who you are, your teams, and links to two-step sign-in and API tokens; there staff choose the
-language of their pages and emails.
+managers and network leads to the team dashboards, administrators to the admin site. *Your
+account* (staff) says who you are, your teams, and links to two-step sign-in and API tokens; there
+staff choose the language of their pages and emails.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ HOMES = {
     User.Role.PATIENT: "portal:home",
     User.Role.CLINICIAN: "clinic:caseload",
     User.Role.MANAGER: "dashboards:index",
+    User.Role.NETWORK_LEAD: "dashboards:index",
     User.Role.ADMIN: "admin:index",
 }
 
@@ -69,8 +70,8 @@ def account(request):
             patient_count=Count("patients")
         )
         context["patient_count"] = patients_visible_to(user=user).count()
-    elif user.is_manager:
-        context["teams"] = teams_for_user(user=user, role=Membership.Role.MANAGER).annotate(
+    elif user.is_manager or user.is_network_lead:
+        context["teams"] = teams_for_user(user=user, role=user.role).annotate(
             patient_count=Count("patients")
         )
     if two_step_offered(user):
