@@ -15,7 +15,25 @@ from dataclasses import dataclass
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from .charts import Series, bar_chart, line_chart
+from .charts import (
+    BOTTOM,
+    GRID,
+    HEIGHT,
+    LEFT,
+    MUTED,
+    PALETTE,
+    RIGHT,
+    TOP,
+    WIDTH,
+    Series,
+    _num,
+    _points,
+    _svg,
+    _text,
+    bar_chart,
+    line_chart,
+    marker_svg,
+)
 from .dashboard import (
     CONTEXT,
     COVERAGE,
@@ -259,3 +277,107 @@ def priority_charts(shown: dict, period: str) -> dict[str, str]:
             )
         ),
     }
+
+
+@dataclass(frozen=True)
+class FunnelPoint:
+    """One team on a funnel plot: its patients, adjusted figure, limits and position in words."""
+
+    name: str
+    n: int
+    adjusted: float
+    limits: dict[str, float | None]
+    position: str
+
+
+def _limit_line(pairs: list[tuple[float, float]], dash: str) -> str:
+    """A grey limit line through each team's own limit; a single team gets a short stroke."""
+    if len(pairs) == 1:
+        x, y = pairs[0]
+        pairs = [(x - 12, y), (x + 12, y)]
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    return (
+        f'<polyline points="{_points(pairs)}" fill="none" stroke="{MUTED}" '
+        f'stroke-width="1.5"{dash_attr}/>'
+    )
+
+
+def funnel_chart(
+    *,
+    chart_id: str,
+    title: str,
+    points: list[FunnelPoint],
+    target: float,
+    fmt: Callable[[float], str],
+    share: bool,
+) -> str:
+    """A funnel plot: each team's adjusted figure against its number of patients, with the 95 %
+    limits as dashed grey lines and the 99.8 % limits as solid grey lines; every point one colour,
+    so nothing reads as a league table. The description reads out every team, as the table does."""
+    ordered = sorted(points, key=lambda p: (p.n, p.name.casefold()))
+    x_max, x_ticks = _ticks(max(p.n for p in ordered) * 1.05)
+    values = [target] + [p.adjusted for p in ordered]
+    for p in ordered:
+        values += [v for v in p.limits.values() if v is not None]
+    if share:
+        y_min, y_max = 0.0, 1.0
+        y_ticks = [0.0, 0.25, 0.5, 0.75, 1.0]
+    else:
+        low, high = min(values), max(values)
+        _span, y_ticks_raw = _ticks(high - low if high > low else 1.0)
+        step = y_ticks_raw[1] - y_ticks_raw[0]
+        y_min = math.floor(low / step) * step
+        y_max = math.ceil(high / step) * step
+        if y_max <= y_min:
+            y_max = y_min + step
+        y_ticks = [y_min + step * i for i in range(round((y_max - y_min) / step) + 1)]
+    left, right, top, bottom = LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM
+
+    def x_at(n: float) -> float:
+        return left + (right - left) * n / x_max
+
+    def y_at(value: float) -> float:
+        clipped = min(max(value, y_min), y_max)
+        return bottom - (bottom - top) * (clipped - y_min) / (y_max - y_min)
+
+    body: list[str] = []
+    for tick in y_ticks:
+        y = y_at(tick)
+        body.append(
+            f'<line x1="{left}" x2="{right}" y1="{_num(y)}" y2="{_num(y)}" stroke="{GRID}" '
+            'stroke-width="1"/>'
+        )
+        body.append(_text(left - 6, y + 4, fmt(tick) if share else _num_tick(tick), anchor="end"))
+    for tick in x_ticks:
+        body.append(_text(x_at(tick), bottom + 18, _num_tick(tick), anchor="middle"))
+    body.append(
+        _text((left + right) / 2, HEIGHT - 4, gettext("Patients in the figure"), anchor="middle")
+    )
+    body.append(
+        f'<line x1="{left}" x2="{right}" y1="{_num(y_at(target))}" y2="{_num(y_at(target))}" '
+        f'stroke="{MUTED}" stroke-width="1"/>'
+    )
+    for key, dash in (
+        ("lower_95", "6 4"),
+        ("upper_95", "6 4"),
+        ("lower_998", ""),
+        ("upper_998", ""),
+    ):
+        pairs = [(x_at(p.n), y_at(v)) for p in ordered if (v := p.limits[key]) is not None]
+        if pairs:
+            body.append(_limit_line(pairs, dash))
+    for p in ordered:
+        x, y = x_at(p.n), y_at(p.adjusted)
+        body.append(marker_svg("circle", x, y, PALETTE[0]))
+        body.append(_text(x + 7, y - 7, p.name, size=11, fill=MUTED))
+    teams = "; ".join(
+        gettext("%(team)s: %(n)s patients, adjusted figure %(value)s, %(position)s")
+        % {"team": p.name, "n": p.n, "value": fmt(p.adjusted), "position": p.position}
+        for p in sorted(points, key=lambda p: p.name.casefold())
+    )
+    description = gettext(
+        "Funnel plot. Across: the number of patients in the figure; up: the case-mix-adjusted "
+        "figure. The overall figure is %(target)s. Dashed grey lines: the 95 %% limits; solid "
+        "grey lines: the 99.8 %% limits. %(teams)s."
+    ) % {"target": fmt(target), "teams": teams}
+    return mark_safe(_svg(chart_id, title, description, HEIGHT, body))  # noqa: S308 — built and escaped here and by charts

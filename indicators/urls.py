@@ -16,5 +16,6 @@ urlpatterns = [
     path("teams/<int:team_id>/instruments/", views.team_instruments, name="team_instruments"),
     path("teams/<int:team_id>/caseloads/", views.team_caseloads_page, name="team_caseloads"),
     path("teams/<int:team_id>/export.csv", views.team_export, name="team_export"),
+    path("comparisons/", views.comparison_page, name="comparison"),
     path("comparisons/<str:period>.csv", views.comparison_export, name="comparison_export"),
 ]

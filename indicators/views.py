@@ -23,6 +23,7 @@ from patients.audit import audit_record
 from patients.models import Membership
 
 from . import exports
+from .comparison_page import comparison_page_context
 from .comparisons import comparison_for_user, comparison_teams_for_user
 from .dashboard import priorities_shown, quarter_chosen, quarter_figures, trend_window
 from .dashboard_charts import context_declines_trend, overview_trends, priority_charts
@@ -72,7 +73,8 @@ def dashboard_index(request):
     """The teams whose dashboards the user may open, and the clinician's own caseload."""
     _not_for_patients(request)
     teams = list(dashboard_teams_for_user(user=request.user))
-    return render(request, "dashboards/index.html", {"teams": teams})
+    can_compare = comparison_teams_for_user(user=request.user).exists()
+    return render(request, "dashboards/index.html", {"teams": teams, "can_compare": can_compare})
 
 
 @require_safe
@@ -177,6 +179,21 @@ def team_export(request, team_id: int):
         request=request, patient=None, action="export", what=f"team dashboard CSV {team} {period}"
     )
     return response
+
+
+@require_safe
+@login_required
+def comparison_page(request):
+    """The fair comparison of the user's teams as a funnel plot, one figure at a time, with the
+    table beside it (managers and network leads; a manager of one team sees one point)."""
+    _not_for_patients(request)
+    if not comparison_teams_for_user(user=request.user).exists():
+        raise PermissionDenied(_("The comparison of teams is for managers and network leads"))
+    context = comparison_page_context(
+        user=request.user, period=request.GET.get("period"), figure=request.GET.get("figure")
+    )
+    context.update(page="comparison", can_compare=True)
+    return render(request, "dashboards/comparison.html", context)
 
 
 @require_safe

@@ -77,6 +77,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "dashboards:team_context": ("manager",),
     "dashboards:team_instruments": ("manager",),
     "dashboards:team_caseloads": ("manager",),
+    "dashboards:comparison": ("manager",),
     "portal:home": ("patient", "dutch patient"),
     "portal:priorities": ("patient", "dutch patient"),
     "portal:item-add": ("patient", "dutch patient"),
@@ -101,6 +102,7 @@ NOT_PAGES = {
     "set_language": "POST only (the sign-in page's language switch)",
     "logout": "POST only",
     "dashboards:team_export": "a CSV file",
+    "dashboards:comparison_export": "a CSV file",
     "clinic:appointment-new": "POST only (a form on the record)",
     "clinic:condition-add": "POST only (a form on the record)",
     "clinic:condition-change": "POST only (a form on the record)",
@@ -335,6 +337,7 @@ def test_every_dashboard_is_in_the_managers_language(browser_as, world):
         "account": reverse("account"),
         "api_tokens": reverse("api_tokens"),
         "dashboards:index": reverse("dashboards:index"),
+        "dashboards:comparison": reverse("dashboards:comparison"),
     } | {
         f"dashboards:{name}": reverse(f"dashboards:{name}", args=[team])
         for name in (
