@@ -27,11 +27,15 @@ from .small_numbers import SMALL_NUMBER
 
 __all__ = ["POSITION_WORDS", "comparison_page_context", "comparison_periods_stored"]
 
-# The stored position (English, as the API and the CSV give it) in the page's language.
+# The stored position (English, as the API and the CSV give it, with the 95 % limits too) as the
+# page says it, in its language: only within the expected range, or above or below the 99.8 %
+# limit. A team between the 95 % and 99.8 % limits is within the range the page speaks of: one
+# team in twenty lies there by chance alone, and naming it would invite a judgement the figures
+# do not support.
 POSITION_WORDS = {
     stats.WITHIN: gettext_lazy("within the expected range"),
-    stats.ABOVE_95: gettext_lazy("above the 95 % limit"),
-    stats.BELOW_95: gettext_lazy("below the 95 % limit"),
+    stats.ABOVE_95: gettext_lazy("within the expected range"),
+    stats.BELOW_95: gettext_lazy("within the expected range"),
     stats.ABOVE_998: gettext_lazy("above the 99.8 % limit"),
     stats.BELOW_998: gettext_lazy("below the 99.8 % limit"),
 }

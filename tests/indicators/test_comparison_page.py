@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from indicators.comparison_page import POSITION_WORDS
 from indicators.comparisons import comparison_run_compute
 from indicators.models import TeamComparison
 from patients.models import User
@@ -65,11 +66,9 @@ def test_a_network_lead_sees_their_teams_alphabetically_with_positions_in_words(
     assert [name for name, _ in rows] == ["Alder", "Birch", "Cedar"]
     for name, position in rows[:2]:
         stored = TeamComparison.objects.get(team__name=name, figure="mean_change")
-        assert position == stored.position  # the same words as the API, here in English
+        assert position == str(POSITION_WORDS[stored.position])
         assert position in {
             "within the expected range",
-            "above the 95 % limit",
-            "below the 95 % limit",
             "above the 99.8 % limit",
             "below the 99.8 % limit",
         }
@@ -114,7 +113,7 @@ def test_the_figure_chooser_shows_each_figure_by_a_plain_link(client, installati
     assert '<h2 id="funnel-heading">Share of patients improved</h2>' in page
     assert f'href="?period={PERIOD}&amp;figure=patient_initiated_share"' in page
     stored = TeamComparison.objects.get(team__name="Alder", figure="improved_share")
-    assert dict(table_rows(page))["Alder"] == stored.position
+    assert dict(table_rows(page))["Alder"] == str(POSITION_WORDS[stored.position])
     client.force_login(lead)
     assert client.get(PAGE, {"period": PERIOD, "figure": "rank"}).status_code == 404
     assert client.get(PAGE, {"period": "not-a-quarter"}).status_code == 404
@@ -198,3 +197,17 @@ def test_the_dutch_page_keeps_no_english_sentence(client, installation):
         assert sentence not in page, sentence
     assert "Vergelijking van zorgteams" in page
     assert "niet getoond: minder dan 5 patiënten" in page
+
+
+def test_the_page_says_only_within_the_expected_range_or_beyond_the_998_limit():
+    # The 95 % limits are drawn, but a team between them and the 99.8 % limits reads as within
+    # the expected range: one team in twenty lies there by chance alone.
+    from indicators import comparison as stats
+
+    assert {str(words) for words in POSITION_WORDS.values()} == {
+        "within the expected range",
+        "above the 99.8 % limit",
+        "below the 99.8 % limit",
+    }
+    assert str(POSITION_WORDS[stats.ABOVE_95]) == str(POSITION_WORDS[stats.WITHIN])
+    assert str(POSITION_WORDS[stats.BELOW_95]) == str(POSITION_WORDS[stats.WITHIN])
