@@ -112,6 +112,8 @@ def test_the_figure_chooser_shows_each_figure_by_a_plain_link(client, installati
 
     assert '<h2 id="funnel-heading">Share of patients improved</h2>' in page
     assert f'href="?period={PERIOD}&amp;figure=patient_initiated_share"' in page
+    # Choosing another quarter keeps the figure chosen.
+    assert '<input type="hidden" name="figure" value="improved_share">' in page
     stored = TeamComparison.objects.get(team__name="Alder", figure="improved_share")
     assert dict(table_rows(page))["Alder"] == str(POSITION_WORDS[stored.position])
     client.force_login(lead)
