@@ -157,10 +157,10 @@ def domain_aggregates_sql() -> str:
     ORDER BY w.patient_id, w.pn, e.domain_id"""
 
 
-def goal_reviews_sql() -> str:
-    """The latest review in each quarter of each goal, with the goal's weight."""
+def goal_reviews_ranked_sql() -> str:
+    """Each goal review of the range with its quarter, the goal's weight and ``rn`` = 1 on the
+    latest review of the goal in that quarter."""
     return f"""
-    WITH ranked AS (
         SELECT g.patient_id, {_period("gr.reviewed_on")} AS pn, gr.attainment,
                g.importance * g.difficulty AS weight,
                ROW_NUMBER() OVER (
@@ -168,7 +168,13 @@ def goal_reviews_sql() -> str:
                    ORDER BY gr.reviewed_on DESC, gr.id DESC
                ) AS rn
         FROM assessments_goalreview gr JOIN assessments_goal g ON g.id = gr.goal_id
-        WHERE g.patient_id BETWEEN %(lo)s AND %(hi)s
+        WHERE g.patient_id BETWEEN %(lo)s AND %(hi)s"""
+
+
+def goal_reviews_sql() -> str:
+    """The latest review in each quarter of each goal, with the goal's weight."""
+    return f"""
+    WITH ranked AS ({goal_reviews_ranked_sql()}
     )
     SELECT patient_id, pn, attainment, weight FROM ranked WHERE rn = 1"""
 

@@ -138,15 +138,7 @@ def summaries_upsert_sql() -> str:
                    10 * weighted::float8 / rated_points::float8)) END AS index
         FROM sums s
     ),
-    goal_latest AS (
-        SELECT g.patient_id, {_period("gr.reviewed_on")} AS pn, gr.attainment,
-               g.importance * g.difficulty AS weight,
-               ROW_NUMBER() OVER (
-                   PARTITION BY gr.goal_id, {_period("gr.reviewed_on")}
-                   ORDER BY gr.reviewed_on DESC, gr.id DESC
-               ) AS rn
-        FROM assessments_goalreview gr JOIN assessments_goal g ON g.id = gr.goal_id
-        WHERE g.patient_id BETWEEN %(lo)s AND %(hi)s
+    goal_latest AS ({sql.goal_reviews_ranked_sql()}
     ),
     -- scoring.gas_t_score with rho 0.3: the sums are exact integers, then the same float steps.
     goals AS (
