@@ -11,8 +11,7 @@ from indicators.comparisons import comparison_run_compute
 from indicators.models import TeamComparison
 from patients.models import AuditEvent, Membership, User
 from tests.api.conftest import client_for
-from tests.factories import MembershipFactory, UserFactory
-from tests.indicators.test_comparison_runs import PERIOD, comparison_installation
+from tests.support.comparisons import PERIOD, comparison_installation, someone
 
 pytestmark = pytest.mark.django_db
 
@@ -24,13 +23,6 @@ def installation():
     teams = comparison_installation()
     comparison_run_compute(PERIOD)
     return teams
-
-
-def someone(role: str, *teams) -> User:
-    user = UserFactory(role=role)
-    for team in teams:
-        MembershipFactory(user=user, team=team, role=role)
-    return user
 
 
 def url(period: str = PERIOD) -> str:

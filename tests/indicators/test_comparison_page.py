@@ -12,8 +12,8 @@ from indicators.comparisons import comparison_run_compute
 from indicators.models import TeamComparison
 from patients.models import User
 from patients.services import language_set
-from tests.factories import MembershipFactory, TeamFactory, UserFactory
-from tests.indicators.test_comparison_runs import PERIOD, comparison_installation
+from tests.factories import TeamFactory
+from tests.support.comparisons import PERIOD, comparison_installation, someone
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +31,6 @@ def installation():
     teams = comparison_installation()
     comparison_run_compute(PERIOD)
     return teams
-
-
-def someone(role: str, *teams) -> User:
-    user = UserFactory(role=role)
-    for team in teams:
-        MembershipFactory(user=user, team=team, role=role)
-    return user
 
 
 def page_for(client, user, **query) -> str:
