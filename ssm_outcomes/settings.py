@@ -69,6 +69,8 @@ MIDDLEWARE = [
     # Before anything reads the session, a form or a query: NUL characters, oversized bodies.
     "ssm_outcomes.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Below the sessions: saves a signed-in session at most once a minute (the idle timeout).
+    "ssm_outcomes.session_refresh.SessionRefreshMiddleware",
     # Before sign-in, the language switch's cookie or else the browser's Accept-Language decides.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -211,7 +213,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True  # the age above becomes an idle timeout
+# The age above is an idle timeout: a signed-in session is saved again, and its expiry moved on,
+# once this many seconds have passed since it was last saved (ssm_outcomes/session_refresh.py),
+# not on every request, which would make every page view a write.
+SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 60)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if _SECURE else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _SECURE
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=_SECURE)
