@@ -197,12 +197,21 @@ def responses_over_time(*, patient: Patient) -> dict[str, list[InstrumentRespons
     return {code: found[code] for code in INSTRUMENTS if code in found}
 
 
-def positive_screens(*, patient: Patient, today: dt.date | None = None) -> list[InstrumentResponse]:
+def positive_screens(
+    *,
+    patient: Patient,
+    today: dt.date | None = None,
+    over_time: dict[str, list[InstrumentResponse]] | None = None,
+) -> list[InstrumentResponse]:
     """The patient's latest PHQ-2 or GAD-2, where positive and recent: a flag for the clinician
-    to consider a fuller assessment."""
+    to consider a fuller assessment. ``over_time``, what ``responses_over_time`` gave for the
+    patient, saves reading the responses again."""
     today = today or timezone.localdate()
     since = today - dt.timedelta(days=SCREEN_FLAG_DAYS)
-    latest = latest_responses(patient=patient)
+    if over_time is None:
+        latest = latest_responses(patient=patient)
+    else:  # oldest first: the last is the latest
+        latest = {code: responses[-1] for code, responses in over_time.items() if responses}
     return [
         latest[code]
         for code in SCREENS

@@ -168,10 +168,15 @@ class InstrumentSeries:
     chart: str = ""  # filled in by the page, which owns presentation
 
 
-def instrument_series(*, patient: Patient) -> list[InstrumentSeries]:
-    """Each instrument the patient has answered, with its main score and what it means."""
+def instrument_series(
+    *, patient: Patient, over_time: dict[str, list] | None = None
+) -> list[InstrumentSeries]:
+    """Each instrument the patient has answered, with its main score and what it means
+    (``over_time``: the patient's ``responses_over_time``, when already read)."""
     series = []
-    for code, responses in responses_over_time(patient=patient).items():
+    if over_time is None:
+        over_time = responses_over_time(patient=patient)
+    for code, responses in over_time.items():
         form = INSTRUMENTS[code]
         rows = [
             {
@@ -232,10 +237,16 @@ def patient_record(*, patient: Patient, encounters: int = 20) -> PatientRecord:
 
     summaries = list(PatientSummary.objects.filter(patient=patient).order_by("period"))
     clinician_view: dict[tuple[str, str], list[int]] = {}
-    for rated_on, domain_code, value in Rating.objects.filter(
-        patient=patient, rater="clinician"
-    ).values_list("rated_on", "element__domain_id", "value"):
-        clinician_view.setdefault((period_of(rated_on), domain_code), []).append(value)
+    proxy_ratings = 0
+    # The clinician's own ratings by quarter and domain, and a count of those given by a proxy,
+    # in one read.
+    for rater, rated_on, domain_code, value in Rating.objects.filter(
+        patient=patient, rater__in=("clinician", "proxy")
+    ).values_list("rater", "rated_on", "element__domain_id", "value"):
+        if rater == "proxy":
+            proxy_ratings += 1
+        else:
+            clinician_view.setdefault((period_of(rated_on), domain_code), []).append(value)
     periods = sorted({s.period for s in summaries} | {p for p, _ in clinician_view})
     by_period = {s.period: s for s in summaries}
     domains = []
@@ -257,7 +268,7 @@ def patient_record(*, patient: Patient, encounters: int = 20) -> PatientRecord:
 
     upcoming = list(
         patient.appointments.filter(starts_at__gte=timezone.now())
-        .select_related("clinician")
+        .select_related("clinician", "agenda")  # the page says which have an agenda
         .order_by("starts_at", "id")
     )
     targets = {t.marker_id: t for t in PersonalTarget.objects.filter(patient=patient)}
@@ -269,6 +280,7 @@ def patient_record(*, patient: Patient, encounters: int = 20) -> PatientRecord:
         for m in Marker.objects.order_by("name")
         if m.pk in targets or m.pk in readings
     ]
+    over_time = responses_over_time(patient=patient)
     return PatientRecord(
         patient=patient,
         priorities=priorities,
@@ -290,11 +302,11 @@ def patient_record(*, patient: Patient, encounters: int = 20) -> PatientRecord:
         ),
         conditions=list(patient.conditions.select_related("code").order_by("code__display")),
         latest_summary=summaries[-1] if summaries else None,
-        proxy_ratings=Rating.objects.filter(patient=patient, rater="proxy").count(),
-        instruments=instrument_series(patient=patient),
+        proxy_ratings=proxy_ratings,
+        instruments=instrument_series(patient=patient, over_time=over_time),
         screen_flags=[
             screen_flag(r.instrument, r.completed_on, r.scores)
-            for r in positive_screens(patient=patient)
+            for r in positive_screens(patient=patient, over_time=over_time)
         ],
     )
 

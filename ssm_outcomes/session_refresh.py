@@ -7,7 +7,8 @@ the session table. ``SessionRefreshMiddleware`` saves a signed-in session again 
 database and in the cookie) another ``SESSION_COOKIE_AGE`` on. So a user who keeps working is
 never signed out, and one who stops is signed out between ``SESSION_COOKIE_AGE`` minus
 ``SESSION_REFRESH_SECONDS`` and ``SESSION_COOKIE_AGE`` after their last request (29 to 30 minutes
-with the defaults).
+with the defaults). Connected at start-up by the accounts app (``accounts.apps``), so that a
+sign-in stamps the session it saves.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 
 REFRESHED_AT = "_refreshed_at"  # the session key: when it was last saved, in epoch seconds
 
@@ -22,6 +25,14 @@ REFRESHED_AT = "_refreshed_at"  # the session key: when it was last saved, in ep
 def now() -> int:
     """The clock the refresh reads (a function, so tests can move it)."""
     return int(time.time())
+
+
+@receiver(user_logged_in)
+def _stamp_at_sign_in(sender, request, user, **kwargs) -> None:
+    """Signing in saves the session: stamped then, the minute after needs no save of its own."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[REFRESHED_AT] = now()
 
 
 class SessionRefreshMiddleware:
