@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from assessments.services import goal_create
 from patients.models import Encounter
+from tests.browser.axe import assert_accessible
 from tests.browser.conftest import sign_in
 from tests.browser.remote import expect
 from tests.conftest import PASSWORD
@@ -90,3 +91,52 @@ def test_an_encounter_typed_with_five_mistakes_is_saved_on_the_second_submission
         f"\nEncounter with five mistakes: {form.submissions} submissions, "
         f"{form.interactions} interactions (one submission per mistake before: 6)"
     )
+
+
+TOO_WIDE = """[...document.querySelectorAll('body *')]
+    .filter(e => !e.closest('.table-wrap'))
+    .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+    .map(e => e.tagName + '.' + e.className)
+    .slice(0, 8)"""
+
+
+def test_on_a_phone_an_encounter_with_mistakes_keeps_what_was_typed_and_fits_the_screen(
+    phone_page, clinician, patient
+):
+    page = phone_page
+    sign_in(page, "nurse", PASSWORD)
+    page.goto(f"/clinic/patients/{patient.pk}/encounters/new/")
+    page.get_by_label("Phone").check()
+    page.get_by_label("Duration (minutes)").fill("0")  # a mistake
+    page.locator("summary", has_text="Ratings (0 = as bad").click()
+    answer = "Patient's answer: My test results are in the range we agreed"
+    page.get_by_label(answer).fill("12")  # a mistake
+    page.get_by_label("Patient's answer: My symptoms are under control").fill("6")  # right
+    page.locator("summary", has_text="Readings").click()
+    page.get_by_label("HbA1c (IFCC) (mmol/mol)").fill("54")  # right
+    page.get_by_role("button", name="Save the encounter").click()
+
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("please fix 2 things")
+    expect(page.locator("#error-summary li").first).to_contain_text("Duration (minutes)")
+    expect(page.locator("#error-summary li").nth(1)).to_contain_text("Patient's answer")
+    assert not Encounter.objects.exists()
+    # What was right is still there; what was wrong is shown as typed, to be corrected.
+    expect(page.get_by_label("Phone")).to_be_checked()
+    expect(page.get_by_label("Patient's answer: My symptoms are under control")).to_have_value("6")
+    expect(page.get_by_label("HbA1c (IFCC) (mmol/mol)")).to_have_value("54")
+    expect(page.get_by_label(answer)).to_have_value("12")
+    # The list of problems is on the screen, and each links to its field.
+    assert summary.bounding_box()["width"] <= 390
+    page.locator("#error-summary a", has_text="Duration (minutes)").click()
+    expect(page.get_by_label("Duration (minutes)")).to_be_focused()
+    assert page.evaluate(TOO_WIDE) == []
+    assert_accessible(page, "encounter form with mistakes at 390 px")
+
+    page.get_by_label("Duration (minutes)").fill("15")
+    page.get_by_label(answer).fill("7")
+    page.get_by_role("button", name="Save the encounter").click()
+    expect(page.get_by_role("status")).to_contain_text("The encounter and everything in it")
+    encounter = Encounter.objects.get(patient=patient)
+    assert encounter.duration_minutes == 15
+    assert sorted(encounter.ratings.values_list("value", flat=True)) == [6, 7]
