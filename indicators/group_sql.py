@@ -176,6 +176,21 @@ def _members_load(kind: str) -> None:
             FROM group_targets t
             JOIN {_table(Patient.teams.through)} m ON m.team_id = t.owner_id
             JOIN {summaries} s ON s.patient_id = m.patient_id AND s.period = t.period"""
+    elif _postgresql():
+        # From each clinician's encounters in the window (an index range per target), each
+        # patient once, then their summary: the planner otherwise tends to probe every patient's
+        # encounters for every caseload of the quarter.
+        members = f"""
+            SELECT seen.owner_id, seen.period, seen.last_day, s.id AS summary_id, s.patient_id
+            FROM (
+                SELECT DISTINCT t.owner_id, t.period, t.last_day, e.patient_id
+                FROM group_targets t
+                JOIN {_table(Encounter)} e
+                    ON e.clinician_id = t.owner_id AND e.occurred_at >= t.starts
+                    AND e.occurred_at < t.ends
+                OFFSET 0
+            ) seen
+            JOIN {summaries} s ON s.patient_id = seen.patient_id AND s.period = seen.period"""
     else:
         members = f"""
             SELECT DISTINCT t.owner_id, t.period, t.last_day, s.id AS summary_id, s.patient_id
