@@ -129,7 +129,10 @@ class Rater(models.TextChoices):
 class Rating(TimeStamped):
     """A 0–10 rating: 0 as bad as it could be for this person, 10 as good as it could be."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="ratings")
+    # Indexed by rating_patient_date_idx, which begins with it (so no index of its own).
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="ratings", db_index=False
+    )
     # RESTRICT, not PROTECT: a framework element with ratings cannot be deleted, but a personal
     # item goes with its patient, ratings and all.
     element = models.ForeignKey(Element, on_delete=models.RESTRICT, related_name="ratings")
@@ -168,7 +171,10 @@ class Rating(TimeStamped):
 class PrioritySet(TimeStamped):
     """How a patient shares points over what matters to them, from a date on. Kept as history."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="priority_sets")
+    # Indexed by priority_patient_date_idx, which begins with it.
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="priority_sets", db_index=False
+    )
     effective_from = models.DateField()
     total = models.PositiveSmallIntegerField(
         validators=between(1, 100, "total points"), help_text=_("Sum of the points, 1 to 100.")
@@ -269,7 +275,8 @@ class GoalReview(TimeStamped):
         MORE = 1, _("A bit more than expected")
         MUCH_MORE = 2, _("Much more than expected")
 
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="reviews")
+    # Indexed by goalreview_goal_date_idx, which begins with it.
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="reviews", db_index=False)
     attainment = models.SmallIntegerField(
         choices=Attainment.choices,
         validators=between(-2, 2, "attainment"),
@@ -326,7 +333,10 @@ class Marker(models.Model):
 
 
 class Reading(TimeStamped):
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="readings")
+    # Indexed by reading_patient_date_idx, which begins with it.
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="readings", db_index=False
+    )
     marker = models.ForeignKey(Marker, on_delete=models.PROTECT, related_name="readings")
     value = models.DecimalField(max_digits=8, decimal_places=2)
     taken_on = models.DateField()

@@ -309,9 +309,15 @@ class Encounter(TimeStamped):
         PATIENT = "patient", _("Patient")
         SERVICE = "service", pgettext_lazy("who started an encounter", "Service")
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="encounters")
+    # Both indexed by the composite indexes below, which begin with them.
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="encounters", db_index=False
+    )
     clinician = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="encounters"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="encounters",
+        db_index=False,
     )
     occurred_at = models.DateTimeField()
     mode = models.CharField(max_length=16, choices=Mode.choices)
@@ -475,7 +481,10 @@ class ContextEvent(TimeStamped):
         CARER_CHANGE = "carer_change", _("Change of carer")
         OTHER = "other", pgettext_lazy("life event", "Other")
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="context_events")
+    # Indexed by context_patient_date_idx, which begins with it.
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="context_events", db_index=False
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     occurred_on = models.DateField()
     note = models.TextField(
