@@ -22,7 +22,10 @@ class PatientSummary(models.Model):
         STABLE = "stable", _("Stable")
         DECLINED = "declined", _("Declined")
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="summaries")
+    # Indexed by patientsummary_unique (patient, period), which begins with it.
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="summaries", db_index=False
+    )
     period = models.CharField(max_length=6)
     index = models.FloatField(null=True, blank=True)
     coverage = models.FloatField(default=0)
