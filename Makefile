@@ -55,11 +55,12 @@ run: demo ## Run the app on http://127.0.0.1:8000 with demo data and demo logins
 	@echo "  Demo logins (password: $${DEMO_PASSWORD:-ssm-demo}):"
 	@echo "    demo-clinician   a clinician: caseload, patient records, encounters"
 	@echo "    demo-patient     a patient: the portal"
-	@echo "    demo-manager     a service manager: team dashboards"
+	@echo "    demo-manager     a service manager of two practices: team dashboards, comparison"
 	@echo "    demo-admin       an administrator: the admin site at /admin/ (two-step sign-in is"
 	@echo "                     required and already set up: in another terminal, run"
 	@echo "                     'make demo-code' for the 6-digit code its app would show)"
 	@echo "    demo-patient-nl  a patient who reads the portal in Dutch"
+	@echo "    demo-network     a network lead of all six teams: the comparison of teams"
 	@echo ""
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 

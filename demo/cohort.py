@@ -73,7 +73,7 @@ def demo_cohort_exists() -> bool:
 def demo_cohort_create(
     *, patients: int, seed: int, anchor: date, chunk_size: int = CHUNK_SIZE
 ) -> CohortStats:
-    """Create the demo staff, three teams and `patients` patients with two years of history.
+    """Create the demo staff, six teams and `patients` patients with two years of history.
 
     The first patient is demo-patient; the last, when there are two or more, is demo-patient-nl,
     planned from a random stream of her own so every other patient is the same with or without

@@ -26,6 +26,9 @@ OFFERS = (
     (("ONS4", "quarterly"), ("PHQ2", "quarterly"), ("GAD2", "quarterly")),
     (("SEMCD6", "quarterly"), ("PHQ2", "quarterly"), ("COLLABORATE", "before_appointment")),
     (("SEMCD6", "quarterly"), ("ONS4", "quarterly")),
+    (("ONS4", "quarterly"), ("PHQ2", "quarterly"), ("GAD2", "quarterly")),
+    (("SEMCD6", "quarterly"), ("ONS4", "quarterly")),
+    (("ONS4", "quarterly"), ("COLLABORATE", "before_appointment")),
 )
 QUARTERS = 4
 SHARE_ANSWERING = 0.65

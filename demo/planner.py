@@ -1,10 +1,15 @@
 """What each demo patient's two years will hold, decided before anything is written.
 
-``Planner`` adds one patient's rows to a chunk's ``Rows``: identity, conditions, life events,
-personal items, encounters, ratings, priorities, goals, markers and an upcoming appointment. Every
-choice comes from the patient's own ``random.Random`` in a fixed order, and all it reads is the
-``Context`` (time window, reference ids, teams and logins) loaded once beforehand, so a seed gives
-the same plan every time. It neither queries nor writes the database.
+``Planner`` adds one patient's rows to a chunk's ``Rows``: identity, conditions, the course of
+their ratings, life events, personal items, encounters, ratings, priorities, goals, markers and an
+upcoming appointment. Every choice comes from the patient's own ``random.Random`` in a fixed order,
+and all it reads is the ``Context`` (time window, reference ids, teams and logins) loaded once
+beforehand, so a seed gives the same plan every time. It neither queries nor writes the database.
+
+Who a patient is depends on their team (``CASE_MIX``: age, conditions, stage, life events); how
+their ratings move depends only on who they are (``COURSE_*``), never on the team, so the
+comparison of teams finds the teams' raw figures apart and their case-mix-adjusted figures within
+the range chance allows.
 """
 
 from __future__ import annotations
@@ -18,7 +23,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from demo.rows import Ref, Rows
 from demo.vocabulary import (
     AGENDAS,
+    CASE_MIX,
     CONDITIONS,
+    COURSE_BASE,
+    COURSE_BY_AGE,
+    COURSE_BY_STAGE,
+    COURSE_OWN,
+    COURSE_PER_MORE_CONDITION,
     EVENING,
     EVENTS,
     FIRST_NAMES,
@@ -43,9 +54,12 @@ from demo.vocabulary import (
     WEIGHT_LOSS,
     DemoPatient,
 )
+from indicators.comparisons import STAGE_BANDS, stage_band_of
 
 if TYPE_CHECKING:
     from patients.models import ConditionCode
+
+PRACTICES = ("gp", "meadowbank")  # general practices; the other teams are specialist services
 
 
 @dataclass(frozen=True)
@@ -105,6 +119,7 @@ class Planner:
     def plan(self) -> None:
         self._identity()
         self._conditions()
+        self._course()
         self._events()
         self._items()
         self._visits()
@@ -133,24 +148,26 @@ class Planner:
             self.user = ctx.users[self.demo.username]
         else:
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(INITIALS)}."
-            self.birth_year, self.user = round(rng.triangular(1935, 2000, 1950)), None
-            team = rng.choices(TEAM_KEYS, weights=(45, 30, 25))[0]
+            team = rng.choices(TEAM_KEYS, weights=[CASE_MIX[key].share for key in TEAM_KEYS])[0]
+            mix = CASE_MIX[team]
+            self.birth_year = round(rng.triangular(mix.born_from, mix.born_to, mix.born_mostly))
+            self.user = None
         self.patient = self.rows.add("patients", [name, self.birth_year, self.user], parent=True)
         self.team_keys = [team]
         self.main = ctx.users["demo-clinician"] if self.demo else rng.choice(ctx.teams[team][1])
-        self.trend = 1 if self.demo else rng.choices((1, 0, -1), weights=(35, 40, 25))[0]
-        self.level = 5.5 if self.demo else rng.uniform(3.5, 7.5)
 
     def _conditions(self) -> None:
         rng, ctx, team = self.rng, self.ctx, self.team_keys[0]
+        mix = CASE_MIX[team]
         keys = ["t2", "htn"] if self.demo else [rng.choices(*PRIMARY[team])[0]]
-        if not self.demo and rng.random() < 1 / 3:  # a third live with two or three conditions
+        if not self.demo and rng.random() < mix.several:  # two or three conditions
             keys += rng.sample(CONDITIONS[keys[0]][2].split(), rng.choice((1, 1, 2)))
         self.keys = keys
         self.groups = {"-", *(CONDITIONS[key][1] for key in keys)}
-        if self.demo or (team == "gp" and "diabetes" in self.groups and rng.random() < 0.3):
+        practice = team in PRACTICES
+        if self.demo or (practice and "diabetes" in self.groups and rng.random() < 0.3):
             self.team_keys.append("diabetes")
-        elif team != "gp" and rng.random() < 0.5:
+        elif not practice and rng.random() < 0.5:  # also seen at the practice the teams serve
             self.team_keys.append("gp")
         for key in self.team_keys:
             self.rows.add("patient_teams", [self.patient, ctx.teams[key][0]])
@@ -158,20 +175,50 @@ class Planner:
         self.topics = [topic for group, topic in TOPICS if group in self.groups]
         high = ctx.anchor.year - 1
         low = min(high, max(self.birth_year + 20, ctx.anchor.year - 25))
-        self.conditions = []
+        self.conditions, bands = [], []
         for key in keys:
             code, stage = ctx.conditions[key], None
             if code.stage_min is not None and code.stage_max is not None:
-                span = int(code.stage_max - code.stage_min)  # early stages are the most common
-                stage = code.stage_min + min(span, int(rng.random() ** 1.6 * (span + 1)))
+                span = int(code.stage_max - code.stage_min)
+                place = rng.random() ** mix.stage_skew  # above 1, early stages are the most common
+                stage = code.stage_min + min(span, int(place * (span + 1)))
+                bands.append(stage_band_of(stage, code.stage_min, code.stage_max))
             onset = date(rng.randint(low, high), rng.randint(1, 12), rng.randint(1, 28))
             self.conditions.append([self.patient, code.pk, onset, stage])
+        # The most advanced stage, banded as the comparison of teams bands it.
+        staged = [band for band in bands if band]
+        self.stage = max(staged, key=STAGE_BANDS.index) if staged else None
+
+    def _course(self) -> None:
+        """Where this person's ratings lie and how they move a quarter: by age, conditions and
+        stage (never by team), and a course of their own.
+
+        ``trend`` is its direction, which their goals and markers follow. A demo login starts at
+        5.5 and improves.
+        """
+        rng = self.rng
+        if self.demo:
+            self.level, self.slope = 5.5, rng.uniform(0.25, 0.55)
+        else:
+            self.level = rng.uniform(3.5, 7.5)
+            age = self.ctx.anchor.year - self.birth_year
+            by_age = next(change for youngest, change in COURSE_BY_AGE if age >= youngest)
+            self.slope = (
+                COURSE_BASE
+                + by_age
+                + COURSE_PER_MORE_CONDITION * (len(self.keys) - 1)
+                + (COURSE_BY_STAGE[self.stage] if self.stage else 0.0)
+                + rng.gauss(0, COURSE_OWN)
+            )
+            # Their course runs through their level midway, so few ratings meet 0 or 10.
+            self.level -= self.slope * (len(self.ctx.quarters) - 1) / 2
+        self.trend = 1 if self.slope > 0.1 else -1 if self.slope < -0.1 else 0
 
     def _events(self) -> None:
         rng = self.rng
         if self.demo:
             events = [("admission", self.ctx.quarters[3][0] + timedelta(days=20))]
-        elif rng.random() < 0.3:
+        elif rng.random() < CASE_MIX[self.team_keys[0]].events:
             weights = [weight for weight, *_ in EVENTS.values()]
             kinds = rng.choices(list(EVENTS), weights, k=rng.choice((1, 1, 2)))
             events = [(kind, self._day(self.first, self.last)) for kind in kinds]
@@ -228,11 +275,13 @@ class Planner:
     def _ratings(self) -> None:
         rng, patient, append = self.rng, self.patient, self.rows.tables["ratings"].append
         keys: tuple[str | Ref, ...] = (*FRAMEWORK, *self.items)
-        offsets = {key: rng.gauss(0, 1.1) for key in keys}
+        # Each element sits a little above or below the person's level, and each answer varies
+        # around it little enough that a quarter's change in the index mostly follows their course.
+        offsets = {key: rng.gauss(0, 0.9) for key in keys}
         element = {  # id, or item's Ref
             key: self.ctx.elements.get(key, key) if isinstance(key, str) else key for key in offsets
         }
-        slope = self.trend * rng.uniform(0.25, 0.55) if self.trend else rng.uniform(-0.08, 0.08)
+        slope = self.slope
         current = len(self.ctx.quarters) - 1  # the quarter of the anchor, still under way
         for quarter, (first, last) in enumerate(self.ctx.quarters):
             level = self.level + slope * quarter - self.falls[quarter]
@@ -245,11 +294,11 @@ class Planner:
             saved = visit.at if visit else self._at(day, EVENING)
             rater = RATER_PROXY if rng.random() < 0.1 else RATER_PATIENT
             entered_by = visit.clinician if visit and rater == RATER_PROXY else self.user
-            codes = rng.sample(FRAMEWORK, rng.randint(8, 13))
+            codes = rng.sample(FRAMEWORK, rng.randint(10, 13))
             values = {}
             answered: tuple[str | Ref, ...] = (*codes, *self.items)
             for key in answered:
-                value = round(level + offsets[key] + rng.gauss(0, 0.8))
+                value = round(level + offsets[key] + rng.gauss(0, 0.6))
                 value = values[key] = min(10, max(0, value))
                 append([patient, element[key], value, day, rater, entered_by, encounter, saved])
             own = self._visit_in(quarter) if rng.random() < 0.55 else None

@@ -1,7 +1,8 @@
 """The demo cohort's fixed words and codes: who works where, what people live with, what they say.
 
-Declarative only: the teams and staff, the demo logins, conditions (SNOMED CT) with the conditions
-found with them and the markers recorded, markers (LOINC) with typical values and targets, names,
+Declarative only: the teams and staff, the demo logins, who each team cares for and how people's
+ratings move with age, conditions and stage, conditions (SNOMED CT) with the conditions found
+with them and the markers recorded, markers (LOINC) with typical values and targets, names,
 personal items, goals, encounter topics and plans, life events, agendas, modes of contact, the
 fixed hours rows are saved at, and the two demo patients with a login (one reads Dutch). Most are
 written as text tables, one row a line, cells split on "|". Nothing here draws a random number
@@ -33,35 +34,56 @@ DEMO_USERNAMES = (
     "demo-manager",
     "demo-admin",
     "demo-patient-nl",
+    "demo-network",
 )
 
+# Six teams of clearly different case mix, so the comparison of teams shows what adjustment
+# does: a practice with an older population, a younger one, two specialist services and two
+# community teams whose patients are older, live with more conditions or are further on.
 TEAMS = _table("""
 # key      | name                        | description
 gp         | Riverside General Practice  | Practice nurses and GPs supporting long-term conditions.
 diabetes   | Diabetes Specialist Service | Diabetes nurse specialist, dietitian and diabetologist.
 parkinsons | Parkinson's Service         | Parkinson's nurse, physiotherapist, OT and neurologist.
+meadowbank | Meadowbank Health Centre    | A town-centre practice with a young list.
+respiratory | Community Respiratory Team | Respiratory nurses, physiotherapist and chest physician.
+frailty    | Community Frailty Service   | Geriatrician, frailty nurse, OT and pharmacist, at home.
 """)
 DEMO_TEAM_NAMES = tuple(name for _, name, _ in TEAMS)
 TEAM_KEYS = tuple(key for key, _, _ in TEAMS)
 
+# "lead of": the teams a network lead is given, "*" for every team.
 USERS = _table("""
-# username         | first name | last name | role      | clinician in | manager of
-demo-clinician     | Sam        | Okafor    | clinician | gp diabetes  |
-demo-patient       | Margaret   | Hughes    | patient   |              |
-demo-manager       | Priya      | Shah      | manager   |              | gp
-demo-admin         | Alex       | Morgan    | admin     |              |
-nurse.adeyemi      | Grace      | Adeyemi   | clinician | gp           |
-dr.lewis           | Tom        | Lewis     | clinician | gp           |
-dsn.kowalski       | Anna       | Kowalski  | clinician | diabetes     |
-dietitian.chen     | Wei        | Chen      | clinician | diabetes     |
-dr.rahman          | Imran      | Rahman    | clinician | diabetes     |
-manager.diabetes   | Helen      | Brooks    | manager   |              | diabetes
-pdns.murphy        | Siobhan    | Murphy    | clinician | parkinsons   |
-physio.evans       | Rhys       | Evans     | clinician | parkinsons   |
-ot.nowak           | Kasia      | Nowak     | clinician | parkinsons   |
-dr.osei            | Kwame      | Osei      | clinician | parkinsons   |
-manager.parkinsons | David      | Price     | manager   |              | parkinsons
-demo-patient-nl    | Anneke     | de Vries  | patient   |              |
+# username         | first name | last name | role         | clinician in | manager of    | lead of
+demo-clinician     | Sam        | Okafor    | clinician    | gp diabetes  |               |
+demo-patient       | Margaret   | Hughes    | patient      |              |               |
+demo-manager       | Priya      | Shah      | manager      |              | gp meadowbank |
+demo-admin         | Alex       | Morgan    | admin        |              |               |
+nurse.adeyemi      | Grace      | Adeyemi   | clinician    | gp           |               |
+dr.lewis           | Tom        | Lewis     | clinician    | gp           |               |
+dsn.kowalski       | Anna       | Kowalski  | clinician    | diabetes     |               |
+dietitian.chen     | Wei        | Chen      | clinician    | diabetes     |               |
+dr.rahman          | Imran      | Rahman    | clinician    | diabetes     |               |
+manager.diabetes   | Helen      | Brooks    | manager      |              | diabetes      |
+pdns.murphy        | Siobhan    | Murphy    | clinician    | parkinsons   |               |
+physio.evans       | Rhys       | Evans     | clinician    | parkinsons   |               |
+ot.nowak           | Kasia      | Nowak     | clinician    | parkinsons   |               |
+dr.osei            | Kwame      | Osei      | clinician    | parkinsons   |               |
+manager.parkinsons | David      | Price     | manager      |              | parkinsons    |
+demo-patient-nl    | Anneke     | de Vries  | patient      |              |               |
+nurse.okoro        | Blessing   | Okoro     | clinician    | meadowbank   |               |
+dr.patel           | Anjali     | Patel     | clinician    | meadowbank   |               |
+hca.byrne          | Ciara      | Byrne     | clinician    | meadowbank   |               |
+nurse.ahmed        | Yasmin     | Ahmed     | clinician    | respiratory  |               |
+physio.ward        | Ben        | Ward      | clinician    | respiratory  |               |
+dr.fraser          | Euan       | Fraser    | clinician    | respiratory  |               |
+manager.respiratory | Laura     | Bennett   | manager      |              | respiratory   |
+dr.mensah          | Ama        | Mensah    | clinician    | frailty      |               |
+nurse.doyle        | Fiona      | Doyle     | clinician    | frailty      |               |
+ot.silva           | Paulo      | Silva     | clinician    | frailty      |               |
+pharm.iqbal        | Zara       | Iqbal     | clinician    | frailty      |               |
+manager.frailty    | Martin     | Clarke    | manager      |              | frailty       |
+demo-network       | Ruth       | Fletcher  | network_lead |              |               | *
 """)
 # The language each login reads the site in, where it is not the default.
 LANGUAGES = {"demo-patient-nl": "nl"}
@@ -71,9 +93,10 @@ DEMO_LOGINS = tuple(
     for username, shows in _table("""
 demo-clinician  | clinician in Riverside General Practice and the Diabetes Specialist Service
 demo-patient    | Margaret H., a patient of Riverside General Practice with type 2 diabetes
-demo-manager    | service manager of Riverside General Practice
+demo-manager    | service manager of Riverside General Practice and Meadowbank Health Centre
 demo-admin      | administrator: the admin site at /admin/ (its two-step code: make demo-code)
 demo-patient-nl | a patient who reads the portal in Dutch
+demo-network    | network lead of all six demo teams: the fair comparison of teams
 """)
 )
 
@@ -99,7 +122,61 @@ PRIMARY = {
     "gp": (("t2", "copd", "htn", "asthma", "hf", "oa"), (35, 25, 15, 10, 8, 7)),
     "diabetes": (("t2", "t1"), (80, 20)),
     "parkinsons": (("pd",), (1,)),
+    "meadowbank": (("asthma", "depression", "t2", "htn", "t1"), (30, 25, 20, 15, 10)),
+    "respiratory": (("copd", "asthma"), (75, 25)),
+    "frailty": (("hf", "oa", "ckd", "copd", "chd"), (30, 20, 20, 15, 15)),
 }
+
+
+@dataclass(frozen=True)
+class CaseMix:
+    """Who a team cares for: how many of the new patients, their age, conditions, stage, events.
+
+    Birth years follow a triangular distribution; ``several`` is the share living with two or
+    three conditions; a smaller ``stage_skew`` means later stages are more common (1 spreads them
+    evenly); ``events`` is the share with a life event in the two years.
+    """
+
+    share: int
+    born_from: int
+    born_to: int
+    born_mostly: int
+    several: float
+    stage_skew: float
+    events: float
+
+
+CASE_MIX = {
+    key: CaseMix(int(share), int(low), int(high), int(mode), float(several), float(skew), float(ev))
+    for key, share, low, high, mode, several, skew, ev in _table("""
+# key       | share | born from | to   | mostly | several conditions | stage skew | life events
+gp          | 26    | 1935      | 2000 | 1950   | 0.33               | 1.6        | 0.3
+diabetes    | 14    | 1940      | 2002 | 1962   | 0.3                | 1.6        | 0.25
+parkinsons  | 12    | 1932      | 1972 | 1948   | 0.35               | 0.8        | 0.35
+meadowbank  | 14    | 1960      | 2006 | 1994   | 0.12               | 1.6        | 0.2
+respiratory | 14    | 1935      | 1975 | 1952   | 0.4                | 1.0        | 0.35
+frailty     | 20    | 1924      | 1950 | 1940   | 0.85               | 1.0        | 0.5
+""")
+}
+
+# How a person's ratings move a quarter, in rating points (0 to 10), by who they are: the demo's
+# outcomes depend on the case mix the comparison of teams adjusts for (age, the number of
+# conditions, the stage of a staged condition) and on no team, so its adjusted figures differ by
+# chance alone. Each person adds a course of their own.
+COURSE_BASE = 0.35
+COURSE_BY_AGE = tuple(
+    (int(age), float(change))
+    for age, change in _table("""
+# from age | change a quarter
+75         | -0.6
+65         | -0.2
+45         | 0
+0          | 0.3
+""")
+)
+COURSE_PER_MORE_CONDITION = -0.2
+COURSE_BY_STAGE = {"early": 0.0, "middle": -0.2, "advanced": -0.5}
+COURSE_OWN = 0.2  # the spread of each person's own course
 
 # LOINC, typical, spread, decimals, change a quarter, low, high, older from, older high.
 MarkerFacts = tuple[

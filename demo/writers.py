@@ -41,7 +41,7 @@ def staff_create(
     teams = {key: Team.objects.create(name=name, description=text) for key, name, text in TEAMS}
     users: dict[str, int] = {}
     memberships = []
-    for username, first, last, role, clinician_in, manager_of in USERS:
+    for username, first, last, role, clinician_in, manager_of, lead_of in USERS:
         if username == DUTCH_PATIENT.username and not dutch:
             continue  # a cohort of one has no room for her
         admin = role == User.Role.ADMIN
@@ -67,6 +67,10 @@ def staff_create(
         ]
         memberships += [
             Membership(user=user, team=teams[k], role="manager") for k in manager_of.split()
+        ]
+        memberships += [
+            Membership(user=user, team=teams[k], role="network_lead")
+            for k in (teams if lead_of == "*" else lead_of.split())
         ]
     Membership.objects.bulk_create(memberships)
     members = {

@@ -163,6 +163,22 @@ def test_demo_patient_is_in_a_team_where_demo_clinician_treats_and_demo_manager_
     assert managed.exists()
 
 
+def test_demo_manager_manages_the_two_practices_and_demo_network_leads_every_team(cohort):
+    def teams(username: str, role: str) -> set[str]:
+        memberships = Membership.objects.filter(user__username=username, role=role)
+        return set(memberships.values_list("team__name", flat=True))
+
+    assert teams("demo-manager", "manager") == {
+        "Riverside General Practice",
+        "Meadowbank Health Centre",
+    }
+    network = User.objects.get(username="demo-network")
+    assert network.role == "network_lead"
+    assert network.check_password(settings.DEMO_PASSWORD)
+    assert teams("demo-network", "network_lead") == set(Team.objects.values_list("name", flat=True))
+    assert not Membership.objects.filter(user=network).exclude(role="network_lead").exists()
+
+
 def test_demo_clinician_works_in_the_practice_and_the_diabetes_service(cohort):
     teams = set(
         Membership.objects.filter(user__username="demo-clinician", role="clinician").values_list(
@@ -198,8 +214,8 @@ def test_demo_patient_has_an_appointment_with_demo_clinician_in_five_days_and_an
     assert Agenda.objects.filter(appointment=appointment).exists()
 
 
-def test_cohort_has_three_teams_and_the_requested_number_of_patients(cohort):
-    assert Team.objects.count() == 3
+def test_cohort_has_six_teams_and_the_requested_number_of_patients(cohort):
+    assert Team.objects.count() == 6
     assert Patient.objects.count() == PATIENTS
     teams_per_patient = Patient.objects.annotate(n=Count("teams")).values_list("n", flat=True)
     assert set(teams_per_patient) <= {1, 2}
@@ -311,6 +327,7 @@ def test_summary_names_the_demo_logins(cohort):
     for username in ("demo-clinician", "demo-patient", "demo-manager", "demo-admin"):
         assert username in cohort
     assert "demo-patient-nl  a patient who reads the portal in Dutch" in cohort
+    assert "demo-network     network lead of all six demo teams" in cohort
     assert "ratings" in cohort
 
 

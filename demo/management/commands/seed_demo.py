@@ -1,10 +1,12 @@
-"""``manage.py seed_demo``: a deterministic demo cohort with the five demo logins."""
+"""``manage.py seed_demo``: a deterministic demo cohort with the demo logins, its summaries and
+the comparison of its teams stored, so every page has something to show straight away."""
 
 import time
 from datetime import date
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 from django.utils import timezone
 
 from demo.cohort import (
@@ -14,13 +16,14 @@ from demo.cohort import (
     demo_cohort_exists,
 )
 from demo.instruments import demo_instruments_create
+from indicators.comparisons import comparison_periods, comparison_run_compute
 from indicators.services import summaries_rebuild_all
 from patients.models import Patient
 
 
 class Command(BaseCommand):
     help = (
-        "Create demo staff, three teams and a cohort of patients with two years of history. "
+        "Create demo staff, six teams and a cohort of patients with two years of history. "
         "The same seed and anchor date always give the same data."
     )
 
@@ -71,11 +74,33 @@ class Command(BaseCommand):
             self.stdout.write(f"Summaries rebuilt in {time.perf_counter() - started:.1f} s.")
         else:
             self.stdout.write("Summaries not rebuilt: the indicators service is not there yet.")
+        self._compare_teams(anchor)
         # The same as `make run` prints: these are demo logins on a development database.
         password = settings.DEMO_PASSWORD
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password: {password}):"))
         for username, what in DEMO_LOGINS:
             self.stdout.write(f"  {username:<16} {what}")
+
+    def _compare_teams(self, anchor: date) -> None:
+        """Store what the nightly compare_teams task would, for the quarters it would compare.
+
+        A quarter the comparison cannot work out or store is reported and left out, and the
+        cohort and its summaries are kept: a very small cohort (as some tests seed) may have a
+        single team to show, or every patient with the same outcome.
+        """
+        started = time.perf_counter()
+        compared = []
+        for period in comparison_periods(anchor):
+            try:
+                comparison_run_compute(period)
+            except (ArithmeticError, DatabaseError, ValueError) as problem:
+                reason = f"{type(problem).__name__}: {problem}"
+                self.stdout.write(f"Teams not compared for {period} ({reason}).")
+            else:
+                compared.append(period)
+        if compared:
+            seconds = time.perf_counter() - started
+            self.stdout.write(f"Teams compared for {' and '.join(compared)} in {seconds:.1f} s.")
 
 
 def _anchor(value: str | date | None) -> date:
