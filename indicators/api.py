@@ -274,9 +274,42 @@ class ComparisonMethod(serializers.Serializer):
     phi = serializers.FloatField(required=False)
     tau2 = serializers.FloatField(required=False)
     overdispersed = serializers.BooleanField(required=False)
+    overdispersion = serializers.ChoiceField(
+        choices=["none", "random_effects"],
+        required=False,
+        help_text="random_effects when the limits were widened by τ².",
+    )
+    limits_method = serializers.ChoiceField(choices=["normal", "exact_binomial"], required=False)
     teams_shown = serializers.IntegerField(required=False)
-    sentence = serializers.CharField(required=False, help_text="Which limits were used.")
-    model = serializers.CharField(required=False, help_text="The case-mix model in words.")
+    sentence = serializers.CharField(
+        required=False,
+        help_text="Which limits were used and how far the case mix was adjusted for, in English.",
+    )
+    model = serializers.CharField(
+        required=False, help_text="The case-mix model in words, in English."
+    )
+    case_mix_adjusted = serializers.BooleanField(
+        required=False,
+        help_text="False when no case-mix model could be used: E is the overall figure.",
+    )
+    no_adjustment_reason = serializers.ChoiceField(
+        choices=["same_outcome", "no_factor", "too_few", "not_fitted"],
+        allow_null=True,
+        required=False,
+    )
+    factors = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="The factors in the model."
+    )
+    dropped_factors = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="The factors left out of the model altogether.",
+    )
+    dropped = serializers.DictField(
+        child=serializers.ChoiceField(choices=["constant", "collinear", "separation"]),
+        required=False,
+        help_text="Each column left out (a factor, or name[level]) and why.",
+    )
     patients = serializers.IntegerField(required=False)
     coefficients = serializers.DictField(child=serializers.FloatField(), required=False)
     standard_errors = serializers.DictField(child=serializers.FloatField(), required=False)

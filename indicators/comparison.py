@@ -5,8 +5,11 @@ method in words, the formulas and the references. In short, for one figure and o
 
 1. ``case_mix_fit`` fits one case-mix model over the patients of every team in the installation:
    ordinary least squares for a mean (the change in the patient-weighted index), a logistic GLM
-   for a share (improved; a patient-initiated contact). The ``Fit`` keeps its coefficients and fit
-   statistics and rebuilds from its dict, so a stored run reproduces every figure.
+   for a share (improved; a patient-initiated contact). A factor that never varies, a column the
+   others determine and a column that predicts a share perfectly are left out (``Fit.dropped``);
+   when no usable model remains, every patient is expected to show the overall figure
+   (``Fit.adjusted`` False). The ``Fit`` keeps its coefficients and fit statistics and rebuilds
+   from its dict, so a stored run reproduces every figure.
 2. ``team_observed_expected`` gives each team its observed figure O beside the expected figure E
    (the mean of its patients' predictions), its number of patients n and the variance V of its
    total under the model.
@@ -17,18 +20,22 @@ method in words, the formulas and the references. In short, for one figure and o
    and, if so, widens the limits by an additive random effect τ².
 5. ``team_position`` says where a team lies in words; ``funnel_build`` does steps 2 to 5 at once,
    and leaves out teams of fewer than ``SMALL_NUMBER`` patients ("not shown").
+   ``funnel_curve_limits`` gives the limits a plot draws for any n, from what a run stores.
 """
 
 from __future__ import annotations
 
 import math
+import statistics as pystats
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import statsmodels.api as sm
-from scipy import stats
+from scipy import optimize, stats
+from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from indicators.small_numbers import FEWER_THAN_PATIENTS, too_few
 
@@ -37,12 +44,21 @@ __all__ = [
     "ABOVE_998",
     "BELOW_95",
     "BELOW_998",
+    "DROPPED_COLLINEAR",
+    "DROPPED_CONSTANT",
+    "DROPPED_SEPARATION",
     "LEVEL_95",
     "LEVEL_998",
     "MEAN",
+    "MIN_PATIENTS",
+    "NOT_FITTED",
     "NOT_RECORDED",
     "NOT_SHOWN",
+    "NO_ADJUSTMENT",
+    "NO_FACTOR",
     "PROPORTION",
+    "SAME_OUTCOME",
+    "TOO_FEW",
     "WITHIN",
     "Fit",
     "Funnel",
@@ -55,6 +71,7 @@ __all__ = [
     "adjusted_proportion",
     "case_mix_fit",
     "funnel_build",
+    "funnel_curve_limits",
     "funnel_limits_mean",
     "funnel_limits_proportion",
     "limits_pair",
@@ -87,6 +104,7 @@ BELOW_998 = "below the 99.8 % limit"
 NUMERIC_FACTORS = ("baseline_index", "conditions")
 FLAG_FACTORS = ("context_event", "own_priorities")
 CATEGORICAL_FACTORS = ("age_band", "stage")
+FACTOR_ORDER = ("baseline_index", "age_band", "conditions", "stage", *FLAG_FACTORS)
 FACTOR_WORDS = {
     "baseline_index": "the index at baseline",
     "age_band": "the age band",
@@ -151,6 +169,37 @@ def z_for_level(level: float) -> float:
 
 # --- The case-mix model -------------------------------------------------------------------------
 
+# Why a factor, or one level of a category, was left out of the model.
+DROPPED_CONSTANT = "constant"  # the same for every patient: the intercept already holds it
+DROPPED_COLLINEAR = "collinear"  # an exact combination of the columns before it
+DROPPED_SEPARATION = "separation"  # predicts a share's outcome perfectly: no finite coefficient
+DROPPED_WORDS = {
+    DROPPED_CONSTANT: "which is the same for every patient",
+    DROPPED_COLLINEAR: "which the factors before it fully determine",
+    DROPPED_SEPARATION: "which predicts the outcome perfectly",
+}
+
+# Why no case-mix adjustment was possible at all: every patient is then expected to show the
+# overall figure (E = n·θ₀ for a mean, Σp₀ = n·p₀ for a share).
+NO_ADJUSTMENT = "No case-mix adjustment was possible"
+SAME_OUTCOME = "same_outcome"
+NO_FACTOR = "no_factor"
+TOO_FEW = "too_few"
+NOT_FITTED = "not_fitted"
+NO_ADJUSTMENT_WORDS = {
+    SAME_OUTCOME: "every patient had the same outcome",
+    NO_FACTOR: "no factor of the case mix was left to adjust for",
+    TOO_FEW: "too few patients for the factors that vary",
+    NOT_FITTED: "the model could not be fitted",
+}
+
+MIN_PATIENTS = 2  # fewer patients with the outcome than this: nothing to compare at all
+
+# Below this share of its length left over, a column lies in the span of the columns before it.
+_COLLINEAR_TOLERANCE = 1e-9
+# At or below this the separation check's linear programme has found no separation.
+_SEPARATION_TOLERANCE = 1e-6
+
 
 @dataclass(frozen=True)
 class Fit:
@@ -159,7 +208,13 @@ class Fit:
     ``terms`` names the design's columns in order; ``levels`` lists each categorical factor's
     levels as fitted (the first is the reference, absorbed in the intercept). ``statistics`` holds
     R², adjusted R², AIC and the residual σ for a mean; McFadden's pseudo-R², deviance, null
-    deviance and AIC for a proportion.
+    deviance and AIC for a proportion. ``dropped`` names what was left out of the design (a factor,
+    or a category's level as ``name[level]``) and why (``DROPPED_*``).
+
+    ``adjusted`` is False when no case-mix model could be used (``reason``, one of
+    ``NO_ADJUSTMENT_WORDS``): the fit then has no terms, ``statistics`` holds the overall figure
+    as ``target`` (and σ, the outcome's standard deviation, for a mean) and every patient's
+    prediction is that figure.
     """
 
     kind: Kind
@@ -170,6 +225,9 @@ class Fit:
     levels: Mapping[str, tuple[str, ...]]
     n: int
     statistics: Mapping[str, float]
+    dropped: Mapping[str, str] = field(default_factory=dict)
+    adjusted: bool = True
+    reason: str = ""
 
     @property
     def sigma(self) -> float:
@@ -177,6 +235,17 @@ class Fit:
         if self.kind != MEAN:
             raise ValueError("only a linear model (a mean) has a residual σ")
         return self.statistics["sigma"]
+
+    @property
+    def factors(self) -> tuple[str, ...]:
+        """The case-mix factors with at least one column in the model, in the design's order."""
+        return tuple(_factors_in(self.terms))
+
+    @property
+    def dropped_factors(self) -> tuple[str, ...]:
+        """The factors left out of the model altogether (not those that kept some levels)."""
+        touched = set(_factors_in(self.dropped))
+        return tuple(name for name in FACTOR_ORDER if name in touched and name not in self.factors)
 
     def design(self, rows: Sequence[Row]) -> np.ndarray:
         """The design matrix of ``rows`` with this fit's columns (one row per patient)."""
@@ -186,6 +255,8 @@ class Fit:
         """Each patient's expected value: ŷᵢ for a mean, the probability πᵢ for a proportion."""
         if not rows:
             return []
+        if not self.adjusted:
+            return [self.statistics["target"]] * len(rows)
         beta = np.array([self.coefficients[term] for term in self.terms])
         linear = self.design(rows) @ beta
         if self.kind == PROPORTION:
@@ -193,23 +264,47 @@ class Fit:
         return [float(value) for value in linear]
 
     def words(self) -> str:
-        """The model in words, naming the outcome, the method and every factor."""
+        """The model in words, naming the outcome, the method, every factor and any left out."""
+        if not self.adjusted:
+            text = (
+                f"{self.outcome}: {NO_ADJUSTMENT.lower()} ({NO_ADJUSTMENT_WORDS[self.reason]}); "
+                f"every patient is expected to show the overall figure of the {self.n} patients "
+                "of all teams."
+            )
+            return f"{text} {self.dropped_words()}." if self.dropped else text
         method = (
             "ordinary least squares (a linear model)"
             if self.kind == MEAN
             else "a logistic model (binomial GLM, logit link)"
         )
-        factors = [FACTOR_WORDS[name] for name in _factors_in(self.terms)]
+        factors = [FACTOR_WORDS[name] for name in self.factors]
         reference = "; ".join(
             f"{FACTOR_WORDS[name]} compared with '{levels[0]}'"
             for name, levels in self.levels.items()
-            if len(levels) > 1
+            if name in self.factors
         )
         text = (
             f"{self.outcome} by {method} on {_list_words(factors) or 'no factor'}, "
             f"over {self.n} patients of all teams"
         )
-        return f"{text} ({reference})." if reference else f"{text}."
+        text = f"{text} ({reference})." if reference else f"{text}."
+        return f"{text} {self.dropped_words()}." if self.dropped else text
+
+    def dropped_words(self) -> str:
+        """What was left out of the model and why, in words ("" when nothing was)."""
+        if not self.dropped:
+            return ""
+        parts = [f"{_term_words(term)}, {DROPPED_WORDS[why]}" for term, why in self.dropped.items()]
+        return f"Left out of the case-mix model: {'; '.join(parts)}"
+
+    def adjustment_words(self) -> str:
+        """How far the case mix could be adjusted for, in words ("" when fully)."""
+        if not self.adjusted:
+            return (
+                f"{NO_ADJUSTMENT} ({NO_ADJUSTMENT_WORDS[self.reason]}): each team is compared "
+                "with the overall figure"
+            )
+        return self.dropped_words()
 
     def to_dict(self) -> dict[str, Any]:
         """The fit as plain JSON-ready values, to be stored with the run."""
@@ -222,12 +317,18 @@ class Fit:
             "levels": {name: list(levels) for name, levels in self.levels.items()},
             "n": self.n,
             "statistics": dict(self.statistics),
+            "dropped": dict(self.dropped),
+            "adjusted": self.adjusted,
+            "reason": self.reason,
+            "factors": list(self.factors),
+            "dropped_factors": list(self.dropped_factors),
             "words": self.words(),
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Fit:
-        """The fit stored by ``to_dict``, able to predict exactly as it did."""
+        """The fit stored by ``to_dict`` (runs stored before ``dropped`` included), able to
+        predict exactly as it did."""
         kind = data["kind"]
         if kind not in (MEAN, PROPORTION):
             raise ValueError(f"unknown kind of fit: {kind!r}")
@@ -240,6 +341,9 @@ class Fit:
             levels={k: tuple(v) for k, v in data["levels"].items()},
             n=int(data["n"]),
             statistics={k: float(v) for k, v in data["statistics"].items()},
+            dropped=_in_design_order({k: str(v) for k, v in data.get("dropped", {}).items()}),
+            adjusted=bool(data.get("adjusted", True)),
+            reason=str(data.get("reason", "")),
         )
 
 
@@ -250,7 +354,7 @@ def _list_words(items: Sequence[str]) -> str:
     return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def _factors_in(terms: Sequence[str]) -> list[str]:
+def _factors_in(terms: Iterable[str]) -> list[str]:
     """The factors behind a design's columns, in order, each once."""
     names: list[str] = []
     for term in terms:
@@ -258,6 +362,25 @@ def _factors_in(terms: Sequence[str]) -> list[str]:
         if name != "intercept" and name not in names:
             names.append(name)
     return names
+
+
+def _in_design_order(dropped: Mapping[str, str]) -> dict[str, str]:
+    """What was left out, in the order of the factors (a store such as PostgreSQL's jsonb need
+    not keep a mapping's order), each category's levels in their sorted order."""
+
+    def place(term: str) -> tuple[int, str]:
+        name = term.split("[", 1)[0]
+        return FACTOR_ORDER.index(name), term
+
+    return {term: dropped[term] for term in sorted(dropped, key=place)}
+
+
+def _term_words(term: str) -> str:
+    """A factor, or one level of a category (``name[level]``), in words."""
+    if "[" not in term:
+        return FACTOR_WORDS[term]
+    name, level = term[:-1].split("[", 1)
+    return f"{FACTOR_WORDS[name]}, level '{level}'"
 
 
 def _design_build(
@@ -283,22 +406,121 @@ def _design_build(
     return np.column_stack(columns)
 
 
-def _terms_choose(rows: Sequence[Row]) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
-    """The design's columns for these rows, and each categorical factor's levels.
+def _terms_choose(
+    rows: Sequence[Row],
+) -> tuple[list[str], dict[str, tuple[str, ...]], dict[str, str]]:
+    """The design's columns for these rows, each categorical factor's levels, and the factors
+    left out because they never vary.
 
     A flag or number that never varies, or a category with one level, adds no column: the
     intercept already holds it, and a constant column would make the model unidentifiable.
     """
     terms = ["intercept"]
     levels: dict[str, tuple[str, ...]] = {}
-    for name in ("baseline_index", "age_band", "conditions", "stage", *FLAG_FACTORS):
+    dropped: dict[str, str] = {}
+    for name in FACTOR_ORDER:
         if name in CATEGORICAL_FACTORS:
             seen = tuple(sorted({_level_read(row, name) for row in rows}))
             levels[name] = seen
             terms.extend(f"{name}[{level}]" for level in seen[1:])
-        elif len({float(_factor_read(row, name)) for row in rows}) > 1:
-            terms.append(name)
-    return tuple(terms), levels
+            varies = len(seen) > 1
+        else:
+            varies = len({float(_factor_read(row, name)) for row in rows}) > 1
+            if varies:
+                terms.append(name)
+        if not varies:
+            dropped[name] = DROPPED_CONSTANT
+    return terms, levels, dropped
+
+
+def _unit_scaled(x: np.ndarray) -> np.ndarray:
+    """The columns divided by their largest absolute value, so that no unit dominates a check."""
+    scale = np.abs(x).max(axis=0)
+    scale[scale == 0] = 1.0
+    scaled: np.ndarray = x / scale
+    return scaled
+
+
+def _independent_columns(x: np.ndarray) -> list[int]:
+    """The columns kept, in order, each adding to the span of those before it: a column that is
+    an exact combination of earlier ones (collinear) has no coefficient of its own.
+
+    In the QR decomposition X = QR, |Rⱼⱼ| is the length of column j left once the columns
+    before it are projected out; a column whose remainder is (to rounding) nothing is dropped.
+    """
+    scaled = _unit_scaled(x)
+    remainder = np.abs(np.diag(np.linalg.qr(scaled, mode="r")))  # more rows than columns
+    lengths = np.linalg.norm(scaled, axis=0)
+    return [j for j in range(x.shape[1]) if remainder[j] > _COLLINEAR_TOLERANCE * lengths[j]]
+
+
+def _separated(x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether some combination of the columns predicts a 0/1 outcome perfectly: (quasi-)complete
+    separation, under which a logistic model has no finite estimate.
+
+    The data are separated when some direction d ≠ 0 has xᵢd ≥ 0 for every patient with the
+    outcome and xᵢd ≤ 0 for every patient without it: the likelihood then rises for ever along d.
+    The linear programme of Konis (2007) looks for one: maximise Σ sᵢxᵢd subject to sᵢxᵢd ≥ 0 and
+    −1 ≤ dⱼ ≤ 1, with sᵢ = ±1 the outcome's sign; its optimum is 0 exactly when there is none.
+    """
+    signed = np.where(y > 0.5, 1.0, -1.0)[:, None] * _unit_scaled(x)
+    result = optimize.linprog(
+        -signed.sum(axis=0),
+        A_ub=-signed,
+        b_ub=np.zeros(len(y)),
+        bounds=[(-1.0, 1.0)] * x.shape[1],
+        method="highs",
+    )
+    return bool(result.status == 0 and -float(result.fun) > _SEPARATION_TOLERANCE)
+
+
+def _unseparated_columns(x: np.ndarray, y: np.ndarray) -> list[int]:
+    """The columns kept, in order, none of which separates the outcome together with those kept
+    before it (the first, the intercept, always kept: with both outcomes present it cannot)."""
+    if not _separated(x, y):
+        return list(range(x.shape[1]))
+    kept = [0]
+    for j in range(1, x.shape[1]):
+        if not _separated(x[:, [*kept, j]], y):
+            kept.append(j)
+    return kept
+
+
+def _columns_keep(
+    terms: Sequence[str], x: np.ndarray, keep: Sequence[int], dropped: dict[str, str], why: str
+) -> tuple[list[str], np.ndarray]:
+    """The design with only the columns ``keep``; the others recorded in ``dropped`` as ``why``."""
+    for j, term in enumerate(terms):
+        if j not in keep:
+            dropped[term] = why
+    return [terms[j] for j in keep], x[:, list(keep)]
+
+
+def _fit_without_adjustment(
+    kind: Kind,
+    outcome: str,
+    y: np.ndarray,
+    levels: Mapping[str, tuple[str, ...]],
+    dropped: Mapping[str, str],
+    reason: str,
+) -> Fit:
+    """No usable case-mix model: every patient is expected to show the overall figure."""
+    statistics = {"target": float(np.mean(y)), "df_residual": float(len(y) - 1)}
+    if kind == MEAN:
+        statistics["sigma"] = float(pystats.stdev(float(v) for v in y))
+    return Fit(
+        kind=kind,
+        outcome=outcome,
+        terms=(),
+        coefficients={},
+        standard_errors={},
+        levels=levels,
+        n=len(y),
+        statistics=statistics,
+        dropped=_in_design_order(dropped),
+        adjusted=False,
+        reason=reason,
+    )
 
 
 def case_mix_fit(rows: Iterable[Row], outcome: str, kind: Kind) -> Fit:
@@ -307,18 +529,35 @@ def case_mix_fit(rows: Iterable[Row], outcome: str, kind: Kind) -> Fit:
     ``kind`` is ``MEAN`` (ordinary least squares) or ``PROPORTION`` (logistic GLM; the outcome is
     0 or 1). The factors: baseline index and number of conditions as numbers, age band and stage
     as categories (no stage is the level "not recorded"), context event and own priorities as
-    flags.
+    flags. A factor that never varies, a column that is an exact combination of earlier ones and,
+    for a share, a column that separates the outcome perfectly are left out (``Fit.dropped``);
+    when no usable model remains the fit makes no adjustment (``Fit.adjusted`` False). Fewer than
+    ``MIN_PATIENTS`` patients with the outcome is a ``ValueError``: nothing to compare.
     """
     if kind not in (MEAN, PROPORTION):
         raise ValueError(f"unknown kind of fit: {kind!r}")
     fitted = [row for row in rows if _outcome_read(row, outcome) is not None]
     y = np.array([_outcome_read(row, outcome) for row in fitted], float)
-    terms, levels = _terms_choose(fitted)
-    if len(fitted) <= len(terms):
-        raise ValueError(f"{len(fitted)} patients are too few to fit {len(terms)} coefficients")
+    if len(fitted) < MIN_PATIENTS:
+        raise ValueError(f"{len(fitted)} patients are too few to compare")
     if kind == PROPORTION and not set(np.unique(y)) <= {0.0, 1.0}:
         raise ValueError("a proportion's outcome is 0 or 1 for each patient")
-    x = _design_build(fitted, terms, levels)
+    candidates, levels, dropped = _terms_choose(fitted)
+
+    def no_adjustment(reason: str) -> Fit:
+        return _fit_without_adjustment(kind, outcome, y, levels, dropped, reason)
+
+    if kind == PROPORTION and len(np.unique(y)) == 1:
+        return no_adjustment(SAME_OUTCOME)
+    if len(fitted) <= len(candidates):  # checked first: few rows would make columns collinear
+        return no_adjustment(TOO_FEW)
+    x = _design_build(fitted, candidates, levels)
+    terms, x = _columns_keep(candidates, x, _independent_columns(x), dropped, DROPPED_COLLINEAR)
+    if kind == PROPORTION:
+        keep = _unseparated_columns(x, y)
+        terms, x = _columns_keep(terms, x, keep, dropped, DROPPED_SEPARATION)
+    if len(terms) == 1:
+        return no_adjustment(NO_FACTOR)
     statistics: dict[str, float]
     if kind == MEAN:
         result = sm.OLS(y, x).fit()
@@ -330,7 +569,14 @@ def case_mix_fit(rows: Iterable[Row], outcome: str, kind: Kind) -> Fit:
             "df_residual": float(result.df_resid),
         }
     else:
-        result = sm.GLM(y, x, family=sm.families.Binomial()).fit()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", PerfectSeparationWarning)
+                result = sm.GLM(y, x, family=sm.families.Binomial()).fit()
+        except (PerfectSeparationWarning, np.linalg.LinAlgError):
+            return no_adjustment(NOT_FITTED)
+        if not result.converged:
+            return no_adjustment(NOT_FITTED)
         statistics = {
             "pseudo_r_squared": 1.0 - float(result.llf) / float(result.llnull),
             "deviance": float(result.deviance),
@@ -341,12 +587,14 @@ def case_mix_fit(rows: Iterable[Row], outcome: str, kind: Kind) -> Fit:
     return Fit(
         kind=kind,
         outcome=outcome,
-        terms=terms,
+        terms=tuple(terms),
         coefficients={t: float(b) for t, b in zip(terms, result.params, strict=True)},
         standard_errors={t: float(s) for t, s in zip(terms, result.bse, strict=True)},
         levels=levels,
         n=len(fitted),
-        statistics=statistics,
+        # A perfect linear fit has an AIC of −∞: kept out, since JSON (and the run) cannot hold it.
+        statistics={name: value for name, value in statistics.items() if math.isfinite(value)},
+        dropped=_in_design_order(dropped),
     )
 
 
@@ -486,6 +734,23 @@ def funnel_limits_proportion(
     return p0 - half, p0 + half
 
 
+def funnel_curve_limits(
+    kind: Kind, target: float, n: int, level: float, *, sigma: float = 0.0, tau2: float = 0.0
+) -> tuple[float, float]:
+    """The limits at ``level`` of a team of n patients of the installation's average case mix:
+    what a funnel plot draws as its curves, from what a run stores (kind, target, σ, τ²).
+
+    A mean: θ₀ ± z·√(σ²/n + τ²), a team's own limits at its n. A share: the exact binomial limits
+    around p₀, or, widened for overdispersion, p₀ ± z·√(p₀(1 − p₀)/n + τ²). An adjusted share's
+    team has limits of its own (from its E and V), close to the curve's at its n.
+    """
+    if kind == MEAN:
+        return funnel_limits_mean(target, sigma, n, z_for_level(level), tau2)
+    if tau2 > 0:
+        return funnel_limits_proportion(target, n, level, exact=False, tau2=tau2)
+    return funnel_limits_proportion(target, n, level)
+
+
 def limits_pair(limit_at: Callable[[float], tuple[float, float]]) -> Limits:
     """Both pairs of limits from ``limit_at(level) -> (lower, upper)``."""
     lower_95, upper_95 = limit_at(LEVEL_95)
@@ -568,7 +833,7 @@ def overdispersion(
     threshold = float(stats.chi2.ppf(1 - significance, k - 1))
     overdispersed = k * phi > threshold
     tau2 = 0.0
-    if overdispersed:
+    if overdispersed and np.all(s > 0):
         w = 1.0 / s**2
         tau2 = max(0.0, (k * phi - (k - 1)) / float(w.sum() - (w**2).sum() / w.sum()))
     words = (
@@ -615,10 +880,13 @@ class Funnel:
     points: tuple[FunnelPoint, ...]
     not_shown: Mapping[Any, str]
     overdispersion: Overdispersion
+    adjustment: str = ""  # how far the case mix could be adjusted for (``Fit.adjustment_words``)
 
     @property
     def method(self) -> str:
-        """Which limits were used, in words."""
+        """Which limits were used, and any limit to the case-mix adjustment, in words."""
+        if self.adjustment:
+            return f"{self.overdispersion.words}. {self.adjustment}"
         return self.overdispersion.words
 
 
@@ -628,22 +896,32 @@ def teams_not_shown(figures: Mapping[Any, TeamFigures]) -> dict[Any, str]:
 
 
 def _team_standard_error(kind: Kind, team: TeamFigures, target: float, sigma: float) -> float:
-    """sᵢ, the standard error of a team's adjusted figure under the model alone."""
+    """sᵢ, the standard error of a team's adjusted figure under the model alone (0 when every
+    patient had the same outcome: nothing varies)."""
     if kind == MEAN:
         return sigma / math.sqrt(team.n)
     if team.expected_total <= 0:
+        if team.variance <= 0:
+            return 0.0
         raise ValueError("an adjusted proportion needs an expected number above 0")
     return target * math.sqrt(team.variance) / team.expected_total
 
 
+def _z_score(value: float, target: float, standard_error: float) -> float:
+    """(figure − target) / sᵢ; 0 when nothing varies (sᵢ = 0: the figure is the target)."""
+    return (value - target) / standard_error if standard_error > 0 else 0.0
+
+
 def _limits_of(
-    kind: Kind, team: TeamFigures, target: float, sigma: float, tau2: float
+    kind: Kind, team: TeamFigures, target: float, sigma: float, tau2: float, exact: bool
 ) -> Callable[[float], tuple[float, float]]:
     """A team's limits at a given level, for ``limits_pair``."""
 
     def limit_at(level: float) -> tuple[float, float]:
         if kind == MEAN:
             return funnel_limits_mean(target, sigma, team.n, z_for_level(level), tau2)
+        if exact:
+            return funnel_limits_proportion(target, team.n, level)
         return funnel_limits_proportion(
             target,
             team.n,
@@ -667,7 +945,9 @@ def funnel_build(
 
     ``target`` is θ₀ (a mean) or p₀ (a proportion), normally the installation's overall figure.
     Teams with fewer than ``SMALL_NUMBER`` patients are not shown and take no part in the
-    overdispersion check. Adjusted proportions take the normal-approximation limits.
+    overdispersion check. Adjusted proportions take the normal-approximation limits; a proportion
+    without case-mix adjustment (``Fit.adjusted`` False) takes the exact binomial limits, unless
+    widened for overdispersion.
     """
     shown = [team for team in figures.values() if not too_few(team.n)]
     sigma = fit.sigma if fit.kind == MEAN else 0.0
@@ -679,11 +959,12 @@ def funnel_build(
         else:
             adjusted.append(adjusted_proportion(target, team.observed, team.expected))
         errors.append(_team_standard_error(fit.kind, team, target, sigma))
-    z_scores = [(value - target) / s for value, s in zip(adjusted, errors, strict=True)]
+    z_scores = [_z_score(value, target, s) for value, s in zip(adjusted, errors, strict=True)]
     spread = overdispersion(z_scores, errors, winsor=winsor)
+    exact = fit.kind == PROPORTION and not fit.adjusted and spread.tau2 == 0
     points: list[FunnelPoint] = []
     for team, value, s, z in zip(shown, adjusted, errors, z_scores, strict=True):
-        limits = limits_pair(_limits_of(fit.kind, team, target, sigma, spread.tau2))
+        limits = limits_pair(_limits_of(fit.kind, team, target, sigma, spread.tau2, exact))
         points.append(
             FunnelPoint(
                 team_id=team.team_id,
@@ -703,4 +984,5 @@ def funnel_build(
         points=tuple(points),
         not_shown=teams_not_shown(figures),
         overdispersion=spread,
+        adjustment=fit.adjustment_words(),
     )

@@ -9,7 +9,9 @@ not shown and never plotted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.http import Http404
@@ -41,6 +43,36 @@ POSITION_WORDS = {
 }
 
 
+# The case-mix factors, why one was left out of the model, and why no adjustment was possible,
+# as the page says them (the stored codes of ``indicators.comparison``).
+FACTOR_LABELS = {
+    "baseline_index": gettext_lazy("the index at baseline"),
+    "age_band": gettext_lazy("the age band"),
+    "conditions": gettext_lazy("the number of long-term conditions"),
+    "stage": gettext_lazy("the stage"),
+    "context_event": gettext_lazy("a life event in the quarter"),
+    "own_priorities": gettext_lazy("own priorities rather than default weights"),
+}
+LEVEL_LABELS = {
+    stats.NOT_RECORDED: gettext_lazy("not recorded"),
+    "early": gettext_lazy("early"),
+    "middle": gettext_lazy("middle"),
+    "advanced": gettext_lazy("advanced"),
+    "under 18": gettext_lazy("under 18"),
+}
+DROPPED_LABELS = {
+    stats.DROPPED_CONSTANT: gettext_lazy("the same for every patient"),
+    stats.DROPPED_COLLINEAR: gettext_lazy("already accounted for by the factors before it"),
+    stats.DROPPED_SEPARATION: gettext_lazy("predicts the outcome perfectly"),
+}
+NO_ADJUSTMENT_LABELS = {
+    stats.SAME_OUTCOME: gettext_lazy("every patient had the same outcome"),
+    stats.NO_FACTOR: gettext_lazy("no factor of the case mix was left to adjust for"),
+    stats.TOO_FEW: gettext_lazy("too few patients for the factors that vary"),
+    stats.NOT_FITTED: gettext_lazy("the model could not be fitted"),
+}
+
+
 @dataclass(frozen=True)
 class TeamRow:
     """One team in the table beside the funnel: figures as shown, position and caveats in words."""
@@ -51,6 +83,7 @@ class TeamRow:
     observed: str
     expected: str
     adjusted: str
+    limits: str
     position: str
     caveats: list[str]
 
@@ -60,6 +93,23 @@ def comparison_periods_stored() -> list[str]:
     return list(ComparisonRun.objects.order_by("-period").values_list("period", flat=True))
 
 
+def _y_label(figure: str, label: str) -> str:
+    """The y axis's name: the figure and its unit."""
+    unit = gettext("index points") if FIGURES[figure] == stats.MEAN else "%"
+    return f"{label} ({unit})"
+
+
+def _curve(method: dict[str, Any]) -> Callable[[int, float], tuple[float, float]]:
+    """The limits the plot draws for n patients at a level, from what the run stores."""
+    return partial(
+        stats.funnel_curve_limits,
+        method["kind"],
+        method["target"],
+        sigma=method["sigma"] or 0.0,
+        tau2=method["tau2"],
+    )
+
+
 def _figure_format(figure: str):
     """How a figure's values are written: index points for the mean change, else a share."""
     if FIGURES[figure] == stats.MEAN:
@@ -67,8 +117,36 @@ def _figure_format(figure: str):
     return FORMATS["share"]
 
 
+def _term_label(term: str) -> str:
+    """A factor, or one level of a category (``name[level]``), in the page's language."""
+    if "[" not in term:
+        return str(FACTOR_LABELS[term])
+    name, level = term[:-1].split("[", 1)
+    return gettext("%(factor)s, level %(level)s") % {
+        "factor": FACTOR_LABELS[name],
+        "level": LEVEL_LABELS.get(level, level),
+    }
+
+
+def _adjustment_sentence(method: dict[str, Any]) -> str:
+    """How far the case mix could be adjusted for, in the page's language ("" when fully)."""
+    if not method["case_mix_adjusted"]:
+        return gettext(
+            "No case-mix adjustment was possible (%(why)s): each team is compared with the "
+            "overall figure."
+        ) % {"why": NO_ADJUSTMENT_LABELS[method["no_adjustment_reason"]]}
+    if not method["dropped"]:
+        return ""
+    left_out = "; ".join(
+        gettext("%(factor)s (%(why)s)") % {"factor": _term_label(term), "why": DROPPED_LABELS[why]}
+        for term, why in method["dropped"].items()
+    )
+    return gettext("Left out of the case-mix model: %(factors)s.") % {"factors": left_out}
+
+
 def _method_sentence(method: dict[str, Any]) -> str:
-    """Which limits the run used, in the page's language (the run's sentence, translated)."""
+    """Which limits the run used and how far it adjusted for case mix, in the page's language
+    (the run's English sentence, rebuilt from its fields)."""
     if not method["fitted"]:
         return gettext("This figure could not be compared in this quarter: too few patients.")
     numbers = {
@@ -77,17 +155,22 @@ def _method_sentence(method: dict[str, Any]) -> str:
         "tau2": in_page_language(f"{method['tau2']:.4g}"),
     }
     if method["overdispersed"]:
-        return (
+        limits = (
             gettext(
                 "Limits widened because teams vary more than chance alone explains (random "
                 "effects, τ² = %(tau2)s; φ = %(phi)s over %(k)s teams)."
             )
             % numbers
         )
-    return (
-        gettext("Limits assume only chance variation between teams (φ = %(phi)s over %(k)s teams).")
-        % numbers
-    )
+    else:
+        limits = (
+            gettext(
+                "Limits assume only chance variation between teams (φ = %(phi)s over %(k)s teams)."
+            )
+            % numbers
+        )
+    adjustment = _adjustment_sentence(method)
+    return f"{limits} {adjustment}" if adjustment else limits
 
 
 def _caveat_words(caveats: dict[str, Any]) -> list[str]:
@@ -119,6 +202,7 @@ def _team_row(name: str, data: dict[str, Any], fmt) -> TeamRow:
             observed="",
             expected="",
             adjusted="",
+            limits="",
             position=gettext("not shown: fewer than %(number)s patients")
             % {"number": SMALL_NUMBER},
             caveats=[],
@@ -130,6 +214,11 @@ def _team_row(name: str, data: dict[str, Any], fmt) -> TeamRow:
         observed=fmt(data["observed"]),
         expected=fmt(data["expected"]),
         adjusted=fmt(data["adjusted"]),
+        limits=gettext("%(lower)s to %(upper)s")
+        % {
+            "lower": fmt(data["limits"]["lower_998"]),
+            "upper": fmt(data["limits"]["upper_998"]),
+        },
         position=str(POSITION_WORDS[data["position"]]),
         caveats=_caveat_words(data["caveats"]),
     )
@@ -190,9 +279,11 @@ def comparison_page_context(*, user: User, period: str | None, figure: str | Non
             chart_id="funnel",
             title=gettext("%(figure)s, %(period)s: each team against the expected range")
             % {"figure": labels[figure], "period": period},
+            y_label=_y_label(figure, str(labels[figure])),
             points=points,
             target=method["target"],
             fmt=fmt,
             share=FIGURES[figure] == stats.PROPORTION,
+            curve=_curve(method),
         )
     return context

@@ -29,6 +29,7 @@ from .comparison import (
     MEAN,
     NOT_SHOWN,
     PROPORTION,
+    Fit,
     Kind,
     PatientRow,
     case_mix_fit,
@@ -287,10 +288,14 @@ def _limits_data(row: TeamComparison) -> dict[str, float | None]:
 
 
 def _method_data(stored: dict[str, Any]) -> dict[str, Any]:
-    """A figure's method as the API and the CSV give it."""
-    fit = stored.get("fit")
-    if fit is None:
+    """A figure's method as the API and the CSV give it: the stored English sentence and model
+    in words, and the same in fields a program can read (runs stored before a field existed
+    give it from the stored fit)."""
+    data = stored.get("fit")
+    if data is None:
         return {"kind": stored["kind"], "fitted": False, "reason": stored.get("reason", "")}
+    fit = Fit.from_dict(data)
+    exact = fit.kind == PROPORTION and not fit.adjusted and not stored["tau2"]
     return {
         "kind": stored["kind"],
         "fitted": True,
@@ -299,13 +304,20 @@ def _method_data(stored: dict[str, Any]) -> dict[str, Any]:
         "phi": stored["phi"],
         "tau2": stored["tau2"],
         "overdispersed": stored["overdispersed"],
+        "overdispersion": "random_effects" if stored["overdispersed"] else "none",
+        "limits_method": "exact_binomial" if exact else "normal",
         "teams_shown": stored["k"],
         "sentence": stored["method"],
-        "model": fit["words"],
-        "patients": fit["n"],
-        "coefficients": fit["coefficients"],
-        "standard_errors": fit["standard_errors"],
-        "statistics": fit["statistics"],
+        "model": data["words"],
+        "case_mix_adjusted": fit.adjusted,
+        "no_adjustment_reason": fit.reason or None,
+        "factors": list(fit.factors),
+        "dropped_factors": list(fit.dropped_factors),
+        "dropped": dict(fit.dropped),
+        "patients": fit.n,
+        "coefficients": data["coefficients"],
+        "standard_errors": data["standard_errors"],
+        "statistics": data["statistics"],
     }
 
 

@@ -2,15 +2,17 @@
 
 ``trend`` draws one or more figures over the quarters (``indicators.charts``) and writes their
 table; ``overview_trends`` gives the trends page and My caseload their charts,
-``context_declines_trend`` the context page its chart, and ``priority_charts`` the bars of what
-matters. The figures come from ``indicators.dashboard``, shown or withheld as the tables show them.
+``context_declines_trend`` the context page its chart, ``priority_charts`` the bars of what
+matters, and ``funnel_chart`` the comparison of teams its funnel plot. The figures come from
+``indicators.dashboard``, shown or withheld as the tables show them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from html import escape
 
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
@@ -18,7 +20,7 @@ from django.utils.translation import gettext
 from .charts import (
     BOTTOM,
     GRID,
-    HEIGHT,
+    INK,
     LEFT,
     MUTED,
     PALETTE,
@@ -34,6 +36,7 @@ from .charts import (
     line_chart,
     marker_svg,
 )
+from .comparison import LEVEL_95, LEVEL_998
 from .dashboard import (
     CONTEXT,
     COVERAGE,
@@ -52,6 +55,7 @@ from .dashboard import (
     in_page_language,
 )
 from .dashboard import FORMATS as _FORMATS
+from .small_numbers import SMALL_NUMBER
 
 format_count = _FORMATS["count"]
 format_index = _FORMATS["index"]
@@ -290,15 +294,53 @@ class FunnelPoint:
     position: str
 
 
-def _limit_line(pairs: list[tuple[float, float]], dash: str) -> str:
-    """A grey limit line through each team's own limit; a single team gets a short stroke."""
-    if len(pairs) == 1:
-        x, y = pairs[0]
-        pairs = [(x - 12, y), (x + 12, y)]
-    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+# The funnel's limit curves: (key, level, dash), 95 % dashed and 99.8 % solid.
+FUNNEL_LIMITS = (
+    ("lower_95", LEVEL_95, "6 4"),
+    ("upper_95", LEVEL_95, "6 4"),
+    ("lower_998", LEVEL_998, ""),
+    ("upper_998", LEVEL_998, ""),
+)
+CURVE_POINTS = 60  # enough for a smooth curve at this size, few enough to keep the SVG small
+FUNNEL_HEIGHT = 360
+FUNNEL_LEFT = LEFT + 28  # room for the y axis's name, in up to two rotated lines
+Y_LABEL_CHARACTERS = 42  # a rotated line of the y axis's name: about the plot's height
+
+
+def funnel_curve_ns(first: int, last: float, teams: Iterable[int] = ()) -> list[int]:
+    """The numbers of patients a limit curve passes through: from ``first`` to ``last`` evenly
+    spaced on a log scale (so denser at small n, where the limits bend most), and every team's
+    own n, so that the curve meets each team's limits exactly."""
+    first = max(1, first)
+    end = max(first, math.floor(last))
+    ratio = end / first
+    spaced = {round(first * ratio ** (k / (CURVE_POINTS - 1))) for k in range(CURVE_POINTS)}
+    return sorted({first, end, *spaced, *(n for n in teams if first <= n <= end)})
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Words in lines of at most ``width`` characters (a longer word keeps a line of its own)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def _y_axis_label(text: str, x: float, y: float) -> str:
+    """The y axis's name, rotated to read upwards, centred on (x, y), in one or two lines."""
+    lines = _wrap(text, Y_LABEL_CHARACTERS)
+    if len(lines) > 2:
+        lines = [lines[0], " ".join(lines[1:])]
+    spans = "".join(
+        f'<tspan x="0" dy="{0 if i == 0 else 15}">{escape(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
     return (
-        f'<polyline points="{_points(pairs)}" fill="none" stroke="{MUTED}" '
-        f'stroke-width="1.5"{dash_attr}/>'
+        f'<text class="axis-name" transform="translate({_num(x)} {_num(y)}) rotate(-90)" '
+        f'font-size="12" fill="{INK}" text-anchor="middle">{spans}</text>'
     )
 
 
@@ -306,19 +348,30 @@ def funnel_chart(
     *,
     chart_id: str,
     title: str,
+    y_label: str,
     points: list[FunnelPoint],
     target: float,
     fmt: Callable[[float], str],
     share: bool,
+    curve: Callable[[int, float], tuple[float, float]],
 ) -> str:
     """A funnel plot: each team's adjusted figure against its number of patients, with the 95 %
-    limits as dashed grey lines and the 99.8 % limits as solid grey lines; every point one colour,
-    so nothing reads as a league table. The description reads out every team, as the table does."""
+    limits as dashed grey curves and the 99.8 % limits as solid grey curves; every point one
+    colour, so nothing reads as a league table. The description reads out every team, as the
+    table does.
+
+    ``curve(n, level)`` gives the (lower, upper) limits at ``level`` of a team of n patients
+    (``comparison.funnel_curve_limits`` from the stored run); each curve runs from the smallest
+    team shown to the axis's end, through every team's own n."""
     ordered = sorted(points, key=lambda p: (p.n, p.name.casefold()))
     x_max, x_ticks = _ticks(max(p.n for p in ordered) * 1.05)
+    ns = funnel_curve_ns(max(SMALL_NUMBER, ordered[0].n), x_max, (p.n for p in ordered))
+    curves = {
+        key: [(n, curve(n, level)[0 if key.startswith("lower") else 1]) for n in ns]
+        for key, level, _dash in FUNNEL_LIMITS
+    }
     values = [target] + [p.adjusted for p in ordered]
-    for p in ordered:
-        values += [v for v in p.limits.values() if v is not None]
+    values += [value for line in curves.values() for _n, value in line]
     if share:
         y_min, y_max = 0.0, 1.0
         y_ticks = [0.0, 0.25, 0.5, 0.75, 1.0]
@@ -331,7 +384,7 @@ def funnel_chart(
         if y_max <= y_min:
             y_max = y_min + step
         y_ticks = [y_min + step * i for i in range(round((y_max - y_min) / step) + 1)]
-    left, right, top, bottom = LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM
+    left, right, top, bottom = FUNNEL_LEFT, WIDTH - RIGHT, TOP, FUNNEL_HEIGHT - BOTTOM
 
     def x_at(n: float) -> float:
         return left + (right - left) * n / x_max
@@ -351,21 +404,25 @@ def funnel_chart(
     for tick in x_ticks:
         body.append(_text(x_at(tick), bottom + 18, _num_tick(tick), anchor="middle"))
     body.append(
-        _text((left + right) / 2, HEIGHT - 4, gettext("Patients in the figure"), anchor="middle")
+        _text(
+            (left + right) / 2,
+            FUNNEL_HEIGHT - 4,
+            gettext("Patients in the figure"),
+            anchor="middle",
+        )
     )
+    body.append(_y_axis_label(y_label, 14, (top + bottom) / 2))
     body.append(
         f'<line x1="{left}" x2="{right}" y1="{_num(y_at(target))}" y2="{_num(y_at(target))}" '
         f'stroke="{MUTED}" stroke-width="1"/>'
     )
-    for key, dash in (
-        ("lower_95", "6 4"),
-        ("upper_95", "6 4"),
-        ("lower_998", ""),
-        ("upper_998", ""),
-    ):
-        pairs = [(x_at(p.n), y_at(v)) for p in ordered if (v := p.limits[key]) is not None]
-        if pairs:
-            body.append(_limit_line(pairs, dash))
+    for key, _level, dash in FUNNEL_LIMITS:
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        line = [(x_at(n), y_at(value)) for n, value in curves[key]]
+        body.append(
+            f'<polyline data-limit="{key}" points="{_points(line)}" fill="none" '
+            f'stroke="{MUTED}" stroke-width="1.5"{dash_attr}/>'
+        )
     for p in ordered:
         x, y = x_at(p.n), y_at(p.adjusted)
         body.append(marker_svg("circle", x, y, PALETTE[0]))
@@ -376,8 +433,9 @@ def funnel_chart(
         for p in sorted(points, key=lambda p: p.name.casefold())
     )
     description = gettext(
-        "Funnel plot. Across: the number of patients in the figure; up: the case-mix-adjusted "
-        "figure. The overall figure is %(target)s. Dashed grey lines: the 95 %% limits; solid "
-        "grey lines: the 99.8 %% limits. %(teams)s."
-    ) % {"target": fmt(target), "teams": teams}
-    return mark_safe(_svg(chart_id, title, description, HEIGHT, body))  # noqa: S308 — built and escaped here and by charts
+        "Funnel plot. Across: the number of patients in the figure; up: the adjusted figure, "
+        "%(y_label)s. The overall figure is %(target)s. Dashed grey curves: the 95 %% limits; "
+        "solid grey curves: the 99.8 %% limits, for a team of each size with the average case "
+        "mix. %(teams)s."
+    ) % {"y_label": y_label, "target": fmt(target), "teams": teams}
+    return mark_safe(_svg(chart_id, title, description, FUNNEL_HEIGHT, body))  # noqa: S308 — built and escaped here and by charts

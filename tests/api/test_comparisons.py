@@ -2,16 +2,25 @@
 
 import csv
 import io
+import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
+from indicators import comparison as stats
 from indicators.comparison import NOT_SHOWN
+from indicators.comparison_page import POSITION_WORDS
 from indicators.comparisons import comparison_run_compute
-from indicators.models import TeamComparison
+from indicators.models import ComparisonRun, TeamComparison
 from patients.models import AuditEvent, Membership, User
 from tests.api.conftest import client_for
-from tests.support.comparisons import PERIOD, comparison_installation, someone
+from tests.support.comparisons import (
+    PERIOD,
+    comparison_installation,
+    someone,
+    uniform_installation,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +81,97 @@ def test_a_network_lead_gets_their_teams_alphabetically_with_the_method(installa
     assert "r_squared" in method["statistics"]
 
 
+# Every field the method gave before the structured ones were added: none may go.
+METHOD_FIELDS = {
+    "kind",
+    "fitted",
+    "target",
+    "sigma",
+    "phi",
+    "tau2",
+    "overdispersed",
+    "teams_shown",
+    "sentence",
+    "model",
+    "patients",
+    "coefficients",
+    "standard_errors",
+    "statistics",
+}
+FACTORS = ["baseline_index", "age_band", "conditions", "stage", "context_event", "own_priorities"]
+
+
+def test_the_method_is_an_english_sentence_and_the_same_in_fields(installation):
+    lead = someone(User.Role.NETWORK_LEAD, installation["alder"])
+
+    body = client_for(lead).get(url(), HTTP_ACCEPT_LANGUAGE="nl").json()
+
+    run = ComparisonRun.objects.get(period=PERIOD)
+    for figure in FIGURES:
+        method, stored = body["method"][figure], run.figures[figure]
+        assert set(method) >= METHOD_FIELDS
+        assert method["sentence"] == stored["method"]
+        assert method["sentence"].startswith("Limits")  # English, whatever the language asked
+        expected = "random_effects" if stored["overdispersed"] else "none"
+        assert method["overdispersion"] == expected
+        assert method["phi"] == pytest.approx(stored["phi"])
+        assert method["tau2"] == pytest.approx(stored["tau2"])
+        assert method["case_mix_adjusted"] is True
+        assert method["no_adjustment_reason"] is None
+        assert method["limits_method"] == "normal"
+        assert method["factors"] + method["dropped_factors"] == [
+            f for f in FACTORS if f in method["factors"] + method["dropped_factors"]
+        ]
+        assert method["dropped"] == stored["fit"]["dropped"]
+    mean = body["method"]["mean_change"]
+    assert mean["factors"] == FACTORS  # every factor varies in this installation
+    assert mean["dropped_factors"] == []
+    assert mean["dropped"] == {}
+
+
+def test_factors_left_out_and_no_adjustment_are_given_in_fields():
+    teams = uniform_installation()
+    comparison_run_compute(PERIOD)
+    lead = someone(User.Role.NETWORK_LEAD, teams["alder"], teams["birch"])
+
+    method = client_for(lead).get(url()).json()["method"]
+
+    mean = method["mean_change"]
+    assert mean["case_mix_adjusted"] is True
+    assert mean["dropped_factors"] == ["age_band", "stage", "own_priorities"]
+    assert mean["dropped"] == {
+        "age_band": "constant",
+        "stage": "constant",
+        "own_priorities": "constant",
+    }
+    assert mean["factors"] == ["baseline_index", "conditions", "context_event"]
+    assert "Left out of the case-mix model: the age band" in mean["sentence"]
+    contact = method["patient_initiated_share"]
+    assert contact["fitted"] is True
+    assert contact["case_mix_adjusted"] is False
+    assert contact["no_adjustment_reason"] == "same_outcome"
+    assert contact["limits_method"] == "exact_binomial"
+    assert contact["factors"] == []
+    assert contact["coefficients"] == {}
+    assert contact["target"] == 0.0
+    assert "No case-mix adjustment was possible" in contact["sentence"]
+
+
+def test_a_run_stored_before_the_fields_existed_still_gives_them(installation):
+    run = ComparisonRun.objects.get(period=PERIOD)
+    for stored in run.figures.values():
+        for key in ("dropped", "adjusted", "reason", "factors", "dropped_factors"):
+            del stored["fit"][key]
+    run.save()
+    lead = someone(User.Role.NETWORK_LEAD, installation["alder"])
+
+    method = client_for(lead).get(url()).json()["method"]["mean_change"]
+
+    assert method["factors"] == FACTORS
+    assert method["dropped_factors"] == []
+    assert method["case_mix_adjusted"] is True
+
+
 def test_a_manager_gets_only_their_own_team(installation, team):
     manager = someone(User.Role.MANAGER, installation["birch"])
 
@@ -98,7 +198,7 @@ def test_no_run_for_the_quarter_is_404(installation):
     assert client_for(lead).get(url("2024Q1")).status_code == 404
 
 
-@pytest.mark.parametrize("period", ["2025-4", "2025Q5", "1800Q1", "q"])
+@pytest.mark.parametrize("period", ["2025-4", "2025Q5", "1800Q1", "q", "2026-Q9"])
 def test_a_malformed_period_is_400_naming_the_field(installation, period):
     lead = someone(User.Role.NETWORK_LEAD, installation["alder"])
 
@@ -167,3 +267,48 @@ def test_the_schema_documents_the_route(installation):
 
 def test_membership_role_values_match_user_roles():
     assert Membership.Role.NETWORK_LEAD == User.Role.NETWORK_LEAD
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def positions_table(doc: str) -> dict[str, str]:
+    """The docs' table of positions: the stored phrase and what the page says (every phrase has
+    a space, which leaves the header row out)."""
+    rows = re.findall(r"^\| `([^`]+ [^`]+)` \| [^|]+ \| ([^|]+) \|$", doc, re.M)
+    return {position: said.strip() for position, said in rows}
+
+
+def test_the_docs_give_every_position_as_the_api_and_the_page_say_it():
+    positions = [
+        stats.ABOVE_998,
+        stats.ABOVE_95,
+        stats.WITHIN,
+        stats.BELOW_95,
+        stats.BELOW_998,
+        NOT_SHOWN,
+    ]
+    page = {position: str(POSITION_WORDS[position]) for position in positions[:-1]}
+    page[NOT_SHOWN] = "not shown: fewer than 5 patients"
+    for name in ("api-contract.md", "comparison-statistics.md"):
+        table = positions_table((DOCS / name).read_text(encoding="utf-8"))
+        assert list(table) == positions, name
+        assert table == page, name
+    assert len(set(page.values())) == 4  # the page's three, and not shown
+
+
+def test_the_csv_columns_and_the_method_fields_are_those_the_contract_lists(installation, client):
+    contract = (DOCS / "api-contract.md").read_text(encoding="utf-8")
+    section = contract[contract.index("## Fair comparison of teams") : contract.index("## Errors")]
+    listed = section[section.index("Its columns, in order:") :]
+    documented_columns = re.findall(r"`(\w+)`", listed[: listed.index("(")])
+    lead = someone(User.Role.NETWORK_LEAD, installation["alder"])
+    client.force_login(lead)
+
+    header = next(csv.reader(io.StringIO(client.get(csv_url()).content.decode())))
+
+    assert header == documented_columns
+    method = client_for(lead).get(url()).json()["method"]
+    for figure in FIGURES:
+        for field in method[figure]:
+            assert f"`{field}`" in section, field

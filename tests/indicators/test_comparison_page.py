@@ -7,13 +7,21 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from indicators import tasks
 from indicators.comparison_page import POSITION_WORDS
 from indicators.comparisons import comparison_run_compute
 from indicators.models import TeamComparison
 from patients.models import User
 from patients.services import language_set
 from tests.factories import TeamFactory
-from tests.support.comparisons import PERIOD, comparison_installation, someone
+from tests.support.comparisons import (
+    PERIOD,
+    Axes,
+    comparison_installation,
+    curves_of,
+    someone,
+    uniform_installation,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +101,7 @@ def test_the_funnel_is_an_accessible_svg_with_the_table_and_leaves_small_teams_o
     assert "Birch" in svg
     assert "Cedar" not in svg
     assert 'stroke-dasharray="6 4"' in svg  # the 95 % limits dashed
+    assert svg.count("<polyline") == 4  # four limit curves
     assert "<table>" in page
     assert page.index("</svg>") < page.index("<table>")
     # One colour for every team: nothing reads as a league table.
@@ -111,7 +120,9 @@ def test_the_figure_chooser_shows_each_figure_by_a_plain_link(client, installati
     assert dict(table_rows(page))["Alder"] == str(POSITION_WORDS[stored.position])
     client.force_login(lead)
     assert client.get(PAGE, {"period": PERIOD, "figure": "rank"}).status_code == 404
-    assert client.get(PAGE, {"period": "not-a-quarter"}).status_code == 404
+    # A malformed quarter is not found, as on the other dashboard pages.
+    for malformed in ("not-a-quarter", "2026-Q9", "2026Q9"):
+        assert client.get(PAGE, {"period": malformed}).status_code == 404
 
 
 def test_no_rank_appears_on_the_page(client, installation):
@@ -130,6 +141,7 @@ def test_no_rank_appears_on_the_page(client, installation):
         "Observed (O)",
         "Expected (E)",
         "Adjusted figure",
+        "99.8 % limits",
         "Where it lies",
         "Caveats",
     ]
@@ -206,3 +218,113 @@ def test_the_page_says_only_within_the_expected_range_or_beyond_the_998_limit():
     }
     assert str(POSITION_WORDS[stats.ABOVE_95]) == str(POSITION_WORDS[stats.WITHIN])
     assert str(POSITION_WORDS[stats.BELOW_95]) == str(POSITION_WORDS[stats.WITHIN])
+
+
+def test_a_quarter_the_model_cannot_fit_whole_is_still_compared_and_says_how(client):
+    # One age band, no stage and own priorities for everyone; no patient-initiated contact.
+    teams = uniform_installation()
+    assert tasks.compare_teams.delay(periods=[PERIOD]).get() == [PERIOD]
+    lead = someone(User.Role.NETWORK_LEAD, teams["alder"], teams["birch"])
+
+    page = page_for(client, lead, period=PERIOD)
+
+    assert (
+        "Left out of the case-mix model: the age band (the same for every patient); the stage "
+        "(the same for every patient); own priorities rather than default weights (the same for "
+        "every patient)." in page
+    )
+    assert [name for name, _ in table_rows(page)] == ["Alder", "Birch"]
+    assert re.search(r"<svg .*?</svg>", page, re.S).group(0).count("<circle") == 2
+
+    page = page_for(client, lead, period=PERIOD, figure="patient_initiated_share")
+
+    assert (
+        "No case-mix adjustment was possible (every patient had the same outcome): each team is "
+        "compared with the overall figure." in page
+    )
+    assert table_rows(page) == [
+        ("Alder", "within the expected range"),
+        ("Birch", "within the expected range"),
+    ]
+    for row in TeamComparison.objects.filter(figure="patient_initiated_share"):
+        assert (row.observed, row.expected, row.adjusted, row.upper_998) == (0, 0, 0, 0)
+
+    language_set(user=lead, language="nl")
+    page = page_for(client, lead, period=PERIOD, figure="patient_initiated_share")
+    assert "No case-mix adjustment" not in page
+    assert "Geen correctie voor de patiëntenmix mogelijk" in page
+
+
+def svg_of(page: str) -> str:
+    return re.search(r"<svg .*?</svg>", page, re.S).group(0)
+
+
+def test_the_limit_curves_pass_through_each_teams_stored_limits(client, installation):
+    lead = someone(User.Role.NETWORK_LEAD, installation["alder"], installation["birch"])
+
+    svg = svg_of(page_for(client, lead, period=PERIOD))
+
+    axes, curves = Axes(svg), curves_of(svg)
+    circles = dict(
+        zip(
+            re.findall(r'<text x="[^"]+" y="[^"]+" font-size="11"[^>]*>([^<]+)</text>', svg),
+            re.findall(r'<circle cx="([-\d.]+)" cy="([-\d.]+)"', svg),
+            strict=True,
+        )
+    )
+    for name in ("Alder", "Birch"):
+        stored = TeamComparison.objects.get(team__name=name, figure="mean_change")
+        cx, cy = (float(v) for v in circles[name])
+        assert abs(cy - axes.y_at(stored.adjusted)) <= 0.1 + 1e-9
+        for key in ("lower_95", "upper_95", "lower_998", "upper_998"):
+            at_team = [y for x, y in curves[key] if abs(x - cx) < 1e-9]
+            assert len(at_team) == 1, (name, key)
+            assert abs(at_team[0] - axes.y_at(getattr(stored, key))) <= 0.1 + 1e-9, (name, key)
+    smallest = min(
+        TeamComparison.objects.filter(figure="mean_change", shown=True).values_list("n", flat=True)
+    )
+    assert all(axes.n_at(line[0][0]) == smallest for line in curves.values())
+    assert all(axes.n_at(line[-1][0]) == axes.x_high for line in curves.values())
+
+
+def test_the_plot_names_its_y_axis_and_keeps_its_title_and_description_in_english_and_dutch(
+    client, installation
+):
+    lead = someone(User.Role.NETWORK_LEAD, installation["alder"], installation["birch"])
+
+    def read(svg: str) -> tuple[str, str, str, str]:
+        label = re.search(r'<text class="axis-name" transform="([^"]+)"[^>]*>(.*?)</text>', svg)
+        return (
+            label.group(1),
+            " ".join(re.findall(r"<tspan[^>]*>([^<]+)</tspan>", label.group(2))),
+            re.search(r'<title id="funnel-title">([^<]+)</title>', svg).group(1),
+            re.search(r'<desc id="funnel-desc">([^<]+)</desc>', svg).group(1),
+        )
+
+    svg = svg_of(page_for(client, lead, period=PERIOD))
+    transform, label, title, desc = read(svg)
+    assert 'aria-labelledby="funnel-title funnel-desc"' in svg
+    assert "rotate(-90)" in transform
+    assert label == "Mean change in the patient-weighted index (index points)"
+    assert (
+        title
+        == "Mean change in the patient-weighted index, 2025Q4: each team against the expected range"
+    )
+    assert desc.startswith(
+        "Funnel plot. Across: the number of patients in the figure; up: the adjusted figure, "
+        "Mean change in the patient-weighted index (index points)."
+    )
+    assert "Alder: 16 patients" in desc
+    svg = svg_of(page_for(client, lead, period=PERIOD, figure="improved_share"))
+    assert read(svg)[1] == "Share of patients improved (%)"
+
+    language_set(user=lead, language="nl")
+    svg = svg_of(page_for(client, lead, period=PERIOD))
+    transform, label, title, desc = read(svg)
+    assert 'aria-labelledby="funnel-title funnel-desc"' in svg
+    assert "rotate(-90)" in transform
+    assert label == "Gemiddelde verandering in de index gewogen naar de patiënt (indexpunten)"
+    assert title.startswith("Gemiddelde verandering in de index gewogen naar de patiënt, 2025Q4")
+    assert desc.startswith("Trechterdiagram. Horizontaal: het aantal patiënten in het cijfer")
+    assert "Alder: 16 patiënten" in desc
+    assert "Funnel plot" not in svg

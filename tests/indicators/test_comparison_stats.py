@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -351,6 +352,234 @@ def test_small_teams_are_not_shown():
 def fit_target(rows, fit):
     """θ₀ or p₀: the installation's overall figure over every patient with the outcome."""
     return float(np.mean([r.outcomes[fit.outcome] for r in rows]))
+
+
+# --- A design that cannot be fitted whole ---------------------------------------------------
+
+
+def _hand_made(n: int = 42, **same) -> list[PatientRow]:
+    """n patients of three teams whose factors all vary (the age band and own priorities
+    independently); ``same`` sets a factor to one value for everyone. The change falls with the
+    baseline; about two in five improved."""
+    rows = []
+    for i in range(n):
+        factors = {
+            "team_id": i % 3,
+            "baseline_index": 30.0 + (i * 7) % 50,
+            "age_band": AGE_BANDS[i % 4],
+            "conditions": 1 + (i // 2) % 3,
+            "stage": (None, *STAGES)[(i // 3) % 4],
+            "context_event": i % 5 == 0,
+            "own_priorities": i % 7 < 3,
+            **same,
+        }
+        change = 5.0 - 0.05 * factors["baseline_index"] + ((i * 13) % 11 - 5) / 2
+        outcomes = {"change": change, "improved": float((i * 5) % 7 < 3)}
+        rows.append(PatientRow(**factors, outcomes=outcomes))
+    return rows
+
+
+def _least_squares(rows: list[PatientRow], columns: list[str]) -> dict[str, float]:
+    """Ordinary least squares by hand (numpy), on the named columns and an intercept."""
+    x = np.array([[1.0] + [float(getattr(r, c)) for c in columns] for r in rows])
+    y = np.array([r.outcomes["change"] for r in rows])
+    beta = np.linalg.lstsq(x, y, rcond=None)[0]
+    return dict(zip(["intercept", *columns], beta, strict=True))
+
+
+def test_factors_the_same_for_every_patient_are_left_out_and_recorded():
+    # Every patient in one age band, no stage recorded anywhere, own priorities for all.
+    rows = _hand_made(age_band="75+", stage=None, own_priorities=True)
+
+    fit = case_mix_fit(rows, "change", MEAN)
+
+    assert fit.terms == ("intercept", "baseline_index", "conditions", "context_event")
+    assert fit.dropped == {
+        "age_band": "constant",
+        "stage": "constant",
+        "own_priorities": "constant",
+    }
+    assert fit.dropped_factors == ("age_band", "stage", "own_priorities")
+    assert fit.factors == ("baseline_index", "conditions", "context_event")
+    assert fit.adjusted
+    by_hand = _least_squares(rows, ["baseline_index", "conditions", "context_event"])
+    assert fit.coefficients == pytest.approx(by_hand, abs=1e-9)
+    assert fit.words().endswith(
+        "Left out of the case-mix model: the age band, which is the same for every patient; the "
+        "stage (where recorded), which is the same for every patient; whether the patient set "
+        "their own priorities (rather than default weights), which is the same for every patient."
+    )
+    funnel = funnel_build(team_observed_expected(rows, fit), fit, fit_target(rows, fit))
+    assert funnel.method.startswith("Limits assume only chance variation between teams")
+    assert "Left out of the case-mix model: the age band" in funnel.method
+
+
+def test_a_factor_the_others_determine_is_left_out_not_split():
+    # Own priorities exactly when 65 or over; a context event exactly in the late stage.
+    rows = [
+        PatientRow(
+            **{
+                **row.__dict__,
+                "own_priorities": row.age_band in ("65-74", "75+"),
+                "context_event": row.stage == "late",
+            }
+        )
+        for row in _hand_made()
+    ]
+
+    fit = case_mix_fit(rows, "change", MEAN)
+
+    assert fit.dropped == {"context_event": "collinear", "own_priorities": "collinear"}
+    assert "context_event" not in fit.terms
+    assert "own_priorities" not in fit.terms
+    assert fit.dropped_factors == ("context_event", "own_priorities")
+    # The coefficients are those of the model without the two (nothing split between twins).
+    alone = case_mix_fit(
+        [
+            PatientRow(**{**r.__dict__, "own_priorities": False, "context_event": False})
+            for r in rows
+        ],
+        "change",
+        MEAN,
+    )
+    assert fit.terms == alone.terms
+    assert fit.coefficients == pytest.approx(alone.coefficients, abs=1e-9)
+    assert all(math.isfinite(se) for se in fit.standard_errors.values())
+    assert "which the factors before it fully determine" in fit.words()
+
+
+def test_a_level_that_predicts_the_share_perfectly_is_left_out():
+    # Every patient aged 75 or over improved: their level has no finite log-odds.
+    rows = [
+        PatientRow(
+            **{
+                **row.__dict__,
+                "outcomes": {
+                    "improved": 1.0 if row.age_band == "75+" else row.outcomes["improved"]
+                },
+            }
+        )
+        for row in _hand_made()
+    ]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no separation warning from statsmodels either
+        fit = case_mix_fit(rows, "improved", PROPORTION)
+
+    assert fit.dropped == {"age_band[75+]": "separation"}
+    assert "age_band[65-74]" in fit.terms
+    assert "age_band" in fit.factors
+    assert fit.dropped_factors == ()
+    assert all(abs(b) < 20 for b in fit.coefficients.values()), fit.coefficients
+    predicted = np.array(fit.predict(rows))
+    assert ((predicted > 1e-6) & (predicted < 1 - 1e-6)).all()
+    assert "the age band, level '75+', which predicts the outcome perfectly" in fit.words()
+
+
+def test_a_baseline_that_predicts_the_share_perfectly_is_left_out():
+    # Improved exactly when the baseline index is under 55.
+    rows = [
+        PatientRow(**{**row.__dict__, "outcomes": {"improved": float(row.baseline_index < 55)}})
+        for row in _hand_made()
+    ]
+
+    fit = case_mix_fit(rows, "improved", PROPORTION)
+
+    assert fit.dropped == {"baseline_index": "separation"}
+    assert fit.factors == ("age_band", "conditions", "stage", "context_event", "own_priorities")
+    assert all(abs(b) < 20 for b in fit.coefficients.values()), fit.coefficients
+
+
+def test_when_every_patient_has_the_same_outcome_the_overall_figure_is_expected():
+    # No patient-initiated contact anywhere: nothing to adjust, and never a division by zero.
+    rows = [PatientRow(**{**r.__dict__, "outcomes": {"contact": 0.0}}) for r in _hand_made()]
+
+    fit = case_mix_fit(rows, "contact", PROPORTION)
+
+    assert not fit.adjusted
+    assert fit.reason == "same_outcome"
+    assert fit.terms == ()
+    assert fit.predict(rows[:3]) == [0.0, 0.0, 0.0]
+    funnel = funnel_build(team_observed_expected(rows, fit), fit, 0.0)
+    assert [p.n for p in funnel.points] == [14, 14, 14]
+    for point in funnel.points:
+        assert (point.observed, point.expected, point.adjusted, point.z) == (0.0, 0.0, 0.0, 0.0)
+        assert point.limits == Limits(0.0, 0.0, 0.0, 0.0)  # exact binomial around p₀ = 0
+        assert point.position == WITHIN
+    assert funnel.method == (
+        "Limits assume only chance variation between teams (φ = 0 over 3 teams). No case-mix "
+        "adjustment was possible (every patient had the same outcome): each team is compared "
+        "with the overall figure"
+    )
+
+
+def test_without_any_factor_that_varies_each_team_is_compared_with_the_overall_mean():
+    same = {
+        "baseline_index": 50.0,
+        "age_band": "75+",
+        "conditions": 2,
+        "stage": None,
+        "context_event": False,
+        "own_priorities": True,
+    }
+    rows = _hand_made(n=30, **same)
+
+    fit = case_mix_fit(rows, "change", MEAN)
+
+    assert not fit.adjusted
+    assert fit.reason == "no_factor"
+    assert fit.dropped_factors == tuple(same)
+    values = [r.outcomes["change"] for r in rows]
+    theta0 = float(np.mean(values))
+    sigma = float(np.std(values, ddof=1))
+    assert fit.sigma == pytest.approx(sigma, abs=1e-12)
+    teams = team_observed_expected(rows, fit)
+    assert all(team.expected == pytest.approx(theta0, abs=1e-12) for team in teams.values())
+    funnel = funnel_build(teams, fit, theta0)
+    for point in funnel.points:  # each team of 10: θ₀ ± z·σ/√10, and the team's own mean
+        assert point.adjusted == pytest.approx(point.observed, abs=1e-12)
+        assert point.limits.upper_998 == pytest.approx(
+            theta0 + Z998 * sigma / math.sqrt(10), abs=1e-9
+        )
+    assert "No case-mix adjustment was possible (no factor of the case mix" in funnel.method
+    assert fit.words().startswith("change: no case-mix adjustment was possible")
+
+
+def test_fewer_patients_than_the_model_needs_get_no_adjustment_and_none_is_an_error():
+    rows = _hand_made(n=6)  # 6 patients, 11 columns that vary
+
+    fit = case_mix_fit(rows, "change", MEAN)
+
+    assert not fit.adjusted
+    assert fit.reason == "too_few"
+    assert fit.predict(rows) == pytest.approx([np.mean([r.outcomes["change"] for r in rows])] * 6)
+    with pytest.raises(ValueError, match="too few"):
+        case_mix_fit(rows[:1], "change", MEAN)
+
+
+def test_a_fit_with_factors_left_out_round_trips_and_an_older_stored_fit_still_reads():
+    rows = _hand_made(stage=None)
+    for outcome, kind in (("change", MEAN), ("improved", PROPORTION)):
+        fit = case_mix_fit(rows, outcome, kind)
+        stored = json.loads(json.dumps(fit.to_dict()))
+        assert stored["dropped"] == {"stage": "constant"}
+        assert stored["dropped_factors"] == ["stage"]
+        assert Fit.from_dict(stored) == fit
+    without = case_mix_fit(
+        [PatientRow(**{**r.__dict__, "outcomes": {"x": 1.0}}) for r in rows], "x", PROPORTION
+    )
+    assert Fit.from_dict(json.loads(json.dumps(without.to_dict()))) == without
+    # A store that reorders keys (PostgreSQL's jsonb) changes nothing, not even the words.
+    uniform = case_mix_fit(_hand_made(age_band="75+", stage=None), "change", MEAN)
+    stored = uniform.to_dict()
+    stored["dropped"] = dict(reversed(stored["dropped"].items()))
+    assert list(Fit.from_dict(stored).dropped) == ["age_band", "stage"]
+    assert Fit.from_dict(stored).words() == uniform.words()
+    older = {k: v for k, v in fit.to_dict().items() if k not in ("dropped", "adjusted", "reason")}
+    again = Fit.from_dict(older)
+    assert again.adjusted
+    assert again.dropped == {}
+    assert again.predict(rows) == fit.predict(rows)
 
 
 # --- The simulation ----------------------------------------------------------------------------
