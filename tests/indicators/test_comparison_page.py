@@ -102,8 +102,8 @@ def test_the_funnel_is_an_accessible_svg_with_the_table_and_leaves_small_teams_o
     assert "Cedar" not in svg
     assert 'stroke-dasharray="6 4"' in svg  # the 95 % limits dashed
     assert svg.count("<polyline") == 4  # four limit curves
-    assert "<table>" in page
-    assert page.index("</svg>") < page.index("<table>")
+    assert '<table class="comparison">' in page
+    assert page.index("</svg>") < page.index("<table")
     # One colour for every team: nothing reads as a league table.
     assert len(set(re.findall(r'<circle[^>]*fill="(#[0-9A-Fa-f]{6})"', svg))) == 1
 
