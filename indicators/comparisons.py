@@ -10,6 +10,7 @@ the small-number rule are stored as not shown. docs/comparison-statistics.md giv
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -209,7 +210,9 @@ def comparison_run_compute(period: str) -> ComparisonRun:
             "target": target,
             "sigma": fit.sigma if kind == MEAN else None,
             "phi": spread.phi,
-            "threshold": spread.threshold,
+            # With fewer than two teams there is no test of spread: no threshold (JSON has no
+            # infinity).
+            "threshold": spread.threshold if math.isfinite(spread.threshold) else None,
             "overdispersed": spread.overdispersed,
             "tau2": spread.tau2,
             "k": spread.k,
