@@ -1,4 +1,4 @@
-"""The statistics of fair team comparison (indicators/comparison.py): pure, no database.
+"""The statistics of fair team comparison (indicators/comparison/): pure, no database.
 
 Hand-worked limits and adjusted figures, the exact binomial limits against scipy, a regression
 recovering known coefficients, the overdispersion estimate on a constructed example, and a
