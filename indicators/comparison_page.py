@@ -113,8 +113,14 @@ def _curve(method: dict[str, Any]) -> Callable[[int, float], tuple[float, float]
 def _figure_format(figure: str):
     """How a figure's values are written: index points for the mean change, else a share."""
     if FIGURES[figure] == stats.MEAN:
-        return lambda value: in_page_language(f"{value:+.1f}")
+        return lambda value: in_page_language(_signed(value))
     return FORMATS["share"]
+
+
+def _signed(value: float) -> str:
+    """A change to one decimal with its sign; one that rounds to nothing is 0.0, not -0.0."""
+    rounded = round(value, 1)
+    return "0.0" if rounded == 0 else f"{rounded:+.1f}"
 
 
 def _term_label(term: str) -> str:

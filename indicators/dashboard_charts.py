@@ -10,7 +10,7 @@ matters, and ``funnel_chart`` the comparison of teams its funnel plot. The figur
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -344,6 +344,45 @@ def _y_axis_label(text: str, x: float, y: float) -> str:
     )
 
 
+LABEL_SIZE = 11  # px, the points' labels
+LABEL_CHAR = 0.6 * LABEL_SIZE  # an estimate of a character's width, generous for most fonts
+
+
+def label_places(
+    spots: Sequence[tuple[float, float]],
+    names: Sequence[str],
+    bounds: tuple[float, float, float, float],
+) -> list[tuple[float, float, str]]:
+    """Where each point's label goes, as (x, y of its baseline, text-anchor): beside its point, to
+    the right unless that runs past the chart's right edge, then nudged up or down, further each
+    time, until it overlaps no label placed before it and stays within ``bounds`` (left, top,
+    right, bottom). Widths are estimated from the number of characters."""
+    left, top, right, bottom = bounds
+    placed: list[tuple[float, float, float, float]] = []
+    places = []
+    for (x, y), name in zip(spots, names, strict=True):
+        width = LABEL_CHAR * len(name)
+        if x + 7 + width <= right:
+            x0, anchor, tx = x + 7, "start", x + 7
+        else:
+            x0, anchor, tx = max(left, x - 7 - width), "end", x - 7
+        x1 = x0 + width
+        for nudge in (-7, 15, -19, 27, -31, 39, -43, 51):
+            base = y + nudge
+            box = (x0, base - LABEL_SIZE, x1, base + 2)
+            inside = box[1] >= top - LABEL_SIZE and box[3] <= bottom
+            clear = all(
+                box[0] >= b[2] or box[2] <= b[0] or box[1] >= b[3] or box[3] <= b[1] for b in placed
+            )
+            if inside and clear:
+                break
+        else:
+            base, box = y - 7, (x0, y - 7 - LABEL_SIZE, x1, y - 5)  # crowded: beside it anyway
+        placed.append(box)
+        places.append((tx, base, anchor))
+    return places
+
+
 def funnel_chart(
     *,
     chart_id: str,
@@ -423,10 +462,12 @@ def funnel_chart(
             f'<polyline data-limit="{key}" points="{_points(line)}" fill="none" '
             f'stroke="{MUTED}" stroke-width="1.5"{dash_attr}/>'
         )
-    for p in ordered:
-        x, y = x_at(p.n), y_at(p.adjusted)
+    spots = [(x_at(p.n), y_at(p.adjusted)) for p in ordered]
+    for x, y in spots:
         body.append(marker_svg("circle", x, y, PALETTE[0]))
-        body.append(_text(x + 7, y - 7, p.name, size=11, fill=MUTED))
+    labels = label_places(spots, [p.name for p in ordered], (0, top, WIDTH, bottom))
+    for p, (x, y, anchor) in zip(ordered, labels, strict=True):
+        body.append(_text(x, y, p.name, size=11, fill=MUTED, anchor=anchor))
     teams = "; ".join(
         gettext("%(team)s: %(n)s patients, adjusted figure %(value)s, %(position)s")
         % {"team": p.name, "n": p.n, "value": fmt(p.adjusted), "position": p.position}

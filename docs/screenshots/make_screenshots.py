@@ -105,7 +105,8 @@ class Shots:
 
 
 def dashboards(shots: Shots) -> None:
-    """The service dashboards as demo-manager sees them, and demo-clinician's own caseload."""
+    """The service dashboards as demo-manager sees them, the comparison of teams as demo-network
+    sees it, and demo-clinician's own caseload."""
     shots.sign_in("demo-manager")
     shots.open("/dashboards/")
     shots.page.get_by_role("link", name="Riverside General Practice").first.click()
@@ -120,6 +121,11 @@ def dashboards(shots: Shots) -> None:
     shots.save("dashboard-what-matters.png")
     shots.open(f"{overview}instruments/")
     shots.save("dashboard-instruments.png")
+    shots.sign_in("demo-network")
+    shots.open("/dashboards/comparisons/")
+    shots.page.set_viewport_size({"width": 1280, "height": 1400})
+    shots.save("dashboard-comparison.png", full_page=False)
+    shots.page.set_viewport_size(VIEWPORT)
     shots.sign_in("demo-clinician")
     shots.open("/dashboards/my-caseload/")
     shots.page.set_viewport_size({"width": 1280, "height": 1500})

@@ -128,3 +128,25 @@ def test_the_comparison_reads_on_a_phone_and_by_keyboard(phone_page, manager_of_
     assert page.evaluate(
         "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     )
+
+
+@pytest.mark.parametrize("width", [1280, 1366])
+def test_on_a_wide_screen_the_plot_is_drawn_wide_and_its_words_read_across(
+    page, manager_of_three, width
+):
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, manager_of_three.username, PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboards")
+    page.goto(f"{reverse('dashboards:comparison')}?period={PERIOD}")
+    expect(page.locator("figure.chart svg")).to_be_visible()
+    plot = page.evaluate(PLOT)
+    _left, _right, svg_width, _height = plot["svg"]
+    # The plot gets room of its own (the eight-column table once squeezed it to a sliver) ...
+    assert svg_width >= 500, plot
+    # ... and its caption reads across, not a letter a line.
+    caption = page.locator("figure.chart figcaption").bounding_box()
+    assert caption["width"] >= 400, caption
+    assert page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+    assert_nothing_cut_off(page)

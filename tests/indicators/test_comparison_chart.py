@@ -6,6 +6,7 @@ so a curve's points are checked against the formula in the chart's coordinates, 
 precision (0.1 unit, rounded once for the point and once for the tick it is measured from).
 """
 
+import html
 import math
 import re
 from functools import partial
@@ -14,8 +15,15 @@ import pytest
 from django.utils import translation
 
 from indicators import comparison as stats
+from indicators.charts import WIDTH
 from indicators.dashboard import FORMATS
-from indicators.dashboard_charts import CURVE_POINTS, FunnelPoint, funnel_chart, funnel_curve_ns
+from indicators.dashboard_charts import (
+    CURVE_POINTS,
+    LABEL_CHAR,
+    FunnelPoint,
+    funnel_chart,
+    funnel_curve_ns,
+)
 from tests.support.comparisons import Axes, curves_of
 
 PRECISION = 0.1 + 1e-9
@@ -139,3 +147,43 @@ def test_the_y_axis_is_named_in_rotated_text_beside_the_accessible_title_and_des
         "Mean change in the patient-weighted index (index points)."
     )
     assert "Alder: 20 patients, adjusted figure +1.0, within." in desc
+
+
+def _label_boxes(svg: str) -> list[tuple[str, float, float, float, float]]:
+    """Each point label's estimated box, from its position, anchor and length."""
+    boxes = []
+    for x, y, anchor, name in re.findall(
+        r'<text x="([\d.-]+)" y="([\d.-]+)" font-size="11" fill="[^"]+" '
+        r'text-anchor="(start|end)">([^<]+)</text>',
+        svg,
+    ):
+        width = LABEL_CHAR * len(html.unescape(name))
+        x0 = float(x) if anchor == "start" else float(x) - width
+        boxes.append((html.unescape(name), x0, float(y) - 11, x0 + width, float(y) + 2))
+    return boxes
+
+
+def test_team_labels_do_not_overlap_or_run_off_the_chart():
+    curve = partial(stats.funnel_curve_limits, stats.MEAN, -1.8, sigma=4.0, tau2=0.0)
+    points = [  # the demo's quarter whose labels once sat on each other and ran off the edge
+        team("Community Frailty Service", 36, -3.4, curve),
+        team("Community Respiratory Team", 22, -2.7, curve),
+        team("Diabetes Specialist Service", 45, -1.9, curve),
+        team("Meadowbank Health Centre", 27, -2.1, curve),
+        team("Parkinson's Service", 19, 0.0, curve),
+        team("Riverside General Practice", 119, -1.3, curve),
+    ]
+    boxes = _label_boxes(chart_of(points, -1.8, curve))
+    assert sorted(name for name, *_ in boxes) == sorted(p.name for p in points)
+    for name, x0, _top, x1, _bottom in boxes:
+        assert x0 >= 0, name
+        assert x1 <= WIDTH, name
+    for i, (a, *box_a) in enumerate(boxes):
+        for b, *box_b in boxes[i + 1 :]:
+            apart = (
+                box_a[2] <= box_b[0]
+                or box_b[2] <= box_a[0]
+                or box_a[3] <= box_b[1]
+                or box_b[3] <= box_a[1]
+            )
+            assert apart, (a, b)

@@ -328,3 +328,14 @@ def test_the_plot_names_its_y_axis_and_keeps_its_title_and_description_in_englis
     assert desc.startswith("Trechterdiagram. Horizontaal: het aantal patiënten in het cijfer")
     assert "Alder: 16 patiënten" in desc
     assert "Funnel plot" not in svg
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [(-0.04, "0.0"), (0.04, "0.0"), (0.0, "0.0"), (-0.06, "-0.1"), (2.35, "+2.4"), (-3.4, "-3.4")],
+)
+def test_a_mean_change_is_written_with_its_sign_and_never_as_minus_nothing(value, written):
+    from indicators.comparison_page import _figure_format
+
+    with translation.override("en-gb"):
+        assert _figure_format(TeamComparison.Figure.MEAN_CHANGE)(value) == written
