@@ -100,15 +100,21 @@ def comparison_rows(period: str) -> tuple[list[PatientRow], dict[tuple[Any, int]
     least one patient-initiated contact.
     """
     period = parse_period(period)
+    # Subqueries, never a list of every patient's id as parameters: the installation may hold
+    # millions (and SQLite refuses more than 32,766).
+    with_baseline = PatientSummary.objects.filter(
+        period=previous_period(period), index__isnull=False
+    )
     baselines: dict[int, float] = {
         patient_id: float(index)
-        for patient_id, index in PatientSummary.objects.filter(
-            period=previous_period(period), index__isnull=False
-        ).values_list("patient_id", "index")
+        for patient_id, index in with_baseline.values_list("patient_id", "index")
         if index is not None
     }
+    taking_part = PatientSummary.objects.filter(
+        period=period, patient_id__in=with_baseline.values("patient_id")
+    )
     summaries = list(
-        PatientSummary.objects.filter(period=period, patient_id__in=list(baselines)).values(
+        taking_part.values(
             "patient_id",
             "change",
             "direction",
@@ -118,7 +124,7 @@ def comparison_rows(period: str) -> tuple[list[PatientRow], dict[tuple[Any, int]
             "coverage",
         )
     )
-    ids = [s["patient_id"] for s in summaries]
+    ids = taking_part.values("patient_id")
     birth_years = dict(Patient.objects.filter(id__in=ids).values_list("id", "birth_year"))
     teams: dict[int, list[int]] = defaultdict(list)
     for patient_id, team_id in Patient.teams.through.objects.filter(patient_id__in=ids).values_list(

@@ -1,11 +1,14 @@
 """The stored fair comparison: rows from stored summaries, every team fitted at once, one run."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import numpy as np
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from indicators import tasks
 from indicators.comparison import NOT_RECORDED, NOT_SHOWN, Fit, case_mix_fit, funnel_build
@@ -178,3 +181,17 @@ def test_the_nightly_task_compares_the_last_two_complete_quarters(installation):
     assert settings.CELERY_TASK_ROUTES["indicators.tasks.compare_teams"] == {
         "queue": settings.REBUILD_QUEUE
     }
+
+
+def test_reading_the_rows_names_no_patient_one_by_one(installation):
+    """The rows are read with subqueries, not a list of every patient's id as parameters (which
+    SQLite refuses beyond 32,766, and which grows with the installation on PostgreSQL)."""
+    with CaptureQueriesContext(connection) as queries:
+        rows, _caveats = comparison_rows(PERIOD)
+    assert len(rows) == 30
+    id_lists = [
+        len(listed.split(","))
+        for query in queries.captured_queries
+        for listed in re.findall(r"IN \(([\d, ]+)\)", query["sql"])
+    ]
+    assert id_lists == []
