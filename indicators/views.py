@@ -46,6 +46,13 @@ def _not_for_patients(request) -> None:
         raise PermissionDenied(_("Dashboards are for staff"))
 
 
+def _comparison_readers_only(request) -> None:
+    """The comparison of teams is for managers and network leads of at least one team."""
+    _not_for_patients(request)
+    if not comparison_teams_for_user(user=request.user).exists():
+        raise PermissionDenied(_("The comparison of teams is for managers and network leads"))
+
+
 def _team_context(request, team_id: int) -> dict:
     """The team, the user's role in it, its stored quarters and the quarter asked for."""
     team, role = dashboard_team_for_user(user=request.user, team_id=team_id)
@@ -186,9 +193,7 @@ def team_export(request, team_id: int):
 def comparison_page(request):
     """The fair comparison of the user's teams as a funnel plot, one figure at a time, with the
     table beside it (managers and network leads; a manager of one team sees one point)."""
-    _not_for_patients(request)
-    if not comparison_teams_for_user(user=request.user).exists():
-        raise PermissionDenied(_("The comparison of teams is for managers and network leads"))
+    _comparison_readers_only(request)
     context = comparison_page_context(
         user=request.user, period=request.GET.get("period"), figure=request.GET.get("figure")
     )
@@ -201,9 +206,7 @@ def comparison_page(request):
 def comparison_export(request, period: str):
     """The fair comparison of the user's teams in a quarter as CSV (managers and network leads);
     audited."""
-    _not_for_patients(request)
-    if not comparison_teams_for_user(user=request.user).exists():
-        raise PermissionDenied(_("The comparison of teams is for managers and network leads"))
+    _comparison_readers_only(request)
     try:
         comparison = comparison_for_user(user=request.user, period=period)
     except ValueError:
