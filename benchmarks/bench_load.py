@@ -20,16 +20,22 @@ second; what is left then is dropped and counted as unfinished work, a failure.
 locust (``benchmarks/locustfile.py``, headless, in a child process) runs ``--users`` users for
 ``--seconds``, each with its own signed-in clinician session and a manager session: the record
 page of a random patient in the clinician's caseload, an encounter POST with two ratings, and
-the team overview, 6 : 2 : 2. Before it, each page runs alone for ``--phase-seconds`` with as
-many users, and so does a trivial signed-in request (the root address, a redirect), whose
-throughput the pages' are compared with. ``--think`` is the mean pause between a user's
-requests (drawn from half to one and a half times it; users come in over the first one): 0 by
-default, so every user always has a request in flight. It prints requests, throughput, p50 /
-p95 / p99 and errors of each kind of request and of all together, where the CPU went, and the
-targets, met or MISSED:
-team dashboard p95 under 200 ms and record page p95 under 300 ms in the mixed run, each page's
-throughput alone at least 0.3 of the trivial request's, no errors, every successful POST saved,
-no work left unfinished. It asserts nothing: the exit status is 0 whatever the figures.
+the team overview, 6 : 2 : 2, each pausing ``--think`` seconds on average between requests
+(drawn from half to one and a half times it; users come in over the first one): 3 s by default,
+a clinician clicking far faster than one reading a record does. That is the mixed run, whose
+response times are the targets: 20 people at work at once, each waiting for their own page.
+
+Two runs measure capacity instead, with no pause at all, so every user always has a request in
+flight and the cores are never idle: each page alone for ``--phase-seconds``, and so a trivial
+signed-in request (the root address, a redirect), whose throughput the pages' are compared with;
+then the mix for ``--saturated-seconds`` (0 leaves it out). With no pause the response times are
+set by Little's law (users / throughput), whatever a page costs, so they are printed, not judged.
+
+It prints requests, throughput, p50 / p95 / p99 and errors of each kind of request and of all
+together, where the CPU went, and the targets, met or MISSED: team dashboard p95 under 200 ms and
+record page p95 under 300 ms in the mixed run, each page's throughput alone at least 0.3 of the
+trivial request's, no errors, every successful POST saved, no work left unfinished. It asserts
+nothing: the exit status is 0 whatever the figures.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -297,13 +304,14 @@ def _locust(
     *,
     seconds: int,
     tags: tuple[str, ...] = ("--exclude-tags", "trivial"),
+    name: str = "",
 ) -> tuple[Path, dict[str, float], float]:
     """Run locust headless in a child process for ``seconds`` with ``tags`` (locust's options
     choosing the tasks), while metering the CPU of ``watch`` and locust.
 
     Returns the file of locust's samples, CPU seconds by group and the seconds metered.
     """
-    name = "-".join(t for t in tags if not t.startswith("--"))
+    name = name or "-".join(t for t in tags if not t.startswith("--"))
     samples = out / f"samples-{name}.json"
     log = out / f"locust-{name}.log"
     with log.open("w") as sink:
@@ -329,6 +337,17 @@ def _locust(
     return samples, used, meter.seconds
 
 
+@dataclass
+class Run:
+    """One locust run's figures: each kind of request's and all together, failures by message,
+    CPU seconds by group and the seconds metered."""
+
+    results: dict[str, Result]
+    failures: Counter
+    cpu: dict[str, float]
+    seconds: float
+
+
 def _results(samples: Path) -> tuple[dict[str, Result], Counter]:
     """Each kind of request's figures, and all together under "all"; failures by message."""
     run = json.loads(samples.read_text())
@@ -344,23 +363,7 @@ def _results(samples: Path) -> tuple[dict[str, Result], Counter]:
     return results, failures
 
 
-def _report(args, results, alone, failures, cpu, seconds, saved, drain, dropped, seeded_in) -> None:
-    cpus, load = os.cpu_count(), os.getloadavg()[0]
-    print(
-        f"load benchmark on PostgreSQL ({_database_url(args.patients).rsplit('/', 1)[1]}): "
-        f"demo cohort of {args.patients:,} patients, {seeded_in}"
-    )
-    print(
-        f"  gunicorn {args.worker_class}, {args.workers} workers × {args.threads} threads, "
-        f"production settings (DEBUG off) on plain HTTP; "
-        f"{'one Celery worker (solo)' if args.worker else 'no Celery worker'} on Redis, "
-        f"queues {', '.join(QUEUES)}"
-    )
-    print(
-        f"  locust: {args.users} users for {args.seconds} s, record : encounter : dashboard "
-        f"6 : 2 : 2, think time {args.think:g} s"
-    )
-    print(f"  machine: {cpus} CPUs, load average {load:.1f} at the end (locust shares them)")
+def _table(results: dict[str, Result], failures: Counter) -> None:
     print(
         f"  {'request':<16}{'count':>7}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}"
         f"{'max ms':>8}{'errors':>8}{'error %':>9}"
@@ -378,6 +381,10 @@ def _report(args, results, alone, failures, cpu, seconds, saved, drain, dropped,
         )
     for failure, times in failures.most_common(5):
         print(f"  failed {times}×: {failure}")
+
+
+def _cpu(results: dict[str, Result], cpu: dict[str, float], seconds: float) -> None:
+    cpus = os.cpu_count() or 1
     print(f"  CPU seconds in the {seconds:.0f} s run ({cpus} CPUs: {cpus * seconds:.0f} at most):")
     print("    " + ", ".join(f"{name} {used:.0f}" for name, used in cpu.items()))
     served = len(results["all"].latencies)
@@ -389,16 +396,49 @@ def _report(args, results, alone, failures, cpu, seconds, saved, drain, dropped,
             f"  CPU per request: gunicorn {app_ms:.0f} ms + PostgreSQL {db_ms:.0f} ms, so "
             f"{cpus} CPUs serve this mix at {cpus * 1000 / (app_ms + db_ms):.0f} req/s at most"
         )
-    if results["all"].throughput and not args.think:  # with think time the edges skew it
-        waiting = 1000 * args.users / results["all"].throughput
+
+
+def _report(args, mixed: Run, saturated: Run | None, alone, saved, drain, dropped, seeded_in):
+    cpus, load = os.cpu_count(), os.getloadavg()[0]
+    print(
+        f"load benchmark on PostgreSQL ({_database_url(args.patients).rsplit('/', 1)[1]}): "
+        f"demo cohort of {args.patients:,} patients, {seeded_in}"
+    )
+    print(
+        f"  gunicorn {args.worker_class}, {args.workers} workers × {args.threads} threads, "
+        f"production settings (DEBUG off) on plain HTTP; "
+        f"{'one Celery worker (solo)' if args.worker else 'no Celery worker'} on Redis, "
+        f"queues {', '.join(QUEUES)}"
+    )
+    print(f"  machine: {cpus} CPUs, load average {load:.1f} at the end (locust shares them)")
+    print(
+        f"  mixed run: {args.users} users for {args.seconds} s, record : encounter : dashboard "
+        f"6 : 2 : 2, each pausing {args.think:g} s on average between requests"
+    )
+    _table(mixed.results, mixed.failures)
+    _cpu(mixed.results, mixed.cpu, mixed.seconds)
+    if saturated is not None:
         print(
-            f"  Little's law: {args.users} users / {results['all'].throughput:.1f} req/s "
-            f"= {waiting:.0f} ms mean latency, whatever the pages cost"
+            f"  capacity: the same mix with no pause, {args.users} users for "
+            f"{args.saturated_seconds} s (every user always waiting: response times are queueing)"
         )
-    posts = results.get("encounter POST", Result([], 0, 0))
-    succeeded = len(posts.latencies) - posts.errors
+        _table(saturated.results, saturated.failures)
+        _cpu(saturated.results, saturated.cpu, saturated.seconds)
+        throughput = saturated.results["all"].throughput
+        if throughput:
+            print(
+                f"  Little's law: {args.users} users / {throughput:.1f} req/s "
+                f"= {1000 * args.users / throughput:.0f} ms mean latency, whatever the pages cost"
+            )
+    posts = [
+        run.results.get("encounter POST", Result([], 0, 0)) for run in (mixed, saturated) if run
+    ]
+    succeeded = sum(len(p.latencies) - p.errors for p in posts)
     print(f"  encounters saved {saved}, successful POSTs {succeeded}")
-    print(f"  alone, {args.users} users for {args.phase_seconds} s each:")
+    print(
+        f"  capacity of each page alone, {args.users} users with no pause, "
+        f"{args.phase_seconds} s each:"
+    )
     for name, result in alone.items():
         print(
             f"    {name:<16}{len(result.latencies):>7} requests{result.throughput:>8.1f} req/s"
@@ -410,9 +450,11 @@ def _report(args, results, alone, failures, cpu, seconds, saved, drain, dropped,
     print()
     where = f"({args.users} users, {args.patients:,} patients)"
     for name, limit in TARGET_P95_MS.items():
-        result = results.get(name)
+        result = mixed.results.get(name)
         p95 = result.percentile(95) if result and result.latencies else float("nan")
-        target_print(Target(f"{name} p95 {where}", p95, limit, "ms", below=True))
+        target_print(
+            Target(f"{name} p95, {args.think:g} s pauses {where}", p95, limit, "ms", below=True)
+        )
     trivial = alone.get("trivial page")
     for name in ("team dashboard", "record page"):
         page = alone.get(name)
@@ -429,7 +471,8 @@ def _report(args, results, alone, failures, cpu, seconds, saved, drain, dropped,
                 at_most=False,
             )
         )
-    errors = results["all"].errors + sum(r.errors for r in alone.values())
+    errors = sum(run.results["all"].errors for run in (mixed, saturated) if run)
+    errors += sum(r.errors for r in alone.values())
     target_print(Target(f"request errors {where}", errors, 0))
     target_print(Target(f"successful encounter POSTs not saved {where}", abs(succeeded - saved), 0))
     target_print(Target(f"summary tasks left unfinished and dropped {where}", dropped, 0))
@@ -441,7 +484,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=20, help="concurrent locust users")
     parser.add_argument("--seconds", type=int, default=60, help="how long locust runs")
     parser.add_argument(
-        "--think", type=float, default=0.0, help="mean seconds between a user's requests"
+        "--think", type=float, default=3.0, help="mean seconds between a user's requests"
+    )
+    parser.add_argument(
+        "--saturated-seconds",
+        type=int,
+        default=30,
+        help="how long the mix runs again with no pause, for capacity (0: not at all)",
     )
     parser.add_argument("--reuse", action="store_true", help="keep a cohort already seeded")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
@@ -484,6 +533,10 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     plan_file = out / "plan.json"
     plan_file.write_text(json.dumps(plan))
+    # The capacity runs: the same users, never pausing.
+    busy_file = out / "plan-no-pause.json"
+    busy_file.write_text(json.dumps({**plan, "think_seconds": 0}))
+    saturated: Run | None = None
     alone: dict[str, Result] = {}
     drain, dropped = math.inf, 0
     try:
@@ -506,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
             phase_samples, _, _ = _locust(
                 port,
                 args,
-                plan_file,
+                busy_file,
                 out,
                 watch,
                 seconds=args.phase_seconds,
@@ -515,6 +568,12 @@ def main(argv: list[str] | None = None) -> int:
             alone[name] = _results(phase_samples)[0].get(name, Result([], 0, 0))
         before = Encounter.objects.count()
         samples, cpu, seconds = _locust(port, args, plan_file, out, watch, seconds=args.seconds)
+        mixed = Run(*_results(samples), cpu, seconds)
+        if args.saturated_seconds:
+            samples, cpu, seconds = _locust(
+                port, args, busy_file, out, watch, seconds=args.saturated_seconds, name="no-pause"
+            )
+            saturated = Run(*_results(samples), cpu, seconds)
         saved = Encounter.objects.count() - before
         process_stop(server)
         server = None
@@ -528,8 +587,7 @@ def main(argv: list[str] | None = None) -> int:
         dropped = queues_purge()
         Session.objects.filter(session_key__in=keys).delete()
         connection.close()
-    results, failures = _results(samples)
-    _report(args, results, alone, failures, cpu, seconds, saved, drain, dropped, seeded_in)
+    _report(args, mixed, saturated, alone, saved, drain, dropped, seeded_in)
     if scratch is not None:
         scratch.cleanup()
     return 0

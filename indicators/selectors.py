@@ -5,12 +5,12 @@ elements. Shaping figures for display is ``indicators.dashboard``."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from assessments.models import Domain, Element
 from patients.models import Membership, Patient, Team, User
-from patients.selectors import teams_for_user
+from patients.selectors import team_role_for_user, teams_for_user
 
 from .figures import DOMAINS, PERSONAL
 from .models import CaseloadSummary, PatientSummary, SummaryState, TeamSummary
@@ -141,25 +141,11 @@ def dashboard_teams_for_user(*, user: User) -> QuerySet[Team]:
 
 def dashboard_team_for_user(*, user: User, team_id: int) -> tuple[Team, str]:
     """The team and the user's role in it; 404 for anyone else, so no team's existence leaks.
-
-    One query: the team, with whether it is among the user's teams in each dashboard role.
-    """
-    team = None
+    One query."""
+    team, role = None, None
     if user.is_authenticated and not user.is_patient:
-        team = (
-            Team.objects.filter(pk=team_id)
-            .annotate(
-                **{
-                    f"as_{role}": Exists(
-                        teams_for_user(user=user, role=role).filter(pk=OuterRef("pk"))
-                    )
-                    for role in DASHBOARD_ROLES
-                }
-            )
-            .first()
-        )
-    role = next((r for r in DASHBOARD_ROLES if team and getattr(team, f"as_{r}")), None)
-    if role is None or team is None:  # a role is only found on a team
+        team, role = team_role_for_user(user=user, team_id=team_id, roles=DASHBOARD_ROLES)
+    if team is None or role is None:
         raise Http404("No team found")
     return team, role
 

@@ -25,7 +25,14 @@ from patients.models import Membership
 from . import exports
 from .comparison_page import comparison_page_context
 from .comparisons import comparison_for_user, comparison_teams_for_user
-from .dashboard import priorities_shown, quarter_chosen, quarter_figures, trend_window
+from .dashboard import (
+    FRAGMENT_SECONDS,
+    figures_key,
+    priorities_shown,
+    quarter_chosen,
+    quarter_figures,
+    trend_window,
+)
 from .dashboard_charts import context_declines_trend, overview_trends, priority_charts
 from .instrument_dashboard import INDICATIVE_NOTE, instruments_shown
 from .selectors import (
@@ -89,7 +96,12 @@ def dashboard_index(request):
 def team_overview(request, team_id: int):
     """One quarter of a team: the patient-weighted index first, every other strand beside it."""
     context = _team_context(request, team_id)
-    context["figures"] = quarter_figures(context["stored_figures"], domain_names())
+    names = domain_names()
+    context["figures"] = quarter_figures(context["stored_figures"], names)
+    context["figures_key"] = figures_key(
+        context["stored_figures"], names, context["team"].pk, context["period"]
+    )
+    context["fragment_seconds"] = FRAGMENT_SECONDS
     context["page"] = "overview"
     return render(request, "dashboards/overview.html", context)
 
@@ -236,6 +248,8 @@ def my_caseload(request):
         "period": period,
         "summary": summary,
         "figures": quarter_figures(summary.figures if summary else None, names),
+        "figures_key": figures_key(summary.figures if summary else None, names, period),
+        "fragment_seconds": FRAGMENT_SECONDS,
     }
     if period:
         context["quarters"] = trend_window(period)

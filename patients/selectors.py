@@ -35,6 +35,20 @@ def teams_for_user(
     return Team.objects.filter(id__in=memberships.values("team_id"))
 
 
+def team_role_for_user(
+    *, user: User, team_id: int, roles: Iterable[str]
+) -> tuple[Team | None, str | None]:
+    """One team and the user's role in it, when it is one of ``roles``; (None, None) otherwise.
+    The rule of ``teams_for_user`` for a single team (a user holds one role in a team), read in
+    one light query: a page about one team asks it on every view."""
+    membership = (
+        Membership.objects.filter(user=user, team_id=team_id, role__in=list(roles))
+        .select_related("team")
+        .first()
+    )
+    return (membership.team, membership.role) if membership else (None, None)
+
+
 def patients_visible_to(*, user: User | AnonymousUser) -> QuerySet[Patient]:
     """Patients whose records the user may open: clinicians their teams', patients their own."""
     if not user.is_authenticated or not user.is_active:

@@ -313,6 +313,13 @@ UPLOAD_LIMITS = {"/clinic/import/": 64 * 1024 * 1024}
 _REDIS = env_str("CELERY_BROKER_URL")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Rendered blocks of dashboard figures, each under a key worked out from its content
+    # (indicators.dashboard.figures_key): never out of date, so each process keeps its own.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
     "progress": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS}
         if _REDIS.startswith("redis")

@@ -1,0 +1,118 @@
+"""The rendered figures a dashboard keeps between views are never out of date: new figures, a
+renamed domain and another language each show at once."""
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from assessments.models import Domain
+from indicators.dashboard import format_index
+from indicators.patient_summaries import summaries_rebuild_all
+from indicators.selectors import dashboard_team_for_user
+from patients.models import Membership
+from patients.selectors import team_role_for_user
+from tests.indicators.test_dashboard_pages import LATER, cohort, stored, url
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_fragments():
+    caches["fragments"].clear()
+    yield
+    caches["fragments"].clear()
+
+
+def median_shown(page: str) -> str:
+    return page.split('<p class="figure-value">', 1)[1].split("</p>", 1)[0]
+
+
+def test_the_overview_shows_new_figures_as_soon_as_they_are_stored(
+    client, team, clinician, manager
+):
+    cohort(team, clinician, [2, 4, 6, 8, 10])
+    summaries_rebuild_all()
+    client.force_login(manager)
+    client.get(url("team_overview", team))
+    before = stored(team)["index"]["median"]
+
+    cohort(team, clinician, [10, 10, 10, 10, 10])
+    summaries_rebuild_all()
+    after = stored(team)["index"]["median"]
+    page = client.get(url("team_overview", team)).content.decode()
+
+    assert after != before
+    assert format_index(after) in median_shown(page)
+    assert format_index(before) not in median_shown(page)
+    assert "<dt>Patients counted</dt><dd>10</dd>" in page
+
+
+def test_a_second_view_reuses_the_rendered_figures_with_the_same_queries(
+    client, team, clinician, manager
+):
+    cohort(team, clinician, [2, 4, 6, 8, 10])
+    summaries_rebuild_all()
+    client.force_login(manager)
+    client.get(url("team_overview", team))
+    assert len(caches["fragments"]._cache) == 1  # type: ignore[attr-defined]
+
+    with CaptureQueriesContext(connection) as first:
+        client.get(url("team_overview", team))
+    caches["fragments"].clear()
+    with CaptureQueriesContext(connection) as rendered:
+        client.get(url("team_overview", team))
+
+    assert len(first) == len(rendered)
+
+
+def test_a_renamed_domain_shows_its_new_name_at_once(client, team, clinician, manager):
+    cohort(team, clinician, [2, 4, 6, 8, 10])
+    summaries_rebuild_all()
+    client.force_login(manager)
+    client.get(url("team_overview", team))
+
+    Domain.objects.filter(code="H").update(name="Health and how I feel about it")
+    page = client.get(url("team_overview", team)).content.decode()
+
+    assert '<th scope="row">Health and how I feel about it</th>' in page
+
+
+def test_each_language_gets_its_own_figures(client, team, clinician, manager):
+    cohort(team, clinician, [2, 4, 6, 8, 10])
+    summaries_rebuild_all()
+    client.force_login(manager)
+    english = client.get(url("team_overview", team)).content.decode()
+
+    manager.language = "nl"
+    manager.save(update_fields=["language"])
+    dutch = client.get(url("team_overview", team)).content.decode()
+
+    assert "How things are going for patients, by what matters to them" in english
+    assert "Hoe het met patiënten gaat, naar wat voor hen belangrijk is" in dutch
+    assert "How things are going for patients" not in dutch
+
+
+def test_my_caseload_shows_new_figures_as_soon_as_they_are_stored(client, team, clinician):
+    cohort(team, clinician, [2, 4, 6, 8, 10])
+    summaries_rebuild_all()
+    client.force_login(clinician)
+    client.get("/dashboards/my-caseload/")
+    cohort(team, clinician, [10, 10, 10, 10, 10])
+    summaries_rebuild_all()
+
+    response = client.get("/dashboards/my-caseload/")
+
+    assert response.context["period"] == LATER
+    assert "<dt>Patients counted</dt><dd>10</dd>" in response.content.decode()
+
+
+def test_the_role_on_a_team_is_read_in_one_query_and_none_elsewhere(
+    team, other_team, manager, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        assert dashboard_team_for_user(user=manager, team_id=team.pk) == (team, "manager")
+    assert team_role_for_user(user=manager, team_id=team.pk, roles=["clinician"]) == (None, None)
+    assert team_role_for_user(
+        user=manager, team_id=other_team.pk, roles=Membership.Role.values
+    ) == (None, None)
