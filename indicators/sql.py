@@ -113,10 +113,17 @@ def weights_cte() -> str:
         ) AS set_id
         FROM activity a
     ),
+    -- The points of the range's sets only (a set's points found by its index), not every
+    -- patient's: hashing the whole table for each piece of the rebuild cost more than the piece.
+    set_points AS (
+        SELECT pt.priority_set_id, pt.element_id, pt.points
+        FROM assessments_priorityset ps
+        JOIN assessments_prioritypoint pt ON pt.priority_set_id = ps.id
+        WHERE ps.patient_id BETWEEN %(lo)s AND %(hi)s AND pt.points > 0
+    ),
     weights AS (
         SELECT c.patient_id, c.pn, 1 AS own, pt.element_id, pt.points
-            FROM chosen c JOIN assessments_prioritypoint pt ON pt.priority_set_id = c.set_id
-            WHERE pt.points > 0
+            FROM chosen c JOIN set_points pt ON pt.priority_set_id = c.set_id
         UNION ALL
         SELECT c.patient_id, c.pn, 0, e.id, 1
             FROM chosen c CROSS JOIN assessments_element e
