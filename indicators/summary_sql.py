@@ -110,6 +110,13 @@ def summaries_upsert_sql() -> str:
     ),
     {sql.weights_cte()},
     {WRITABLE},
+    -- The elements the range's points can be on: the framework's and its own patients' items
+    -- (assessments.services.priorities_set allows no other), hashed once, where probing the
+    -- whole table's index for each point cost a sixth of a piece.
+    piece_elements AS (
+        SELECT id, domain_id FROM assessments_element
+        WHERE patient_id IS NULL OR patient_id BETWEEN %(lo)s AND %(hi)s
+    ),
     -- Per quarter with points in effect, overall and per domain: all points, points on the keys
     -- the patient side rated, Σ points × rating.
     sums AS (
@@ -119,7 +126,7 @@ def summaries_upsert_sql() -> str:
                COALESCE(SUM(w.points * l.pv), 0) AS weighted,
                {_domain_columns("H")}, {_domain_columns("M")}, {_domain_columns("R")}
         FROM weights w
-        JOIN assessments_element e ON e.id = w.element_id
+        JOIN piece_elements e ON e.id = w.element_id
         LEFT JOIN patient_side l
             ON l.patient_id = w.patient_id AND l.pn = w.pn AND l.element_id = w.element_id
         GROUP BY w.patient_id, w.pn
