@@ -450,9 +450,9 @@ def _wordings_load() -> None:
     """The wording (``item_label_normalised``) and tidied spelling of each distinct label of the
     personal items the groups' patients hold points on, worked out once per label."""
     labels = _fetch(f"""
-        SELECT DISTINCT e.label FROM group_members m
-        JOIN {_table(PriorityPoint)} pt ON pt.priority_set_id = m.set_id AND pt.points > 0
-        JOIN {_table(Element)} e ON e.id = pt.element_id AND e.code = ''""")
+        SELECT DISTINCT e.label FROM {_table(PriorityPoint)} pt
+        JOIN {_table(Element)} e ON e.id = pt.element_id AND e.code = ''
+        WHERE pt.points > 0 AND pt.priority_set_id IN (SELECT set_id FROM group_members)""")
     rows = [
         (label, wording, _tidy(label))
         for (label,) in labels
@@ -467,21 +467,31 @@ def _common_items_sql() -> str:
     per patient; the spelling of the later item when a patient holds two of one wording) with
     the spelling most of their holders used, and how many wordings fewer than 5 share."""
     c = _binary()
+    # Each set's items by wording once (the later item's spelling where a set holds two of one
+    # wording, as a patient holds one set in a group's quarter), however many groups hold it.
+    materialized = "MATERIALIZED " if _postgresql() else ""
     return f"""
-    WITH items AS (
-        SELECT m.kind, m.owner_id, m.period, w.wording, e.domain_id AS domain, w.spelling,
-               ROW_NUMBER() OVER (
-                   PARTITION BY m.kind, m.owner_id, m.period, m.patient_id, w.wording, e.domain_id
-                   ORDER BY e."order" DESC, e.id DESC
-               ) AS rn
-        FROM group_members m
-        JOIN {_table(PriorityPoint)} pt ON pt.priority_set_id = m.set_id AND pt.points > 0
-        JOIN {_table(Element)} e ON e.id = pt.element_id AND e.code = ''
-        JOIN group_wordings w ON w.label = e.label
+    WITH held AS {materialized}(
+        SELECT set_id, wording, domain, spelling FROM (
+            SELECT pt.priority_set_id AS set_id, w.wording, e.domain_id AS domain, w.spelling,
+                   ROW_NUMBER() OVER (
+                       PARTITION BY pt.priority_set_id, w.wording, e.domain_id
+                       ORDER BY e."order" DESC, e.id DESC
+                   ) AS rn
+            FROM {_table(PriorityPoint)} pt
+            JOIN {_table(Element)} e ON e.id = pt.element_id AND e.code = ''
+            JOIN group_wordings w ON w.label = e.label
+            WHERE pt.points > 0 AND pt.priority_set_id IN (SELECT set_id FROM group_members)
+        ) numbered
+        WHERE rn = 1
+    ),
+    items AS (
+        SELECT m.kind, m.owner_id, m.period, h.wording, h.domain, h.spelling
+        FROM group_members m JOIN held h ON h.set_id = m.set_id
     ),
     spellings AS (
         SELECT kind, owner_id, period, wording, domain, spelling, COUNT(*) AS uses
-        FROM items WHERE rn = 1
+        FROM items
         GROUP BY kind, owner_id, period, wording, domain, spelling
     ),
     wordings AS (
