@@ -1,16 +1,19 @@
 # ruff: noqa: S608 - composes fixed SQL fragments; every value is a bound parameter
 """The set-based SQL behind team and caseload summaries, for PostgreSQL and SQLite.
 
-``group_aggregates`` works out what the figures of many groups rest on (``figures.GroupCounts``,
-``figures.PriorityCounts`` and ``instrument_figures.InstrumentCounts``) with a fixed number of
-statements, whatever the number of groups or patients:
+``group_aggregates_of_kinds`` works out what the figures of many groups rest on
+(``figures.GroupCounts``, ``figures.PriorityCounts`` and ``instrument_figures.InstrumentCounts``)
+with a fixed number of statements, whatever the number of groups or patients, for teams and
+caseloads at once (``group_aggregates`` for one kind):
 
-1. the groups asked for go into a temporary table ``group_targets`` (owner, quarter, the
+1. the groups asked for go into a temporary table ``group_targets`` (kind, owner, quarter, the
    caseload window and the quarter's last day);
 2. ``group_members`` holds each group's stored patient summaries, with the priority set each
-   patient held at the end of the quarter;
-3. one statement each gives the headline counts and spreads, the context event kinds, the
-   priority shares, the common personal items and the instrument figures, per group.
+   patient held at the end of the quarter (looked up once per patient, whatever their groups);
+3. one statement each gives the headline counts and spreads, the context event kinds and the
+   instrument figures (each summary's JSON read once, not once per group it is in), the
+   priority shares (each set's parts and shares worked out once) and the common personal items
+   (each set's items by wording once), per group.
 
 Medians and quartiles are ``percentile_cont`` on PostgreSQL, the interpolation of
 ``scoring.quartiles``; SQLite has no such function, so there each group's values come back as a

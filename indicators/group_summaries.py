@@ -444,8 +444,8 @@ def group_summaries_periods_settle() -> list[str]:
 
 def group_summaries_rebuild_all(*, periods: Iterable[str] | None = None) -> int:
     """Recompute every team and caseload summary of ``periods`` (default: every quarter), set-based
-    (``group_summaries_compute_many``), and delete those no longer wanted; return how many were
-    stored.
+    and both kinds together (``group_sql.group_aggregates_of_kinds``: what they share is worked
+    out once), and delete those no longer wanted; return how many were stored.
 
     Every team and every clinician who has seen a patient gets every quarter with patient
     summaries, empty or not. The summaries of a quarter that no longer has patient summaries,
