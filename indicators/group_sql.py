@@ -1,16 +1,19 @@
 # ruff: noqa: S608 - composes fixed SQL fragments; every value is a bound parameter
 """The set-based SQL behind team and caseload summaries, for PostgreSQL and SQLite.
 
-``group_aggregates`` works out what the figures of many groups rest on (``figures.GroupCounts``,
-``figures.PriorityCounts`` and ``instrument_figures.InstrumentCounts``) with a fixed number of
-statements, whatever the number of groups or patients:
+``group_aggregates_of_kinds`` works out what the figures of many groups rest on
+(``figures.GroupCounts``, ``figures.PriorityCounts`` and ``instrument_figures.InstrumentCounts``)
+with a fixed number of statements, whatever the number of groups or patients, for teams and
+caseloads at once (``group_aggregates`` for one kind):
 
-1. the groups asked for go into a temporary table ``group_targets`` (owner, quarter, the
+1. the groups asked for go into a temporary table ``group_targets`` (kind, owner, quarter, the
    caseload window and the quarter's last day);
 2. ``group_members`` holds each group's stored patient summaries, with the priority set each
-   patient held at the end of the quarter;
-3. one statement each gives the headline counts and spreads, the context event kinds, the
-   priority shares, the common personal items and the instrument figures, per group.
+   patient held at the end of the quarter (looked up once per patient, whatever their groups);
+3. one statement each gives the headline counts and spreads, the context event kinds and the
+   instrument figures (each summary's JSON read once, not once per group it is in), the
+   priority shares (each set's parts and shares worked out once) and the common personal items
+   (each set's items by wording once), per group.
 
 Medians and quartiles are ``percentile_cont`` on PostgreSQL, the interpolation of
 ``scoring.quartiles``; SQLite has no such function, so there each group's values come back as a
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -141,68 +144,83 @@ def _temporary_tables_drop() -> None:
     )
 
 
-def _targets_load(targets: list[Target]) -> None:
+def _targets_load(targets: Mapping[str, Sequence[Target]]) -> None:
     timestamp = "timestamptz" if _postgresql() else "text"
     _execute(
-        "CREATE TEMP TABLE group_targets (owner_id bigint, period varchar(6), "
+        "CREATE TEMP TABLE group_targets (kind varchar(8), owner_id bigint, period varchar(6), "
         f"starts {timestamp}, ends {timestamp}, last_day date)"
     )
     adapt = connection.ops.adapt_datetimefield_value
     rows = [
         (
+            _name(kind),
             t.owner_id,
             t.period,
             adapt(t.starts),
             adapt(t.ends),
             t.last_day if _postgresql() else t.last_day.isoformat(),
         )
-        for t in targets
+        for kind, of_kind in targets.items()
+        for t in of_kind
     ]
     _insert_rows(
         "group_targets",
-        ("owner_id", "period", "starts", "ends", "last_day"),
-        ("bigint", "text", "timestamptz", "timestamptz", "date"),
+        ("kind", "owner_id", "period", "starts", "ends", "last_day"),
+        ("text", "bigint", "text", "timestamptz", "timestamptz", "date"),
         rows,
     )
 
 
-def _members_load(kind: str) -> None:
-    """Each group's stored patient summaries of the quarter, with the priority set in effect at
-    its end: a team's patients; a caseload's, the patients the clinician saw in the window."""
+def _members_sql(kind: str) -> str:
+    """The members of the groups of one kind in ``group_targets``: a team's patients; a
+    caseload's, the patients the clinician saw in the window. Each with its stored summary of
+    the quarter and the quarter's last day."""
     summaries = _table(PatientSummary)
+    kind_is = f"t.kind = {_literal(kind)}"
     if kind == TEAM:
-        members = f"""
-            SELECT t.owner_id, t.period, t.last_day, s.id AS summary_id, s.patient_id
+        return f"""
+            SELECT {_literal(kind)} AS kind, t.owner_id, t.period, t.last_day,
+                   s.id AS summary_id, s.patient_id
             FROM group_targets t
             JOIN {_table(Patient.teams.through)} m ON m.team_id = t.owner_id
-            JOIN {summaries} s ON s.patient_id = m.patient_id AND s.period = t.period"""
-    elif _postgresql():
+            JOIN {summaries} s ON s.patient_id = m.patient_id AND s.period = t.period
+            WHERE {kind_is}"""
+    if _postgresql():
         # From each clinician's encounters in the window (an index range per target), each
         # patient once, then their summary: the planner otherwise tends to probe every patient's
         # encounters for every caseload of the quarter.
-        members = f"""
-            SELECT seen.owner_id, seen.period, seen.last_day, s.id AS summary_id, s.patient_id
+        return f"""
+            SELECT {_literal(kind)} AS kind, seen.owner_id, seen.period, seen.last_day,
+                   s.id AS summary_id, s.patient_id
             FROM (
                 SELECT DISTINCT t.owner_id, t.period, t.last_day, e.patient_id
                 FROM group_targets t
                 JOIN {_table(Encounter)} e
                     ON e.clinician_id = t.owner_id AND e.occurred_at >= t.starts
                     AND e.occurred_at < t.ends
+                WHERE {kind_is}
                 OFFSET 0
             ) seen
             JOIN {summaries} s ON s.patient_id = seen.patient_id AND s.period = seen.period"""
-    else:
-        members = f"""
-            SELECT DISTINCT t.owner_id, t.period, t.last_day, s.id AS summary_id, s.patient_id
+    return f"""
+            SELECT DISTINCT {_literal(kind)} AS kind, t.owner_id, t.period, t.last_day,
+                   s.id AS summary_id, s.patient_id
             FROM group_targets t
             JOIN {_table(Encounter)} e
                 ON e.clinician_id = t.owner_id AND e.occurred_at >= t.starts
                 AND e.occurred_at < t.ends
-            JOIN {summaries} s ON s.patient_id = e.patient_id AND s.period = t.period"""
+            JOIN {summaries} s ON s.patient_id = e.patient_id AND s.period = t.period
+            WHERE {kind_is}"""
+
+
+def _members_load(kinds: Iterable[str]) -> None:
+    """``group_members``: each group's stored patient summaries of the quarter (``_members_sql``,
+    every kind asked for in one table), with the priority set in effect at its end."""
+    members = "\n            UNION ALL".join(_members_sql(kind) for kind in kinds)
     statements = ["ANALYZE group_targets"] if _postgresql() else []
     if _postgresql():
         # Each patient's set in effect is looked up once per quarter end, not once per group they
-        # are in, with one sort instead of a probe per member.
+        # are in (of any kind), with one sort instead of a probe per member.
         statements.append(f"""
         CREATE TEMP TABLE group_members AS
         WITH g AS ({members}),
@@ -213,12 +231,12 @@ def _members_load(kind: str) -> None:
                 ON ps.patient_id = w.patient_id AND ps.effective_from <= w.last_day
             ORDER BY w.patient_id, w.last_day, ps.effective_from DESC, ps.id DESC
         )
-        SELECT g.owner_id, g.period, g.summary_id, g.patient_id, h.set_id
+        SELECT g.kind, g.owner_id, g.period, g.summary_id, g.patient_id, h.set_id
         FROM g LEFT JOIN held h ON h.patient_id = g.patient_id AND h.last_day = g.last_day""")
     else:
         statements.append(f"""
         CREATE TEMP TABLE group_members AS
-        SELECT g.owner_id, g.period, g.summary_id, g.patient_id, (
+        SELECT g.kind, g.owner_id, g.period, g.summary_id, g.patient_id, (
             SELECT ps.id FROM {_table(PrioritySet)} ps
             WHERE ps.patient_id = g.patient_id AND ps.effective_from <= g.last_day
             ORDER BY ps.effective_from DESC, ps.id DESC LIMIT 1
@@ -272,17 +290,38 @@ def _json_has(code: str) -> str:
     return f"json_type(s.instruments, '$.\"{_name(code)}\"') IS NOT NULL"
 
 
-def _instrument_columns() -> list[str]:
+class _PerSummary:
+    """Expressions over a stored summary ``s``, each worked out once per summary (the ``rows``
+    of ``_headline_sql``) rather than once per group the patient is in, and named for the
+    aggregates over the groups' members to read (as ``r.<name>``)."""
+
+    def __init__(self) -> None:
+        self.columns: list[str] = []
+
+    def value(self, expression: str) -> str:
+        name = f"v{len(self.columns)}"
+        self.columns.append(f"{expression} AS {name}")
+        return f"r.{name}"
+
+    def count(self, condition: str) -> str:
+        """How many members' summaries meet ``condition`` (``_count``, from a 0 or 1 each)."""
+        return f"SUM({self.value(f'CASE WHEN {condition} THEN 1 ELSE 0 END')})"
+
+
+def _instrument_columns(rows: _PerSummary) -> list[str]:
     """For each instrument of the catalogue: patients with a response, with a main score, the
     main score's spread, and for each yes/no key its figures count (``flag_keys``) how many
     responses give a yes or no and how many a yes. ``_instruments_read`` reads them back."""
     columns = []
     for code, form in INSTRUMENTS.items():
         main = f"CASE WHEN {_json_is(code, form.main_score, 'number')} "
-        main += f"THEN {_json_number(code, form.main_score)} END"
-        columns += [_count(_json_has(code)), f"COUNT({main})", _spread(main)]
+        main = rows.value(main + f"THEN {_json_number(code, form.main_score)} END")
+        columns += [rows.count(_json_has(code)), f"COUNT({main})", _spread(main)]
         for key in flag_keys(code).values():
-            columns += [_count(_json_is(code, key, "boolean")), _count(_json_is(code, key, "true"))]
+            columns += [
+                rows.count(_json_is(code, key, "boolean")),
+                rows.count(_json_is(code, key, "true")),
+            ]
     return columns
 
 
@@ -316,36 +355,58 @@ def _has_event_of_kind(kind: str) -> str:
 
 def _headline_sql() -> str:
     """Per group, in one pass over its patients' summaries: the ``GroupCounts`` columns, the
-    patients with a context event of each kind, and the instrument columns."""
-    spreads = ", ".join(
-        f"{_spread(f's.{column}')}, COUNT(s.{column})"
-        for column in ('"index"', "coverage", "h_score", "m_score", "r_score", "goal_attainment")
-    )
-    directions = ", ".join(_count(f"s.direction = '{d}'") for d in DIRECTIONS)
-    kinds = ", ".join(_count(_has_event_of_kind(kind)) for kind in ContextEvent.Kind.values)
-    instruments = ", ".join(_instrument_columns())
-    return f"""
-    SELECT m.owner_id, m.period, COUNT(*),
-           {_count(f"s.weights_source = '{PatientSummary.WeightsSource.PATIENT.value}'")},
-           {spreads},
-           {_count("s.direction <> ''")}, {directions},
-           {_count("s.markers_with_reading > 0")},
-           COALESCE(SUM(s.markers_with_reading), 0),
-           COALESCE(SUM(CASE WHEN s.markers_with_reading > 0 THEN s.markers_in_target END), 0),
-           {_count("s.patient_initiated > 0")},
-           {_count("s.attribution_caveat")},
-           {_count("s.direction = 'declined' AND s.attribution_caveat")},
-           {_count("s.direction = 'declined' AND NOT s.attribution_caveat")},
+    patients with a context event of each kind, and the instrument columns.
+
+    What each summary contributes (its JSON read, its conditions tested) is worked out once per
+    summary of the quarters asked for, in ``rows``; the groups of every kind then aggregate
+    plain columns."""
+    rows = _PerSummary()
+    spreads = []
+    for column in ('"index"', "coverage", "h_score", "m_score", "r_score", "goal_attainment"):
+        value = rows.value(f"s.{column}")
+        spreads.append(f"{_spread(value)}, COUNT({value})")
+    directions = ", ".join(rows.count(f"s.direction = '{d}'") for d in DIRECTIONS)
+    kinds = ", ".join(rows.count(_has_event_of_kind(kind)) for kind in ContextEvent.Kind.values)
+    patient = PatientSummary.WeightsSource.PATIENT.value
+    aggregates = f"""
+           {rows.count(f"s.weights_source = '{patient}'")},
+           {", ".join(spreads)},
+           {rows.count("s.direction <> ''")}, {directions},
+           {rows.count("s.markers_with_reading > 0")},
+           COALESCE(SUM({rows.value("s.markers_with_reading")}), 0),
+           COALESCE(SUM({
+        rows.value("CASE WHEN s.markers_with_reading > 0 THEN s.markers_in_target END")
+    }), 0),
+           {rows.count("s.patient_initiated > 0")},
+           {rows.count("s.attribution_caveat")},
+           {rows.count("s.direction = 'declined' AND s.attribution_caveat")},
+           {rows.count("s.direction = 'declined' AND NOT s.attribution_caveat")},
            {kinds},
-           {instruments}
-    FROM group_members m JOIN {_table(PatientSummary)} s ON s.id = m.summary_id
-    GROUP BY m.owner_id, m.period"""
+           {", ".join(_instrument_columns(rows))}"""
+    # MATERIALIZED: PostgreSQL would otherwise fold ``rows`` into the join and work each
+    # expression out again for every group a summary is in.
+    materialized = "MATERIALIZED " if _postgresql() else ""
+    columns = ",\n            ".join(rows.columns)
+    return f"""
+    WITH rows AS {materialized}(
+        SELECT s.id AS summary_id,
+            {columns}
+        FROM {_table(PatientSummary)} s
+        WHERE s.period IN (SELECT period FROM group_targets)
+            AND s.id IN (SELECT summary_id FROM group_members)
+    )
+    SELECT m.kind, m.owner_id, m.period, COUNT(*), {aggregates}
+    FROM group_members m JOIN rows r ON r.summary_id = m.summary_id
+    GROUP BY m.kind, m.owner_id, m.period"""
 
 
 def _priority_shares_sql() -> str:
     """Per group: the patients whose priority set in effect has points, and for each category
     of ``PRIORITY_CATEGORIES`` how many of them put points on it and the sum of the shares of
-    their points it holds."""
+    their points it holds.
+
+    Each set's parts and shares are worked out once (``held``), however many groups of however
+    many kinds its patient is in; the groups then only count and add."""
     codes = ", ".join(_literal(code) for code in FRAMEWORK_CODES)
     tests = [f"e.domain_id = {_literal(code)}" for code in DOMAINS]
     tests += [f"e.code = {_literal(code)}" for code in FRAMEWORK_CODES]
@@ -356,34 +417,45 @@ def _priority_shares_sql() -> str:
     )
     # PostgreSQL sums the shares as exact decimals: a float sum depends on the order the rows
     # arrive in, which changes with the plan, and the same group would differ in its last digit
-    # between a rebuild of every quarter and one of a single quarter.
+    # between a rebuild of every quarter and one of a single quarter. Each share is the same
+    # decimal quotient wherever it is worked out, and decimals add exactly, so working them out
+    # once per set leaves every sum as it was.
     exact = "NUMERIC" if _postgresql() else "DOUBLE PRECISION"
     shares = ",\n".join(
-        f"{_count(f'h.part_{i} > 0')}, "
-        f"CAST(SUM(CAST(h.part_{i} AS {exact}) / h.total) AS DOUBLE PRECISION)"
+        f"CASE WHEN p.part_{i} > 0 THEN 1 ELSE 0 END AS holds_{i}, "
+        f"CAST(p.part_{i} AS {exact}) / p.total AS share_{i}"
         for i in range(len(tests))
     )
+    sums = ",\n".join(
+        f"SUM(h.holds_{i}), CAST(SUM(h.share_{i}) AS DOUBLE PRECISION)" for i in range(len(tests))
+    )
+    # MATERIALIZED: each quotient once per set, not once per group membership.
+    materialized = "MATERIALIZED " if _postgresql() else ""
     return f"""
-    WITH held AS (
+    WITH parts AS (
         SELECT pt.priority_set_id AS set_id, SUM(pt.points) AS total, {parts}
         FROM {_table(PriorityPoint)} pt
         JOIN {_table(Element)} e ON e.id = pt.element_id
         WHERE pt.points > 0
             AND pt.priority_set_id IN (SELECT set_id FROM group_members)
         GROUP BY pt.priority_set_id
+    ),
+    held AS {materialized}(
+        SELECT p.set_id, {shares}
+        FROM parts p
     )
-    SELECT m.owner_id, m.period, COUNT(*), {shares}
+    SELECT m.kind, m.owner_id, m.period, COUNT(*), {sums}
     FROM group_members m JOIN held h ON h.set_id = m.set_id
-    GROUP BY m.owner_id, m.period"""
+    GROUP BY m.kind, m.owner_id, m.period"""
 
 
 def _wordings_load() -> None:
     """The wording (``item_label_normalised``) and tidied spelling of each distinct label of the
     personal items the groups' patients hold points on, worked out once per label."""
     labels = _fetch(f"""
-        SELECT DISTINCT e.label FROM group_members m
-        JOIN {_table(PriorityPoint)} pt ON pt.priority_set_id = m.set_id AND pt.points > 0
-        JOIN {_table(Element)} e ON e.id = pt.element_id AND e.code = ''""")
+        SELECT DISTINCT e.label FROM {_table(PriorityPoint)} pt
+        JOIN {_table(Element)} e ON e.id = pt.element_id AND e.code = ''
+        WHERE pt.points > 0 AND pt.priority_set_id IN (SELECT set_id FROM group_members)""")
     rows = [
         (label, wording, _tidy(label))
         for (label,) in labels
@@ -398,68 +470,93 @@ def _common_items_sql() -> str:
     per patient; the spelling of the later item when a patient holds two of one wording) with
     the spelling most of their holders used, and how many wordings fewer than 5 share."""
     c = _binary()
+    # Each set's items by wording once (the later item's spelling where a set holds two of one
+    # wording, as a patient holds one set in a group's quarter), however many groups hold it.
+    materialized = "MATERIALIZED " if _postgresql() else ""
     return f"""
-    WITH items AS (
-        SELECT m.owner_id, m.period, w.wording, e.domain_id AS domain, w.spelling,
-               ROW_NUMBER() OVER (
-                   PARTITION BY m.owner_id, m.period, m.patient_id, w.wording, e.domain_id
-                   ORDER BY e."order" DESC, e.id DESC
-               ) AS rn
-        FROM group_members m
-        JOIN {_table(PriorityPoint)} pt ON pt.priority_set_id = m.set_id AND pt.points > 0
-        JOIN {_table(Element)} e ON e.id = pt.element_id AND e.code = ''
-        JOIN group_wordings w ON w.label = e.label
+    WITH held AS {materialized}(
+        SELECT set_id, wording, domain, spelling FROM (
+            SELECT pt.priority_set_id AS set_id, w.wording, e.domain_id AS domain, w.spelling,
+                   ROW_NUMBER() OVER (
+                       PARTITION BY pt.priority_set_id, w.wording, e.domain_id
+                       ORDER BY e."order" DESC, e.id DESC
+                   ) AS rn
+            FROM {_table(PriorityPoint)} pt
+            JOIN {_table(Element)} e ON e.id = pt.element_id AND e.code = ''
+            JOIN group_wordings w ON w.label = e.label
+            WHERE pt.points > 0 AND pt.priority_set_id IN (SELECT set_id FROM group_members)
+        ) numbered
+        WHERE rn = 1
+    ),
+    items AS (
+        SELECT m.kind, m.owner_id, m.period, h.wording, h.domain, h.spelling
+        FROM group_members m JOIN held h ON h.set_id = m.set_id
     ),
     spellings AS (
-        SELECT owner_id, period, wording, domain, spelling, COUNT(*) AS uses
-        FROM items WHERE rn = 1
-        GROUP BY owner_id, period, wording, domain, spelling
+        SELECT kind, owner_id, period, wording, domain, spelling, COUNT(*) AS uses
+        FROM items
+        GROUP BY kind, owner_id, period, wording, domain, spelling
     ),
     wordings AS (
-        SELECT owner_id, period, wording, domain, spelling,
-               SUM(uses) OVER (PARTITION BY owner_id, period, wording, domain) AS patients,
+        SELECT kind, owner_id, period, wording, domain, spelling,
+               SUM(uses) OVER (PARTITION BY kind, owner_id, period, wording, domain) AS patients,
                ROW_NUMBER() OVER (
-                   PARTITION BY owner_id, period, wording, domain
+                   PARTITION BY kind, owner_id, period, wording, domain
                    ORDER BY uses DESC, spelling{c}
                ) AS choice
         FROM spellings
     ),
     ranked AS (
-        SELECT owner_id, period, wording, domain, spelling, patients,
+        SELECT kind, owner_id, period, wording, domain, spelling, patients,
                ROW_NUMBER() OVER (
-                   PARTITION BY owner_id, period ORDER BY patients DESC, wording{c}, domain{c}
+                   PARTITION BY kind, owner_id, period
+                   ORDER BY patients DESC, wording{c}, domain{c}
                ) AS place,
                SUM(CASE WHEN patients < {SMALL_NUMBER} THEN 1 ELSE 0 END)
-                   OVER (PARTITION BY owner_id, period) AS others
+                   OVER (PARTITION BY kind, owner_id, period) AS others
         FROM wordings WHERE choice = 1
     )
-    SELECT owner_id, period, spelling, domain, patients, others FROM ranked
+    SELECT kind, owner_id, period, spelling, domain, patients, others FROM ranked
     WHERE place <= {COMMON_ITEMS_SHOWN}
-    ORDER BY owner_id, period, place"""
+    ORDER BY kind, owner_id, period, place"""
 
 
-def group_aggregates(kind: str, targets: list[Target]) -> dict[tuple[int, str], GroupAggregates]:
-    """What the figures of each target group rest on, by (owner id, quarter), with a fixed
-    number of statements. Groups without patients are left out (their figures rest on nothing).
-    Run inside a transaction: the temporary tables are dropped at the end."""
+GroupKey = tuple[str, int, str]  # (kind, owner id, quarter)
+
+
+def group_aggregates_of_kinds(
+    targets: Mapping[str, Sequence[Target]],
+) -> dict[GroupKey, GroupAggregates]:
+    """What the figures of each target group rest on, by (kind, owner id, quarter), for groups
+    of several kinds at once (``targets`` by kind: TEAM, CASELOAD) with a fixed number of
+    statements: what the kinds share (each member's priority set in effect, each set's shares,
+    each label's wording) is worked out once. Groups without patients are left out (their
+    figures rest on nothing). Run inside a transaction: the temporary tables are dropped at the
+    end."""
+    kinds = [kind for kind in (TEAM, CASELOAD) if targets.get(kind)]
+    unknown = set(targets) - {TEAM, CASELOAD}
+    if unknown:
+        raise ValueError(f"not a kind of group: {sorted(unknown)!r}")
+    if not kinds:
+        return {}
     if _postgresql():
         # The JSON functions' default estimates make the planner compile these statements to
         # machine code, which takes longer than running them.
         _execute("SET LOCAL jit = off")
     _temporary_tables_drop()
-    _targets_load(targets)
-    _members_load(kind)
+    _targets_load({kind: targets[kind] for kind in kinds})
+    _members_load(kinds)
     _wordings_load()
 
-    kinds = ContextEvent.Kind.values
-    found: dict[tuple[int, str], GroupAggregates] = {}
-    for row in _fetch(_headline_sql()):
+    event_kinds = ContextEvent.Kind.values
+    found: dict[GroupKey, GroupAggregates] = {}
+    for kind, *row in _fetch(_headline_sql()):
         owner_id, period, patients, own = row[:4]
         spreads = [_spread_of(row[i], row[i + 1]) for i in range(4, 16, 2)]
         with_direction, improved, stable, declined = row[16:20]
         measured, with_reading, in_target, initiated, with_context = row[20:25]
         fell_with, fell_without = row[25:27]
-        found[owner_id, period] = GroupAggregates(
+        found[kind, owner_id, period] = GroupAggregates(
             counts=GroupCounts(
                 patients=patients,
                 own_priorities=int(own),
@@ -478,29 +575,37 @@ def group_aggregates(kind: str, targets: list[Target]) -> dict[tuple[int, str], 
                 patient_initiated=int(initiated),
                 with_context=int(with_context),
                 context_kinds={
-                    k: int(count) for k, count in zip(kinds, row[27 : 27 + len(kinds)], strict=True)
+                    k: int(count)
+                    for k, count in zip(event_kinds, row[27 : 27 + len(event_kinds)], strict=True)
                 },
                 declined_with_context=int(fell_with),
                 declined_without_context=int(fell_without),
             ),
             priorities=PriorityCounts(patients=0),
-            instruments=_instruments_read(row[27 + len(kinds) :]),
+            instruments=_instruments_read(row[27 + len(event_kinds) :]),
         )
 
-    for row in _fetch(_priority_shares_sql()):
-        owner_id, period, patients = row[:3]
+    for kind, owner_id, period, patients, *row in _fetch(_priority_shares_sql()):
         holders, share_sums = {}, {}
         for i, category in enumerate(PRIORITY_CATEGORIES):
-            holders[category], share_sums[category] = int(row[3 + 2 * i]), float(row[4 + 2 * i])
-        found[owner_id, period].priorities = PriorityCounts(patients, holders, share_sums)
+            holders[category], share_sums[category] = int(row[2 * i]), float(row[1 + 2 * i])
+        found[kind, owner_id, period].priorities = PriorityCounts(patients, holders, share_sums)
 
-    for owner_id, period, spelling, domain, patients, others in _fetch(_common_items_sql()):
-        priorities = found[owner_id, period].priorities
+    for kind, owner_id, period, spelling, domain, patients, others in _fetch(_common_items_sql()):
+        key = (kind, owner_id, period)
+        priorities = found[key].priorities
         common = list(priorities.common_items)
         if patients >= SMALL_NUMBER:
             common.append(CommonItem(spelling, domain, int(patients)))
-        found[owner_id, period].priorities = replace(
-            priorities, common_items=common, other_items=int(others)
-        )
+        found[key].priorities = replace(priorities, common_items=common, other_items=int(others))
     _temporary_tables_drop()
     return found
+
+
+def group_aggregates(kind: str, targets: list[Target]) -> dict[tuple[int, str], GroupAggregates]:
+    """What the figures of each target group of one kind rest on, by (owner id, quarter):
+    ``group_aggregates_of_kinds`` for the one kind."""
+    return {
+        (owner_id, period): aggregates
+        for (_, owner_id, period), aggregates in group_aggregates_of_kinds({kind: targets}).items()
+    }

@@ -436,9 +436,7 @@ def group_summaries_refresh_stale() -> int | None:
 def group_summaries_periods_settle() -> list[str]:
     """The quarters that have patient summaries, for a rebuild split by quarter; the team and
     caseload summaries of any other quarter are deleted, as a one-pass rebuild would."""
-    present = sorted(
-        set(PatientSummary.objects.order_by().values_list("period", flat=True).distinct())
-    )
+    present = sorted(_periods_present())
     for kind in GROUP_KINDS:
         kind.model._default_manager.exclude(period__in=present).delete()
     return present
@@ -446,8 +444,8 @@ def group_summaries_periods_settle() -> list[str]:
 
 def group_summaries_rebuild_all(*, periods: Iterable[str] | None = None) -> int:
     """Recompute every team and caseload summary of ``periods`` (default: every quarter), set-based
-    (``group_summaries_compute_many``), and delete those no longer wanted; return how many were
-    stored.
+    and both kinds together (``group_sql.group_aggregates_of_kinds``: what they share is worked
+    out once), and delete those no longer wanted; return how many were stored.
 
     Every team and every clinician who has seen a patient gets every quarter with patient
     summaries, empty or not. The summaries of a quarter that no longer has patient summaries,
@@ -455,21 +453,23 @@ def group_summaries_rebuild_all(*, periods: Iterable[str] | None = None) -> int:
     None, otherwise from the quarters given only. Giving ``periods`` splits the rebuild, one
     quarter or a few per task.
     """
-    present = set(PatientSummary.objects.order_by().values_list("period", flat=True).distinct())
-    wanted = sorted(present if periods is None else present & set(periods))
-    written = 0
+    wanted = sorted(_periods_present(None if periods is None else set(periods)))
     with transaction.atomic():
+        owners = {kind: _owners_all(kind) for kind in GROUP_KINDS}
+        # Both kinds at once: what they share is worked out once (``group_sql``).
+        written = _groups_compute(
+            {
+                kind: [(owner_id, period) for period in wanted for owner_id in owners[kind]]
+                for kind in GROUP_KINDS
+            }
+        )
         for kind in GROUP_KINDS:
-            owners = _owners_all(kind)
-            written += group_summaries_compute_many(
-                kind, [(owner_id, period) for period in wanted for owner_id in owners]
-            )
             summaries = kind.model._default_manager.all()
             if periods is not None:
                 summaries = summaries.filter(period__in=set(periods))
             summaries.exclude(period__in=wanted).delete()
             summaries.filter(period__in=wanted).exclude(
-                **{f"{kind.owner_field}__in": owners}
+                **{f"{kind.owner_field}__in": owners[kind]}
             ).delete()
     return written
 
@@ -477,12 +477,37 @@ def group_summaries_rebuild_all(*, periods: Iterable[str] | None = None) -> int:
 # --- Set-based: many groups at once ---------------------------------------------------------
 
 
+def _distinct_values(model: Any, column: str) -> list[Any]:
+    """The distinct non-null values of an indexed column, in order, found by skipping along an
+    index that begins with it (one probe per value, not a scan of every row)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    name = connection.ops.quote_name(column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            WITH RECURSIVE found(value) AS (
+                SELECT MIN({name}) FROM {table}
+                UNION ALL
+                SELECT (SELECT MIN({name}) FROM {table} WHERE {name} > found.value)
+                FROM found WHERE found.value IS NOT NULL
+            )
+            SELECT value FROM found WHERE value IS NOT NULL""")  # noqa: S608 - names only
+        return [value for (value,) in cursor.fetchall()]
+
+
+def _periods_present(periods: set[str] | None = None) -> set[str]:
+    """The quarters that have patient summaries: of ``periods`` when given (a probe each),
+    otherwise all of them."""
+    if periods is None:
+        return set(_distinct_values(PatientSummary, "period"))
+    return {p for p in periods if PatientSummary.objects.filter(period=p).exists()}
+
+
 def _owners_all(kind: GroupKind[Any]) -> list[int]:
     """Every owner that gets a summary each quarter: every team; every clinician who has seen a
     patient."""
     if kind is TEAM:
         return sorted(Team.objects.values_list("pk", flat=True))
-    return sorted(Encounter.objects.order_by().values_list("clinician_id", flat=True).distinct())
+    return sorted(_distinct_values(Encounter, "clinician_id"))
 
 
 def _target(owner_id: int, period: str) -> group_sql.Target:
@@ -502,45 +527,75 @@ def group_summaries_compute_many(
     (``figures.group_summary_figures_of``), and one upsert per kind stores them all, fresh.
     """
     if targets is None:
-        periods = sorted(
-            set(PatientSummary.objects.order_by().values_list("period", flat=True).distinct())
-        )
+        periods = sorted(_periods_present())
         owners = _owners_all(kind)
         targets = [(owner_id, period) for period in periods for owner_id in owners]
-    wanted = sorted(set(targets))
+    return _groups_compute({kind: targets})
+
+
+def _sql_kind(kind: GroupKind[Any]) -> str:
+    return group_sql.TEAM if kind is TEAM else group_sql.CASELOAD
+
+
+def _groups_compute(targets: dict[GroupKind[Any], Iterable[tuple[int, str]]]) -> int:
+    """Compute and store the summaries of many groups of one kind or more, ``targets`` being
+    each kind's (owner id, quarter) pairs: one set of statements for every kind
+    (``group_sql.group_aggregates_of_kinds``), one upsert per kind. Returns how many were
+    stored."""
+    wanted = {kind: sorted(set(pairs)) for kind, pairs in targets.items()}
+    wanted = {kind: pairs for kind, pairs in wanted.items() if pairs}
     if not wanted:
         return 0
     now = timezone.now()
+    written = 0
     with transaction.atomic():
-        found = group_sql.group_aggregates(
-            group_sql.TEAM if kind is TEAM else group_sql.CASELOAD,
-            [_target(owner_id, period) for owner_id, period in wanted],
+        found = group_sql.group_aggregates_of_kinds(
+            {
+                _sql_kind(kind): [_target(owner_id, period) for owner_id, period in pairs]
+                for kind, pairs in wanted.items()
+            }
         )
-        offered = _offered_by_team() if kind is TEAM else {}
+        by_team = _offered_by_team() if TEAM in wanted else {}
         empty = group_sql.GroupAggregates(counts=group_counts([]), priorities=priority_counts([]))
-        built = []
-        for owner_id, period in wanted:
-            aggregates = found.get((owner_id, period), empty)
-            built.append(
-                kind.model(
-                    **{kind.owner_field: owner_id},
-                    period=period,
-                    patients=aggregates.counts.patients,
-                    stale=False,
-                    computed_at=now,
-                    figures=group_summary_figures_of(
-                        aggregates.counts,
-                        aggregates.priorities,
-                        aggregates.instruments,
-                        kinds=ContextEvent.Kind.values,
-                        offered=offered.get(owner_id, ()),
-                    ),
-                )
+        for kind, pairs in wanted.items():
+            offered = by_team if kind is TEAM else {}  # instruments are offered by teams
+            written += _groups_store(kind, pairs, found, offered, empty, now)
+    return written
+
+
+def _groups_store(
+    kind: GroupKind[Any],
+    pairs: list[tuple[int, str]],
+    found: dict[group_sql.GroupKey, group_sql.GroupAggregates],
+    offered: dict[int, list[str]],
+    empty: group_sql.GroupAggregates,
+    now: datetime,
+) -> int:
+    """Upsert one kind's summaries from what ``group_sql`` found (``empty`` for a group without
+    patients); return how many were stored."""
+    built = []
+    for owner_id, period in pairs:
+        aggregates = found.get((_sql_kind(kind), owner_id, period), empty)
+        built.append(
+            kind.model(
+                **{kind.owner_field: owner_id},
+                period=period,
+                patients=aggregates.counts.patients,
+                stale=False,
+                computed_at=now,
+                figures=group_summary_figures_of(
+                    aggregates.counts,
+                    aggregates.priorities,
+                    aggregates.instruments,
+                    kinds=ContextEvent.Kind.values,
+                    offered=offered.get(owner_id, ()),
+                ),
             )
-        kind.model._default_manager.bulk_create(
-            built,
-            update_conflicts=True,
-            unique_fields=[kind.owner_field.removesuffix("_id"), "period"],
-            update_fields=["patients", "figures", "stale", "computed_at"],
         )
+    kind.model._default_manager.bulk_create(
+        built,
+        update_conflicts=True,
+        unique_fields=[kind.owner_field.removesuffix("_id"), "period"],
+        update_fields=["patients", "figures", "stale", "computed_at"],
+    )
     return len(built)
