@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -113,8 +114,17 @@ def team_trends(request, team_id: int):
     context = _team_context(request, team_id)
     if context["period"]:
         quarters = trend_window(context["period"])
+        stored, names = context["stored"], domain_names()
         context["quarters"] = quarters
-        context["trends"] = overview_trends(context["stored"], quarters, domain_names())
+        # Drawn only when the block is not kept already (figures_key covers what it shows).
+        context["trends"] = SimpleLazyObject(lambda: overview_trends(stored, quarters, names))
+        context["figures_key"] = figures_key(
+            [stored[q].figures if q in stored else None for q in quarters],
+            names,
+            context["team"].pk,
+            *quarters,
+        )
+        context["fragment_seconds"] = FRAGMENT_SECONDS
     context["page"] = "trends"
     return render(request, "dashboards/trends.html", context)
 

@@ -1,10 +1,13 @@
 """The rendered figures a dashboard keeps between views are never out of date: new figures, a
 renamed domain and another language each show at once."""
 
+import re
+
 import pytest
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.functional import empty
 
 from assessments.models import Domain
 from indicators.dashboard import format_index
@@ -22,6 +25,13 @@ def _empty_fragments():
     caches["fragments"].clear()
     yield
     caches["fragments"].clear()
+
+
+def latest_index(page: str) -> str:
+    """The index of the latest quarter in the trends page's first table."""
+    found = re.search(r'<th scope="row">2025Q4</th><td class="num">([^<]+)</td>', page)
+    assert found, "no row for 2025Q4"
+    return found[1]
 
 
 def median_shown(page: str) -> str:
@@ -116,3 +126,19 @@ def test_the_role_on_a_team_is_read_in_one_query_and_none_elsewhere(
     assert team_role_for_user(
         user=manager, team_id=other_team.pk, roles=Membership.Role.values
     ) == (None, None)
+
+
+def test_the_trends_show_new_figures_as_soon_as_they_are_stored(client, team, clinician, manager):
+    cohort(team, clinician, [8, 8, 8, 8, 8])
+    summaries_rebuild_all()
+    client.force_login(manager)
+    first = client.get(url("team_trends", team)).content.decode()
+    kept = client.get(url("team_trends", team))
+    assert kept.context["trends"]._wrapped is empty  # the kept block: the charts not drawn again
+
+    cohort(team, clinician, [2, 2, 2, 2, 2, 2, 2])
+    summaries_rebuild_all()
+    page = client.get(url("team_trends", team)).content.decode()
+
+    assert latest_index(first) == "80"
+    assert latest_index(page) == format_index(stored(team)["index"]["median"]) == "20"
