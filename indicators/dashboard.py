@@ -41,10 +41,10 @@ TREND_QUARTERS = 8
 FRAGMENT_SECONDS = 24 * 3600
 
 
-def figures_key(stored_figures: dict | None, names: dict[str, str], *shown: object) -> str:
-    """The key of a rendered block of a quarter's figures: it changes whenever anything the block
-    shows could, so a cached block is never out of date. It is worked out from the stored figures
-    themselves, the names they are labelled with, the page's language and whatever else the
+def figures_key(stored_figures: object, names: dict[str, str], *shown: object) -> str:
+    """The key of a rendered block of figures: it changes whenever anything the block shows
+    could, so a cached block is never out of date. It is worked out from the stored figures
+    themselves (a quarter's, or a list of quarters'), the names they are labelled with, the page's language and whatever else the
     block shows (``shown``: a team, a quarter). Reading the figures and rendering them again
     costs a dashboard more than all its queries; the key costs a fraction of a millisecond."""
     content = [stored_figures, names, get_language(), *map(str, shown)]
