@@ -13,9 +13,10 @@ Without ``DATABASE_URL`` (or with a SQLite one) everything happens in a scratch 
 is deleted afterwards. It lives in ``/dev/shm`` where there is one (``--db-dir`` to change): a
 signed-in session is saved at most once a minute (``ssm_outcomes.session_refresh``), and on a
 disk whose fsync takes tens of milliseconds such a commit, not the page, would be what is
-measured. The team overview's figures are rendered once and kept (``indicators.dashboard.
-figures_key``), as in production: after its first request the page measured is the kept one. With a PostgreSQL
-``DATABASE_URL`` the rows it creates there are deleted at the end.
+measured. The team overview's figures are rendered once and kept
+(``indicators.dashboard.figures_key``), as in production: after its first request the page
+measured is the kept one. With a PostgreSQL ``DATABASE_URL`` the rows it creates there are
+deleted at the end.
 """
 
 from __future__ import annotations

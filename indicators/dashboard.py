@@ -44,9 +44,10 @@ FRAGMENT_SECONDS = 24 * 3600
 def figures_key(stored_figures: object, names: dict[str, str], *shown: object) -> str:
     """The key of a rendered block of figures: it changes whenever anything the block shows
     could, so a cached block is never out of date. It is worked out from the stored figures
-    themselves (a quarter's, or a list of quarters'), the names they are labelled with, the page's language and whatever else the
-    block shows (``shown``: a team, a quarter). Reading the figures and rendering them again
-    costs a dashboard more than all its queries; the key costs a fraction of a millisecond."""
+    themselves (a quarter's, or a list of quarters'), the names they are labelled with, the
+    page's language and whatever else the block shows (``shown``: a team, a quarter). Reading
+    the figures and rendering them again costs a dashboard more than all its queries; the key
+    costs a fraction of a millisecond."""
     content = [stored_figures, names, get_language(), *map(str, shown)]
     payload = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
