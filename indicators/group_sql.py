@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -53,6 +54,7 @@ from .instrument_figures import InstrumentCounts, flag_keys
 from .models import PatientSummary
 from .scoring import FRAMEWORK_CODES, Quartiles, quartiles
 from .small_numbers import SMALL_NUMBER
+from .summary_sql import planner_settings_apply
 
 TEAM, CASELOAD = "team", "caseload"
 ALL_PATIENTS = "*"  # the priority category every allocation holds in full: counts the patients
@@ -144,31 +146,36 @@ def _temporary_tables_drop() -> None:
     )
 
 
-def _targets_load(targets: Mapping[str, Sequence[Target]]) -> None:
+def _targets_load(targets: Mapping[str, Sequence[Target]]) -> list[GroupKey]:
+    """``group_targets``: each group asked for, numbered (``grp``); returns the groups' keys in
+    the order of their numbers. The statements that follow group and sort by the number alone,
+    far cheaper than by kind, owner and quarter."""
     timestamp = "timestamptz" if _postgresql() else "text"
     _execute(
-        "CREATE TEMP TABLE group_targets (kind varchar(8), owner_id bigint, period varchar(6), "
-        f"starts {timestamp}, ends {timestamp}, last_day date)"
+        "CREATE TEMP TABLE group_targets (grp integer, kind varchar(8), owner_id bigint, "
+        f"period varchar(6), starts {timestamp}, ends {timestamp}, last_day date)"
     )
     adapt = connection.ops.adapt_datetimefield_value
+    groups = [(_name(kind), t) for kind, of_kind in targets.items() for t in of_kind]
     rows = [
         (
-            _name(kind),
+            grp,
+            kind,
             t.owner_id,
             t.period,
             adapt(t.starts),
             adapt(t.ends),
             t.last_day if _postgresql() else t.last_day.isoformat(),
         )
-        for kind, of_kind in targets.items()
-        for t in of_kind
+        for grp, (kind, t) in enumerate(groups)
     ]
     _insert_rows(
         "group_targets",
-        ("kind", "owner_id", "period", "starts", "ends", "last_day"),
-        ("text", "bigint", "text", "timestamptz", "timestamptz", "date"),
+        ("grp", "kind", "owner_id", "period", "starts", "ends", "last_day"),
+        ("integer", "text", "bigint", "text", "timestamptz", "timestamptz", "date"),
         rows,
     )
+    return [(kind, t.owner_id, t.period) for kind, t in groups]
 
 
 def _members_sql(kind: str) -> str:
@@ -179,8 +186,7 @@ def _members_sql(kind: str) -> str:
     kind_is = f"t.kind = {_literal(kind)}"
     if kind == TEAM:
         return f"""
-            SELECT {_literal(kind)} AS kind, t.owner_id, t.period, t.last_day,
-                   s.id AS summary_id, s.patient_id
+            SELECT t.grp, t.last_day, s.id AS summary_id, s.patient_id
             FROM group_targets t
             JOIN {_table(Patient.teams.through)} m ON m.team_id = t.owner_id
             JOIN {summaries} s ON s.patient_id = m.patient_id AND s.period = t.period
@@ -190,10 +196,9 @@ def _members_sql(kind: str) -> str:
         # patient once, then their summary: the planner otherwise tends to probe every patient's
         # encounters for every caseload of the quarter.
         return f"""
-            SELECT {_literal(kind)} AS kind, seen.owner_id, seen.period, seen.last_day,
-                   s.id AS summary_id, s.patient_id
+            SELECT seen.grp, seen.last_day, s.id AS summary_id, s.patient_id
             FROM (
-                SELECT DISTINCT t.owner_id, t.period, t.last_day, e.patient_id
+                SELECT DISTINCT t.grp, t.period, t.last_day, e.patient_id
                 FROM group_targets t
                 JOIN {_table(Encounter)} e
                     ON e.clinician_id = t.owner_id AND e.occurred_at >= t.starts
@@ -203,8 +208,7 @@ def _members_sql(kind: str) -> str:
             ) seen
             JOIN {summaries} s ON s.patient_id = seen.patient_id AND s.period = seen.period"""
     return f"""
-            SELECT DISTINCT {_literal(kind)} AS kind, t.owner_id, t.period, t.last_day,
-                   s.id AS summary_id, s.patient_id
+            SELECT DISTINCT t.grp, t.last_day, s.id AS summary_id, s.patient_id
             FROM group_targets t
             JOIN {_table(Encounter)} e
                 ON e.clinician_id = t.owner_id AND e.occurred_at >= t.starts
@@ -231,12 +235,12 @@ def _members_load(kinds: Iterable[str]) -> None:
                 ON ps.patient_id = w.patient_id AND ps.effective_from <= w.last_day
             ORDER BY w.patient_id, w.last_day, ps.effective_from DESC, ps.id DESC
         )
-        SELECT g.kind, g.owner_id, g.period, g.summary_id, g.patient_id, h.set_id
+        SELECT g.grp, g.summary_id, g.patient_id, h.set_id
         FROM g LEFT JOIN held h ON h.patient_id = g.patient_id AND h.last_day = g.last_day""")
     else:
         statements.append(f"""
         CREATE TEMP TABLE group_members AS
-        SELECT g.kind, g.owner_id, g.period, g.summary_id, g.patient_id, (
+        SELECT g.grp, g.summary_id, g.patient_id, (
             SELECT ps.id FROM {_table(PrioritySet)} ps
             WHERE ps.patient_id = g.patient_id AND ps.effective_from <= g.last_day
             ORDER BY ps.effective_from DESC, ps.id DESC LIMIT 1
@@ -395,9 +399,9 @@ def _headline_sql() -> str:
         WHERE s.period IN (SELECT period FROM group_targets)
             AND s.id IN (SELECT summary_id FROM group_members)
     )
-    SELECT m.kind, m.owner_id, m.period, COUNT(*), {aggregates}
+    SELECT m.grp, COUNT(*), {aggregates}
     FROM group_members m JOIN rows r ON r.summary_id = m.summary_id
-    GROUP BY m.kind, m.owner_id, m.period"""
+    GROUP BY m.grp"""
 
 
 def _priority_shares_sql() -> str:
@@ -444,9 +448,9 @@ def _priority_shares_sql() -> str:
         SELECT p.set_id, {shares}
         FROM parts p
     )
-    SELECT m.kind, m.owner_id, m.period, COUNT(*), {sums}
+    SELECT m.grp, COUNT(*), {sums}
     FROM group_members m JOIN held h ON h.set_id = m.set_id
-    GROUP BY m.kind, m.owner_id, m.period"""
+    GROUP BY m.grp"""
 
 
 def _wordings_load() -> None:
@@ -489,36 +493,36 @@ def _common_items_sql() -> str:
         WHERE rn = 1
     ),
     items AS (
-        SELECT m.kind, m.owner_id, m.period, h.wording, h.domain, h.spelling
+        SELECT m.grp, h.wording, h.domain, h.spelling
         FROM group_members m JOIN held h ON h.set_id = m.set_id
     ),
     spellings AS (
-        SELECT kind, owner_id, period, wording, domain, spelling, COUNT(*) AS uses
+        SELECT grp, wording, domain, spelling, COUNT(*) AS uses
         FROM items
-        GROUP BY kind, owner_id, period, wording, domain, spelling
+        GROUP BY grp, wording, domain, spelling
     ),
     wordings AS (
-        SELECT kind, owner_id, period, wording, domain, spelling,
-               SUM(uses) OVER (PARTITION BY kind, owner_id, period, wording, domain) AS patients,
+        SELECT grp, wording, domain, spelling,
+               SUM(uses) OVER (PARTITION BY grp, wording, domain) AS patients,
                ROW_NUMBER() OVER (
-                   PARTITION BY kind, owner_id, period, wording, domain
+                   PARTITION BY grp, wording, domain
                    ORDER BY uses DESC, spelling{c}
                ) AS choice
         FROM spellings
     ),
     ranked AS (
-        SELECT kind, owner_id, period, wording, domain, spelling, patients,
+        SELECT grp, wording, domain, spelling, patients,
                ROW_NUMBER() OVER (
-                   PARTITION BY kind, owner_id, period
+                   PARTITION BY grp
                    ORDER BY patients DESC, wording{c}, domain{c}
                ) AS place,
                SUM(CASE WHEN patients < {SMALL_NUMBER} THEN 1 ELSE 0 END)
-                   OVER (PARTITION BY kind, owner_id, period) AS others
+                   OVER (PARTITION BY grp) AS others
         FROM wordings WHERE choice = 1
     )
-    SELECT kind, owner_id, period, spelling, domain, patients, others FROM ranked
+    SELECT grp, spelling, domain, patients, others FROM ranked
     WHERE place <= {COMMON_ITEMS_SHOWN}
-    ORDER BY kind, owner_id, period, place"""
+    ORDER BY grp, place"""
 
 
 GroupKey = tuple[str, int, str]  # (kind, owner id, quarter)
@@ -539,24 +543,52 @@ def group_aggregates_of_kinds(
         raise ValueError(f"not a kind of group: {sorted(unknown)!r}")
     if not kinds:
         return {}
-    if _postgresql():
-        # The JSON functions' default estimates make the planner compile these statements to
-        # machine code, which takes longer than running them.
-        _execute("SET LOCAL jit = off")
+    with _planner_settings():
+        return _aggregates_found(targets, kinds)
+
+
+# jit: the JSON functions' default estimates make the planner compile these statements to machine
+# code, which takes longer than running them. work_mem: room to sort each group's members for the
+# headline's quartiles (a few hundred bytes a member, tens of MB a quarter at 50,000 patients) in
+# memory rather than in temporary files, as the patient phase has (``summary_sql``).
+PLANNER_SETTINGS = {"jit": "off", "work_mem": "64MB"}
+
+
+@contextmanager
+def _planner_settings() -> Iterator[None]:
+    """``PLANNER_SETTINGS`` on PostgreSQL for the statements of the block, then as they were (set
+    for the transaction only, SET LOCAL, and put back: a caller's transaction goes on after)."""
+    if not _postgresql():
+        yield
+        return
+    names = list(PLANNER_SETTINGS)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join("current_setting(%s)" for _ in names), names)
+        before = cursor.fetchone()
+        planner_settings_apply(cursor, PLANNER_SETTINGS)
+    yield
+    with connection.cursor() as cursor:
+        planner_settings_apply(cursor, dict(zip(names, before, strict=True)))
+
+
+def _aggregates_found(
+    targets: Mapping[str, Sequence[Target]], kinds: list[str]
+) -> dict[GroupKey, GroupAggregates]:
+    """``group_aggregates_of_kinds`` once the kinds are checked."""
     _temporary_tables_drop()
-    _targets_load({kind: targets[kind] for kind in kinds})
+    keys = _targets_load({kind: targets[kind] for kind in kinds})
     _members_load(kinds)
     _wordings_load()
 
     event_kinds = ContextEvent.Kind.values
     found: dict[GroupKey, GroupAggregates] = {}
-    for kind, *row in _fetch(_headline_sql()):
-        owner_id, period, patients, own = row[:4]
-        spreads = [_spread_of(row[i], row[i + 1]) for i in range(4, 16, 2)]
-        with_direction, improved, stable, declined = row[16:20]
-        measured, with_reading, in_target, initiated, with_context = row[20:25]
-        fell_with, fell_without = row[25:27]
-        found[kind, owner_id, period] = GroupAggregates(
+    for grp, *row in _fetch(_headline_sql()):
+        patients, own = row[:2]
+        spreads = [_spread_of(row[i], row[i + 1]) for i in range(2, 14, 2)]
+        with_direction, improved, stable, declined = row[14:18]
+        measured, with_reading, in_target, initiated, with_context = row[18:23]
+        fell_with, fell_without = row[23:25]
+        found[keys[grp]] = GroupAggregates(
             counts=GroupCounts(
                 patients=patients,
                 own_priorities=int(own),
@@ -576,23 +608,23 @@ def group_aggregates_of_kinds(
                 with_context=int(with_context),
                 context_kinds={
                     k: int(count)
-                    for k, count in zip(event_kinds, row[27 : 27 + len(event_kinds)], strict=True)
+                    for k, count in zip(event_kinds, row[25 : 25 + len(event_kinds)], strict=True)
                 },
                 declined_with_context=int(fell_with),
                 declined_without_context=int(fell_without),
             ),
             priorities=PriorityCounts(patients=0),
-            instruments=_instruments_read(row[27 + len(event_kinds) :]),
+            instruments=_instruments_read(row[25 + len(event_kinds) :]),
         )
 
-    for kind, owner_id, period, patients, *row in _fetch(_priority_shares_sql()):
+    for grp, patients, *row in _fetch(_priority_shares_sql()):
         holders, share_sums = {}, {}
         for i, category in enumerate(PRIORITY_CATEGORIES):
             holders[category], share_sums[category] = int(row[2 * i]), float(row[1 + 2 * i])
-        found[kind, owner_id, period].priorities = PriorityCounts(patients, holders, share_sums)
+        found[keys[grp]].priorities = PriorityCounts(patients, holders, share_sums)
 
-    for kind, owner_id, period, spelling, domain, patients, others in _fetch(_common_items_sql()):
-        key = (kind, owner_id, period)
+    for grp, spelling, domain, patients, others in _fetch(_common_items_sql()):
+        key = keys[grp]
         priorities = found[key].priorities
         common = list(priorities.common_items)
         if patients >= SMALL_NUMBER:
