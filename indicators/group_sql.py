@@ -184,6 +184,14 @@ def _members_sql(kind: str) -> str:
     the quarter and the quarter's last day."""
     summaries = _table(PatientSummary)
     kind_is = f"t.kind = {_literal(kind)}"
+    if _postgresql():
+        # The summaries of the quarters asked for, found along the index on the quarter and
+        # hashed: the planner otherwise hashes every quarter's or pairs each group with each.
+        summaries = f"""(
+                SELECT id, patient_id, period FROM {summaries}
+                WHERE period IN (SELECT t.period FROM group_targets t WHERE {kind_is})
+                OFFSET 0
+            )"""
     if kind == TEAM:
         return f"""
             SELECT t.grp, t.last_day, s.id AS summary_id, s.patient_id
