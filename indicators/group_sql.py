@@ -57,7 +57,6 @@ from .small_numbers import SMALL_NUMBER
 from .summary_sql import planner_settings_apply
 
 TEAM, CASELOAD = "team", "caseload"
-ALL_PATIENTS = "*"  # the priority category every allocation holds in full: counts the patients
 
 
 @dataclass(frozen=True)
@@ -200,9 +199,9 @@ def _members_sql(kind: str) -> str:
             JOIN {summaries} s ON s.patient_id = m.patient_id AND s.period = t.period
             WHERE {kind_is}"""
     if _postgresql():
-        # From each clinician's encounters in the window (an index range per target), each
-        # patient once, then their summary: the planner otherwise tends to probe every patient's
-        # encounters for every caseload of the quarter.
+        # From each clinician's encounters in the window, each patient once, then their summary
+        # (OFFSET 0 keeps the subquery apart): the planner otherwise tends to probe every
+        # patient's encounters for every caseload of the quarter.
         return f"""
             SELECT seen.grp, seen.last_day, s.id AS summary_id, s.patient_id
             FROM (
