@@ -315,10 +315,11 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # Rendered blocks of dashboard figures, each under a key worked out from its content
     # (indicators.dashboard.figures_key): never out of date, so each process keeps its own.
+    # A block is 10-60 KB (the trend charts the largest): at most ~30 MB a process.
     "fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fragments",
-        "OPTIONS": {"MAX_ENTRIES": 2000},
+        "OPTIONS": {"MAX_ENTRIES": 500},
     },
     "progress": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS}
