@@ -38,7 +38,7 @@ BENCHMARKS = [
         "benchmarks.bench_load",
         [
             *("--patients", "50000", "--users", "20", "--seconds", "60"),
-            *("--phase-seconds", "20", "--reuse"),
+            *("--phase-seconds", "20", "--saturated-seconds", "30", "--think", "3", "--reuse"),
         ],
     ),
     (
@@ -52,8 +52,8 @@ BENCHMARKS = [
         ["--seconds", "180"],
     ),
 ]
-# Options that are rates, not sizes: --quick keeps them.
-KEEP = {"--rate"}
+# Options that are rates or pauses, not sizes: --quick keeps them.
+KEEP = {"--rate", "--think"}
 
 
 def _quick(options: list[str]) -> list[str]:

@@ -53,3 +53,7 @@ def test_quick_is_a_tenth_of_every_size_but_not_of_the_rate():
     assert options["benchmarks.bench_freshness"] == [
         *("--patients", "5000", "--seconds", "6", "--rate", "5")
     ]
+    assert options["benchmarks.bench_load"] == [
+        *("--patients", "5000", "--users", "2", "--seconds", "6", "--phase-seconds", "2"),
+        *("--saturated-seconds", "3", "--think", "3", "--reuse"),
+    ]
