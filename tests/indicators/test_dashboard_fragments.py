@@ -34,6 +34,13 @@ def latest_index(page: str) -> str:
     return found[1]
 
 
+def five_patients_seen_by(client, user, team, clinician) -> None:
+    """Five patients of the team with their summaries built, and ``user`` signed in."""
+    cohort(team, clinician, [2, 4, 6, 8, 10])
+    summaries_rebuild_all()
+    client.force_login(user)
+
+
 def median_shown(page: str) -> str:
     return page.split('<p class="figure-value">', 1)[1].split("</p>", 1)[0]
 
@@ -41,9 +48,7 @@ def median_shown(page: str) -> str:
 def test_the_overview_shows_new_figures_as_soon_as_they_are_stored(
     client, team, clinician, manager
 ):
-    cohort(team, clinician, [2, 4, 6, 8, 10])
-    summaries_rebuild_all()
-    client.force_login(manager)
+    five_patients_seen_by(client, manager, team, clinician)
     client.get(url("team_overview", team))
     before = stored(team)["index"]["median"]
 
@@ -61,9 +66,7 @@ def test_the_overview_shows_new_figures_as_soon_as_they_are_stored(
 def test_a_second_view_reuses_the_rendered_figures_with_the_same_queries(
     client, team, clinician, manager
 ):
-    cohort(team, clinician, [2, 4, 6, 8, 10])
-    summaries_rebuild_all()
-    client.force_login(manager)
+    five_patients_seen_by(client, manager, team, clinician)
     client.get(url("team_overview", team))
     assert len(caches["fragments"]._cache) == 1  # type: ignore[attr-defined]
 
@@ -77,9 +80,7 @@ def test_a_second_view_reuses_the_rendered_figures_with_the_same_queries(
 
 
 def test_a_renamed_domain_shows_its_new_name_at_once(client, team, clinician, manager):
-    cohort(team, clinician, [2, 4, 6, 8, 10])
-    summaries_rebuild_all()
-    client.force_login(manager)
+    five_patients_seen_by(client, manager, team, clinician)
     client.get(url("team_overview", team))
 
     Domain.objects.filter(code="H").update(name="Health and how I feel about it")
@@ -89,9 +90,7 @@ def test_a_renamed_domain_shows_its_new_name_at_once(client, team, clinician, ma
 
 
 def test_each_language_gets_its_own_figures(client, team, clinician, manager):
-    cohort(team, clinician, [2, 4, 6, 8, 10])
-    summaries_rebuild_all()
-    client.force_login(manager)
+    five_patients_seen_by(client, manager, team, clinician)
     english = client.get(url("team_overview", team)).content.decode()
 
     manager.language = "nl"
@@ -104,9 +103,7 @@ def test_each_language_gets_its_own_figures(client, team, clinician, manager):
 
 
 def test_my_caseload_shows_new_figures_as_soon_as_they_are_stored(client, team, clinician):
-    cohort(team, clinician, [2, 4, 6, 8, 10])
-    summaries_rebuild_all()
-    client.force_login(clinician)
+    five_patients_seen_by(client, clinician, team, clinician)
     client.get("/dashboards/my-caseload/")
     cohort(team, clinician, [10, 10, 10, 10, 10])
     summaries_rebuild_all()
