@@ -21,8 +21,13 @@ run from the moment the request was sent:
   stale; at this rate the next save of another patient flags it stale again within a fraction of
   a second, so "not stale" is judged at the moment of that computation.
 
-A save not fresh within ``--deadline`` seconds (twice that for the team) is a miss and counts
-as never (infinitely late) in the percentiles. After the last save the length of each queue,
+Once the queues are empty every team summary the saves touched is recomputed (and rolled back):
+one that differs from what is stored is a lost update, and counts against a target of none. A
+save whose team was computed between the patient's commit and the watcher's next look carries
+the save but was never seen after it; it is judged fresh then (``_settle``) only if every team of
+its quarter stores what the recomputation gives, is not stale, and was computed no earlier than
+the patient's summary. A save not fresh within ``--deadline`` seconds (twice that for the team)
+is a miss and counts as never (infinitely late) in the percentiles. After the last save the length of each queue,
 and the tasks taken but not finished, are printed each second until all are empty; what is
 still there after ``--drain`` seconds is dropped and counted as unfinished work. The exit status
 is 0 whatever the figures.
@@ -78,6 +83,7 @@ class Save:
     patient_fresh: float = math.inf  # seconds from sent; inf: not (yet)
     patient_seen: float = math.nan  # time.time() when the patient summary was seen fresh
     team_fresh: float = math.inf
+    settled: bool = False  # team freshness judged after the run (``_settle``)
 
 
 def _same(a: float | None, b: float | None) -> bool:
@@ -295,7 +301,55 @@ def _cohort(patients: int) -> str:
     return url
 
 
-def _report(saves: list[Save], rate: float, seconds: float, drain: float, dropped: int) -> None:
+def _settle(saves: list[Save]) -> int:
+    """After the queues are empty: recompute the team summaries the saves touched, in a
+    transaction rolled back, and return how many differ from what is stored (a lost update).
+
+    The watcher judges a team fresh once its summary was computed after it saw the patient's
+    fresh; a team computed in the moment between the patient's commit and the watcher's next
+    look carries the save yet is not counted. Such a save, still not fresh, is settled here:
+    when every team of its quarter stores exactly what a recomputation gives, is not stale and
+    was computed no earlier than the patient's summary, it counted from then on."""
+    from django.db import transaction
+
+    from indicators.group_summaries import team_summary_compute
+    from indicators.models import PatientSummary, TeamSummary
+
+    keys = {(t, s.period) for s in saves if s.status == 201 for t in s.teams}
+    stored = {
+        (t, q): (patients, figures, stale, at)
+        for t, q, patients, figures, stale, at in TeamSummary.objects.filter(
+            team_id__in={t for t, _ in keys}, period__in={q for _, q in keys}
+        ).values_list("team_id", "period", "patients", "figures", "stale", "computed_at")
+    }
+    recomputed = {}
+    with transaction.atomic():
+        for team_id, period in sorted(keys):
+            summary = team_summary_compute(team_id=team_id, period=period)
+            recomputed[team_id, period] = (summary.patients, summary.figures)
+        transaction.set_rollback(True)
+    differing = {k for k in keys if k not in stored or stored[k][:2] != recomputed[k]}
+    for save in saves:
+        if math.isinf(save.patient_fresh) or not math.isinf(save.team_fresh):
+            continue
+        patient_at = (
+            PatientSummary.objects.filter(patient_id=save.patient_id, period=save.period)
+            .values_list("computed_at", flat=True)
+            .first()
+        )
+        teams = [(t, save.period) for t in save.teams]
+        if patient_at is not None and all(
+            k not in differing and not stored[k][2] and stored[k][3] >= patient_at for k in teams
+        ):
+            latest = max(stored[k][3].timestamp() for k in teams)
+            save.team_fresh = max(latest - save.sent, save.patient_fresh)
+            save.settled = True
+    return len(differing)
+
+
+def _report(
+    saves: list[Save], rate: float, seconds: float, drain: float, dropped: int, differing: int
+) -> None:
     sent = len(saves)
     refused = sum(s.status != 201 for s in saves)
     patient = [s.patient_fresh for s in saves]
@@ -312,7 +366,14 @@ def _report(saves: list[Save], rate: float, seconds: float, drain: float, droppe
             f"p95 {percentile(values, 95):.2f} s, max {max(values, default=math.nan):.2f} s; "
             f"never within the deadline: {missed}"
         )
+    settled = sum(s.settled for s in saves)
+    if settled:
+        print(
+            f"of which team summaries judged fresh after the run (computed between the patient's "
+            f"commit and the next look): {settled}"
+        )
     print(f"queues empty {drain:.1f} s after the last save; tasks dropped unfinished: {dropped}")
+    print(f"team summaries differing from a recomputation once the queues were empty: {differing}")
     where = f"({rate:g} saves/s for {seconds:.0f} s, 1 worker process for patients, 1 for groups)"
     target_print(
         Target(f"saves per second sustained {where}", round(sent / seconds, 2), rate, at_most=False)
@@ -340,6 +401,7 @@ def _report(saves: list[Save], rate: float, seconds: float, drain: float, droppe
     target_print(Target(f"saves whose summaries were never fresh {where}", never, 0))
     target_print(Target(f"queues empty after the last save {where}", drain, TARGET_DRAIN, "s"))
     target_print(Target(f"refresh tasks left unfinished and dropped {where}", dropped, 0))
+    target_print(Target(f"team summaries differing from a recomputation {where}", differing, 0))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -417,8 +479,9 @@ def main(argv: list[str] | None = None) -> int:
                 process_stop(started)
         dropped = queues_purge()
         token.delete()
-        connection.close()
-    _report(watcher.saves, args.rate, seconds, drain, dropped)
+    differing = _settle(watcher.saves)
+    connection.close()
+    _report(watcher.saves, args.rate, seconds, drain, dropped, differing)
     return 0
 
 
