@@ -27,10 +27,10 @@ save whose team was computed between the patient's commit and the watcher's next
 the save but was never seen after it; it is judged fresh then (``_settle``) only if every team of
 its quarter stores what the recomputation gives, is not stale, and was computed no earlier than
 the patient's summary. A save not fresh within ``--deadline`` seconds (twice that for the team)
-is a miss and counts as never (infinitely late) in the percentiles. After the last save the length of each queue,
-and the tasks taken but not finished, are printed each second until all are empty; what is
-still there after ``--drain`` seconds is dropped and counted as unfinished work. The exit status
-is 0 whatever the figures.
+is a miss and counts as never (infinitely late) in the percentiles. After the last save the
+length of each queue, and the tasks taken but not finished, are printed each second until all
+are empty; what is still there after ``--drain`` seconds is dropped and counted as unfinished
+work. The exit status is 0 whatever the figures.
 """
 
 from __future__ import annotations
