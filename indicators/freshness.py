@@ -10,10 +10,14 @@
    (``indicators.patient_summaries``), records the dirty count it read as computed, and flags
    only the team and caseload summaries whose figures the new quarters moved
    (``indicators.group_summaries.group_targets``: the quarters that changed, the teams the
-   patient is in, the caseloads of those who saw them); if any was fresh until then it queues one
-   debounced group refresh. Group refreshes have a queue of their own (settings:
+   patient is in, the caseloads of those who saw them); if any was fresh until then it queues a
+   group refresh ``GROUP_REFRESH_SECONDS`` later, unless one is already waiting
+   (``group_refresh_queue``). Group refreshes have a queue of their own (settings:
    ``CELERY_TASK_ROUTES``), so a patient's refresh never waits behind one, and only one runs at a
-   time (an advisory lock); a change landing while one runs is caught by ``marks``.
+   time (an advisory lock). A refresh recomputes every group flagged by then, once; a change
+   landing while it runs is caught by ``marks`` and leaves its group flagged, and the refresh
+   then queues the next, a pause later. Under a steady stream of saves the groups are so
+   recomputed once a pause, not round after round.
 4. If the broker is down nothing is lost: the state stays dirty and the minute sweep
    (``indicators.tasks.sweep_stale_summaries``) finds it.
 
@@ -23,9 +27,12 @@ teams they are in now and of those they left.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import caches
 from django.db.models import F
 from django.dispatch import receiver
 from django.utils import timezone
@@ -39,9 +46,12 @@ from .models import SummaryState
 
 REFRESH_PATIENT = "indicators.tasks.refresh_patient_summaries"
 REFRESH_GROUPS = "indicators.tasks.refresh_group_summaries"
-# Team and caseload views follow a patient's refresh after a short pause, so a burst of saves
-# shares one group refresh instead of queueing one each ahead of the next patient's refresh.
-GROUP_REFRESH_DELAY = 5
+# The shared flag that a group refresh is waiting, and how long past its pause it is trusted: a
+# refresh lost with its worker holds later ones back for at most that long.
+GROUP_REFRESH_WAITING = "indicators:group-refresh-waiting"
+WAITING_GRACE = 60
+
+log = logging.getLogger(__name__)
 
 
 def summaries_mark_stale(*, patient_id: int) -> None:
@@ -70,9 +80,32 @@ def patient_refresh_queue(patient_id: int) -> None:
 
 
 def group_refresh_queue() -> None:
-    """Queue the debounced team and caseload refresh. With the broker down the flags stay set
-    and the minute sweep refreshes them instead, so nothing is lost and nothing is raised."""
-    enqueue(REFRESH_GROUPS, countdown=GROUP_REFRESH_DELAY)
+    """Queue the team and caseload refresh to run after ``GROUP_REFRESH_SECONDS`` (a setting),
+    unless one is already waiting: the saves of that pause share one refresh, which takes every
+    group flagged by then, and under a steady stream of saves the groups are recomputed once a
+    pause rather than round after round. The waiting refresh is a flag in the shared cache
+    (``coordination``), cleared when the refresh starts (``group_refresh_started``) and expiring
+    on its own if the refresh never comes; with no cache to ask, the refresh is queued anyway
+    (two refreshes do the same work twice, nothing worse). With the broker down the flags stay
+    set and the minute sweep refreshes them instead, so nothing is lost and nothing is raised."""
+    delay = settings.GROUP_REFRESH_SECONDS
+    try:
+        first = caches["coordination"].add(GROUP_REFRESH_WAITING, True, delay + WAITING_GRACE)
+    except Exception:  # the cache is down: queue one anyway
+        log.warning("group refresh flag not readable; queueing the refresh", exc_info=True)
+        first = True
+    if not first:
+        return
+    if not enqueue(REFRESH_GROUPS, countdown=delay):
+        group_refresh_started()  # nothing is waiting after all: the next save may queue one
+
+
+def group_refresh_started() -> None:
+    """The waiting team and caseload refresh has begun: a save from now on queues the next."""
+    try:
+        caches["coordination"].delete(GROUP_REFRESH_WAITING)
+    except Exception:  # the flag expires on its own
+        log.warning("group refresh flag not cleared", exc_info=True)
 
 
 def group_summaries_mark_membership(*, patient_id: int, left_team_ids: Iterable[int]) -> None:

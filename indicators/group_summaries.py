@@ -381,10 +381,6 @@ def _refresh_kind(kind: GroupKind[Any]) -> int:
     return len(read)
 
 
-# Rounds of refreshing in one call: changes landing while one round runs are taken by the next.
-REFRESH_ROUNDS = 5
-
-
 # The claim's key among the installation's PostgreSQL advisory locks (any fixed number will do).
 REFRESH_LOCK = 0x55_4D_47_52  # "SMGR"
 _refresh_lock = threading.Lock()  # where there is no PostgreSQL: one process, one refresher
@@ -414,8 +410,9 @@ def _refresh_claim() -> Iterator[bool]:
 
 
 def group_summaries_refresh_stale() -> int | None:
-    """Recompute the team and caseload summaries flagged stale, round after round until none is
-    left (or ``REFRESH_ROUNDS`` have run); return how many were computed.
+    """Recompute the team and caseload summaries flagged stale, once; return how many were
+    computed. One flagged again while this ran (``marks``) stays flagged for the next refresh:
+    the caller queues it after a pause (``group_summaries_any_stale``).
 
     One refresh runs at a time: when another holds the claim, nothing is done and None is
     returned (the caller queues a later try, so a change flagged just as the other finishes is
@@ -424,13 +421,12 @@ def group_summaries_refresh_stale() -> int | None:
     with _refresh_claim() as held:
         if not held:
             return None
-        done = 0
-        for _ in range(REFRESH_ROUNDS):
-            computed = sum(_refresh_kind(kind) for kind in GROUP_KINDS)
-            if not computed:
-                break
-            done += computed
-        return done
+        return sum(_refresh_kind(kind) for kind in GROUP_KINDS)
+
+
+def group_summaries_any_stale() -> bool:
+    """Whether any team or caseload summary is flagged stale."""
+    return any(kind.model._default_manager.filter(stale=True).exists() for kind in GROUP_KINDS)
 
 
 def group_summaries_periods_settle() -> list[str]:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from assessments.models import Element
 
 from . import comparisons, group_summaries, patient_summaries
-from .freshness import group_refresh_queue
+from .freshness import group_refresh_queue, group_refresh_started
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +32,14 @@ def refresh_patient_summaries(patient_id: int) -> bool:
 
 @shared_task(name="indicators.tasks.refresh_group_summaries", acks_late=True)
 def refresh_group_summaries() -> int:
-    """Recompute the stale team and caseload summaries (on the groups queue, never ahead of a
-    patient's refresh); if another refresh is running, try again after the debounce."""
+    """Recompute the stale team and caseload summaries once (on the groups queue, never ahead of a
+    patient's refresh); if another refresh is running, or groups were flagged again while this
+    one ran, queue the next after the pause (``GROUP_REFRESH_SECONDS``)."""
+    group_refresh_started()
     done = group_summaries.group_summaries_refresh_stale()
-    if done is None:
+    if done is None or group_summaries.group_summaries_any_stale():
         group_refresh_queue()
-        return 0
-    return done
+    return done or 0
 
 
 @shared_task(name="indicators.tasks.sweep_stale_summaries", acks_late=True)

@@ -326,6 +326,16 @@ CACHES = {
         if _REDIS.startswith("redis")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "progress"}
     ),
+    # Flags the web and worker processes share, through Redis when the site has one: that a team
+    # and caseload refresh is already waiting (indicators.freshness.group_refresh_queue).
+    "coordination": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS}
+        if _REDIS.startswith("redis")
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "coordination",
+        }
+    ),
 }
 
 # --- Celery: Redis when CELERY_BROKER_URL is set, otherwise tasks run in-process. ---
@@ -345,6 +355,14 @@ CELERY_TASK_ROUTES = {
     "indicators.tasks.rebuild_*": {"queue": REBUILD_QUEUE},
     "indicators.tasks.compare_teams": {"queue": REBUILD_QUEUE},
 }
+# Team and caseload summaries follow a patient's refresh after this many seconds, so the saves of
+# that pause share one group refresh (indicators/freshness.py): longer means fewer refreshes (each
+# recomputes every stale group of a quarter) and dashboards that follow a save later.
+GROUP_REFRESH_SECONDS = env_int("GROUP_REFRESH_SECONDS", 5)
+if not 0 <= GROUP_REFRESH_SECONDS <= 600:
+    raise ImproperlyConfigured(
+        f"GROUP_REFRESH_SECONDS must be between 0 and 600, not {GROUP_REFRESH_SECONDS}"
+    )
 # Every queue a worker of this project serves (`make worker`, docker-compose, the tests' workers).
 WORKER_QUEUES = [CELERY_TASK_DEFAULT_QUEUE, GROUPS_QUEUE, REBUILD_QUEUE]
 CELERY_TASK_SERIALIZER = "json"

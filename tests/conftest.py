@@ -48,6 +48,17 @@ def _after_commit_forgotten():
 
 
 @pytest.fixture(autouse=True)
+def _no_group_refresh_waiting():
+    """Each test starts with no team and caseload refresh recorded as waiting (a flag in the
+    shared cache, which on CI is Redis and outlives a test)."""
+    from django.core.cache import caches
+
+    from indicators.freshness import GROUP_REFRESH_WAITING
+
+    caches["coordination"].delete(GROUP_REFRESH_WAITING)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Argon2 is slow by design; tests that create many users use a fast hasher instead."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,14 +1,22 @@
 """Team and caseload summaries: medians, counts and small-number suppression."""
 
 import datetime as dt
+import importlib.util
 from unittest import mock
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from assessments.services import rating_record
 from indicators import patient_summaries
 from indicators.figures import SummaryRow, group_figures, suppress_counts
+from indicators.freshness import (
+    GROUP_REFRESH_WAITING,
+    WAITING_GRACE,
+    group_refresh_queue,
+    group_refresh_started,
+)
 from indicators.models import CaseloadSummary, PatientSummary, SummaryState, TeamSummary
 from indicators.patient_summaries import (
     patient_summaries_compute,
@@ -19,6 +27,7 @@ from indicators.scoring import quartiles
 from indicators.selectors import team_summary
 from patients.services import encounter_record
 from tests.factories import PatientFactory
+from tests.support.services import ROOT
 
 pytestmark = pytest.mark.django_db
 Q1, Q2 = dt.date(2026, 2, 10), dt.date(2026, 5, 10)
@@ -466,3 +475,88 @@ def test_without_a_broker_the_rebuild_task_runs_in_process(team):
 
     assert rebuild_all_summaries.delay(2).get() == 5
     assert TeamSummary.objects.get(team=team, period="2026Q1").figures["index"]["median"] == 70.0
+
+
+def test_the_group_refresh_waits_the_seconds_set_after_the_save(
+    patient, settings, django_capture_on_commit_callbacks
+):
+    settings.GROUP_REFRESH_SECONDS = 17
+    with (
+        mock.patch("indicators.freshness.enqueue") as enqueue,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        group_refresh_queue()
+
+    assert enqueue.call_args_list == [
+        mock.call("indicators.tasks.refresh_group_summaries", countdown=17)
+    ]
+
+
+def settings_read():
+    """The project's settings module run afresh under another name, with today's environment."""
+    spec = importlib.util.spec_from_file_location(
+        "ssm_outcomes.settings_probe", ROOT / "ssm_outcomes" / "settings.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("raw", "expected"), [(None, 5), ("0", 0), ("30", 30), ("600", 600)])
+def test_the_group_refresh_pause_is_read_from_the_environment(monkeypatch, raw, expected):
+    if raw is None:
+        monkeypatch.delenv("GROUP_REFRESH_SECONDS", raising=False)
+    else:
+        monkeypatch.setenv("GROUP_REFRESH_SECONDS", raw)
+    assert expected == settings_read().GROUP_REFRESH_SECONDS
+
+
+@pytest.mark.parametrize("raw", ["-1", "601"])
+def test_a_group_refresh_pause_out_of_range_is_refused_with_its_name(monkeypatch, raw):
+    monkeypatch.setenv("GROUP_REFRESH_SECONDS", raw)
+    with pytest.raises(
+        ImproperlyConfigured, match=f"GROUP_REFRESH_SECONDS must be between 0 and 600, not {raw}"
+    ):
+        settings_read()
+
+
+def test_while_a_group_refresh_waits_later_saves_queue_no_other(settings):
+    settings.GROUP_REFRESH_SECONDS = 9
+    with mock.patch("indicators.freshness.enqueue", return_value=True) as enqueue:
+        for _ in range(3):
+            group_refresh_queue()
+        assert enqueue.call_args_list == [
+            mock.call("indicators.tasks.refresh_group_summaries", countdown=9)
+        ]
+        group_refresh_started()  # the worker takes it: the next save queues the next one
+        group_refresh_queue()
+    assert enqueue.call_count == 2
+
+
+def test_a_group_refresh_the_broker_refused_does_not_hold_back_the_next():
+    with mock.patch("indicators.freshness.enqueue", return_value=False) as enqueue:
+        group_refresh_queue()
+        group_refresh_queue()
+    assert enqueue.call_count == 2
+
+
+def test_with_the_shared_cache_down_the_group_refresh_is_queued_all_the_same():
+    broken = mock.Mock(**{"add.side_effect": ConnectionError("cache down")})
+    with (
+        mock.patch("indicators.freshness.caches", {"coordination": broken}),
+        mock.patch("indicators.freshness.enqueue", return_value=True) as enqueue,
+    ):
+        group_refresh_queue()
+        group_refresh_queue()
+    assert enqueue.call_count == 2
+
+
+def test_the_waiting_flag_expires_a_grace_after_the_pause(settings):
+    settings.GROUP_REFRESH_SECONDS = 9
+    cache = mock.Mock(**{"add.return_value": True})
+    with (
+        mock.patch("indicators.freshness.caches", {"coordination": cache}),
+        mock.patch("indicators.freshness.enqueue", return_value=True),
+    ):
+        group_refresh_queue()
+    cache.add.assert_called_once_with(GROUP_REFRESH_WAITING, True, 9 + WAITING_GRACE)

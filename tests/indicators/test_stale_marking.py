@@ -133,22 +133,30 @@ def test_a_change_landing_while_a_group_refresh_computes_leaves_the_group_stale(
         return done
 
     with (
-        mock.patch.object(group_summaries, "REFRESH_ROUNDS", 1),
         mock.patch.object(
             group_summaries,
             "group_summaries_compute_many",
             side_effect=compute_then_a_change_lands,
         ),
+        mock.patch.object(tasks, "group_refresh_queue") as next_refresh,
     ):
-        group_summaries_refresh_stale()
+        assert tasks.refresh_group_summaries() == 1
 
     assert TeamSummary.objects.get(team=team, period="2026Q2").stale is True
-    # The next round takes it.
+    # The refresh does not go round again at once: it queues the next, a pause later.
+    next_refresh.assert_called_once_with()
     assert group_summaries_refresh_stale() == 1
     assert TeamSummary.objects.get(team=team, period="2026Q2").stale is False
 
 
-def test_a_group_refresh_runs_rounds_until_nothing_is_stale(team, eight_quarters):
+def test_a_group_refresh_that_leaves_nothing_stale_queues_no_other(team, eight_quarters):
+    TeamSummary.objects.filter(team=team, period="2026Q2").update(stale=True)
+    with mock.patch.object(tasks, "group_refresh_queue") as next_refresh:
+        assert tasks.refresh_group_summaries() == 1
+    next_refresh.assert_not_called()
+
+
+def test_a_group_refresh_computes_every_stale_group_at_once(team, eight_quarters):
     TeamSummary.objects.filter(team=team).update(stale=True, figures={})
 
     assert group_summaries_refresh_stale() == len(QUARTERS)
