@@ -1,7 +1,6 @@
 """Team and caseload summaries: medians, counts and small-number suppression."""
 
 import datetime as dt
-import importlib.util
 from unittest import mock
 
 import pytest
@@ -27,7 +26,7 @@ from indicators.scoring import quartiles
 from indicators.selectors import team_summary
 from patients.services import encounter_record
 from tests.factories import PatientFactory
-from tests.support.services import ROOT
+from tests.support.settings_probe import settings_read
 
 pytestmark = pytest.mark.django_db
 Q1, Q2 = dt.date(2026, 2, 10), dt.date(2026, 5, 10)
@@ -492,16 +491,6 @@ def test_the_group_refresh_waits_the_seconds_set_after_the_save(
     ]
 
 
-def settings_read():
-    """The project's settings module run afresh under another name, with today's environment."""
-    spec = importlib.util.spec_from_file_location(
-        "ssm_outcomes.settings_probe", ROOT / "ssm_outcomes" / "settings.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize(("raw", "expected"), [(None, 5), ("0", 0), ("30", 30), ("600", 600)])
 def test_the_group_refresh_pause_is_read_from_the_environment(monkeypatch, raw, expected):
     if raw is None:
@@ -512,12 +501,11 @@ def test_the_group_refresh_pause_is_read_from_the_environment(monkeypatch, raw, 
 
 
 @pytest.mark.parametrize("raw", ["-1", "601"])
-def test_a_group_refresh_pause_out_of_range_is_refused_with_its_name(monkeypatch, raw):
-    monkeypatch.setenv("GROUP_REFRESH_SECONDS", raw)
+def test_a_group_refresh_pause_out_of_range_is_refused_with_its_name(raw):
     with pytest.raises(
         ImproperlyConfigured, match=f"GROUP_REFRESH_SECONDS must be between 0 and 600, not {raw}"
     ):
-        settings_read()
+        settings_read(GROUP_REFRESH_SECONDS=raw)
 
 
 def test_while_a_group_refresh_waits_later_saves_queue_no_other(settings):

@@ -3,7 +3,6 @@
 the proxy recorded in ``X-Forwarded-For`` (``TRUSTED_PROXY_COUNT`` entries in from the right);
 without the proxy the header is the client's own claim and is ignored."""
 
-import json
 import subprocess
 import sys
 
@@ -16,6 +15,7 @@ from rest_framework.throttling import BaseThrottle
 from ssm_outcomes.client_address import client_ip
 from tests.conftest import PASSWORD
 from tests.support.services import ROOT, subprocess_env
+from tests.support.settings_probe import settings_read
 
 pytestmark = pytest.mark.django_db
 
@@ -104,24 +104,15 @@ def test_without_the_proxy_a_header_cannot_lock_out_someone_else(no_proxy, clini
     assert sign_in("nurse", PASSWORD, None, remote="192.0.2.50").status_code == 302
 
 
-def settings_read_with(**env: str) -> dict:
-    """The proxy settings as a fresh process reads them from ``env``."""
-    script = (
-        "import json; from django.conf import settings as s; "
-        "print(json.dumps([s.BEHIND_TLS_PROXY, s.TRUSTED_PROXY_COUNT, "
-        "s.REST_FRAMEWORK['NUM_PROXIES'], s.AXES_CLIENT_IP_CALLABLE]))"
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", script],
-        cwd=ROOT,
-        env=subprocess_env(DEBUG="1", **env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def settings_read_with(**env: str) -> list:
+    """The proxy settings as a fresh start reads them from ``env``."""
+    s = settings_read(DEBUG="1", **{"BEHIND_TLS_PROXY": None, "TRUSTED_PROXY_COUNT": None, **env})
+    return [
+        s.BEHIND_TLS_PROXY,
+        s.TRUSTED_PROXY_COUNT,
+        s.REST_FRAMEWORK["NUM_PROXIES"],
+        s.AXES_CLIENT_IP_CALLABLE,
+    ]
 
 
 def test_the_settings_read_the_proxy_and_its_count_from_the_environment():
