@@ -120,8 +120,18 @@ def test_a_save_that_moves_no_figure_flags_nothing_and_queues_nothing(eight_quar
     assert stale(TeamSummary, "team_id") == set()
 
 
+@pytest.fixture
+def as_with_a_broker():
+    """Tasks queued rather than run in-process, as on a site with a broker."""
+    conf = current_app.conf
+    eager = conf.task_always_eager
+    conf.task_always_eager = False
+    yield
+    conf.task_always_eager = eager
+
+
 def test_a_change_landing_while_a_group_refresh_computes_leaves_the_group_stale(
-    team, eight_quarters
+    team, eight_quarters, as_with_a_broker
 ):
     TeamSummary.objects.filter(team=team, period="2026Q2").update(stale=True)
     compute = group_summaries.group_summaries_compute_many
@@ -149,11 +159,41 @@ def test_a_change_landing_while_a_group_refresh_computes_leaves_the_group_stale(
     assert TeamSummary.objects.get(team=team, period="2026Q2").stale is False
 
 
-def test_a_group_refresh_that_leaves_nothing_stale_queues_no_other(team, eight_quarters):
+def test_a_group_refresh_that_leaves_nothing_stale_queues_no_other(
+    team, eight_quarters, as_with_a_broker
+):
     TeamSummary.objects.filter(team=team, period="2026Q2").update(stale=True)
-    with mock.patch.object(tasks, "group_refresh_queue") as next_refresh:
+    with (
+        mock.patch.object(tasks, "group_refresh_queue") as next_refresh,
+    ):
         assert tasks.refresh_group_summaries() == 1
     next_refresh.assert_not_called()
+
+
+def test_in_process_a_group_refresh_goes_round_again_itself_a_bounded_number_of_times(
+    team, eight_quarters
+):
+    TeamSummary.objects.filter(team=team, period="2026Q2").update(stale=True)
+    compute = group_summaries.group_summaries_compute_many
+
+    def compute_then_a_change_lands(kind, targets):
+        done = compute(kind, targets)
+        if kind is TEAM:  # every round, as a change that never stops landing
+            group_summaries.group_summaries_mark({TEAM: {(team.pk, "2026Q2")}})
+        return done
+
+    with (
+        mock.patch.object(
+            group_summaries,
+            "group_summaries_compute_many",
+            side_effect=compute_then_a_change_lands,
+        ),
+        mock.patch.object(tasks, "group_refresh_queue") as next_refresh,
+    ):
+        # The first round and EAGER_ROUNDS more, then it stops: nothing queued in-process.
+        assert tasks.refresh_group_summaries() == 1 + tasks.EAGER_ROUNDS
+    next_refresh.assert_not_called()
+    assert TeamSummary.objects.get(team=team, period="2026Q2").stale is True
 
 
 def test_a_group_refresh_computes_every_stale_group_at_once(team, eight_quarters):
@@ -180,7 +220,7 @@ def test_group_refreshes_and_the_rebuild_have_queues_of_their_own(settings):
 
 
 def test_a_second_refresher_leaves_the_work_to_the_first_and_tries_again_later(
-    team, eight_quarters
+    team, eight_quarters, as_with_a_broker
 ):
     need_postgresql()
     TeamSummary.objects.filter(team=team).update(stale=True)
