@@ -2,6 +2,8 @@
 refreshes run one at a time, on a queue of their own, and never lose a change landing meanwhile."""
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from unittest import mock
 
 import pytest
@@ -130,16 +132,17 @@ def as_with_a_broker():
     conf.task_always_eager = eager
 
 
-def test_a_change_landing_while_a_group_refresh_computes_leaves_the_group_stale(
-    team, eight_quarters, as_with_a_broker
-):
-    TeamSummary.objects.filter(team=team, period="2026Q2").update(stale=True)
+@contextmanager
+def a_change_landing_in_every_round(team, period: str) -> Iterator[mock.Mock]:
+    """Each round of a group refresh, as a patient's refresh committing between its read and its
+    write, flags ``team``'s ``period`` again; yields the mock standing for the next refresh
+    queued."""
     compute = group_summaries.group_summaries_compute_many
 
     def compute_then_a_change_lands(kind, targets):
         done = compute(kind, targets)
-        if kind is TEAM:  # as a patient's refresh committing between the read and the write
-            group_summaries.group_summaries_mark({TEAM: {(team.pk, "2026Q2")}})
+        if kind is TEAM:
+            group_summaries.group_summaries_mark({TEAM: {(team.pk, period)}})
         return done
 
     with (
@@ -150,6 +153,14 @@ def test_a_change_landing_while_a_group_refresh_computes_leaves_the_group_stale(
         ),
         mock.patch.object(tasks, "group_refresh_queue") as next_refresh,
     ):
+        yield next_refresh
+
+
+def test_a_change_landing_while_a_group_refresh_computes_leaves_the_group_stale(
+    team, eight_quarters, as_with_a_broker
+):
+    TeamSummary.objects.filter(team=team, period="2026Q2").update(stale=True)
+    with a_change_landing_in_every_round(team, "2026Q2") as next_refresh:
         assert tasks.refresh_group_summaries() == 1
 
     assert TeamSummary.objects.get(team=team, period="2026Q2").stale is True
@@ -163,9 +174,7 @@ def test_a_group_refresh_that_leaves_nothing_stale_queues_no_other(
     team, eight_quarters, as_with_a_broker
 ):
     TeamSummary.objects.filter(team=team, period="2026Q2").update(stale=True)
-    with (
-        mock.patch.object(tasks, "group_refresh_queue") as next_refresh,
-    ):
+    with mock.patch.object(tasks, "group_refresh_queue") as next_refresh:
         assert tasks.refresh_group_summaries() == 1
     next_refresh.assert_not_called()
 
@@ -174,22 +183,7 @@ def test_in_process_a_group_refresh_goes_round_again_itself_a_bounded_number_of_
     team, eight_quarters
 ):
     TeamSummary.objects.filter(team=team, period="2026Q2").update(stale=True)
-    compute = group_summaries.group_summaries_compute_many
-
-    def compute_then_a_change_lands(kind, targets):
-        done = compute(kind, targets)
-        if kind is TEAM:  # every round, as a change that never stops landing
-            group_summaries.group_summaries_mark({TEAM: {(team.pk, "2026Q2")}})
-        return done
-
-    with (
-        mock.patch.object(
-            group_summaries,
-            "group_summaries_compute_many",
-            side_effect=compute_then_a_change_lands,
-        ),
-        mock.patch.object(tasks, "group_refresh_queue") as next_refresh,
-    ):
+    with a_change_landing_in_every_round(team, "2026Q2") as next_refresh:
         # The first round and EAGER_ROUNDS more, then it stops: nothing queued in-process.
         assert tasks.refresh_group_summaries() == 1 + tasks.EAGER_ROUNDS
     next_refresh.assert_not_called()
