@@ -203,7 +203,10 @@ class PrioritySet(TimeStamped):
 
 
 class PriorityPoint(models.Model):
-    priority_set = models.ForeignKey(PrioritySet, on_delete=models.CASCADE, related_name="points")
+    # Indexed by prioritypoint_unique_element (priority_set, element), which begins with it.
+    priority_set = models.ForeignKey(
+        PrioritySet, on_delete=models.CASCADE, related_name="points", db_index=False
+    )
     element = models.ForeignKey(Element, on_delete=models.RESTRICT, related_name="+")
     points = models.PositiveSmallIntegerField(validators=at_least(0, "points"))
 
