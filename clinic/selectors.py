@@ -13,6 +13,7 @@ from django.db.models import (
     F,
     OrderBy,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -30,7 +31,15 @@ from assessments.instrument_selectors import (
     responses_over_time,
 )
 from assessments.instruments import INSTRUMENTS, Instrument
-from assessments.models import Domain, Goal, Marker, PersonalTarget, PrioritySet, Rating
+from assessments.models import (
+    Domain,
+    Goal,
+    Marker,
+    PersonalTarget,
+    PriorityPoint,
+    PrioritySet,
+    Rating,
+)
 from clinic.instrument_words import (
     MAIN_SCORES,
     RATERS,
@@ -215,7 +224,9 @@ def patient_record(*, patient: Patient, encounters: int = 20) -> PatientRecord:
     today = timezone.localdate()
     priorities = (
         PrioritySet.objects.filter(patient=patient, effective_from__lte=today)
-        .prefetch_related("points__element")
+        .prefetch_related(
+            Prefetch("points", queryset=PriorityPoint.objects.select_related("element"))
+        )
         .order_by("-effective_from", "-id")
         .first()
     )
@@ -271,14 +282,19 @@ def patient_record(*, patient: Patient, encounters: int = 20) -> PatientRecord:
         .select_related("clinician", "agenda")  # the page says which have an agenda
         .order_by("starts_at", "id")
     )
-    targets = {t.marker_id: t for t in PersonalTarget.objects.filter(patient=patient)}
+    # The markers that have a target or a reading, read with them (no query of their own).
+    targets = {
+        t.marker_id: t
+        for t in PersonalTarget.objects.filter(patient=patient).select_related("marker")
+    }
+    shown: dict[int, Marker] = {marker_id: t.marker for marker_id, t in targets.items()}
     readings: dict[int, list] = {}
-    for reading in patient.readings.order_by("-taken_on", "-id"):
+    for reading in patient.readings.select_related("marker").order_by("-taken_on", "-id"):
         readings.setdefault(reading.marker_id, []).append(reading)
+        shown.setdefault(reading.marker_id, reading.marker)
     markers = [
         MarkerView(marker=m, target=targets.get(m.pk), readings=readings.get(m.pk, []))
-        for m in Marker.objects.order_by("name")
-        if m.pk in targets or m.pk in readings
+        for m in sorted(shown.values(), key=lambda m: (m.name.casefold(), m.name))
     ]
     over_time = responses_over_time(patient=patient)
     return PatientRecord(

@@ -70,7 +70,8 @@ def patient_get_for_user(
     """The patient if the user may open the record; 404 otherwise, so existence never leaks.
     With ``audit`` (a staff surface reading the record), the read is written to the audit log."""
     try:
-        patient = patients_visible_to(user=user).get(pk=patient_id)
+        # With their login, which the record shows (no query of its own).
+        patient = patients_visible_to(user=user).select_related("user").get(pk=patient_id)
     except (Patient.DoesNotExist, ValueError, TypeError):
         raise Http404("No patient found") from None
     audited(audit, patient)
