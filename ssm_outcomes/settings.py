@@ -311,6 +311,16 @@ UPLOAD_LIMITS = {"/clinic/import/": 64 * 1024 * 1024}
 # that shows it) is shared through Redis when the site has one, so a worker's progress reaches
 # the web processes.
 _REDIS = env_str("CELERY_BROKER_URL")
+
+
+def _shared_cache(location: str) -> dict[str, str]:
+    """A cache the site's processes share: Redis when the broker is Redis; otherwise each
+    process's own memory, which is all there is where tasks run in-process (no broker)."""
+    if _REDIS.startswith("redis"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS}
+    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": location}
+
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # Rendered blocks of dashboard figures, each under a key worked out from its content
@@ -321,21 +331,10 @@ CACHES = {
         "LOCATION": "fragments",
         "OPTIONS": {"MAX_ENTRIES": 500},
     },
-    "progress": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS}
-        if _REDIS.startswith("redis")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "progress"}
-    ),
-    # Flags the web and worker processes share, through Redis when the site has one: that a team
-    # and caseload refresh is already waiting (indicators.freshness.group_refresh_queue).
-    "coordination": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS}
-        if _REDIS.startswith("redis")
-        else {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "coordination",
-        }
-    ),
+    "progress": _shared_cache("progress"),
+    # Flags the web and worker processes share: that a team and caseload refresh is already
+    # waiting (indicators.freshness.group_refresh_queue).
+    "coordination": _shared_cache("coordination"),
 }
 
 # --- Celery: Redis when CELERY_BROKER_URL is set, otherwise tasks run in-process. ---

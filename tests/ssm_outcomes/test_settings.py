@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from ssm_outcomes.env import env_bool, env_int, env_list
 from tests.support.services import ROOT, subprocess_env
+from tests.support.settings_probe import settings_read
 
 STRONG_KEY = "k3y-" + "Zq8#vL2@pW7!mR4$" * 4
 
@@ -96,3 +97,17 @@ def test_passwords_are_hashed_with_argon2_and_must_be_12_long():
     assert project.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
     lengths = [v.get("OPTIONS", {}).get("min_length") for v in project.AUTH_PASSWORD_VALIDATORS]
     assert 12 in lengths
+
+
+@pytest.mark.parametrize("alias", ["progress", "coordination"])
+def test_the_shared_caches_are_the_brokers_redis_and_in_memory_without_one(alias):
+    on_redis = settings_read(DEBUG="1", CELERY_BROKER_URL="redis://broker.internal:6379/0")
+    assert on_redis.CACHES[alias] == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://broker.internal:6379/0",
+    }
+    alone = settings_read(DEBUG="1", CELERY_BROKER_URL=None)
+    assert alone.CACHES[alias] == {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": alias,
+    }
