@@ -312,36 +312,53 @@ def _settle(saves: list[Save]) -> int:
     was computed no earlier than the patient's summary, it counted from then on."""
     from django.db import transaction
 
-    from indicators.group_summaries import team_summary_compute
+    from indicators.group_summaries import TEAM, group_summaries_compute_many
     from indicators.models import PatientSummary, TeamSummary
 
     keys = {(t, s.period) for s in saves if s.status == 201 for t in s.teams}
-    stored = {
-        (t, q): (patients, figures, stale, at)
-        for t, q, patients, figures, stale, at in TeamSummary.objects.filter(
+    fields = ("team_id", "period", "patients", "figures", "stale", "computed_at")
+
+    def teams_now() -> dict[tuple[int, str], dict]:
+        rows = TeamSummary.objects.filter(
             team_id__in={t for t, _ in keys}, period__in={q for _, q in keys}
-        ).values_list("team_id", "period", "patients", "figures", "stale", "computed_at")
-    }
-    recomputed = {}
+        ).values(*fields)
+        return {
+            (row["team_id"], row["period"]): row
+            for row in rows
+            if (row["team_id"], row["period"]) in keys
+        }
+
+    stored = teams_now()
     with transaction.atomic():
-        for team_id, period in sorted(keys):
-            summary = team_summary_compute(team_id=team_id, period=period)
-            recomputed[team_id, period] = (summary.patients, summary.figures)
+        group_summaries_compute_many(TEAM, keys)  # every team-quarter at once, set-based
+        recomputed = teams_now()
         transaction.set_rollback(True)
-    differing = {k for k in keys if k not in stored or stored[k][:2] != recomputed[k]}
-    for save in saves:
-        if math.isinf(save.patient_fresh) or not math.isinf(save.team_fresh):
-            continue
-        patient_at = (
-            PatientSummary.objects.filter(patient_id=save.patient_id, period=save.period)
-            .values_list("computed_at", flat=True)
-            .first()
-        )
-        teams = [(t, save.period) for t in save.teams]
-        if patient_at is not None and all(
-            k not in differing and not stored[k][2] and stored[k][3] >= patient_at for k in teams
+    differing = {
+        k
+        for k in keys
+        if k not in stored
+        or (stored[k]["patients"], stored[k]["figures"])
+        != (recomputed[k]["patients"], recomputed[k]["figures"])
+    }
+    unsettled = [s for s in saves if not math.isinf(s.patient_fresh) and math.isinf(s.team_fresh)]
+    patient_at = {
+        (p, q): at
+        for p, q, at in PatientSummary.objects.filter(
+            patient_id__in={s.patient_id for s in unsettled}
+        ).values_list("patient_id", "period", "computed_at")
+    }
+    for save in unsettled:
+        since = patient_at.get((save.patient_id, save.period))
+        teams = [stored.get((t, save.period)) for t in save.teams]
+        if since is not None and all(
+            team is not None
+            and (team["team_id"], team["period"]) not in differing
+            and not team["stale"]
+            and team["computed_at"] is not None
+            and team["computed_at"] >= since
+            for team in teams
         ):
-            latest = max(stored[k][3].timestamp() for k in teams)
+            latest = max(team["computed_at"].timestamp() for team in teams)
             save.team_fresh = max(latest - save.sent, save.patient_fresh)
             save.settled = True
     return len(differing)
