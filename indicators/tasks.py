@@ -30,6 +30,11 @@ def refresh_patient_summaries(patient_id: int) -> bool:
     return groups_went_stale
 
 
+# Rounds one in-process group refresh may go after its first (with a broker, each further round
+# is a task of its own, a pause later).
+EAGER_ROUNDS = 3
+
+
 @shared_task(name="indicators.tasks.refresh_group_summaries", acks_late=True)
 def refresh_group_summaries() -> int:
     """Recompute the stale team and caseload summaries once (on the groups queue, never ahead of a
@@ -50,11 +55,6 @@ def refresh_group_summaries() -> int:
     if done is None or group_summaries.group_summaries_any_stale():
         group_refresh_queue()
     return done or 0
-
-
-# Rounds one in-process group refresh may go after its first (with a broker, each further round
-# is a task of its own, a pause later).
-EAGER_ROUNDS = 3
 
 
 @shared_task(name="indicators.tasks.sweep_stale_summaries", acks_late=True)
