@@ -191,6 +191,20 @@ def _members_sql(kind: str) -> str:
                 WHERE period IN (SELECT t.period FROM group_targets t WHERE {kind_is})
                 OFFSET 0
             )"""
+    if kind == TEAM and _postgresql():
+        # Each team's patients first (OFFSET 0 keeps the subquery apart), then their summaries:
+        # the planner otherwise pairs every summary of the quarter with every team and probes
+        # the memberships once per pair (0.33 s instead of 0.13 s in a quarter at 50,000 patients).
+        return f"""
+            SELECT tm.grp, tm.last_day, s.id AS summary_id, s.patient_id
+            FROM (
+                SELECT t.grp, t.period, t.last_day, m.patient_id
+                FROM group_targets t
+                JOIN {_table(Patient.teams.through)} m ON m.team_id = t.owner_id
+                WHERE {kind_is}
+                OFFSET 0
+            ) tm
+            JOIN {summaries} s ON s.patient_id = tm.patient_id AND s.period = tm.period"""
     if kind == TEAM:
         return f"""
             SELECT t.grp, t.last_day, s.id AS summary_id, s.patient_id
