@@ -138,6 +138,29 @@ def _groups_done(since) -> bool:
 
 PIECES = re.compile(r"summaries rebuild: (\d+) pieces")
 PIECE_DONE = re.compile(r"Task indicators\.tasks\.rebuild_summaries_chunk\[[^\]]+\] succeeded")
+# When the worker logged a task's success: Celery's "[2026-12-01 10:08:43,627: INFO/...] Task
+# <name>[<id>] succeeded", local time to the millisecond.
+SUCCEEDED_AT = re.compile(
+    r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}): [^\]]*\] Task ([\w.]+)\[[^\]]+\] succeeded",
+    re.MULTILINE,
+)
+PIECE_TASK = "indicators.tasks.rebuild_summaries_chunk"
+GROUP_TASKS = ("indicators.tasks.rebuild_group_period", "indicators.tasks.rebuild_finished")
+
+
+def _phase_ends(log: Path) -> tuple[float | None, float | None]:
+    """When, by the worker's log (seconds since the epoch), the last piece of patients and the
+    last task of the group phase succeeded; None for a phase the log does not show ended. The
+    polling loop only notices a phase up to ``POLL_SECONDS`` late, which at 5,000 patients is a
+    quarter of the patient phase."""
+    patients, groups = None, None
+    for stamp, millis, task in SUCCEEDED_AT.findall(log.read_text(errors="replace")):
+        at = time.mktime(time.strptime(stamp, "%Y-%m-%d %H:%M:%S")) + int(millis) / 1000
+        if task == PIECE_TASK:
+            patients = max(patients or at, at)
+        elif task in GROUP_TASKS:
+            groups = max(groups or at, at)
+    return patients, groups
 
 
 def _patients_done(log: Path, expected: int) -> bool:
@@ -151,6 +174,14 @@ def _patients_done(log: Path, expected: int) -> bool:
     if pieces is None or len(PIECE_DONE.findall(text)) < int(pieces.group(1)):
         return False
     return PatientSummary.objects.count() == expected
+
+
+def _earlier(seen: float, logged_at: float | None, sent: float) -> float:
+    """A phase's length: when the log says it ended, if that is after the task was sent and no
+    later than the polling loop saw it end; otherwise what the loop saw."""
+    if logged_at is None or not 0 < logged_at - sent <= seen:
+        return seen
+    return logged_at - sent
 
 
 def _rss_mb(pid: int) -> float:
@@ -182,6 +213,7 @@ def _rebuild(processes: int, expected: int, timeout: float, *, cold: bool = Fals
         worker_wait_ready(worker)
         since = timezone.now()
         began = time.monotonic()
+        sent = time.time()
         app.send_task(REBUILD_TASK)
         idle_since = None
         while True:
@@ -210,6 +242,11 @@ def _rebuild(processes: int, expected: int, timeout: float, *, cold: bool = Fals
         if left:
             run["failure"] = run.get("failure") or "work left unfinished"
         run["left"] = left
+    if not run.get("failure"):
+        # The phases' ends to the millisecond, from the log, where the loop saw them.
+        patients_end, groups_end = _phase_ends(log)
+        run["patients"] = _earlier(run["patients"], patients_end, sent)
+        run["whole"] = _earlier(run["whole"], groups_end, sent)
     if run.get("failure"):
         print(
             f"rebuild with {processes} process(es) FAILED: {run['failure']}; "

@@ -57,3 +57,38 @@ def test_quick_is_a_tenth_of_every_size_but_not_of_the_rate():
         *("--patients", "5000", "--users", "2", "--seconds", "6", "--phase-seconds", "2"),
         *("--saturated-seconds", "3", "--think", "3", "--reuse"),
     ]
+
+
+WORKER_LOG = "\n".join(
+    f"[2026-12-01 10:08:{at}: INFO/{process}] Task indicators.tasks.{task}[{n}] {what}"
+    for n, (at, process, task, what) in enumerate(
+        [
+            ("43,253", "ForkPoolWorker-1", "rebuild_all_summaries", "succeeded in 0.016s: 4"),
+            ("43,627", "ForkPoolWorker-1", "rebuild_summaries_chunk", "succeeded in 0.37s: 1250"),
+            ("44,902", "ForkPoolWorker-2", "rebuild_summaries_chunk", "succeeded in 0.41s: 1250"),
+            ("44,950", "MainProcess", "rebuild_group_phase", "received"),
+            ("45,488", "ForkPoolWorker-1", "rebuild_group_period", "succeeded in 0.5s: 26"),
+            ("45,511", "ForkPoolWorker-1", "rebuild_finished", "succeeded in 0.001s: None"),
+        ]
+    )
+)
+
+
+def test_the_rebuild_benchmark_times_each_phase_to_its_last_task_in_the_workers_log(tmp_path):
+    """The polling loop sees a phase end up to a quarter of a second late, a quarter of the
+    patient phase at 5,000 patients: the log's own times, to the millisecond, are used."""
+    import time
+
+    from benchmarks.bench_summaries import _earlier, _phase_ends
+
+    log = tmp_path / "worker.log"
+    log.write_text(WORKER_LOG)
+    sent = time.mktime(time.strptime("2026-12-01 10:08:43", "%Y-%m-%d %H:%M:%S"))
+
+    patients, groups = _phase_ends(log)
+
+    assert round(patients - sent, 3) == 1.902
+    assert round(groups - sent, 3) == 2.511
+    assert round(_earlier(2.0, patients, sent), 3) == 1.902  # the loop saw it 0.1 s late
+    assert _earlier(1.5, patients, sent) == 1.5  # a log time after the loop's: not believed
+    assert _earlier(1.5, None, sent) == 1.5
