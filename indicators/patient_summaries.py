@@ -11,6 +11,7 @@ on stale ones, and ``summaries_rebuild_all`` recomputes everything, patients the
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 
 from django.db import connection, transaction
@@ -32,9 +33,16 @@ from .models import FIGURE_FIELDS, PatientSummary, SummaryState
 from .scoring import direction_of, gas_t_score, period_from_number, period_number
 from .summary_sql import patient_summaries_store
 
-# Patients per piece of the rebuild: small enough that a few workers share even a small service
-# evenly and each piece sorts in memory, large enough that the per-statement cost is small.
+# Patients per piece of the rebuild at most: small enough that each piece sorts in memory, large
+# enough that the per-statement cost is small.
 REBUILD_CHUNK = 2_000
+# The pieces come in a multiple of this many, of equal size, so that 2 or 4 workers finish
+# together: 5,000 patients in pieces of 2,000 would be 3 pieces, and one of two workers would
+# wait a third of the patient phase for the other (4 pieces: 0.77 s with 2 workers instead of
+# 0.96 s; 8 pieces were no faster, each piece having a cost of its own).
+REBUILD_PIECES_STEP = 4
+# ... but no piece is cut smaller than this, where each statement's fixed cost would tell.
+REBUILD_CHUNK_LEAST = 250
 
 
 def _fetch(query: str, lo: int, hi: int) -> list[tuple]:
@@ -288,10 +296,25 @@ def summaries_rebuild_range(*, lo: int, hi: int) -> int:
     return len(_refresh_range(lo, hi, mark_groups=False)[0])
 
 
-def rebuild_chunks(*, size: int = REBUILD_CHUNK) -> list[tuple[int, int]]:
-    """The nightly rebuild's pieces: ranges of patient ids holding ``size`` patients each (the
-    last fewer), cut at actual ids so gaps in the numbering do not make uneven pieces. A patient's
-    summaries depend on their own records only, so the pieces can run in any order, anywhere."""
+def rebuild_piece_size(
+    patients: int, *, most: int = REBUILD_CHUNK, least: int = REBUILD_CHUNK_LEAST
+) -> int:
+    """Patients per piece of a rebuild of ``patients``: as many equal pieces as the next multiple
+    of ``REBUILD_PIECES_STEP`` that keeps them within ``most`` each, but none under ``least``
+    (nor over ``most``, whichever is smaller)."""
+    pieces = max(1, math.ceil(patients / most / REBUILD_PIECES_STEP)) * REBUILD_PIECES_STEP
+    return max(min(most, math.ceil(patients / pieces)), min(most, least), 1)
+
+
+def rebuild_chunks(
+    *, size: int = REBUILD_CHUNK, least: int = REBUILD_CHUNK_LEAST
+) -> list[tuple[int, int]]:
+    """The nightly rebuild's pieces: ranges of patient ids holding equal numbers of patients (the
+    last fewer), at most ``size`` each and as many as a multiple of ``REBUILD_PIECES_STEP``
+    (``rebuild_piece_size``), cut at actual ids so gaps in the numbering do not make uneven
+    pieces. A patient's summaries depend on their own records only, so the pieces can run in any
+    order, anywhere."""
+    size = rebuild_piece_size(Patient.objects.count(), most=size, least=least)
     ids = Patient.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=50_000)
     bounds: list[tuple[int, int]] = []
     for count, pk in enumerate(ids):

@@ -1,6 +1,7 @@
 """Team and caseload summaries: medians, counts and small-number suppression."""
 
 import datetime as dt
+import math
 from unittest import mock
 
 import pytest
@@ -465,6 +466,34 @@ def test_the_rebuilds_pieces_hold_as_many_patients_each_whatever_the_gaps_in_ids
     ids = [p.pk for p in people[:1] + people[4:]]
 
     assert rebuild_chunks(size=2) == [(ids[0], ids[1]), (ids[2], ids[3]), (ids[4], ids[4])]
+
+
+@pytest.mark.parametrize(
+    ("patients", "size", "pieces"),
+    [
+        (5_000, 1_250, 4),  # not 3 pieces of 2,000, which leave one of two workers idle a third
+        (20_000, 1_667, 12),
+        (50_000, 1_786, 28),
+        (1_000, 250, 4),
+        (400, 250, 2),  # pieces of 100 would cost more in their own overheads than they share
+        (100, 250, 1),
+        (15_000_000, 2_000, 7_500),
+    ],
+)
+def test_the_rebuild_is_cut_into_equal_pieces_in_a_multiple_of_four(patients, size, pieces):
+    from indicators.patient_summaries import rebuild_piece_size
+
+    assert rebuild_piece_size(patients) == size
+    assert math.ceil(patients / size) == pieces
+
+
+def test_a_small_service_is_cut_into_four_pieces_so_two_workers_share_it_evenly():
+    from indicators.patient_summaries import rebuild_chunks
+
+    ids = [PatientFactory().pk for _ in range(24)]
+
+    # Pieces of at most 10 would be 10, 10 and 4: one of two workers would do 20, the other 4.
+    assert rebuild_chunks(size=10, least=1) == [(ids[i], ids[i + 5]) for i in range(0, 24, 6)]
 
 
 def test_without_a_broker_the_rebuild_task_runs_in_process(team):
