@@ -15,7 +15,8 @@ for later runs (``--reseed`` starts again). For each size it prints:
   queue (``benchmarks.servers.QUEUES``), first with 1 process and then with 2
   (``--concurrency``). The patient phase ends when every patient summary has been rewritten
   since the task was sent; the whole when, besides, every team and caseload summary has, none
-  is stale, and no task is waiting or running. Each run starts from a vacuumed database;
+  is stale, and no task is waiting or running. Each phase is then timed to the millisecond by
+  the worker's log, to its last task's success. Each run starts from a vacuumed database;
 - that both runs stored the same summaries, and that every stored index and coverage equals the
   floor's;
 - the targets: rebuild (1 process) at most 1.5 x the floor; with 2 processes at least 1.8 x the

@@ -194,7 +194,7 @@ def _members_sql(kind: str) -> str:
     if kind == TEAM and _postgresql():
         # Each team's patients first (OFFSET 0 keeps the subquery apart), then their summaries:
         # the planner otherwise pairs every summary of the quarter with every team and probes
-        # the memberships once per pair (0.33 s instead of 0.13 s in a quarter at 50,000 patients).
+        # the memberships once per pair (a quarter at 50,000 patients: 0.33 s so, 0.13 s this way).
         return f"""
             SELECT tm.grp, tm.last_day, s.id AS summary_id, s.patient_id
             FROM (
