@@ -138,7 +138,6 @@ def _groups_done(since) -> bool:
 
 
 PIECES = re.compile(r"summaries rebuild: (\d+) pieces")
-PIECE_DONE = re.compile(r"Task indicators\.tasks\.rebuild_summaries_chunk\[[^\]]+\] succeeded")
 # When the worker logged a task's success: Celery's "[2026-12-01 10:08:43,627: INFO/...] Task
 # <name>[<id>] succeeded", local time to the millisecond.
 SUCCEEDED_AT = re.compile(
@@ -172,7 +171,8 @@ def _patients_done(log: Path, expected: int) -> bool:
 
     text = log.read_text(errors="replace") if log.exists() else ""
     pieces = PIECES.search(text)
-    if pieces is None or len(PIECE_DONE.findall(text)) < int(pieces.group(1)):
+    done = sum(task == PIECE_TASK for *_, task in SUCCEEDED_AT.findall(text))
+    if pieces is None or done < int(pieces.group(1)):
         return False
     return PatientSummary.objects.count() == expected
 

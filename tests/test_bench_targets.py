@@ -92,3 +92,13 @@ def test_the_rebuild_benchmark_times_each_phase_to_its_last_task_in_the_workers_
     assert round(_earlier(2.0, patients, sent), 3) == 1.902  # the loop saw it 0.1 s late
     assert _earlier(1.5, patients, sent) == 1.5  # a log time after the loop's: not believed
     assert _earlier(1.5, None, sent) == 1.5
+
+
+def test_the_patient_phase_is_not_done_until_the_log_shows_every_piece_succeeded(tmp_path):
+    from benchmarks.bench_summaries import _patients_done
+
+    log = tmp_path / "worker.log"
+    announced = "[2026-12-01 10:08:43,250: INFO/ForkPoolWorker-1] summaries rebuild: 3 pieces"
+    log.write_text(f"{announced}\n{WORKER_LOG}")  # two pieces of three succeeded
+
+    assert _patients_done(log, expected=0) is False  # decided by the log, before any query
