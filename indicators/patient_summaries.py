@@ -299,9 +299,9 @@ def summaries_rebuild_range(*, lo: int, hi: int) -> int:
 def rebuild_piece_size(
     patients: int, *, most: int = REBUILD_CHUNK, least: int = REBUILD_CHUNK_LEAST
 ) -> int:
-    """Patients per piece of a rebuild of ``patients``: as many equal pieces as the next multiple
-    of ``REBUILD_PIECES_STEP`` that keeps them within ``most`` each, but none under ``least``
-    (nor over ``most``, whichever is smaller)."""
+    """Patients per piece of a rebuild of ``patients``: the fewest equal pieces, in a multiple of
+    ``REBUILD_PIECES_STEP``, of at most ``most`` each; but at least ``least`` a piece (fewer
+    pieces, then) unless ``most`` is smaller still."""
     pieces = max(1, math.ceil(patients / most / REBUILD_PIECES_STEP)) * REBUILD_PIECES_STEP
     return max(min(most, math.ceil(patients / pieces)), min(most, least), 1)
 
