@@ -85,7 +85,7 @@ def rebuild_all_summaries(chunk: int = patient_summaries.REBUILD_CHUNK) -> int:
     if current_app.conf.task_always_eager:
         return patient_summaries.summaries_rebuild_all(chunk=chunk)
     pieces = patient_summaries.rebuild_chunks(size=chunk)
-    log.info("summaries rebuild: %d pieces of up to %d patients", len(pieces), chunk)
+    log.info("summaries rebuild: %d equal pieces of patients, at most %d each", len(pieces), chunk)
     chord(
         (rebuild_summaries_chunk.si(lo, hi) for lo, hi in pieces),
         rebuild_group_phase.si(),
