@@ -4,7 +4,10 @@ browser's date and date-time pickers."""
 
 from __future__ import annotations
 
+import re
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms import BoundField
 from django.utils import timezone
 
@@ -38,6 +41,22 @@ class LocalDateTimeInput(forms.DateTimeInput):
                 else value.strftime("%Y-%m-%dT%H:%M")
             )
         return value
+
+
+_A_TIME = re.compile(r"\d:\d\d")
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and a time, in the service's time zone. Django also reads a date alone, as
+    midnight; here a value without a time is refused (``invalid``), so an appointment typed as
+    a date is never booked for the small hours."""
+
+    widget = LocalDateTimeInput
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not _A_TIME.search(value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 class DateInput(forms.DateInput):

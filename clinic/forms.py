@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.instruments import Instrument
 from assessments.models import Domain, GoalReview, Marker
-from clinic.form_fields import DateInput, LocalDateTimeInput, RadioChoiceField
+from clinic.form_fields import DateInput, LocalDateTimeField, RadioChoiceField
 from clinic.form_messages import LabelledForm
 from clinic.instrument_words import option_text, short_name
 from patients.models import ConditionCode, ContextEvent, Encounter, Patient, Strategy, Team
@@ -43,7 +43,7 @@ def _blank(choices) -> list:
 class EncounterLogForm(LabelledForm):
     """One form for a consultation: the encounter, and optionally everything recorded in it."""
 
-    occurred_at = forms.DateTimeField(label=_("Date and time"), widget=LocalDateTimeInput())
+    occurred_at = LocalDateTimeField(label=_("Date and time"))
     mode = forms.ChoiceField(
         label=_("Mode"), choices=Encounter.Mode.choices, widget=forms.RadioSelect
     )
@@ -117,10 +117,9 @@ class EncounterLogForm(LabelledForm):
     context_note = forms.CharField(
         label=_("Details of what happened"), required=False, max_length=EVENT_NOTE_MAX
     )
-    next_appointment = forms.DateTimeField(
+    next_appointment = LocalDateTimeField(
         label=_("Next appointment (the patient is reminded to write their agenda)"),
         required=False,
-        widget=LocalDateTimeInput(),
     )
 
     def __init__(self, *args, elements, goals, instruments=(), **kwargs):
@@ -433,9 +432,7 @@ class GoalWordingForm(LabelledForm):
 class AppointmentForm(LabelledForm):
     """Book an appointment from the record (the encounter form books the next one too)."""
 
-    starts_at = forms.DateTimeField(
-        label=_("Date and time of the appointment"), widget=LocalDateTimeInput()
-    )
+    starts_at = LocalDateTimeField(label=_("Date and time of the appointment"))
 
 
 INVITATION_LANGUAGE_REFUSED = _(

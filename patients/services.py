@@ -375,7 +375,8 @@ def agenda_write(
     questions: str = "",
 ) -> Agenda:
     """Save what the patient wants to talk about, replacing their agenda for that appointment
-    (or, with no appointment, the agenda they wrote earlier that has not been talked about yet).
+    (or, with no appointment or none written for it yet, the agenda they wrote earlier with no
+    appointment that has not been talked about yet: it becomes the appointment's).
     A changed agenda is waiting again, even if an earlier version was talked about."""
     texts = {"going_well": going_well, "hard": hard, "change": change, "questions": questions}
     texts = {k: (v or "").strip() for k, v in texts.items()}
@@ -388,7 +389,19 @@ def agenda_write(
     earlier = Agenda.objects.filter(patient=patient, appointment=appointment)
     if appointment is None:
         earlier = earlier.filter(discussed_in__isnull=True).order_by("-created_at", "-id")
-    agenda = earlier.first() or Agenda(patient=patient, appointment=appointment)
+    agenda = earlier.first()
+    if agenda is None and appointment is not None:
+        # What she wrote before the appointment was booked, not yet talked about, is for it.
+        agenda = (
+            Agenda.objects.filter(
+                patient=patient, appointment__isnull=True, discussed_in__isnull=True
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if agenda is not None:
+            agenda.appointment = appointment
+    agenda = agenda or Agenda(patient=patient, appointment=appointment)
     changed = any(getattr(agenda, field) != text for field, text in texts.items())
     for field, text in texts.items():
         setattr(agenda, field, text)

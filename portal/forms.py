@@ -399,6 +399,9 @@ class AgendaForm(PortalForm):
 
     def clean(self):
         cleaned = super().clean()
+        # A box refused for its own reason (too long) is not empty: its message is enough.
+        if self.errors:
+            return cleaned
         if not any((cleaned.get(name) or "").strip() for name in self.fields):
             raise forms.ValidationError(
                 _("Write something in at least one of the boxes, then save."), code="empty"

@@ -34,7 +34,8 @@ from portal.views.base import (
 @require_http_methods(["GET", "POST"])
 def agenda(request, patient):
     appointment = next_appointment(patient=patient)
-    written = appointment.written if appointment else agenda_unattached(patient=patient)
+    # What she wrote before the appointment was booked is for it until she writes for it.
+    written = (appointment.written if appointment else None) or agenda_unattached(patient=patient)
     initial = {name: getattr(written, name) for name in AgendaForm.base_fields} if written else {}
     form = AgendaForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():

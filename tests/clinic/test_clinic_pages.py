@@ -633,6 +633,32 @@ def test_an_appointment_is_booked_from_the_record_and_a_clash_is_said_beside_the
     assert patient.appointments.count() == 1
 
 
+@pytest.mark.parametrize("day", ["15/12/2030", "2030-12-15", "15 December 2030"])
+def test_an_appointment_given_a_date_without_a_time_is_refused_not_booked_at_midnight(
+    signed_in, patient, day
+):
+    record = signed_in.post(
+        reverse("clinic:appointment-new", args=[patient.pk]), {"appointment-starts_at": day}
+    )
+    encounter = signed_in.post(
+        reverse("clinic:encounter-new", args=[patient.pk]),
+        encounter_post(next_appointment=day, occurred_at=day),
+    )
+
+    assert (record.status_code, encounter.status_code) == (400, 400)
+    assert record.context["appointment_form"].errors["starts_at"] == [
+        "“Date and time of the appointment” must be a date and a time."
+    ]
+    errors = encounter.context["form"].errors
+    assert errors["next_appointment"] == [
+        "“Next appointment (the patient is reminded to write their agenda)” must be a date "
+        "and a time."
+    ]
+    assert errors["occurred_at"] == ["“Date and time” must be a date and a time."]
+    assert not patient.appointments.exists()
+    assert not Encounter.objects.exists()
+
+
 # --- Supporting records ------------------------------------------------------------------------
 
 

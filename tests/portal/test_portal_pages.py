@@ -812,6 +812,36 @@ def test_an_empty_agenda_is_refused_with_a_clear_message(me, patient, clinician)
     assert not Agenda.objects.exists()
 
 
+def test_an_agenda_written_before_the_appointment_was_booked_is_shown_and_kept_for_it(
+    me, patient, clinician
+):
+    me.post(reverse("portal:agenda"), {"questions": "Can I stop the statin?"})
+    appointment = AppointmentFactory(patient=patient, clinician=clinician)
+
+    page = me.get(reverse("portal:agenda")).content.decode()
+    assert "Can I stop the statin?" in page
+
+    me.post(reverse("portal:agenda"), {"questions": "Can I stop the statin?", "hard": "Stairs"})
+
+    agenda = Agenda.objects.get()  # the one she wrote, now for the appointment: not a second
+    assert (agenda.appointment, agenda.questions, agenda.hard) == (
+        appointment,
+        "Can I stop the statin?",
+        "Stairs",
+    )
+
+
+def test_a_box_too_long_is_not_called_empty(me, patient, clinician):
+    AppointmentFactory(patient=patient, clinician=clinician)
+    response = me.post(reverse("portal:agenda"), {"going_well": "x" * 2001})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Write something in at least one of the boxes" not in page
+    assert list(response.context["form"].errors) == ["going_well"]
+    assert not Agenda.objects.exists()
+
+
 # --- Feedback on an appointment ------------------------------------------------------------------
 
 
