@@ -1,14 +1,24 @@
-"""Forms of the account pages: a code from the app, a recovery code, a new API token's name,
+"""Forms of the account pages: signing in, a code from the app, a recovery code, a new API token's name,
 the language of the pages, and the password reset whose email goes in the owner's language."""
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from ssm_outcomes.languages import LanguageRadioSelect, chosen_language, languages_offered
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in, saying which box was left empty (Django's own form refuses it with a
+    message the page never showed)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = _("Type your username.")
+        self.fields["password"].error_messages["required"] = _("Type your password.")
 
 
 class CodeForm(forms.Form):

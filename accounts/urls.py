@@ -7,12 +7,14 @@ from django.urls import path
 
 from ssm_outcomes.languages import languages_offered
 
+from .forms import SignInForm
 from .views import account, api_tokens, password_reset, two_step
 
 urlpatterns = [
     path(
         "login/",
         auth_views.LoginView.as_view(
+            authentication_form=SignInForm,
             redirect_authenticated_user=True,
             # The language switch (templates read the callable when they render).
             extra_context={"languages": languages_offered},

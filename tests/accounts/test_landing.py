@@ -39,6 +39,34 @@ def test_wrong_password_keeps_the_username_and_says_so(client, clinician):
 
 
 @pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ({"username": "nurse", "password": ""}, ["Type your password."]),
+        ({"username": "", "password": ""}, ["Type your username.", "Type your password."]),
+    ],
+)
+@pytest.mark.django_db
+def test_a_box_left_empty_is_named_at_the_top_and_beside_it(client, clinician, typed, said):
+    response = client.post(reverse("login"), typed)
+
+    html = response.content.decode()
+    summary = html.split('role="alert"')[1].split("</div>")[0]
+    for message in said:
+        assert f">{message}</a></li>" in summary
+    assert html.count('aria-invalid="true"') == len(said)
+    assert '<p class="errorlist" id="id_password_error">Type your password.</p>' in html
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_a_box_left_empty_is_named_in_dutch(client):
+    client.cookies["django_language"] = "nl"
+    response = client.post(reverse("login"), {"username": "nurse", "password": ""})
+
+    assert "Typ je wachtwoord." in response.content.decode()
+
+
+@pytest.mark.parametrize(
     ("who", "home"),
     [
         ("patient", "portal:home"),
