@@ -1,5 +1,6 @@
-"""Forms of the account pages: signing in, a code from the app, a recovery code, a new API token's name,
-the language of the pages, and the password reset whose email goes in the owner's language."""
+"""Forms of the account pages: signing in, a code from the app, a recovery code, a new API
+token's name, the language of the pages, and the password reset whose email goes in the owner's
+language."""
 
 from __future__ import annotations
 
