@@ -559,6 +559,20 @@ def test_no_message_shows_an_internal_name_or_a_framework_default(signed_in, pat
     assert "Choose one for “Who asked for this contact”." in messages
 
 
+def test_each_problem_listed_links_to_its_field_radio_groups_included(signed_in, patient):
+    response = signed_in.post(
+        reverse("clinic:encounter-new", args=[patient.pk]), {"duration_minutes": "lots"}
+    )
+
+    html = response.content.decode()
+    summary = html.split('id="error-summary"')[1].split("</div>")[0]
+    targets = re.findall(r'<a href="#([^"]+)">', summary)
+    assert {"id_mode_0", "id_initiated_by_0", "id_duration_minutes"} <= set(targets)
+    assert summary.count("<li><a") == len(targets)  # no link without a target
+    for target in targets:
+        assert f'id="{target}"' in html
+
+
 def test_typing_the_appointment_already_booked_confirms_it(signed_in, patient, clinician):
     booked = AppointmentFactory(patient=patient, clinician=clinician, starts_at=in_a_fortnight())
 

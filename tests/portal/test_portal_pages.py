@@ -679,6 +679,19 @@ def test_an_empty_goal_is_refused_and_keeps_everything_else_typed(me, patient):
     assert not Goal.objects.exists()
 
 
+def test_the_list_of_problems_names_each_one_and_links_to_its_box(me, patient):
+    response = me.post(reverse("portal:goal-new"), {"description": "", "expected_outcome": ""})
+
+    html = response.content.decode()
+    summary = html.split('class="error-summary"')[1].split("</div>")[0]
+    links = re.findall(r'<li><a href="#([^"]+)">([^<]+)</a></li>', summary)
+    assert "Write your goal in a few words." in [message for _, message in links]
+    assert len(links) == len(response.context["form"].errors)
+    for target, _ in links:  # each link reaches its box or a group's first choice
+        assert f'id="{target}"' in html
+    assert "id_domain_0" in [target for target, _ in links]
+
+
 def test_a_patient_reviews_a_goal_on_the_five_plain_levels(me, patient):
     goal = GoalFactory(patient=patient, expected_outcome="Walk there without stopping")
     page = me.get(reverse("portal:goal-review", args=[goal.pk])).content.decode()
