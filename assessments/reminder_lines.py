@@ -9,6 +9,7 @@ import datetime as dt
 
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from patients.models import Appointment, Patient
 from patients.signals import reminder_lines
@@ -23,8 +24,6 @@ from .instrument_selectors import (
 )
 from .instruments import INSTRUMENTS, Instrument
 from .models import Schedule
-
-LINE = "Before you come, please answer a few short questions: {name}"
 
 
 def due_before(*, patient: Patient, appointment: Appointment, today: dt.date) -> list[Instrument]:
@@ -56,4 +55,6 @@ def questionnaire_lines(
     sender, *, patient: Patient, appointment: Appointment, **kwargs
 ) -> list[str]:
     forms = due_before(patient=patient, appointment=appointment, today=timezone.localdate())
-    return [LINE.format(name=form.name) for form in forms]
+    # In the language the reminder is being written in (the patient's).
+    line = gettext("Before you come, please answer a few short questions: %(name)s")
+    return [line % {"name": form.name} for form in forms]

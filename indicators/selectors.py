@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from assessments.models import Domain, Element
 from patients.models import Membership, Patient, Team, User
@@ -189,5 +190,5 @@ def element_names() -> dict[str, str]:
     """Framework codes to their wording, plus the line for personal items (one query)."""
     names = dict(Element.objects.framework().values_list("code", "label"))
     names = {code: names.get(code, code) for code in FRAMEWORK_CODES}
-    names[PERSONAL] = "Personal items (in the patient's own words)"
+    names[PERSONAL] = gettext("Personal items (in the patient's own words)")
     return names

@@ -88,6 +88,8 @@ def test_every_team_page_is_in_dutch_and_keeps_no_english_sentence(
     assert "Gearceerd: de middelste helft van de patiënten (interkwartielafstand)" in trends
     assert "niet getoond (geen samenvatting)" in trends  # the charts' text alternative
     assert "Riverside Practice: wat onze patiënten belangrijk vinden" in pages["team_what_matters"]
+    assert "Eigen onderwerpen (in de woorden van de patiënt)" in pages["team_what_matters"]
+    assert "Personal items" not in pages["team_what_matters"]
     assert "Patiënten met een contextgebeurtenis, per soort" in pages["team_context"]
     assert "Riverside Practice: gevalideerde instrumenten" in pages["team_instruments"]
     caseloads = pages["team_caseloads"]

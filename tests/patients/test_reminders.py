@@ -242,6 +242,18 @@ def test_a_reminder_lists_the_questionnaires_due_before_the_appointment(
     assert message.body.index("A few words are enough.") < message.body.index(ONS4_LINE)
 
 
+def test_the_questionnaire_line_is_in_the_patients_language(appointment, patient, team):
+    patient.user.language = "nl"
+    patient.user.save()
+    team_instrument_offer(team=team, instrument="ONS4", schedule="before_appointment")
+
+    assert reminder_send(appointment_id=appointment.pk)
+
+    [message] = mail.outbox
+    assert "Wil je voor je afspraak een paar korte vragen beantwoorden? " in message.body
+    assert "Before you come" not in message.body
+
+
 def test_questionnaires_already_answered_are_not_in_the_reminder(appointment, patient, team):
     team_instrument_offer(team=team, instrument="PHQ2", schedule="quarterly")
     team_instrument_offer(team=team, instrument="ONS4", schedule="before_appointment")
