@@ -107,3 +107,28 @@ def test_msgids_are_read_whole_across_lines(tmp_path):
         encoding="utf-8",
     )
     assert msgids(po) == {("", "Two lines “quoted”"), ("button", "Save")}
+
+
+def test_flemish_pages_read_the_sites_dutch_where_flemish_says_nothing_else():
+    """Where the Flemish catalogue has no text of its own, a Flemish page reads the site's Dutch,
+    never Django's own Dutch for the same words ("Change" once read "Wijzigen", edit, where the
+    site says "Verschil", the difference)."""
+    import gettext as gettext_module
+
+    from django.utils import translation
+
+    def catalogue(language: str) -> dict:
+        with (LOCALE / language / "LC_MESSAGES" / "django.mo").open("rb") as mo:
+            return gettext_module.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
+
+    dutch, flemish = catalogue("nl"), catalogue("nl_BE")
+    differing = []
+    with translation.override("nl-be"):
+        for key, text in dutch.items():
+            if not isinstance(key, str) or not key or key in flemish:
+                continue  # plural forms, the header, and Flemish texts of its own
+            context, _, msgid = key.rpartition("\x04")
+            read = translation.pgettext(context, msgid) if context else translation.gettext(msgid)
+            if read != text:
+                differing.append((msgid, read, text))
+    assert differing == []
