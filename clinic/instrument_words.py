@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.utils.formats import date_format
+from django.utils.formats import date_format, get_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -74,11 +74,12 @@ def option_text(value: int, label: str | None) -> str:
 
 
 def number_text(value: object) -> str:
-    """A score as shown: whole numbers as they are, others to one decimal place."""
+    """A score as shown: whole numbers as they are, others to one decimal place, with the page
+    language's decimal sign."""
     if value is None or isinstance(value, bool):
         return "—"
     if isinstance(value, float):
-        return f"{value:.1f}".removesuffix(".0")
+        return f"{value:.1f}".removesuffix(".0").replace(".", get_format("DECIMAL_SEPARATOR"))
     return str(value)
 
 

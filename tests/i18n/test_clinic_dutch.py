@@ -219,3 +219,19 @@ def test_a_targets_box_keeps_a_point_in_dutch_while_the_record_shows_a_comma(
     assert 'value="40.5"' in edit.content.decode()  # the box posts back what it shows
     record = dutch_clinician.get(reverse("clinic:patient", args=[patient.pk]))
     assert "40,5 tot 58" in text_of(record)
+
+
+def test_changes_and_questionnaire_scores_are_written_with_the_languages_decimal_mark():
+    from django.template import Context, Template
+
+    from clinic.instrument_words import number_text
+
+    page = Template("{% load presentation %}{{ change|change_text }} {{ score|score_text }}")
+    figures = Context({"change": 10.0, "score": 73.5})
+    with translation.override("nl"):
+        assert page.render(figures) == "+10,0 7,4"
+        assert number_text(5.5) == "5,5"
+        assert number_text(6.0) == "6"
+    with translation.override("en-gb"):
+        assert page.render(figures) == "+10.0 7.4"
+        assert number_text(5.5) == "5.5"
