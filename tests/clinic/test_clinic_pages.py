@@ -640,6 +640,8 @@ def test_an_appointment_is_booked_from_the_record_and_a_clash_is_said_beside_the
     clash = signed_in.post(url, {"appointment-starts_at": typed(in_a_fortnight(11))})
 
     assert clash.status_code == 400
+    summary = clash.content.decode().split('id="error-summary"')[1].split("</div>")[0]
+    assert '<a href="#id_appointment-starts_at">' in summary  # announced at the top, linked
     assert clash.context["appointment_form"].errors["starts_at"] == [
         f"{appointment_time(in_a_fortnight(11))} is taken: {clinician} already sees "
         "another patient then."
