@@ -484,6 +484,19 @@ def test_no_patient_identifier_reaches_any_dashboard_page(client, team, clinicia
             assert f"patients/{person.pk}/" not in page
 
 
+def test_no_dashboard_page_skips_a_heading_level(client, team, clinician, manager):
+    cohort(team, clinician, [4, 5, 6, 7, 8, 9])
+    summaries_rebuild_all()
+    client.force_login(manager)
+
+    for name in [*TEAM_PAGES, "team_caseloads"]:
+        page = client.get(url(name, team)).content.decode()
+        levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", page)]
+        assert levels[0] == 1, name
+        for before, after in zip(levels, levels[1:], strict=False):
+            assert after <= before + 1, (name, levels)
+
+
 # --- Caseloads ---------------------------------------------------------------------------------
 
 
