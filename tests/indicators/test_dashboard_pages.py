@@ -1,6 +1,7 @@
 """Service dashboards and My caseload: who may see them, and that they show the stored figures."""
 
 import datetime as dt
+import itertools
 import re
 
 import pytest
@@ -493,7 +494,7 @@ def test_no_dashboard_page_skips_a_heading_level(client, team, clinician, manage
         page = client.get(url(name, team)).content.decode()
         levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", page)]
         assert levels[0] == 1, name
-        for before, after in zip(levels, levels[1:], strict=False):
+        for before, after in itertools.pairwise(levels):
             assert after <= before + 1, (name, levels)
 
 
