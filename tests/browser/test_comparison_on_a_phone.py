@@ -93,7 +93,9 @@ def test_the_comparison_reads_on_a_phone_and_by_keyboard(phone_page, manager_of_
     assert svg_left >= 0
     assert svg_right <= PHONE_WIDTH
     assert svg_height == pytest.approx(svg_width * 360 / 640, abs=1)  # scaled, not cropped
-    table = page.get_by_role("region", name="Table of figures (scrolls sideways)")
+    table = page.get_by_role(
+        "region", name="Mean change in the patient-weighted index, team by team"
+    )
     expect(table).to_have_attribute("tabindex", "0")
     expect(table.get_by_role("rowheader", name="Alder")).to_be_visible()
     expect(table.get_by_role("columnheader", name="Where it lies")).to_be_attached()
@@ -115,7 +117,8 @@ def test_the_comparison_reads_on_a_phone_and_by_keyboard(phone_page, manager_of_
     ]
     csv = [stop for stop in stops if stop["href"].endswith(f"{PERIOD}.csv")]
     assert [stop["text"] for stop in csv] == ["Download the comparison (CSV)"]
-    assert "Table of figures (scrolls sideways)" in [stop["text"] for stop in stops]
+    region = "Mean change in the patient-weighted index, team by team"
+    assert region in [stop["text"] for stop in stops]
     for stop in stops:  # every stop on the screen, none off to the side
         assert stop["left"] >= -1
         assert stop["right"] <= PHONE_WIDTH + 1, stop

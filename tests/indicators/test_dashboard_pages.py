@@ -498,6 +498,20 @@ def test_no_dashboard_page_skips_a_heading_level(client, team, clinician, manage
             assert after <= before + 1, (name, levels)
 
 
+def test_each_table_region_of_a_page_has_a_name_of_its_own(client, team, clinician, manager):
+    cohort(team, clinician, [4, 5, 6, 7, 8, 9])
+    summaries_rebuild_all()
+    client.force_login(manager)
+
+    for name in [*TEAM_PAGES, "team_caseloads"]:
+        page = client.get(url(name, team)).content.decode()
+        regions = re.findall(r'role="region" aria-label="([^"]*)"', page)
+        assert len(regions) == len(set(regions)), (name, regions)
+        assert all(regions), name
+    trends = client.get(url("team_trends", team)).content.decode()
+    assert 'aria-label="Patient-weighted index, quarter by quarter"' in trends
+
+
 # --- Caseloads ---------------------------------------------------------------------------------
 
 
