@@ -23,6 +23,13 @@ def test_settings_survive_a_save_keep_a_mistake_and_switch_to_dutch(phone_page, 
     sign_in(page, user.username, PASSWORD)
 
     page.goto(reverse("portal:settings"))
+    # Each language is a large target, as every other choice of the portal is.
+    heights = page.evaluate(
+        "[...document.querySelectorAll('input[name=language]')]"
+        ".map(e => e.closest('label').getBoundingClientRect().height)"
+    )
+    assert len(heights) == 4
+    assert min(heights) >= 44, heights
     page.get_by_role("button", name="Save my settings").click()
     expect(page.get_by_text("Your settings are saved.")).to_be_visible()
     user.refresh_from_db()
