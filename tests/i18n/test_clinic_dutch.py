@@ -235,3 +235,19 @@ def test_changes_and_questionnaire_scores_are_written_with_the_languages_decimal
     with translation.override("en-gb"):
         assert page.render(figures) == "+10.0 7.4"
         assert number_text(5.5) == "5.5"
+
+
+def test_a_questionnaire_only_in_english_says_so_and_is_marked_english(
+    dutch_clinician, patient, team
+):
+    from assessments.responses import team_instrument_offer
+
+    team_instrument_offer(team=team, instrument="PHQ2", schedule="quarterly")
+
+    html = dutch_clinician.get(reverse("clinic:encounter-new", args=[patient.pk])).content.decode()
+
+    section = html.split('<details class="instrument"')[1].split("</details>")[0]
+    assert "Deze vragen zijn in het Engels. Ze zijn er nog niet in jouw taal." in section
+    questions = section.split('<div lang="en-GB">')[1]
+    assert "Little interest or pleasure in doing things" in questions
+    assert '<p class="licence-notice" lang="en-GB">' in section

@@ -295,6 +295,18 @@ def test_the_licence_notice_is_at_the_foot_of_every_questionnaire_page(me, phq2)
         assert page.index(notice) > page.index("</h1>")
 
 
+def test_the_licence_notice_is_marked_english_on_a_dutch_page_only(me, patient, phq2):
+    notice = escape(INSTRUMENTS["PHQ2"].licence.notice)
+    english = html(me.get(url("PHQ2")))
+    patient.user.language = "nl"
+    patient.user.save()
+
+    dutch = html(me.get(url("PHQ2")))
+
+    assert f'<p lang="en-GB">{notice}</p>' in dutch
+    assert f"<p>{notice}</p>" in english
+
+
 def test_a_licensed_questionnaire_without_its_words_says_so_plainly_with_no_form(me, team):
     team_instrument_offer(team=team, instrument="SWEMWBS", schedule="quarterly")
 
