@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients.models import User
+from ssm_outcomes.digits import ascii_digits
 
 from .models import EnrolmentApproval, EnrolmentLink, normalise_recovery_code
 from .selectors import device_of, enrolment_approval_open, recovery_device_of
@@ -99,7 +100,7 @@ def _check(device: TOTPDevice, code: str) -> None:
     if not allowed:
         raise ValidationError({"code": [TOO_MANY]})
     code = _clean(code)
-    if not (len(code) == device.digits and code.isdigit()):
+    if not (len(code) == device.digits and ascii_digits(code)):
         raise ValidationError(
             {
                 "code": [

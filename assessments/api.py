@@ -168,7 +168,18 @@ class RatingsView(PatientCollectionView):
         )
         params = self.request.query_params
         if element := params.get("element"):
-            ratings = ratings.filter(element__in=Element.objects.keyed(element))
+            # A key that names no element is a mistake, as it is in a rating, not "no ratings".
+            elements = list(Element.objects.keyed(element, patient=patient))
+            if not elements:
+                raise serializers.ValidationError(
+                    {
+                        "element": [
+                            "element must be a framework code (H1 to R4) or one of this "
+                            f"patient's items (P<id>); {element.strip()!r} is neither"
+                        ]
+                    }
+                )
+            ratings = ratings.filter(element__in=elements)
         if (rater := params.get("rater")) is not None:
             # The schema's enum: any other value (an empty one too) is a mistake, not "no filter".
             if rater not in Rater.values:

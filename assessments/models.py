@@ -17,6 +17,7 @@ from patients.validation import (
     between,
     length_message,
 )
+from ssm_outcomes.digits import whole_number
 
 
 class Domain(models.Model):
@@ -40,7 +41,7 @@ class Domain(models.Model):
 def personal_item_id(key: str) -> int | None:
     """The id in a personal item's key ("P12" -> 12); None for any other key."""
     key = str(key).strip()
-    return int(key[1:]) if key[:1] == "P" and key[1:].isdigit() else None
+    return whole_number(key[1:]) if key[:1] == "P" else None
 
 
 class ElementQuerySet(models.QuerySet):

@@ -17,6 +17,7 @@ import subprocess
 import sys
 
 from benchmarks.targets import LINE, summary_table
+from ssm_outcomes.digits import ascii_digits
 
 # (title, module, options, options a tenth the size for --quick)
 BENCHMARKS = [
@@ -59,7 +60,8 @@ KEEP = {"--rate", "--think"}
 def _quick(options: list[str]) -> list[str]:
     out, previous = [], ""
     for option in options:
-        out.append(str(int(option) // 10) if option.isdigit() and previous not in KEEP else option)
+        shrink = ascii_digits(option) and previous not in KEEP
+        out.append(str(int(option) // 10) if shrink else option)
         previous = option if option.startswith("--") else previous
     return out
 

@@ -24,6 +24,7 @@ from fhir.resources.R4B.bundle import Bundle
 from patients.audit import Actor
 from patients.imports import Plan, import_apply, rows_plan
 from patients.models import Condition, PatientImport, Team, User
+from ssm_outcomes.digits import whole_number
 from ssm_outcomes.languages import language_offered
 
 from .codes import SNOMED
@@ -214,7 +215,8 @@ def team_for_import(user: User, team_id: str | None, teams) -> Team:
     """The team a FHIR import goes into: the one named by ``?team=`` (an id), or the caller's
     only team."""
     if team_id:
-        team = teams.filter(pk=team_id).first() if str(team_id).isdigit() else None
+        pk = whole_number(team_id)
+        team = teams.filter(pk=pk).first() if pk is not None else None
         if team is None:
             raise ValidationError({"team": [_("must be the id of one of your teams")]})
         return team

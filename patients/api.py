@@ -16,6 +16,7 @@ from patients.services import (
     patient_create,
     patient_update,
 )
+from ssm_outcomes.digits import whole_number
 from ssm_outcomes.rest import (
     DATE_FILTERS,
     PAGE_PARAMETERS,
@@ -75,9 +76,9 @@ class PatientListView(APIView):
         if search := request.query_params.get("search", "").strip():
             patients = patients.filter(display_name__icontains=search)
         if (team := request.query_params.get("team")) is not None:  # "?team=" is no team id
-            if not team.isdigit() or len(team) > 18:
+            if (team_id := whole_number(team)) is None:
                 raise ValidationError({"team": ["team must be a team id (a whole number)"]})
-            patients = patients.filter(teams__id=int(team))
+            patients = patients.filter(teams__id=team_id)
         paginator = Pagination()
         page = paginator.paginate_queryset(patients.order_by("display_name", "id"), request)
         return paginator.get_paginated_response(PatientOutput(page, many=True).data)

@@ -32,6 +32,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ssm_outcomes.digits import whole_number
 from ssm_outcomes.languages import language_offered
 
 from .audit import Actor
@@ -208,14 +209,15 @@ def table(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
 
 def _onset(text: str) -> dt.date:
     """An onset written 2019-03-01, 2019-03 or 2019 (the first day of the month or year)."""
-    parts = text.split("-")
-    if not 1 <= len(parts) <= 3 or not all(part.isdigit() for part in parts):
+    numbers = []
+    for part in text.split("-"):
+        number = whole_number(part, most_digits=4)
+        if number is None:
+            raise ValueError(text)
+        numbers.append(number)
+    if not 1 <= len(numbers) <= 3:
         raise ValueError(text)
-    year, month, day = (
-        int(parts[0]),
-        int(parts[1]) if len(parts) > 1 else 1,
-        int(parts[2]) if len(parts) > 2 else 1,
-    )
+    year, month, day = [*numbers, 1, 1][:3]
     return dt.date(year, month, day)
 
 
@@ -302,7 +304,8 @@ def row_checked(
     birth_year = 0
     this_year = timezone.localdate().year
     year_text = value["birth_year"].strip()
-    if not year_text.isdigit() or not EARLIEST_DATE.year <= int(year_text) <= this_year:
+    year = whole_number(year_text)
+    if year is None or not EARLIEST_DATE.year <= year <= this_year:
         refuse(
             "birth_year",
             _("Write the year of birth as four digits, from %(earliest)s to %(now)s, like 1956.")
@@ -310,7 +313,7 @@ def row_checked(
             + (" " + _("This has “%(value)s”.") % {"value": year_text} if year_text else ""),
         )
     else:
-        birth_year = int(year_text)
+        birth_year = year
     local_id = value["local_id"].strip()
     if not local_id and "local_id" not in {p.column for p in problems}:
         refuse("local_id", _("Write the service's own identifier for this patient."))

@@ -15,6 +15,7 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .digits import whole_number
 from .languages import chosen_language
 from .views import audit_refusal
 
@@ -70,7 +71,8 @@ class Pagination(PageNumberPagination):
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is not None and not (raw.isdigit() and 0 < int(raw) <= self.max_page_size):
+        size = whole_number(raw)
+        if raw is not None and not (size is not None and 0 < size <= self.max_page_size):
             raise exceptions.ValidationError(
                 {"page_size": [f"page_size must be a whole number from 1 to {self.max_page_size}"]}
             )

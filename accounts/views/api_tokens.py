@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from patients.models import User
+from ssm_outcomes.digits import whole_number
 
 from ..forms import ApiTokenForm
 from ..selectors import api_tokens_live
@@ -62,12 +63,8 @@ def api_tokens(request):
 def api_token_revoke_page(request):
     """Revoke one of the user's own tokens; anyone else's is not found."""
     user = _api_user(request)
-    token_id = request.POST.get("token", "")
-    token = (
-        api_token_revoke(user=user, token_id=int(token_id))
-        if token_id.isdigit() and len(token_id) < 19
-        else None
-    )
+    token_id = whole_number(request.POST.get("token", ""))
+    token = api_token_revoke(user=user, token_id=token_id) if token_id is not None else None
     if token is None:
         raise Http404("No such token")
     messages.success(

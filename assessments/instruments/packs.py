@@ -30,8 +30,13 @@ def option_value(key: object) -> int | None:
         return None
     if isinstance(key, int):
         return key
-    if isinstance(key, str) and key.strip().lstrip("-").isdigit():
-        return int(key)
+    if isinstance(key, str):
+        digits = key.strip().removeprefix("-")
+        # The digits 0 to 9 only: str.isdigit() alone also takes "²", which int() refuses, and
+        # "٣", which it reads as 3. (ssm_outcomes.digits says the same; this package imports
+        # nothing outside the standard library.)
+        if digits.isascii() and digits.isdigit() and len(digits) <= 18:
+            return int(key)
     return None
 
 

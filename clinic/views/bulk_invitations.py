@@ -17,6 +17,7 @@ from patients.audit import Audit
 from patients.emails import site_link
 from patients.invitations import invitations_bulk, short_token_grouped
 from patients.selectors import patients_visible_to
+from ssm_outcomes.digits import whole_number
 
 from .workspace import clinician_required
 
@@ -35,7 +36,8 @@ def invite_many(request):
     if request.POST.get("all_without_login"):
         chosen = visible.filter(user__isnull=True)
     else:
-        ids = [value for value in request.POST.getlist("patients") if value.isdigit()]
+        ids = [whole_number(value) for value in request.POST.getlist("patients")]
+        ids = [pk for pk in ids if pk is not None]
         chosen = visible.filter(pk__in=ids)
     chosen = chosen.order_by("display_name", "pk")
     if not chosen.exists():

@@ -33,6 +33,7 @@ from portal.views.base import (
     posted,
     render_page,
 )
+from ssm_outcomes.digits import whole_number
 
 STAGE_PICK = "pick"  # first: tick what matters, from a short list grouped by part of life
 
@@ -44,9 +45,9 @@ def _typed_points(data, elements) -> dict[str, int]:
     """The whole numbers of 0 or more posted for any of `elements`, by key; the rest left out."""
     typed = {}
     for element in elements:
-        raw = str(data.get(PointsForm.name_of(element), "")).strip()
-        if raw.isdecimal():
-            typed[element.key] = int(raw)
+        number = whole_number(str(data.get(PointsForm.name_of(element), "")).strip())
+        if number is not None:
+            typed[element.key] = number
     return typed
 
 

@@ -74,6 +74,17 @@ def test_every_problem_is_reported_at_once_in_words():
     ]
 
 
+@pytest.mark.parametrize(
+    "key", ["\u00b2", "\u0663", "--1", "1-", pytest.param("9" * 5000, id="5000 nines")]
+)
+def test_an_option_key_not_written_in_digits_0_to_9_is_a_problem_not_a_crash(key):
+    """ "²" and "٣" pass str.isdigit(): the first crashed int(), the second was read as 3."""
+    pack = copy.deepcopy(good_pack())
+    pack["items"]["3"]["options"][key] = "Label"
+
+    assert pack_problems(pack) == [f"item 3 has an option {key!r} that EQ5D5L does not label"]
+
+
 def test_a_pack_without_items_or_with_malformed_items_says_so():
     pack = good_pack("SWEMWBS")
     assert pack_problems({**pack, "items": None}) == ["the pack has no items"]
