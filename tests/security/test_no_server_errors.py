@@ -17,6 +17,7 @@ import re
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.converters import IntConverter
 from drf_spectacular.generators import SchemaGenerator
 
 from assessments.services import goal_create
@@ -269,3 +270,53 @@ def test_no_page_answers_a_server_error_to_input_it_cannot_use(route, ids, clien
         data={"note": "a" * TEN_MB},
     )
     assert got == expected
+
+
+# --- Ids too large for the database ----------------------------------------------------------
+
+HUGE_ID = "9" * 23  # more than a 64-bit key holds
+
+
+def every_pattern(patterns=None, prefix=""):
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(p, URLResolver):
+            yield from every_pattern(p.url_patterns, prefix + str(p.pattern))
+        else:
+            yield prefix + str(p.pattern), p
+
+
+OUR_APPS = ("ssm_outcomes", "patients", "assessments", "indicators", "accounts", "clinic")
+OUR_APPS += ("portal", "interop", "demo")
+
+
+def test_no_route_of_ours_takes_an_unbounded_number():
+    """Django's ``int`` converter takes any number of digits, which the database then refuses;
+    our routes use the project's ``id`` converter (at most 18 digits). (django-otp's admin has
+    two ``int`` routes of its own, for administrators only.)"""
+    unbounded = sorted(
+        route
+        for route, p in every_pattern()
+        if p.lookup_str.split(".")[0] in OUR_APPS
+        and any(isinstance(c, IntConverter) for c in getattr(p.pattern, "converters", {}).values())
+    )
+
+    assert unbounded == []
+
+
+ID_ROUTES = [r for r in PAGE_ROUTES if re.search(r"<(id|int):", r)]
+
+
+def test_the_id_walk_covers_the_dashboards():
+    assert "/dashboards/teams/<id:team_id>/export.csv" in ID_ROUTES
+
+
+@pytest.mark.parametrize("route", ID_ROUTES)
+def test_an_id_too_large_for_the_database_is_not_found(route, ids, client, manager, clinician):
+    user = manager if route.startswith("/dashboards/") else clinician
+    client.force_login(user)
+    client.raise_request_exception = False
+    url = fill_page(re.sub(r"<(?:id|int):\w+>", HUGE_ID, route), ids)
+
+    response = answer(lambda: client.get(url))
+
+    assert response.status_code == 404, url
