@@ -67,8 +67,11 @@ def _own_import(request, import_id: int) -> PatientImport:
 @importer_required
 def import_start(request):
     teams = teams_importable(request.user)
-    form = ImportForm(request.POST or None, request.FILES or None, teams=teams)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"  # an empty POST is still a submission, with nothing chosen
+    form = ImportForm(
+        request.POST if posted else None, request.FILES if posted else None, teams=teams
+    )
+    if posted and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             if upload.size > MAX_BYTES:  # said before reading it

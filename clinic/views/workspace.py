@@ -169,7 +169,8 @@ def encounter_new(request, patient_id: int):
     elements = list(Element.objects.for_patient(patient).select_related("domain"))
     goals = list(Goal.objects.filter(patient=patient, active=True).order_by("baseline_on"))
     form = EncounterLogForm(
-        request.POST or None,
+        # Bound for any POST: an empty one is a submission with nothing filled in.
+        request.POST if request.method == "POST" else None,
         elements=elements,
         goals=goals,
         instruments=instruments_for_encounter(patient=patient),

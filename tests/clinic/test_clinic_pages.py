@@ -4,8 +4,10 @@ import datetime as dt
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape as html_escape
 
 from assessments.models import GoalReview, PersonalTarget, Rating, Reading
 from assessments.services import (
@@ -425,6 +427,30 @@ def test_an_encounter_can_add_a_goal_target_event_and_next_appointment(signed_in
     assert PersonalTarget.objects.get(patient=patient).high == 140
     assert patient.context_events.get().kind == "new_job"
     assert patient.appointments.count() == 1
+
+
+def test_an_empty_submission_is_refused_naming_every_required_box(clinician, patient):
+    """An empty body (the CSRF token in its header) is a submission with nothing filled in,
+    not a form never sent: 400 with each required box's message, as for any other gap."""
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.force_login(clinician)
+    url = reverse("clinic:encounter-new", args=[patient.pk])
+    client.get(url)
+
+    response = client.post(
+        url,
+        "",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+    )
+
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert {"occurred_at", "mode", "initiated_by", "duration_minutes"} <= set(errors)
+    html = response.content.decode()
+    for name in ("occurred_at", "mode", "initiated_by", "duration_minutes"):
+        assert all(html_escape(message) in html for message in errors[name]), name
+    assert not Encounter.objects.exists()
 
 
 def test_a_new_goal_without_a_domain_is_refused_next_to_the_domain(signed_in, patient):

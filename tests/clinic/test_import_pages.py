@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from patients.imports import MAX_BYTES
@@ -154,3 +155,38 @@ def test_a_job_that_cannot_start_leaves_the_preview_to_try_again(
     record.refresh_from_db()
     assert record.state == "previewed"
     assert Patient.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_empty_submission_is_refused_naming_the_team_and_the_file(clinician):
+    """An empty body (the CSRF token in its header) is a submission with nothing chosen, not the
+    page opened: 400 with both messages, as when either one is missing."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(clinician)
+    client.get(reverse("clinic:import-start"))
+
+    response = client.post(
+        reverse("clinic:import-start"),
+        "",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "team": ["Choose the team these patients are for."],
+        "file": ["Choose the CSV file to import."],
+    }
+    assert PatientImport.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_file_sent_without_a_team_is_refused_naming_the_team(client, clinician):
+    client.force_login(clinician)
+    data = SimpleUploadedFile("list.csv", GOOD, content_type="text/csv")
+
+    response = client.post(reverse("clinic:import-start"), {"file": data})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"team": ["Choose the team these patients are for."]}
+    assert PatientImport.objects.count() == 0
