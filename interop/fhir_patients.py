@@ -212,9 +212,9 @@ def _response(
 
 
 def team_for_import(user: User, team_id: str | None, teams) -> Team:
-    """The team a FHIR import goes into: the one named by ``?team=`` (an id), or the caller's
-    only team."""
-    if team_id:
+    """The team a FHIR import goes into: the one named by ``?team=`` (an id), or, without
+    ``?team``, the caller's only team. An empty ``?team=`` names no team: refused."""
+    if team_id is not None:
         pk = whole_number(team_id)
         team = teams.filter(pk=pk).first() if pk is not None else None
         if team is None:

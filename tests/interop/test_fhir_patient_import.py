@@ -152,6 +152,20 @@ def test_the_team_must_be_named_when_the_caller_has_several(api, team, other_tea
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("query", ["?team=", "?team=%20", "?team=&team="])
+def test_an_empty_team_is_refused_naming_team_not_read_as_the_only_team(api, team, query):
+    """Without ?team= a clinician of one team imports into it; ?team= with no id is a mistake,
+    as it is on GET /api/v1/patients/?team=."""
+    response = post(api, BUNDLE, query)
+
+    assert response.status_code == 400
+    assert response.json() == {"team": ["must be the id of one of your teams"]}
+    assert Patient.objects.count() == 0
+    assert post(api, BUNDLE).status_code == 200
+    assert Patient.objects.filter(teams=team).count() == 2
+
+
+@pytest.mark.django_db
 def test_only_clinicians_and_administrators_import(team, manager, patient, other_team,
                                                    clinician):  # fmt: skip
     for user in (manager, patient.user):
