@@ -513,7 +513,17 @@ def import_run(
     *, record: PatientImport, user: User | None, actor: Actor | None = None
 ) -> PatientImport:
     """Import the file kept with ``record`` into its team, all or nothing, checking it again
-    first (the records may have changed since the preview). Refused if any row is refused."""
+    first (the records may have changed since the preview). Refused if any row is refused, or
+    if ``user`` may no longer import into the team (they have left it since the preview)."""
+    if not teams_importable(user).filter(pk=record.team_id).exists():
+        raise ValidationError(
+            _(
+                "Nothing was imported: you no longer import into %(team)s (only a clinician of "
+                "the team can)."
+            )
+            % {"team": record.team.name},
+            code="team_left",
+        )
     plan = import_plan(data=record.text.encode(), team=record.team, user=user)
     if plan.problems:
         raise ValidationError(

@@ -3,7 +3,8 @@
 is imported by a background job while its page shows the progress.
 
 Clinicians import into their own teams; administrators (signed in with their second step) into
-any team. A preview is its maker's alone: anyone else is told it does not exist."""
+any team. A preview is its maker's alone, and only while they may import into its team:
+anyone else, or its maker once they have left the team, is told it does not exist."""
 
 from __future__ import annotations
 
@@ -51,12 +52,16 @@ def importer_required(view):
     return wrapper
 
 
+def _own_imports(request):
+    """The caller's own imports into teams they may still import into: after leaving a team,
+    its imports (a preview not yet run too) are no longer theirs to see or run."""
+    return PatientImport.objects.filter(
+        created_by=request.user, team__in=teams_importable(request.user)
+    ).select_related("team")
+
+
 def _own_import(request, import_id: int) -> PatientImport:
-    record = (
-        PatientImport.objects.select_related("team")
-        .filter(pk=import_id, created_by=request.user)
-        .first()
-    )
+    record = _own_imports(request).filter(pk=import_id).first()
     if record is None:
         raise Http404("No such import")
     return record
@@ -93,9 +98,7 @@ def import_start(request):
             "form": form,
             "columns": COLUMNS,
             "languages": languages_offered(),
-            "recent": PatientImport.objects.filter(created_by=request.user)
-            .select_related("team")
-            .exclude(state=PatientImport.State.PREVIEWED)[:5],
+            "recent": _own_imports(request).exclude(state=PatientImport.State.PREVIEWED)[:5],
         },
         status=400 if form.errors else 200,
     )

@@ -6,8 +6,8 @@ from django.test import Client
 from django.urls import reverse
 
 from patients.imports import MAX_BYTES
-from patients.models import Patient, PatientImport
-from tests.factories import UserFactory
+from patients.models import Membership, Patient, PatientImport
+from tests.factories import MembershipFactory, UserFactory
 from tests.support.two_step import sign_in_with_code
 
 GOOD = b"display_name,birth_year,local_id\nAnn A.,1950,R-1\nBob B.,1960,R-2\n"
@@ -190,3 +190,20 @@ def test_a_file_sent_without_a_team_is_refused_naming_the_team(client, clinician
     assert response.status_code == 400
     assert response.context["form"].errors == {"team": ["Choose the team these patients are for."]}
     assert PatientImport.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_preview_cannot_be_run_or_seen_after_its_maker_leaves_the_team(
+    client, team, other_team, clinician
+):
+    MembershipFactory(user=clinician, team=other_team, role="clinician")
+    client.force_login(clinician)
+    upload(client, team, GOOD)
+    record = PatientImport.objects.get()
+    Membership.objects.filter(user=clinician, team=team).delete()
+    assert client.post(reverse("clinic:import-run", args=[record.pk])).status_code == 404
+    assert client.get(reverse("clinic:import", args=[record.pk])).status_code == 404
+    assert client.get(reverse("clinic:import-progress", args=[record.pk])).status_code == 404
+    assert "Your recent imports" not in client.get(reverse("clinic:import-start")).content.decode()
+    record.refresh_from_db()
+    assert (record.state, Patient.objects.count()) == ("previewed", 0)

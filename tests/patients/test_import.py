@@ -13,7 +13,14 @@ from patients.imports import (
     import_run,
     import_run_queued,
 )
-from patients.models import AuditEvent, Condition, LocalId, Patient, PatientImport
+from patients.models import (
+    AuditEvent,
+    Condition,
+    LocalId,
+    Membership,
+    Patient,
+    PatientImport,
+)
 from tests.factories import MembershipFactory, PatientFactory
 from tests.support.two_step import sign_in_with_code
 
@@ -238,3 +245,19 @@ def test_the_background_job_runs_once_and_records_a_refusal(team, clinician):
         "1 row has a problem: fix it and upload the file again.",
     )
     assert Patient.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_queued_import_fails_when_its_maker_has_left_the_team(team, clinician):
+    record = import_record(
+        plan=plan(GOOD, team, clinician), user=clinician, text=GOOD, file_name="x", source="csv"
+    )
+    PatientImport.objects.filter(pk=record.pk).update(state="queued")
+    Membership.objects.filter(user=clinician, team=team).delete()
+    assert import_run_queued(import_id=record.pk, user_id=clinician.pk) == "failed"
+    record.refresh_from_db()
+    assert record.failure == (
+        "Nothing was imported: you no longer import into Riverside Practice (only a clinician "
+        "of the team can)."
+    )
+    assert Patient.objects.count() == 0
