@@ -87,8 +87,8 @@ def invite(request, patient_id: int):
                     "language_name": dict(languages_offered())[language],
                 },
             )
-    if request.method == "GET":
-        audit_record(request=request, patient=patient, action="view", what="portal invitation")
+    # Shown, or shown again after a refused invitation (whose own row was rolled back with it).
+    audit_record(request=request, patient=patient, action="view", what="portal invitation")
     status = 400 if form.is_bound and form.errors else 200
     return render(
         request, "portal/invitation_form.html", {"patient": patient, "form": form}, status=status
@@ -121,6 +121,8 @@ def sign_in_help(request, patient_id: int):
             )
             return redirect("clinic:patient", patient_id=patient.pk)
         return redirect("clinic:sign-in-letter", patient_id=patient.pk)
+    # The page shows the login's username and (masked) address: a view of the record.
+    audit_record(request=request, patient=patient, action="view", what="sign-in help")
     return _sign_in_help_page(request, patient)
 
 

@@ -39,7 +39,7 @@ from clinic.selectors import (
     patient_record,
 )
 from clinic.templatetags.measures import unpadded
-from patients.audit import Audit
+from patients.audit import Audit, audited
 from patients.selectors import patient_get_for_user
 from patients.services import (
     appointment_book,
@@ -77,6 +77,12 @@ def record_view(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _audit_shown(request, patient, reading: str) -> None:
+    """Write the read of a page shown again after its form was refused: the page shows the
+    record as its GET does. Written after the refused save's transaction, so it stays."""
+    audited(Audit.of(request, "view", reading), patient)
 
 
 def _patient(request, patient_id: int, reading: str | None = None):
@@ -160,6 +166,7 @@ def appointment_new(request, patient_id: int):
                 },
             )
             return redirect("clinic:patient", patient_id=patient.pk)
+    _audit_shown(request, patient, "patient record")
     return _record_page(request, patient, form, status=400)
 
 
@@ -192,6 +199,7 @@ def encounter_new(request, patient_id: int):
         else:
             _say_what_was_saved(request, logged)
             return redirect("clinic:patient", patient_id=patient.pk)
+        _audit_shown(request, patient, "encounter form")
     record = patient_record(patient=patient, encounters=3)
     return render(
         request,
@@ -322,6 +330,7 @@ def _save(request, patient, form, save, what: str, said: str, **failed):
     else:
         messages.success(request, gettext("Saved: %(what)s.") % {"what": said})
         return redirect("clinic:records", patient_id=patient.pk)
+    _audit_shown(request, patient, "supporting records")
     context = _edit_context(
         patient, **{k: (v if k.startswith("new") else (v, form)) for k, v in failed.items()}
     )

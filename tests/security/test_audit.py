@@ -105,3 +105,63 @@ def test_logs_never_carry_passwords_tokens_or_notes(client, clinician, patient, 
     assert "Not Found" in logged  # the log did record the refused request
     for secret in ("a-wrong-password-42", PASSWORD, key, "talked about her marriage"):
         assert secret not in logged
+
+
+# Every staff view of a record is audited, a page shown again after a refused form too: the
+# row of the refused save is rolled back with it, the row of what the page shows is not.
+
+
+def _views(patient):
+    return list(
+        AuditEvent.objects.filter(patient=patient).values_list("actor__username", "action", "what")
+    )
+
+
+def test_the_sign_in_help_page_is_an_audited_view(client, clinician, patient):
+    client.force_login(clinician)
+    response = client.get(f"/clinic/patients/{patient.pk}/sign-in-help/")
+    assert response.status_code == 200
+    assert "<strong>pat</strong>" in response.content.decode()
+    assert _views(patient) == [("nurse", "view", "sign-in help")]
+
+
+def test_a_refused_appointment_shows_the_record_again_and_audits_it(client, clinician, patient):
+    client.force_login(clinician)
+    url = f"/clinic/patients/{patient.pk}/appointments/"
+    response = client.post(url, {"appointment-starts_at": "not a time"})
+    assert response.status_code == 400
+    assert _views(patient) == [("nurse", "view", "patient record")]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("conditions/", {"new-condition-snomed_code": ""}),
+        ("context-events/", {"new-event-kind": "", "new-event-occurred_on": "2999-01-01"}),
+    ],
+)
+def test_a_refused_supporting_record_shows_the_page_again_and_audits_it(
+    client, clinician, patient, path, body
+):
+    client.force_login(clinician)
+    response = client.post(f"/clinic/patients/{patient.pk}/{path}", body)
+    assert response.status_code == 400
+    assert _views(patient) == [("nurse", "view", "supporting records")]
+
+
+def test_a_refused_encounter_shows_the_form_again_and_audits_it(client, clinician, patient):
+    client.force_login(clinician)
+    url = f"/clinic/patients/{patient.pk}/encounters/new/"
+    response = client.post(url, {"mode": "face_to_face", "duration_minutes": "x"})
+    assert response.status_code == 400
+    assert _views(patient) == [("nurse", "view", "encounter form")]
+
+
+def test_a_refused_invitation_shows_the_form_again_and_audits_it(client, clinician, team):
+    from tests.factories import PatientFactory
+
+    newcomer = PatientFactory(display_name="Margaret H.", teams=[team])
+    client.force_login(clinician)
+    response = client.post(f"/clinic/patients/{newcomer.pk}/invitation/", {"email": "margaret@"})
+    assert response.status_code == 400
+    assert _views(newcomer) == [("nurse", "view", "portal invitation")]
