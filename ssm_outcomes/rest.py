@@ -78,6 +78,23 @@ class Pagination(PageNumberPagination):
             )
         return super().get_page_size(request)
 
+    def get_page_number(self, request, paginator):
+        """The page asked for: absent is the first, ``last`` the last; anything else must be a
+        whole number from 1 (a 400 naming ``page``, as for any other bad parameter; the empty
+        ``?page=`` too, like ``?page_size=``). A number past the last page stays a 404."""
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if raw in self.last_page_strings:
+            return paginator.num_pages
+        try:
+            number = int(raw)
+        except ValueError:
+            number = 0
+        if number < 1:
+            raise exceptions.ValidationError({"page": ["page must be a whole number from 1"]})
+        return number
+
 
 MAX_ID = 2**63 - 1
 
@@ -189,7 +206,11 @@ def paginated(serializer: type[serializers.Serializer]) -> type[serializers.Seri
 
 
 PAGE_PARAMETERS = [
-    OpenApiParameter("page", int, description="Page number, from 1."),
+    OpenApiParameter(
+        "page",
+        {"type": "integer", "minimum": 1},
+        description="Page number, a whole number from 1 (else 400); past the last page, 404.",
+    ),
     OpenApiParameter("page_size", int, description="Items a page (at most 500; default 50)."),
 ]
 

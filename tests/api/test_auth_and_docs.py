@@ -112,3 +112,12 @@ def test_the_framework_lists_the_13_elements_by_domain(as_patient):
         "label": "Biomedical markers within a personally agreed, realistic range",
         "plain_label": "My test results are in the range we agreed",
     }
+
+
+def test_the_schema_says_a_page_is_a_whole_number_from_1_and_a_bad_one_a_400(client):
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    for route in ["/api/v1/patients/", "/api/v1/patients/{patient_id}/ratings/"]:
+        listed = schema["paths"][route]["get"]
+        [page] = [one for one in listed["parameters"] if one["name"] == "page"]
+        assert page["schema"] == {"type": "integer", "minimum": 1}
+        assert {"200", "400", "404"} <= set(listed["responses"])

@@ -186,3 +186,31 @@ def test_a_malformed_date_filter_is_named(as_clinician, patient):
 def test_an_unknown_summary_period_is_404_and_a_malformed_one_too(as_clinician, patient):
     assert as_clinician.get(f"/api/v1/patients/{patient.pk}/summaries/2026Q1/").status_code == 404
     assert as_clinician.get(f"/api/v1/patients/{patient.pk}/summaries/spring/").status_code == 404
+
+
+PAGE_RULE = {"page": ["page must be a whole number from 1"]}
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.0", "", "\u00b2"])
+@pytest.mark.parametrize("path", ["patients/", "patients/{id}/ratings/"])
+def test_a_page_that_is_not_a_page_number_is_named(as_clinician, patient, path, page):
+    url = "/api/v1/" + path.format(id=patient.pk)
+    response = as_clinician.get(url, {"page": page})
+    assert response.status_code == 400
+    assert response.json() == PAGE_RULE
+
+
+def test_good_page_numbers_still_answer(as_clinician, patient):
+    from tests.factories import RatingFactory
+
+    for day in (1, 2, 3):
+        RatingFactory(patient=patient, rated_on=f"2026-02-0{day}", value=day)
+    url = f"/api/v1/patients/{patient.pk}/ratings/"
+    for first in ("1", "01", " 1"):  # as int() reads them, as before
+        assert as_clinician.get(url, {"page": first}).json()["count"] == 3
+    second = as_clinician.get(url, {"page": "2", "page_size": "2"}).json()
+    assert len(second["results"]) == 1
+    assert as_clinician.get(url, {"page": "last", "page_size": "2"}).json() == second
+    for beyond in ("3", "9" * 30):  # a page number, but no such page: as before
+        response = as_clinician.get(url, {"page": beyond, "page_size": "2"})
+        assert (response.status_code, response.json()) == (404, {"detail": "Invalid page."})
