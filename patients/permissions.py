@@ -2,6 +2,10 @@
 
 Runs before DRF picks the handler, so any method on a record outside the caller's role answers
 404, never 405 or 403, and no route can forget the check.
+
+Once every record the URL names is within the caller's role, the request says so
+(``records_within_role``): a 404 after that (no summary for the quarter yet, no target set, a page
+past the last) is nothing there, not a refused access, and is not audited as one.
 """
 
 from rest_framework.exceptions import NotFound
@@ -31,4 +35,5 @@ class RecordWithinRole(BasePermission):
             .exists()
         ):
             raise NotFound()
+        request.records_within_role = True
         return True

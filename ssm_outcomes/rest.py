@@ -53,7 +53,14 @@ def exception_handler(exc, context):
             exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
-    if isinstance(
+    # A 404 is a refused access unless every record the URL names is within the caller's role
+    # (the permission checked them first): then it is only nothing there (a quarter with no
+    # summary yet, a target not set, a page past the last), which the patient must not see in
+    # "Who has seen my record" as a refusal.
+    nothing_there = isinstance(exc, exceptions.NotFound) and getattr(
+        context["request"], "records_within_role", False
+    )
+    if not nothing_there and isinstance(
         exc, exceptions.NotFound | exceptions.PermissionDenied | exceptions.NotAuthenticated
     ):
         view = context.get("view")

@@ -8,6 +8,7 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from rest_framework.test import APIClient
 
 from patients.models import AuditEvent
+from portal.selectors import record_access_rows
 from tests.api.conftest import client_for
 from tests.conftest import PASSWORD
 from tests.support.api_tokens import api_key_for
@@ -165,3 +166,39 @@ def test_a_refused_invitation_shows_the_form_again_and_audits_it(client, clinici
     response = client.post(f"/clinic/patients/{newcomer.pk}/invitation/", {"email": "margaret@"})
     assert response.status_code == 400
     assert _views(newcomer) == [("nurse", "view", "portal invitation")]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "summaries/2026Q1/",  # no summary for the quarter yet
+        "targets/59261-8/",  # no target set yet
+        "ratings/?page=9",  # past the last page
+        "readings/?page=abc",  # not a page number (a 400)
+    ],
+)
+def test_nothing_there_for_the_patients_own_clinician_is_not_a_refusal(clinician, patient, path):
+    response = client_for(clinician).get(f"/api/v1/patients/{patient.pk}/{path}")
+    assert response.status_code in (400, 404)
+    # Nor does the patient see one in "Who has seen my record".
+    assert [row.action for row in record_access_rows(patient=patient)] in ([], ["view"])
+
+
+@pytest.mark.parametrize("path", ["summaries/2026Q1/", "targets/59261-8/", "ratings/?page=9"])
+def test_the_same_for_a_clinician_of_another_team_is_a_refusal(other_clinician, patient, path):
+    response = client_for(other_clinician).get(f"/api/v1/patients/{patient.pk}/{path}")
+    assert response.status_code == 404
+    event = AuditEvent.objects.get(action="denied")
+    assert (event.actor, event.patient, event.what) == (other_clinician, patient, "404 GET")
+
+
+def test_a_team_outside_the_role_is_a_refusal_and_nothing_there_is_not(
+    clinician, other_clinician, team
+):
+    other = client_for(other_clinician)
+    assert other.get(f"/api/v1/teams/{team.pk}/summaries/2026Q1/").status_code == 404
+    assert AuditEvent.objects.filter(action="denied", actor=other_clinician).count() == 1
+    assert (
+        client_for(clinician).get(f"/api/v1/teams/{team.pk}/summaries/2026Q1/").status_code == 404
+    )
+    assert not AuditEvent.objects.filter(action="denied", actor=clinician).exists()
