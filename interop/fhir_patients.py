@@ -146,7 +146,15 @@ def patients_import(
     placed = _conditions_into(conditions, patients, errors)
     raw = [(patient_entries[url], cells) for url, cells in patients.items()]
     plan = rows_plan(
-        raw, team=team, user=user, again=_("“%(id)s” is also the identifier of entry[%(line)s]")
+        raw,
+        team=team,
+        user=user,
+        again=_("“%(id)s” is also the identifier of entry[%(line)s]"),
+        left=_(
+            "“%(id)s” was this team's identifier of a patient who is no longer in the team: this "
+            "entry cannot change them or bring them back. Give a new patient an identifier of "
+            "their own."
+        ),
     )
     for problem in plan.problems:
         field = PATIENT_FIELDS.get(problem.column, problem.column)

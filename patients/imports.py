@@ -4,9 +4,11 @@ nothing in one transaction.
 
 Rows are matched on ``local_id``, the team's own identifier for the patient: a row whose id the
 team already has updates that patient (only what differs), any other row creates one. So the same
-file imported twice changes nothing the second time. Nothing already saved is taken away by an
-import: an empty optional cell leaves the field as it was, and conditions and teams are only
-added (a condition is changed only where the file gives it another onset).
+file imported twice changes nothing the second time. Only patients still in the team are matched:
+a row with the id of a patient who has left the team is refused (``_left_the_team``). Nothing
+already saved is taken away by an import: an empty optional cell leaves the field as it was, and
+conditions and teams are only added (a condition is changed only where the file gives it another
+onset).
 
 The file: UTF-8 (with or without the byte-order mark spreadsheets add) or the Windows code page
 spreadsheets export (cp1252), comma- or semicolon-separated, with a header row naming the columns
@@ -401,11 +403,14 @@ def rows_plan(
     team: Team,
     user: User | None,
     again: str = "",
+    left: str = "",
 ) -> Plan:
     """What importing these rows (each a line number and its cells by column) into ``team``
     would do: the part a spreadsheet and a FHIR Bundle share. ``again`` words a local id given
-    twice (with %(id)s and %(line)s)."""
+    twice (with %(id)s and %(line)s), ``left`` the local id of a patient who has left the team
+    (with %(id)s)."""
     again = again or _("“%(id)s” is also on line %(line)s: each patient can be in a file once.")
+    left = left or left_team_message()
     codes = {code.snomed_code: code for code in ConditionCode.objects.all()}
     teams = {one.name.casefold(): one for one in teams_importable(user)}
     rows: list[Row] = []
@@ -428,6 +433,10 @@ def rows_plan(
             first_line[local_id] = line
         if row is not None:
             rows.append(row)
+    gone = _left_the_team(rows, team)
+    problems.extend(Problem(row.line, "local_id", left % {"id": row.local_id}) for row in gone)
+    gone_lines = {row.line for row in gone}
+    rows = [row for row in rows if row.line not in gone_lines]
     problems.sort(
         key=lambda problem: (
             problem.line,
@@ -438,14 +447,43 @@ def rows_plan(
     return Plan(team=team, rows=rows, problems=problems, columns=list(COLUMNS))
 
 
+def left_team_message() -> str:
+    """What a row is told whose local id belongs to a patient who has left the team (%(id)s)."""
+    return _(
+        "“%(id)s” was this team's identifier of a patient who is no longer in the team: this row "
+        "cannot change them or bring them back. Give a new patient an identifier of their own."
+    )
+
+
+def _left_the_team(rows: list[Row], team: Team) -> list[Row]:
+    """The rows whose local id the team gave a patient who has since left it. The team may no
+    longer see or change that record, so the row is refused: matching it would change the
+    patient and bring them back, and making a new record would quietly give the team a second
+    record of the same person. The row says only that the patient left this team (which the
+    team knew), nothing of where they are now."""
+    if not rows:
+        return []
+    # The team's ids of patients no longer in it: a short list, read whole (a file's ids can be
+    # too many for one "IN" list).
+    stale = set(
+        LocalId.objects.filter(team=team)
+        .exclude(patient__teams=team)
+        .values_list("value", flat=True)
+    )
+    return [row for row in rows if row.local_id in stale]
+
+
 def _match(rows: list[Row], team: Team, teams: dict[str, Team]) -> None:
     """Set each row's action: create (a local id the team does not have), update (something
-    differs) or unchanged."""
-    known = dict(LocalId.objects.filter(team=team).values_list("value", "patient_id"))
+    differs) or unchanged. Only the team's own patients are matched: a local id of a patient
+    who has left the team (refused before this) is never matched."""
+    known = dict(
+        LocalId.objects.filter(team=team, patient__teams=team).values_list("value", "patient_id")
+    )
     matched = [row for row in rows if row.local_id in known]
     if not matched:
         return
-    theirs = Patient.objects.filter(local_ids__team=team)
+    theirs = Patient.objects.filter(local_ids__team=team, teams=team)
     patients = {
         values["id"]: values
         for values in theirs.values("id", "display_name", "birth_year", "email", "language")
@@ -664,7 +702,12 @@ def _update(team: Team, rows: list[Row], codes: dict[str, int], teams: dict[str,
     if not rows:
         return
     ids = [row.patient_id for row in rows]
-    patients = Patient.objects.in_bulk(ids)
+    # Only the team's own patients, whatever changed since the plan was made: a patient who has
+    # left the team in the meantime refuses the whole import.
+    patients = Patient.objects.filter(teams=team).select_for_update().in_bulk(ids)
+    for row in rows:
+        if row.patient_id not in patients:
+            raise ValidationError(left_team_message() % {"id": row.local_id}, code="left_team")
     now = timezone.now()
     for row in rows:
         patient = patients[row.patient_id]

@@ -186,3 +186,24 @@ def test_two_patients_with_one_full_url_are_refused(api, team):
     assert response.status_code == 400
     assert response.json() == {"entry[1].fullUrl": ["is also the fullUrl of entry[0]"]}
     assert Patient.objects.count() == 0
+
+
+LEFT = (
+    "“R-1” was this team's identifier of a patient who is no longer in the team: this entry "
+    "cannot change them or bring them back. Give a new patient an identifier of their own."
+)
+
+
+@pytest.mark.django_db
+def test_a_local_id_of_a_patient_who_left_the_team_is_refused(api, team, other_team):
+    post(api, BUNDLE)
+    ann = Patient.objects.get(display_name="Ann A.")
+    ann.teams.set([other_team])  # moved to another team, whose record it now is
+    renamed = bundle(patient_entry("a1", "R-1", name="Renamed"), patient_entry("b2", "R-2"))
+    response = post(api, renamed)
+    assert response.status_code == 400
+    assert response.json() == {"entry[0].resource.identifier": [LEFT]}
+    ann.refresh_from_db()
+    assert (ann.display_name, list(ann.teams.all())) == ("Ann A.", [other_team])
+    assert Patient.objects.get(display_name="Bob B.").birth_year == 1961  # all or nothing
+    assert Patient.objects.count() == 2

@@ -261,3 +261,57 @@ def test_a_queued_import_fails_when_its_maker_has_left_the_team(team, clinician)
         "of the team can)."
     )
     assert Patient.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_local_id_of_a_patient_who_left_the_team_is_refused(team, other_team, clinician):
+    run(GOOD, team, clinician)
+    ann = Patient.objects.get(local_ids__value="R-001")
+    ann.teams.set([other_team])  # moved to another team, whose record it now is
+    again = GOOD.replace("Ann A.,1950", "Renamed,1951")
+    the_plan = plan(again, team, clinician)
+    assert [(p.line, p.column, p.message) for p in the_plan.problems] == [
+        (
+            2,
+            "local_id",
+            "“R-001” was this team's identifier of a patient who is no longer in the team: this "
+            "row cannot change them or bring them back. Give a new patient an identifier of "
+            "their own.",
+        )
+    ]
+    assert [row.local_id for row in the_plan.rows] == ["R-002", "R-003"]
+    with pytest.raises(ValidationError, match="1 row has a problem"):
+        run(again, team, clinician)
+    ann.refresh_from_db()
+    assert (ann.display_name, ann.birth_year, list(ann.teams.all())) == (
+        "Ann A.",
+        1950,
+        [other_team],
+    )
+    ann.teams.add(team)  # back in the team (a clinician of both teams added it): matched again
+    assert [row.action for row in plan(again, team, clinician).rows] == [
+        "update",
+        "unchanged",
+        "unchanged",
+    ]
+
+
+@pytest.mark.django_db
+def test_a_patient_who_leaves_between_the_check_and_the_import_refuses_it(
+    team, other_team, clinician
+):
+    from django.db import transaction
+
+    from patients.imports import import_apply
+
+    run(GOOD, team, clinician)
+    checked = plan(GOOD.replace("Ann A.", "Renamed"), team, clinician)
+    ann = Patient.objects.get(local_ids__value="R-001")
+    ann.teams.set([other_team])
+    with (
+        pytest.raises(ValidationError, match="“R-001” was this team's identifier"),
+        transaction.atomic(),
+    ):
+        import_apply(checked, user=clinician)
+    ann.refresh_from_db()
+    assert (ann.display_name, list(ann.teams.all())) == ("Ann A.", [other_team])
