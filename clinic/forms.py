@@ -96,8 +96,13 @@ class EncounterLogForm(LabelledForm):
         required=False,
     )
     target_loinc = forms.ChoiceField(label=_("Marker of the target"), required=False, choices=())
-    target_low = forms.DecimalField(label=_("Lowest agreed"), required=False)
-    target_high = forms.DecimalField(label=_("Highest agreed"), required=False)
+    # The model's limits, so a value out of them is refused with the form's own message.
+    target_low = forms.DecimalField(
+        label=_("Lowest agreed"), required=False, max_digits=8, decimal_places=2
+    )
+    target_high = forms.DecimalField(
+        label=_("Highest agreed"), required=False, max_digits=8, decimal_places=2
+    )
     target_relevant = forms.BooleanField(
         label=_("This marker matters for this person"), required=False, initial=True
     )
@@ -386,8 +391,12 @@ class ConditionForm(LabelledForm):
 
 
 class TargetForm(LabelledForm):
-    low = forms.DecimalField(label=_("Lowest agreed"), required=False)
-    high = forms.DecimalField(label=_("Highest agreed"), required=False)
+    low = forms.DecimalField(
+        label=_("Lowest agreed"), required=False, max_digits=8, decimal_places=2
+    )
+    high = forms.DecimalField(
+        label=_("Highest agreed"), required=False, max_digits=8, decimal_places=2
+    )
     relevant = forms.BooleanField(label=_("This marker matters for this person"), required=False)
     reason = forms.CharField(
         label=_("Reason (required when the marker does not matter for this person)"),
