@@ -1,7 +1,6 @@
 """What matters to a person and how it is going: framework, ratings, priorities, goals, markers."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +15,11 @@ from patients.validation import (
     at_most,
     between,
     length_message,
+    rule,
 )
 from ssm_outcomes.digits import whole_number
+
+LOW_ABOVE_HIGH = _("%(field)s must not be above %(other_field)s")
 
 
 class Domain(models.Model):
@@ -392,7 +394,7 @@ class PersonalTarget(TimeStamped):
 
     def clean(self) -> None:
         if self.low is not None and self.high is not None and self.low > self.high:
-            raise ValidationError({"low": "low must not be above high"})
+            raise rule("low", LOW_ABOVE_HIGH, "target_low_above_high", other_field="high")
 
     def contains(self, value) -> bool:
         return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)

@@ -11,7 +11,7 @@ API keeps its own field names; only forms restate.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -83,16 +83,20 @@ def _django_defaults(field_class: type) -> dict:
     return messages
 
 
-def restated(error: ValidationError, label: str | None) -> str:
+def restated(
+    error: ValidationError, label: str | None, others: Mapping[str, str] | None = None
+) -> str:
     """One service error as the form shows it, in the page's language: a coded one in the form's
     own sentence; one that names its field (its ``field`` parameter) with the field's label
-    there instead. A message that names its field only in its English words (a model's own
-    check not yet given a ``field`` parameter) has the API's name replaced when it opens with it."""
+    there instead, and the other fields it names (``others``: parameter to label) with theirs.
+    A message that names its field only in its English words (a model's own check not yet given
+    a ``field`` parameter) has the API's name replaced when it opens with it."""
     if error.code in CODED:
         return str(CODED[error.code])
     params = getattr(error, "params", None) or {}
     if label and "field" in params:
-        message = worded(error, _quoted(label))
+        quoted = {key: _quoted(other) for key, other in (others or {}).items()}
+        message = worded(error, _quoted(label), quoted)
     else:
         message = worded(error)
         match = _SUBJECT.match(message)
@@ -126,4 +130,18 @@ class LabelledForm(forms.Form):
             field = name if name in self.fields else None
             label = str(self.fields[field].label) if field else None
             for one in errors:
-                self.add_error(field if name != NON_FIELD_ERRORS else None, restated(one, label))
+                said = restated(one, label, self._other_labels(name, one))
+                self.add_error(field if name != NON_FIELD_ERRORS else None, said)
+
+    def _other_labels(self, name: str | None, error: ValidationError) -> dict[str, str]:
+        """The labels of the other fields an error names (its ``*_field`` parameters, by their
+        API names), found among this form's fields as the error's own field is: the service's
+        ``low`` is this form's ``target_low``, so its ``high`` is ``target_high``."""
+        params = getattr(error, "params", None) or {}
+        own = str(params.get("field", ""))
+        prefix = name[: -len(own)] if name and own and name.endswith(own) else ""
+        return {
+            key: str(self.fields[f"{prefix}{value}"].label)
+            for key, value in params.items()
+            if key.endswith("_field") and f"{prefix}{value}" in self.fields
+        }

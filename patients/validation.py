@@ -8,6 +8,7 @@ the field's API name ("occurred_at must not be in the future", in English exactl
 """
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -32,17 +33,24 @@ ONE_OF_THIS_PATIENTS = _("%(field)s must be one of this patient's")
 
 def rule(field: str, message: Any, code: str, *, key: str | None = None, **params: Any):
     """A service's refusal of one field: ``message`` (lazy, with ``%(field)s`` where it names the
-    field) under ``key`` (the field itself unless said), with a stable ``code``. Raise it."""
+    field) under ``key`` (the field itself unless said), with a stable ``code``. Raise it.
+
+    A message that names a second field does so as a parameter whose name ends in ``_field``
+    (``%(other_field)s``, given its API name): a form puts that field's label there too."""
     error = ValidationError(message, code=code, params={"field": field, **params})
     return ValidationError({key or field: error})
 
 
-def worded(error: ValidationError, field: str | None = None) -> str:
+def worded(
+    error: ValidationError, field: str | None = None, others: Mapping[str, str] | None = None
+) -> str:
     """One error's message in the active language; given ``field`` (a form's label), naming the
-    field so rather than by its API name."""
+    field so rather than by its API name, and given ``others``, the other fields it names (by
+    their ``*_field`` parameters) by their labels too."""
     params = dict(getattr(error, "params", None) or {})
     if field is not None and "field" in params:
         params["field"] = field
+    params.update({key: label for key, label in (others or {}).items() if key in params})
     message = error.message % params if params else error.message
     return str(message)
 
