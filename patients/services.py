@@ -39,6 +39,7 @@ from .validation import (
     email_checked,
     full_clean,
     record_save,
+    refused_together,
     rule,
 )
 
@@ -135,6 +136,18 @@ def condition_record(
             "condition_unknown",
             snomed=snomed_code,
         )
+    refused_together(
+        lambda: _not_recorded_yet(patient, code),
+        lambda: date_not_in_future("onset", onset),
+        lambda: _stage_checked(code, stage),
+    )
+    condition = full_clean(Condition(patient=patient, code=code, onset=onset, stage=stage))
+    condition.save()
+    audited(audit, patient)
+    return condition
+
+
+def _not_recorded_yet(patient: Patient, code: ConditionCode) -> None:
     if Condition.objects.filter(patient=patient, code=code).exists():
         raise rule(
             "snomed_code",
@@ -143,16 +156,9 @@ def condition_record(
                 "change its onset or stage instead"
             ),
             "condition_recorded",
-            snomed=snomed_code,
+            snomed=code.snomed_code,
             condition=code.display,
         )
-    if onset is not None:
-        date_not_in_future("onset", onset)
-    _stage_checked(code, stage)
-    condition = full_clean(Condition(patient=patient, code=code, onset=onset, stage=stage))
-    condition.save()
-    audited(audit, patient)
-    return condition
 
 
 def _check_strategies(strategies: list[str]) -> list[str]:
@@ -418,9 +424,10 @@ def condition_update(
 ) -> Condition:
     """Change a condition's onset or stage (for example after a Hoehn and Yahr reassessment)."""
     code = condition.code
-    if onset is not None:
-        date_not_in_future("onset", onset)
-    _stage_checked(code, stage)
+    refused_together(
+        lambda: date_not_in_future("onset", onset),
+        lambda: _stage_checked(code, stage),
+    )
     condition.onset, condition.stage = onset, stage
     full_clean(condition).save()
     audited(audit, condition.patient)

@@ -8,7 +8,7 @@ the field's API name ("occurred_at must not be in the future", in English exactl
 """
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -39,6 +39,20 @@ def rule(field: str, message: Any, code: str, *, key: str | None = None, **param
     (``%(other_field)s``, given its API name): a form puts that field's label there too."""
     error = ValidationError(message, code=code, params={"field": field, **params})
     return ValidationError({key or field: error})
+
+
+def refused_together(*checks: Callable[[], object]) -> None:
+    """Run every check, even after one refuses, and raise one ValidationError holding all their
+    problems, field by field, so that a form shows them together; nothing when all pass."""
+    problems: dict[str, list[ValidationError]] = {}
+    for check in checks:
+        try:
+            check()
+        except ValidationError as error:
+            for field, errors in error.update_error_dict({}).items():
+                problems.setdefault(field, []).extend(errors)
+    if problems:
+        raise ValidationError(problems)
 
 
 def worded(

@@ -1,0 +1,73 @@
+"""A condition added or changed on the supporting-records page is refused with every problem at
+once, each beside its box, and nothing is saved."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from patients.models import Condition
+from patients.services import condition_record
+
+pytestmark = pytest.mark.django_db
+PARKINSONS = "49049000"
+STAGE_RULE = "“Stage (where the condition is staged)” must be between 1.0 and 5.0 (Hoehn and Yahr)."
+ONSET_RULE = "“Since” must not be in the future."
+
+
+@pytest.fixture
+def signed_in(client, clinician):
+    client.force_login(clinician)
+    return client
+
+
+def test_a_new_condition_with_a_future_onset_and_a_stage_out_of_range_is_told_both(
+    signed_in, patient
+):
+    response = signed_in.post(
+        reverse("clinic:condition-add", args=[patient.pk]),
+        {
+            "new-condition-snomed_code": PARKINSONS,
+            "new-condition-onset": "2030-01-01",
+            "new-condition-stage": "9",
+        },
+    )
+
+    assert response.status_code == 400
+    assert response.context["failed"].errors == {"onset": [ONSET_RULE], "stage": [STAGE_RULE]}
+    assert not Condition.objects.exists()
+
+
+def test_a_changed_condition_with_a_future_onset_and_a_stage_out_of_range_is_told_both(
+    signed_in, patient
+):
+    condition = condition_record(patient=patient, snomed_code=PARKINSONS, stage=2)
+    prefix = f"condition-{condition.pk}"
+
+    response = signed_in.post(
+        reverse("clinic:condition-change", args=[patient.pk, condition.pk]),
+        {
+            f"{prefix}-snomed_code": PARKINSONS,
+            f"{prefix}-onset": "2030-01-01",
+            f"{prefix}-stage": "9",
+        },
+    )
+
+    assert response.status_code == 400
+    assert response.context["failed"].errors == {"onset": [ONSET_RULE], "stage": [STAGE_RULE]}
+    condition.refresh_from_db()
+    assert (condition.onset, condition.stage) == (None, 2)
+    assert 'value="2030-01-01"' in response.content.decode()
+
+
+def test_a_condition_already_recorded_is_told_with_its_stage_out_of_range(signed_in, patient):
+    condition_record(patient=patient, snomed_code=PARKINSONS, onset=dt.date(2020, 1, 1))
+
+    response = signed_in.post(
+        reverse("clinic:condition-add", args=[patient.pk]),
+        {"new-condition-snomed_code": PARKINSONS, "new-condition-stage": "9"},
+    )
+
+    assert response.status_code == 400
+    assert set(response.context["failed"].errors) == {"snomed_code", "stage"}
+    assert Condition.objects.count() == 1
