@@ -27,7 +27,7 @@ from patients.models import (
     Patient,
     User,
 )
-from patients.validation import email_checked, full_clean, rule
+from patients.validation import email_checked, full_clean, refused_together, rule
 from ssm_outcomes.languages import language_checked, language_for, language_offered
 
 INVITATION_DAYS = 7
@@ -258,6 +258,27 @@ def _username_free(username: str) -> None:
         )
 
 
+def login_checked(*, username: str, email: str, password: str) -> User:
+    """A patient's new login as chosen, not saved: the username free, the email address an
+    address or empty, the password strong enough (``password``). Every problem is raised at
+    once, so the welcome page can show them together."""
+    user = User(username=(username or "").strip(), role=User.Role.PATIENT)
+
+    def email_set() -> None:
+        user.email = email_checked(
+            email, gettext_lazy("Write an email address like name@example.org, or leave it empty.")
+        )
+
+    def password_strong() -> None:
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise ValidationError({"password": error.error_list}) from None
+
+    refused_together(lambda: _username_free(user.username), email_set, password_strong)
+    return user
+
+
 @transaction.atomic
 def invitation_accept(
     *,
@@ -284,17 +305,8 @@ def invitation_accept(
     patient = invitation.patient
     if patient.user_id is not None:
         raise ValidationError(INVITATION_REFUSED["has_login"], code="has_login")
-    username = (username or "").strip()
-    _username_free(username)
-    user = User(username=username, role=User.Role.PATIENT, language=language_checked(language))
-    email = email_checked(
-        email, gettext_lazy("Write an email address like name@example.org, or leave it empty.")
-    )
-    user.email = email
-    try:
-        validate_password(password, user)
-    except ValidationError as error:
-        raise ValidationError({"password": error.error_list}) from None
+    user = login_checked(username=username, email=email, password=password)
+    user.language = language_checked(language)
     user.set_password(password)
     user.save()
     patient.user = user

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.models import Domain, Element, GoalReview
+from patients.invitations import login_checked
 from patients.validation import (
     AGENDA_MAX,
     EXPECTED_OUTCOME_MAX,
@@ -489,3 +490,24 @@ class WelcomeForm(PortalForm):
         if first and first != second:
             raise forms.ValidationError(_("The two passwords are not the same. Type them again."))
         return second
+
+    def clean(self):
+        """The service's own checks of the login (the username free, the password strong
+        enough) run with the form's, so every problem is shown at once; a box the form refused
+        keeps only the form's message."""
+        cleaned = super().clean()
+        try:
+            login_checked(
+                username=cleaned.get("username") or "",
+                email=cleaned.get("email") or "",
+                password=cleaned.get("password1") or "",
+            )
+        except ValidationError as error:
+            problems = {
+                "password1" if name == "password" else name: errors
+                for name, errors in error.error_dict.items()
+            }
+            left = {name: errors for name, errors in problems.items() if name not in self.errors}
+            if left:
+                self.add_service_errors(ValidationError(left))
+        return cleaned
