@@ -242,6 +242,7 @@ class EncounterLogForm(LabelledForm):
         "note",
     )
     GOAL_FIELDS = ("goal_description", "goal_expected_outcome", "goal_domain")
+    GOAL_CHOICES = ("goal_importance", "goal_difficulty")  # they start on 2, never empty
     TARGET_FIELDS = ("target_low", "target_high", "target_reason")
     CONTEXT_FIELDS = ("context_occurred_on", "context_note")
 
@@ -250,10 +251,18 @@ class EncounterLogForm(LabelledForm):
         value = self.data.get(self.add_prefix(name), "")
         return bool(str(value).strip())
 
+    def _chosen(self, name: str) -> bool:
+        """Whether a choice was changed from the one the form starts on."""
+        value = str(self.data.get(self.add_prefix(name), "")).strip()
+        return bool(value) and value != str(self.fields[name].initial)
+
     def clean(self):
-        """A section with anything typed in it is saved whole or refused, never dropped."""
+        """A section with anything typed or chosen in it is saved whole or refused, never
+        dropped."""
         cleaned = super().clean()
-        if any(self._typed(name) for name in self.GOAL_FIELDS):
+        if any(self._typed(name) for name in self.GOAL_FIELDS) or any(
+            self._chosen(name) for name in self.GOAL_CHOICES
+        ):
             if not self._typed("goal_description"):
                 self.add_error(
                     "goal_description",
