@@ -1,6 +1,6 @@
 """Forms of the account pages: signing in, a code from the app, a recovery code, a new API
 token's name, the language of the pages, and the password reset whose email goes in the owner's
-language."""
+language. Every message names its field as the page labels it (``LabelledMessages``)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from ssm_outcomes.forms import LabelledMessages
 from ssm_outcomes.languages import LanguageRadioSelect, chosen_language, languages_offered
 
 
@@ -22,7 +23,7 @@ class SignInForm(AuthenticationForm):
         self.fields["password"].error_messages["required"] = _("Type your password.")
 
 
-class CodeForm(forms.Form):
+class CodeForm(LabelledMessages, forms.Form):
     code = forms.CharField(
         label=_("6-digit code"),
         help_text=_("The number your authenticator app shows now, for example 123 456."),
@@ -34,7 +35,7 @@ class CodeForm(forms.Form):
     )
 
 
-class RecoveryCodeForm(forms.Form):
+class RecoveryCodeForm(LabelledMessages, forms.Form):
     code = forms.CharField(
         label=_("Recovery code"),
         help_text=_(
@@ -65,7 +66,7 @@ class ApiTokenForm(forms.Form):
     )
 
 
-class LanguageForm(forms.Form):
+class LanguageForm(LabelledMessages, forms.Form):
     """The language of a staff member's pages and emails; empty follows the browser."""
 
     language = forms.ChoiceField(
@@ -84,9 +85,15 @@ class LanguageForm(forms.Form):
         ]
 
 
-class LanguagePasswordResetForm(PasswordResetForm):
+class LanguagePasswordResetForm(LabelledMessages, PasswordResetForm):
     """Django's password reset, its email written in the account's language; without one, in
     the language of the page the reset was asked for on (whoever asked is reading it)."""
+
+    email = forms.EmailField(
+        label=_("Your email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
 
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         language = chosen_language(context.get("user")) or translation.get_language()

@@ -15,11 +15,13 @@ from collections.abc import Collection, Mapping
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.utils.formats import number_format
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from patients.validation import worded
+from ssm_outcomes.forms import LabelledMessages, default_messages
+from ssm_outcomes.forms import quoted as _quoted
+
+__all__ = ["CODED", "LabelledForm", "default_messages", "restated"]
 
 # Messages for the services' coded errors, as a form puts them ({label} is the field's label).
 CODED = {
@@ -35,52 +37,6 @@ CODED = {
 _SUBJECT = re.compile(
     r"^(?P<name>[a-z]+(?:_[a-z]+)*) (?P<rest>(?:must|is|are|can|cannot|does)\b.*)$"
 )
-
-
-def _quoted(label: object) -> str:
-    """A field's label (lazy or not) in quotation marks, as a message names it."""
-    return gettext("“%(label)s”") % {"label": str(label).rstrip(":?").strip()}
-
-
-def default_messages(field: forms.Field) -> dict[str, str]:
-    """Django's error messages for one field, restated with the field's label."""
-    name = _quoted(field.label or gettext("This field"))
-    choice = isinstance(field, forms.ChoiceField | forms.MultipleChoiceField)
-    # {name} is filled in now; the %(…)s placeholders later, by Django, with the limits.
-    messages = {
-        "required": gettext("Choose one for {name}.") if choice else gettext("Fill in {name}."),
-        "invalid_choice": gettext("Choose one of the options for {name}."),
-        "max_length": gettext(
-            "{name} can be at most %(limit_value)d characters (this has %(show_value)d)."
-        ),
-    }
-    if isinstance(field, forms.DecimalField | forms.FloatField):  # before IntegerField, their base
-        messages["invalid"] = gettext("{name} must be a number, like 7.5.")
-        messages["max_decimal_places"] = gettext("{name} can have at most %(max)s decimal places.")
-        messages["max_digits"] = gettext("{name} can have at most %(max)s digits.")
-        messages["max_whole_digits"] = gettext("{name} is too large.")
-    elif isinstance(field, forms.IntegerField):
-        messages["invalid"] = gettext("{name} must be a whole number, like 10.")
-    elif isinstance(field, forms.DateTimeField):
-        messages["invalid"] = gettext("{name} must be a date and a time.")
-    elif isinstance(field, forms.DateField):
-        messages["invalid"] = gettext("{name} must be a date.")
-    low, high = getattr(field, "min_value", None), getattr(field, "max_value", None)
-    if low is not None and high is not None:
-        messages["min_value"] = messages["max_value"] = gettext(
-            "{name} must be from {low} to {high}."
-        ).format(name="{name}", low=number_format(low), high=number_format(high))
-    else:
-        messages["min_value"] = gettext("{name} must be %(limit_value)s or more.")
-        messages["max_value"] = gettext("{name} must be %(limit_value)s or less.")
-    return {code: message.format(name=name) for code, message in messages.items()}
-
-
-def _django_defaults(field_class: type) -> dict:
-    messages: dict = {}
-    for cls in reversed(field_class.__mro__):
-        messages.update(getattr(cls, "default_error_messages", {}))
-    return messages
 
 
 def restated(
@@ -105,17 +61,8 @@ def restated(
     return message[:1].upper() + message[1:].rstrip(".") + "."
 
 
-class LabelledForm(forms.Form):
+class LabelledForm(LabelledMessages, forms.Form):
     """A form whose every message names its field as the page labels it."""
-
-    def full_clean(self):
-        # Here rather than in __init__, so fields a form adds in its own __init__ count too.
-        for field in self.fields.values():
-            django_says = _django_defaults(type(field))
-            for code, message in default_messages(field).items():
-                if field.error_messages.get(code) in (None, django_says.get(code)):
-                    field.error_messages[code] = message  # unless the form chose its own
-        super().full_clean()
 
     def add_service_errors(
         self, error: ValidationError, skip: Collection[str] = frozenset()

@@ -20,7 +20,7 @@ from patients.validation import (
     worded,
 )
 from portal.points import POINTS_TO_SHARE
-from ssm_outcomes.forms import PlainForm
+from ssm_outcomes.forms import LabelledMessages, PlainForm
 from ssm_outcomes.languages import LanguageRadioSelect, languages_offered
 
 if TYPE_CHECKING:
@@ -43,8 +43,9 @@ RELATIONSHIP_QUESTIONS = {
 }
 
 
-class PortalForm(PlainForm):
-    """The base of the portal's forms (see ssm_outcomes/forms.py)."""
+class PortalForm(LabelledMessages, PlainForm):
+    """The base of the portal's forms (see ssm_outcomes/forms.py): a message a form does not
+    word itself names the field by its label and states the rule, never in Django's words."""
 
     def add_service_errors(self, error: ValidationError) -> None:
         """A service's refusal beside the field it names, in the page's language; a message

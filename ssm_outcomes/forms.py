@@ -1,6 +1,8 @@
 """The plain form every page for patients (and the invitation a clinician fills in for one) is
 built on: no colon after labels, the browser's own pop-up checks left to our messages, a length
-limit said in words, and a service's refusal shown beside the field it names."""
+limit said in words, and a service's refusal shown beside the field it names. And the messages
+that replace Django's own wording ("Ensure this value…") with the field's label and the rule,
+for the clinician's forms, the account pages and the portal alike."""
 
 from __future__ import annotations
 
@@ -8,7 +10,72 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+
+def quoted(label: object) -> str:
+    """A field's label (lazy or not) in quotation marks, as a message names it."""
+    return gettext("“%(label)s”") % {"label": str(label).rstrip(":?").strip()}
+
+
+def default_messages(field: forms.Field) -> dict[str, str]:
+    """Django's error messages for one field, restated with the field's label."""
+    name = quoted(field.label or gettext("This field"))
+    choice = isinstance(field, forms.ChoiceField | forms.MultipleChoiceField)
+    # {name} is filled in now; the %(…)s placeholders later, by Django, with the limits.
+    messages = {
+        "required": gettext("Choose one for {name}.") if choice else gettext("Fill in {name}."),
+        "invalid_choice": gettext("Choose one of the options for {name}."),
+        "max_length": gettext(
+            "{name} can be at most %(limit_value)d characters (this has %(show_value)d)."
+        ),
+    }
+    if isinstance(field, forms.DecimalField | forms.FloatField):  # before IntegerField, their base
+        messages["invalid"] = gettext("{name} must be a number, like 7.5.")
+        messages["max_decimal_places"] = gettext("{name} can have at most %(max)s decimal places.")
+        messages["max_digits"] = gettext("{name} can have at most %(max)s digits.")
+        messages["max_whole_digits"] = gettext("{name} is too large.")
+    elif isinstance(field, forms.IntegerField):
+        messages["invalid"] = gettext("{name} must be a whole number, like 10.")
+    elif isinstance(field, forms.DateTimeField):
+        messages["invalid"] = gettext("{name} must be a date and a time.")
+    elif isinstance(field, forms.DateField):
+        messages["invalid"] = gettext("{name} must be a date.")
+    elif isinstance(field, forms.EmailField):
+        messages["invalid"] = gettext("{name} must be an email address, like name@example.org.")
+    low, high = getattr(field, "min_value", None), getattr(field, "max_value", None)
+    if low is not None and high is not None:
+        messages["min_value"] = messages["max_value"] = gettext(
+            "{name} must be from {low} to {high}."
+        ).format(name="{name}", low=number_format(low), high=number_format(high))
+    else:
+        messages["min_value"] = gettext("{name} must be %(limit_value)s or more.")
+        messages["max_value"] = gettext("{name} must be %(limit_value)s or less.")
+    return {code: message.format(name=name) for code, message in messages.items()}
+
+
+def _django_defaults(field_class: type) -> dict:
+    messages: dict = {}
+    for cls in reversed(field_class.__mro__):
+        messages.update(getattr(cls, "default_error_messages", {}))
+    return messages
+
+
+class LabelledMessages(forms.BaseForm):
+    """Mixed into a form (before ``forms.Form``): every message Django would word itself names
+    the field by its label and states the rule (``default_messages``); a message the form chose
+    for a field is kept."""
+
+    def full_clean(self) -> None:
+        # Here rather than in __init__, so fields a form adds in its own __init__ count too.
+        for field in self.fields.values():
+            django_says = _django_defaults(type(field))
+            for code, message in default_messages(field).items():
+                if field.error_messages.get(code) in (None, django_says.get(code)):
+                    field.error_messages[code] = message  # unless the form chose its own
+        super().full_clean()
 
 
 class PlainForm(forms.Form):

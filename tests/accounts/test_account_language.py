@@ -63,7 +63,7 @@ def test_a_language_not_offered_is_refused_next_to_the_field(client, manager):
     response = client.post(reverse("account"), {"language": "fr"})
 
     assert response.status_code == 200
-    assert b"Select a valid choice. fr is not one of the available choices." in response.content
+    assert "Choose one of the options for “Language”." in response.content.decode()
     manager.refresh_from_db()
     assert manager.language == ""
 
