@@ -1,11 +1,12 @@
 """Forms of the account pages: signing in, a code from the app, a recovery code, a new API
-token's name, the language of the pages, and the password reset whose email goes in the owner's
-language. Every message names its field as the page labels it (``LabelledMessages``)."""
+token's name, the language of the pages, the password reset whose email goes in the owner's
+language, and the new password it leads to. Every message names its field as the page labels
+it (``LabelledMessages``)."""
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -99,3 +100,30 @@ class LanguagePasswordResetForm(LabelledMessages, PasswordResetForm):
         language = chosen_language(context.get("user")) or translation.get_language()
         with translation.override(language):
             super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
+
+class NewPasswordForm(LabelledMessages, SetPasswordForm):
+    """The new password a reset link leads to, worded as the welcome page words the first one
+    (Django's own labels and help are formal in Dutch); a password too weak is said beside the
+    first box, where it was typed."""
+
+    error_messages = {
+        "password_mismatch": _("The two passwords are not the same. Type them again."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        first, again = self.fields["new_password1"], self.fields["new_password2"]
+        first.label = _("Choose a password")
+        first.help_text = _(
+            "At least 12 letters, numbers or signs. A few words you will remember is good."
+        )
+        first.error_messages["required"] = _("Choose a password.")
+        again.label = _("Type the password again")
+        again.help_text = ""
+        again.error_messages["required"] = _("Type the password again.")
+
+    def clean(self):
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return forms.Form.clean(self)

@@ -7,7 +7,7 @@ from django.urls import path
 
 from ssm_outcomes.languages import languages_offered
 
-from .forms import SignInForm
+from .forms import NewPasswordForm, SignInForm
 from .views import account, api_tokens, password_reset, two_step
 
 urlpatterns = [
@@ -31,6 +31,7 @@ urlpatterns = [
     path(
         "reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
+            form_class=NewPasswordForm,
             post_reset_login=True,
             post_reset_login_backend="django.contrib.auth.backends.ModelBackend",
         ),
