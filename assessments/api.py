@@ -168,18 +168,9 @@ class RatingsView(PatientCollectionView):
         )
         params = self.request.query_params
         if element := params.get("element"):
-            # A key that names no element is a mistake, as it is in a rating, not "no ratings".
-            elements = list(Element.objects.keyed(element, patient=patient))
-            if not elements:
-                raise serializers.ValidationError(
-                    {
-                        "element": [
-                            "element must be a framework code (H1 to R4) or one of this "
-                            f"patient's items (P<id>); {element.strip()!r} is neither"
-                        ]
-                    }
-                )
-            ratings = ratings.filter(element__in=elements)
+            # A key that names none of this patient's elements filters to no ratings, as it
+            # always has (integrations may ask for an element before it is rated).
+            ratings = ratings.filter(element__in=Element.objects.keyed(element, patient=patient))
         if (rater := params.get("rater")) is not None:
             # The schema's enum: any other value (an empty one too) is a mistake, not "no filter".
             if rater not in Rater.values:
