@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.services import need
 
-from .remote import BrowserThread
+from .remote import BrowserThread, expect
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -71,3 +71,10 @@ def sign_in(page, username: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(SIGNED_IN)
     page.wait_for_load_state()
+
+
+def assert_refused(page, message: str) -> None:
+    """A refused form says ``message`` twice: in the list at the top, as a link to the field,
+    and beside the field itself."""
+    expect(page.get_by_role("alert").get_by_role("link", name=message)).to_be_visible()
+    expect(page.locator(".errorlist").get_by_text(message)).to_be_visible()

@@ -9,7 +9,7 @@ from django.urls import reverse
 from assessments.models import InstrumentResponse
 from assessments.responses import team_instrument_offer
 from tests.browser.axe import assert_accessible
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import assert_refused, sign_in
 from tests.browser.remote import expect
 from tests.conftest import PASSWORD
 
@@ -55,9 +55,7 @@ def test_a_patient_answers_a_due_phq2_on_a_phone(phone_page, patient, team):
 
     # Saving without an answer is refused beside the question, with nothing saved.
     page.get_by_role("button", name="Save and go on").tap()
-    expect(
-        page.get_by_text("Choose one of the answers, or press Skip this question.")
-    ).to_be_visible()
+    assert_refused(page, "Choose one of the answers, or press Skip this question.")
     assert not InstrumentResponse.objects.exists()
     assert_accessible(page, "PHQ-2 question 1, refused")
 
