@@ -25,7 +25,7 @@ def summaries_are_stale(*, patient_id: int) -> bool:
 
 def context_events_shown(events: list[dict], *, to_patient: bool) -> list[dict]:
     """A summary's context events as one reader may receive them: a patient never receives an
-    event their team has not shared with them (the caveat flag may still be true). A stored
+    event their team has not shared with them. A stored
     event without the flag predates it and counts as not shared until the summary is rebuilt."""
     shown = [
         {
@@ -39,7 +39,11 @@ def context_events_shown(events: list[dict], *, to_patient: bool) -> list[dict]:
 
 
 def patient_summary_data(summary: PatientSummary, *, stale: bool, to_patient: bool) -> dict:
-    """A stored summary in the API's shape; ``to_patient`` when the reader is the patient."""
+    """A stored summary in the API's shape; ``to_patient`` when the reader is the patient, who
+    is told of the events shared with them only: the caveat too rests on those alone, or an
+    event kept from them would show through it."""
+    events = context_events_shown(summary.context_events, to_patient=to_patient)
+    caveat = bool(events) if to_patient else summary.attribution_caveat
     return {
         "period": summary.period,
         "index": summary.index,
@@ -61,8 +65,8 @@ def patient_summary_data(summary: PatientSummary, *, stale: bool, to_patient: bo
         "change": summary.change,
         "direction": summary.direction or None,
         "perspective_gap": summary.perspective_gap,
-        "attribution_caveat": summary.attribution_caveat,
-        "context_events": context_events_shown(summary.context_events, to_patient=to_patient),
+        "attribution_caveat": caveat,
+        "context_events": events,
         "encounters": summary.encounters,
         "patient_initiated": summary.patient_initiated,
         "instruments": summary.instruments,

@@ -88,6 +88,29 @@ def test_the_patient_api_and_fhir_export_withhold_the_hidden_event(patient, even
     ]
 
 
+def test_a_quarter_with_only_a_hidden_event_carries_no_caveat_for_the_patient(patient, clinician):
+    context_event_record(
+        patient=patient,
+        kind=ContextEvent.Kind.BEREAVEMENT,
+        occurred_on=HIDDEN_DAY,
+        recorded_by=clinician,
+        visible_to_patient=False,
+    )
+    patient_summaries_compute(lo=patient.pk, hi=patient.pk)
+    path = f"/api/v1/patients/{patient.pk}/summaries/2026Q1/"
+    as_patient, as_staff = APIClient(), APIClient()
+    as_patient.force_login(patient.user)
+    as_staff.force_login(clinician)
+
+    theirs = as_patient.get(path).json()
+    staffs = as_staff.get(path).json()
+
+    assert (theirs["attribution_caveat"], theirs["context_events"]) == (False, [])
+    assert staffs["attribution_caveat"] is True
+    listed = as_patient.get(f"/api/v1/patients/{patient.pk}/summaries/").json()
+    assert [q["attribution_caveat"] for q in listed] == [False]
+
+
 def test_staff_see_the_hidden_event_marked_as_not_shared(patient, clinician, events):
     client = APIClient()
     client.force_login(clinician)
