@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -70,13 +71,14 @@ def instrument_data(form: Instrument) -> dict[str, Any]:
     }
 
 
-def request_language(request: Request) -> str:
-    """The language asked for (Accept-Language's first tag), else the request's language
-    (LocaleMiddleware, the user's own choice), for installed wording; a pack in neither falls
-    back to its base language (nl-be: nl), then British English (``wording_languages``)."""
+def request_languages(request: Request) -> list[str]:
+    """The languages asked for, in the order Accept-Language prefers them (its weights, as the
+    page language reads them), then the request's language (LocaleMiddleware, the user's own
+    choice), for installed wording; each falls back to its base language (nl-be: nl), and all
+    to British English (``wording_languages``)."""
     header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
-    first = header.split(",")[0].split(";")[0].strip().lower()
-    return first or translation.get_language() or "en-gb"
+    asked = [code for code, _weight in parse_accept_lang_header(header) if code != "*"]
+    return list(dict.fromkeys([*asked, translation.get_language() or "en-gb"]))
 
 
 class InstrumentsView(APIView):
@@ -85,7 +87,7 @@ class InstrumentsView(APIView):
 
     @extend_schema(responses=InstrumentOutput(many=True))
     def get(self, request: Request) -> Response:
-        forms = instruments_worded(request_language(request))
+        forms = instruments_worded(request_languages(request))
         return Response([instrument_data(form) for form in forms])
 
 

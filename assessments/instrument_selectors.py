@@ -5,6 +5,7 @@ latest responses, and the screens that call for a fuller assessment."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 from django.db.models import QuerySet
@@ -55,12 +56,19 @@ class WordedInstrument(Instrument):
     language: str = DEFAULT_LANGUAGE
 
 
-def wording_languages(language: str | None = None) -> list[str]:
-    """The languages to look for a pack in, in order: ``language`` (else the active one), its
-    base language (nl-be: nl), then British English."""
-    first = (language or translation.get_language() or DEFAULT_LANGUAGE).lower()
-    order = [first, first.split("-")[0], DEFAULT_LANGUAGE]
-    return list(dict.fromkeys(order))
+def wording_languages(language: str | Sequence[str] | None = None) -> list[str]:
+    """The languages to look for a pack in, in order: ``language`` (else the active one; or
+    several, in the reader's order of preference), each followed by its base language (nl-be:
+    nl), then British English."""
+    wanted = [language] if isinstance(language, str) else list(language or [])
+    wanted = [w for w in wanted if w] or [translation.get_language() or DEFAULT_LANGUAGE]
+    english = DEFAULT_LANGUAGE.split("-")[0]
+    order: list[str] = []
+    for code in (c for w in wanted for c in (w.lower(), w.lower().split("-")[0])):
+        order.append(code)
+        if code == english:  # English preferred here: the shipped wording, before any pack
+            break
+    return list(dict.fromkeys([*order, DEFAULT_LANGUAGE]))
 
 
 def _in_language(form: Instrument, packs: dict[str, dict], languages: list[str]) -> Instrument:
@@ -71,7 +79,7 @@ def _in_language(form: Instrument, packs: dict[str, dict], languages: list[str])
     return WordedInstrument(**values, language=language or DEFAULT_LANGUAGE)
 
 
-def instrument_worded(code: str, language: str | None = None) -> Instrument:
+def instrument_worded(code: str, language: str | Sequence[str] | None = None) -> Instrument:
     """The instrument with the wording a page may show: shipped wording, or a site's installed
     pack for the language (by default the active one; falling back to British English); text
     None where none exists."""
@@ -83,7 +91,7 @@ def instrument_worded(code: str, language: str | None = None) -> Instrument:
     return _in_language(INSTRUMENTS[code], packs, languages)
 
 
-def instruments_worded(language: str | None = None) -> list[Instrument]:
+def instruments_worded(language: str | Sequence[str] | None = None) -> list[Instrument]:
     """Every instrument of the library, in published order, as pages show it."""
     languages = wording_languages(language)
     packs: dict[str, dict[str, dict]] = {}

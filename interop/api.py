@@ -10,7 +10,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assessments.instrument_api import request_language
+from assessments.instrument_api import request_languages
 from assessments.instrument_selectors import instrument_worded
 from assessments.instruments import INSTRUMENTS
 from interop.fhir import patient_everything
@@ -74,7 +74,7 @@ class FhirQuestionnaireView(APIView):
             raise NotFound(
                 f"No questionnaire {code!r}: the questionnaires are {', '.join(INSTRUMENTS)}."
             )
-        form = instrument_worded(code, request_language(request))
+        form = instrument_worded(code, request_languages(request))
         return Response(questionnaire(form), content_type="application/fhir+json")
 
 

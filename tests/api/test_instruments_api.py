@@ -145,3 +145,29 @@ def test_an_installed_pack_gives_the_licensed_wording_in_its_language(as_clinici
     )
 
     assert swemwbs["items"][0]["text"] == "Placeholder statement 1"
+
+
+@pytest.mark.parametrize(
+    ("header", "language", "first_words"),
+    [
+        ("de-DE,nl;q=0.5", "nl", "NL vraag 1"),  # no German: the Dutch asked for next
+        ("nl;q=0.1,en-GB;q=0.9", "en-gb", "Little interest"),  # English weighed higher
+        ("nl-BE", "nl-be", "NL vraag 1"),  # Flemish reads the Dutch pack
+    ],
+)
+def test_the_wording_follows_accept_languages_weights_as_content_language_does(
+    as_clinician, header, language, first_words
+):
+    pack = {
+        "instrument": "PHQ2", "language": "nl", "version": "test", "instructions": "NL uitleg",
+        "items": {str(n): {"text": f"NL vraag {n}",
+                           "options": {str(v): f"NL {v}" for v in range(4)}}
+                  for n in (1, 2)},
+    }  # fmt: skip
+    instrument_pack_install(pack)
+
+    response = as_clinician.get("/api/v1/instruments/", HTTP_ACCEPT_LANGUAGE=header)
+
+    phq2 = next(i for i in response.json() if i["code"] == "PHQ2")
+    assert response["Content-Language"] == language
+    assert phq2["items"][0]["text"].startswith(first_words)
