@@ -5,6 +5,7 @@ Observation's own field."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +25,8 @@ from patients.validation import date_not_in_future
 from .codes import LOINC, UCUM
 
 IMPORTABLE_STATUSES = ("final", "amended", "corrected")
+# A subject naming a patient by id: "Patient/12", or a full address ending so.
+PATIENT_REFERENCE = re.compile(r"(?:^|/)Patient/([^/]+)$")
 
 # Where a rule broken inside reading_record lives in the Observation.
 SERVICE_FIELDS = {"loinc": "code", "unit": "valueQuantity", "value": "valueQuantity.value"}
@@ -130,6 +133,18 @@ def _marker_of(observation: Observation, markers: dict[str, Marker]) -> Marker:
     return marker
 
 
+def _subject_checked(observation: Observation, patient: Patient) -> None:
+    """An Observation about another patient is not filed under this one: a subject naming a
+    patient must name the one in the address (a subject left out, or not naming a patient by
+    id, is taken to be them)."""
+    reference = observation.subject.reference if observation.subject else None
+    named = PATIENT_REFERENCE.search(reference or "")
+    if named and named.group(1) != str(patient.pk):
+        raise ValidationError(
+            {"subject": [f"subject must be Patient/{patient.pk}, the patient in the address"]}
+        )
+
+
 def _reading_args(observation: Observation, markers: dict[str, Marker]) -> dict:
     if observation.status not in IMPORTABLE_STATUSES:
         raise ValidationError(
@@ -164,6 +179,7 @@ def observations_import(
     with transaction.atomic():
         for prefix, observation in observations:
             try:
+                _subject_checked(observation, patient)
                 args = _reading_args(observation, markers)
                 readings.append(reading_record(patient=patient, recorded_by=user, **args))
             except ValidationError as exc:

@@ -27,6 +27,7 @@ from indicators.services import patient_summaries_compute
 from interop.fhir import FRAMEWORK, LOINC, SUMMARY, UCUM, observations_import, patient_everything
 from patients.models import Encounter
 from patients.services import condition_record, encounter_record
+from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -314,6 +315,28 @@ def test_importing_a_bundle_of_two_observations_records_two_readings(patient, cl
     assert len(readings) == 2
     stored = Reading.objects.filter(patient=patient).values_list("marker__loinc", "value")
     assert sorted(stored) == [("8462-4", Decimal("82.00")), ("8480-6", Decimal("128.00"))]
+
+
+def test_an_observation_about_another_patient_is_refused_naming_subject(patient, clinician):
+    other = PatientFactory()
+    theirs = {**fhir_observation(), "subject": {"reference": f"Patient/{other.pk}"}}
+    mine = {
+        **fhir_observation(),
+        "subject": {"reference": f"https://ssm.example/Patient/{patient.pk}"},
+    }
+    no_id = {**fhir_observation(), "subject": {"display": "Ada L."}}
+
+    with pytest.raises(ValidationError) as refused:
+        observations_import(patient=patient, payload=bundle_of(mine, theirs), user=clinician)
+
+    assert refused.value.message_dict == {
+        "entry[1].subject": [f"subject must be Patient/{patient.pk}, the patient in the address"]
+    }
+    assert not Reading.objects.exists()  # all or nothing
+    assert (
+        len(observations_import(patient=patient, payload=bundle_of(mine, no_id), user=clinician))
+        == 2
+    )
 
 
 def test_an_imported_observation_may_name_the_unit_by_its_display_text(patient, clinician):
