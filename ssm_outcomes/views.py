@@ -34,12 +34,15 @@ def _wants_json(request) -> bool:
 
 
 def not_found(request, exception=None):
-    """404: JSON under /api/ (what integrators parse), the site's page elsewhere."""
-    audit_refusal(
-        request,
-        404,
-        (request.resolver_match.kwargs.get("patient_id") if request.resolver_match else None),
-    )
+    """404: JSON under /api/ (what integrators parse), the site's page elsewhere. A refused
+    access is audited; a 404 on a record the view found within the caller's role
+    (``records_within_role``: a goal or condition id not there) is not a refusal."""
+    if not getattr(request, "records_within_role", False):
+        audit_refusal(
+            request,
+            404,
+            (request.resolver_match.kwargs.get("patient_id") if request.resolver_match else None),
+        )
     if _wants_json(request):
         return JsonResponse({"detail": "Not found."}, status=404)
     return page_not_found(request, exception)

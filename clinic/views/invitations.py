@@ -24,10 +24,9 @@ from patients.invitations import (
     masked_email,
     sign_in_help_send,
 )
-from patients.selectors import patient_get_for_user
 from ssm_outcomes.languages import chosen_language, languages_offered
 
-from .workspace import record_view
+from .workspace import record_patient, record_view
 
 
 def _sign_in_help_page(request, patient, *, status: int = 200, refused: str = ""):
@@ -50,7 +49,7 @@ def _sign_in_help_page(request, patient, *, status: int = 200, refused: str = ""
 @require_http_methods(["GET", "POST"])
 def invite(request, patient_id: int):
     """A clinician invites one of their patients who has no login to the portal."""
-    patient = patient_get_for_user(user=request.user, patient_id=patient_id)
+    patient = record_patient(request, patient_id)
     if patient.user_id is not None:
         if request.method == "POST":
             audit_record(request=request, patient=patient, action="denied", what="400 invitation")
@@ -101,7 +100,7 @@ def invite(request, patient_id: int):
 def sign_in_help(request, patient_id: int):
     """For a patient who has a login: email them their username and a link to choose a new
     password, at the address on their login; or, without one, offer a printed letter."""
-    patient = patient_get_for_user(user=request.user, patient_id=patient_id)
+    patient = record_patient(request, patient_id)
     if patient.user_id is None:
         return redirect("clinic:invite", patient_id=patient.pk)
     if request.method == "POST":
@@ -131,7 +130,7 @@ def sign_in_help(request, patient_id: int):
 def sign_in_letter(request, patient_id: int):
     """A printable letter for a patient who has a login but no email address: their username
     and how to sign in. It carries no link that could open their login."""
-    patient = patient_get_for_user(user=request.user, patient_id=patient_id)
+    patient = record_patient(request, patient_id)
     user = patient.user  # None, without a query, when there is no login
     if user is None:
         return redirect("clinic:invite", patient_id=patient.pk)

@@ -10,15 +10,12 @@ from django.views.decorators.cache import never_cache
 
 from clinic.consultation import consultation_summary
 from patients.audit import Audit
-from patients.selectors import patient_get_for_user
 
-from .workspace import record_view
+from .workspace import record_patient, record_view
 
 
 def _summary(request, patient_id: int, what: str):
-    patient = patient_get_for_user(
-        user=request.user, patient_id=patient_id, audit=Audit.of(request, "export", what)
-    )
+    patient = record_patient(request, patient_id, Audit.of(request, "export", what))
     return {"s": consultation_summary(patient=patient), "today": timezone.localdate()}
 
 

@@ -85,11 +85,20 @@ def _audit_shown(request, patient, reading: str) -> None:
     audited(Audit.of(request, "view", reading), patient)
 
 
+def record_patient(request, patient_id: int, audit: Audit | None = None):
+    """The patient if they are in one of the clinician's teams; 404 otherwise (a refused access,
+    audited). Once found, the request says the record is within the caller's role, so a 404
+    after it (a goal or condition id that is not there) is nothing there, not a refusal."""
+    patient = patient_get_for_user(user=request.user, patient_id=patient_id, audit=audit)
+    request.records_within_role = True
+    return patient
+
+
 def _patient(request, patient_id: int, reading: str | None = None):
-    """The patient if they are in one of the clinician's teams; 404 otherwise. ``reading``
-    names what the page shows of the record: the read is written to the audit log."""
+    """``record_patient``; ``reading`` names what the page shows of the record: the read is
+    written to the audit log."""
     audit = Audit.of(request, "view", reading) if reading else None
-    return patient_get_for_user(user=request.user, patient_id=patient_id, audit=audit)
+    return record_patient(request, patient_id, audit)
 
 
 @clinician_required

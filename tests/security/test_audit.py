@@ -202,3 +202,19 @@ def test_a_team_outside_the_role_is_a_refusal_and_nothing_there_is_not(
         client_for(clinician).get(f"/api/v1/teams/{team.pk}/summaries/2026Q1/").status_code == 404
     )
     assert not AuditEvent.objects.filter(action="denied", actor=clinician).exists()
+
+
+def test_a_page_with_nothing_there_on_a_record_within_the_role_is_not_a_refusal(
+    client, clinician, other_clinician, patient
+):
+    """A goal id not there, on a record the clinician may open, is nothing there: the patient
+    never sees their own clinician as refused. The same page for another team is a refusal."""
+    missing_goal = f"/clinic/patients/{patient.pk}/goals/999999/"
+    client.force_login(clinician)
+    assert client.post(missing_goal, {}).status_code == 404
+    assert not AuditEvent.objects.filter(action="denied").exists()
+
+    client.force_login(other_clinician)
+    assert client.post(missing_goal, {}).status_code == 404
+    event = AuditEvent.objects.get(action="denied")
+    assert (event.actor, event.patient) == (other_clinician, patient)
