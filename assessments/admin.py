@@ -83,7 +83,7 @@ class GoalAdmin(admin.ModelAdmin):
 
 
 @admin.register(Marker)
-class MarkerAdmin(admin.ModelAdmin):
+class MarkerAdmin(TranslationAdmin):
     list_display = ["name", "loinc", "unit", "plausible_low", "plausible_high"]
     search_fields = ["name", "loinc"]
 

@@ -1,13 +1,13 @@
 """Which wording of the framework has a column per language (django-modeltranslation): a
-domain's names and an element's labels, clinical and plain. The original columns keep the
-English; the set-based SQL and the CSV read them. A personal item shares the Element table but
-is written in the patient's own words under the default language only
+domain's names and an element's labels, clinical and plain, and a marker's names. The original
+columns keep the English; the set-based SQL and the CSV read them. A personal item shares the
+Element table but is written in the patient's own words under the default language only
 (``assessments.services``), so it reads the same in every language."""
 
 from modeltranslation.fields import TranslationFieldDescriptor
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Domain, Element
+from .models import Domain, Element, Marker
 
 
 @register(Domain)
@@ -18,6 +18,11 @@ class DomainTranslation(TranslationOptions):
 @register(Element)
 class ElementTranslation(TranslationOptions):
     fields = ("label", "plain_label")
+
+
+@register(Marker)
+class MarkerTranslation(TranslationOptions):
+    fields = ("name", "plain_name")
 
 
 class OwnWords(TranslationFieldDescriptor):

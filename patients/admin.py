@@ -197,7 +197,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConditionCode)
-class ConditionCodeAdmin(admin.ModelAdmin):
+class ConditionCodeAdmin(TranslationAdmin):
     list_display = ["display", "snomed_code", "stage_system", "stage_min", "stage_max"]
     search_fields = ["display", "snomed_code"]
 

@@ -9,12 +9,17 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
+from rest_framework.test import APIClient
 
+from assessments.models import Marker
 from clinic.form_messages import restated
 from clinic.forms import EncounterLogForm, TargetForm
 from clinic.instrument_words import scores_in_words
 from clinic.templatetags.measures import plain_number
+from patients.models import ConditionCode
+from patients.services import condition_record
 from tests.factories import PersonalTargetFactory
+from tests.support.api_tokens import api_key_for
 
 pytestmark = pytest.mark.django_db
 DUTCH = {"HTTP_ACCEPT_LANGUAGE": "nl"}
@@ -251,3 +256,26 @@ def test_a_questionnaire_only_in_english_says_so_and_is_marked_english(
     questions = section.split('<div lang="en-GB">')[1]
     assert "Little interest or pleasure in doing things" in questions
     assert '<p class="licence-notice" lang="en-GB">' in section
+
+
+def test_condition_and_marker_names_are_dutch_on_dutch_pages_and_english_elsewhere(
+    dutch_clinician, clinician, patient
+):
+    condition_record(patient=patient, snomed_code="44054006")
+    record = text_of(dutch_clinician.get(reverse("clinic:patient", args=[patient.pk])))
+    form = dutch_clinician.get(reverse("clinic:encounter-new", args=[patient.pk])).content.decode()
+    caseload = text_of(dutch_clinician.get(reverse("clinic:caseload")))
+
+    assert "Diabetes mellitus type 2" in record
+    assert "Diabetes mellitus type 2" in caseload
+    assert "Type 2 diabetes mellitus" not in record + caseload
+    assert "Systolische bloeddruk" in form
+    assert "Systolic blood pressure" not in form
+    with translation.override("en-gb"):
+        condition = ConditionCode.objects.get(snomed_code="44054006")
+        assert condition.display == "Type 2 diabetes mellitus"
+        assert Marker.objects.get(loinc="8480-6").plain_name == "Blood pressure (top number)"
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_key_for(clinician)}")
+    everything = api.get(f"/api/v1/fhir/Patient/{patient.pk}/$everything").content.decode()
+    assert "Type 2 diabetes mellitus" in everything  # no Accept-Language: English
