@@ -87,11 +87,15 @@ def _database_url(patients: int) -> str:
 
 
 def _cohort_ready(patients: int) -> bool:
+    """Whether the database holds the cohort and its summaries, brought up to the code's
+    migrations first (a cohort kept from an earlier run may predate some)."""
+    from django.core.management import call_command
     from django.db.utils import DatabaseError
 
     from indicators.models import PatientSummary, TeamSummary
     from patients.models import Patient
 
+    call_command("migrate", verbosity=0)
     try:
         return (
             Patient.objects.count() == patients
