@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django import template
 from django.conf import settings
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext
 from modeltranslation.translator import NotRegistered, translator
@@ -109,3 +109,14 @@ def other_language(language: str) -> str:
     if not language or not is_other_language(language):
         return ""
     return "en-GB" if language.lower() == "en-gb" else language
+
+
+@register.filter
+def english_marked(text: object) -> SafeString:
+    """A text only ever written in English (a validated instrument's published name), in
+    ``<span lang="en-GB">`` on a page in another language, so a screen reader reads it as
+    English; as it is on an English page."""
+    language = other_language("en-gb")
+    if not language:
+        return conditional_escape(str(text))
+    return format_html('<span lang="{}">{}</span>', language, text)

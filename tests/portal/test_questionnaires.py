@@ -307,6 +307,22 @@ def test_the_licence_notice_is_marked_english_on_a_dutch_page_only(me, patient, 
     assert f"<p>{notice}</p>" in english
 
 
+def test_a_questionnaires_english_name_is_marked_english_on_dutch_pages(me, patient, phq2):
+    name = escape(INSTRUMENTS["PHQ2"].name)
+    english = html(me.get(reverse("portal:home"))) + html(me.get(url("PHQ2")))
+    patient.user.language = "nl"
+    patient.user.save()
+
+    home = html(me.get(reverse("portal:home")))
+    question = html(me.get(url("PHQ2")))
+
+    marked = f'<span lang="en-GB">{name}</span>'
+    assert f"Een paar korte vragen van je zorgteam: {marked}" in home
+    assert f"{marked}: vraag 1 van 2" in question
+    assert name in english
+    assert marked not in english
+
+
 def test_a_licensed_questionnaire_without_its_words_says_so_plainly_with_no_form(me, team):
     team_instrument_offer(team=team, instrument="SWEMWBS", schedule="quarterly")
 
