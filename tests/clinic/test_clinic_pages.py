@@ -28,28 +28,14 @@ from tests.factories import (
     EncounterFactory,
     PatientFactory,
 )
+from tests.support.encounters import encounter_post as shared_encounter_post
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 2, 10)
 
 
-@pytest.fixture
-def signed_in(client, clinician):
-    client.force_login(clinician)
-    return client
-
-
 def encounter_post(**extra):
-    data = {
-        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-        "mode": "face_to_face",
-        "initiated_by": "service",
-        "duration_minutes": "15",
-        "note": "Talked about walking.",
-        "target_relevant": "on",  # ticked when the form is shown, so a browser sends it
-    }
-    data.update(extra)
-    return data
+    return shared_encounter_post(**{"note": "Talked about walking.", **extra})
 
 
 # --- Caseload ------------------------------------------------------------------------------

@@ -15,12 +15,6 @@ STAGE_RULE = "“Stage (where the condition is staged)” must be between 1.0 an
 ONSET_RULE = "“Since” must not be in the future."
 
 
-@pytest.fixture
-def signed_in(client, clinician):
-    client.force_login(clinician)
-    return client
-
-
 def test_a_new_condition_with_a_future_onset_and_a_stage_out_of_range_is_told_both(
     signed_in, patient
 ):

@@ -3,31 +3,14 @@ which is then saved whole or refused, never silently dropped."""
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from assessments.models import Goal
 from patients.models import Encounter
+from tests.support.encounters import encounter_post
 
 pytestmark = pytest.mark.django_db
 ASK_GOAL = "Write the new goal in the patient's words, or clear the new goal's boxes."
 ASK_DOMAIN = "Choose the domain of the new goal."
-
-
-@pytest.fixture
-def signed_in(client, clinician):
-    client.force_login(clinician)
-    return client
-
-
-def encounter_post(**extra):
-    return {
-        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-        "mode": "face_to_face",
-        "initiated_by": "service",
-        "duration_minutes": "15",
-        "target_relevant": "on",
-        **extra,
-    }
 
 
 @pytest.mark.parametrize(

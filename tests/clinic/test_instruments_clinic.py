@@ -21,6 +21,7 @@ from clinic.forms import EncounterLogForm
 from clinic.instrument_words import screen_flag
 from patients.models import Encounter
 from tests.factories import PatientFactory
+from tests.support.encounters import encounter_post
 from tests.support.two_step import sign_in_with_code
 
 pytestmark = pytest.mark.django_db
@@ -28,26 +29,8 @@ PFIZER = INSTRUMENTS["PHQ2"].licence.notice
 
 
 @pytest.fixture
-def signed_in(client, clinician):
-    client.force_login(clinician)
-    return client
-
-
-@pytest.fixture
 def offers_phq2(team):
     return team_instrument_offer(team=team, instrument="PHQ2", schedule="quarterly")
-
-
-def encounter_post(**extra):
-    data = {
-        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-        "mode": "face_to_face",
-        "initiated_by": "service",
-        "duration_minutes": "15",
-        "target_relevant": "on",
-    }
-    data.update(extra)
-    return data
 
 
 def answered(patient, code, answers, days_ago, rater="patient", by=None):

@@ -4,31 +4,14 @@ in the page's language; the API keeps its field names and its English words."""
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from assessments.models import PersonalTarget
 from patients.models import Encounter
 from tests.support.api_tokens import api_key_for
+from tests.support.encounters import encounter_post
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def signed_in(client, clinician):
-    client.force_login(clinician)
-    return client
-
-
-def encounter_post(**extra):
-    return {
-        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-        "mode": "face_to_face",
-        "initiated_by": "service",
-        "duration_minutes": "15",
-        "target_relevant": "on",
-        **extra,
-    }
 
 
 def target_post(loinc: str, **values):
