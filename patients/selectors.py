@@ -107,6 +107,27 @@ def next_appointment(*, patient: Patient):
     return appointment
 
 
+def agenda_unattached(*, patient: Patient) -> Agenda | None:
+    """The patient's latest agenda written with no appointment booked and not yet talked about."""
+    return (
+        Agenda.objects.filter(patient=patient, appointment__isnull=True, discussed_in__isnull=True)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def agenda_being_written(*, patient: Patient, appointment: Appointment | None) -> Agenda | None:
+    """The agenda the patient is writing for ``appointment`` (None: for the next time they are
+    in touch): the one written for it, else the one written with no appointment booked and not
+    yet talked about, which is for it too (saving it makes it the appointment's)."""
+    if appointment is not None:
+        if not hasattr(appointment, "written"):  # next_appointment reads it with the appointment
+            appointment.written = Agenda.objects.filter(appointment=appointment).first()
+        if appointment.written is not None:
+            return appointment.written
+    return agenda_unattached(patient=patient)
+
+
 # --- Reminders and invitations -----------------------------------------------------------------
 
 

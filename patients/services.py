@@ -29,7 +29,7 @@ from .models import (
     Team,
     User,
 )
-from .selectors import teams_for_user
+from .selectors import agenda_being_written, teams_for_user
 from .validation import (
     EARLIEST_DATE,
     IN_THE_FUTURE,
@@ -392,22 +392,10 @@ def agenda_write(
         )
     if appointment is not None and appointment.patient_id != patient.pk:
         raise rule("appointment", ONE_OF_THIS_PATIENTS, "not_this_patients")
-    earlier = Agenda.objects.filter(patient=patient, appointment=appointment)
-    if appointment is None:
-        earlier = earlier.filter(discussed_in__isnull=True).order_by("-created_at", "-id")
-    agenda = earlier.first()
-    if agenda is None and appointment is not None:
-        # What she wrote before the appointment was booked, not yet talked about, is for it.
-        agenda = (
-            Agenda.objects.filter(
-                patient=patient, appointment__isnull=True, discussed_in__isnull=True
-            )
-            .order_by("-created_at", "-id")
-            .first()
-        )
-        if agenda is not None:
-            agenda.appointment = appointment
-    agenda = agenda or Agenda(patient=patient, appointment=appointment)
+    agenda = agenda_being_written(patient=patient, appointment=appointment) or Agenda(
+        patient=patient
+    )
+    agenda.appointment = appointment  # one written with none booked becomes the appointment's
     changed = any(getattr(agenda, field) != text for field, text in texts.items())
     for field, text in texts.items():
         setattr(agenda, field, text)

@@ -28,7 +28,7 @@ from assessments.models import Domain, Element, Goal, GoalReview, PrioritySet, R
 from indicators.scoring import period_bounds, period_of
 from indicators.selectors import summaries_are_stale, summaries_for_patient
 from patients.invitations import token_as_typed
-from patients.models import Agenda, AuditEvent, Encounter, Invitation, Patient, User
+from patients.models import AuditEvent, Encounter, Invitation, Patient, User
 from portal.words import period_short, period_words, progress_reading
 
 FEEDBACK_DAYS = 30  # how long after an appointment the portal asks how it went
@@ -154,15 +154,6 @@ def portal_goal(*, patient: Patient, goal_id: int):
         return Goal.objects.select_related("domain").get(pk=goal_id, patient=patient, active=True)
     except (Goal.DoesNotExist, ValueError, TypeError):
         raise Http404("No goal found") from None
-
-
-def agenda_unattached(*, patient: Patient):
-    """The patient's latest agenda written with no appointment booked and not yet talked about."""
-    return (
-        Agenda.objects.filter(patient=patient, appointment__isnull=True, discussed_in__isnull=True)
-        .order_by("-created_at", "-id")
-        .first()
-    )
 
 
 def portal_encounter(*, patient: Patient, encounter_id: int):

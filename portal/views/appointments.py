@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from assessments.encounters import feedback_record
-from patients.selectors import next_appointment
+from patients.selectors import agenda_being_written, next_appointment
 from patients.services import agenda_write
 from portal.forms import (
     RELATIONSHIP_QUESTIONS,
@@ -19,7 +19,6 @@ from portal.forms import (
     scale_options,
 )
 from portal.selectors import (
-    agenda_unattached,
     feedback_given,
     portal_encounter,
 )
@@ -34,8 +33,7 @@ from portal.views.base import (
 @require_http_methods(["GET", "POST"])
 def agenda(request, patient):
     appointment = next_appointment(patient=patient)
-    # What she wrote before the appointment was booked is for it until she writes for it.
-    written = (appointment.written if appointment else None) or agenda_unattached(patient=patient)
+    written = agenda_being_written(patient=patient, appointment=appointment)
     initial = {name: getattr(written, name) for name in AgendaForm.base_fields} if written else {}
     form = AgendaForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
