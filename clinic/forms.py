@@ -9,13 +9,14 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from assessments.instruments import Instrument
-from assessments.models import Domain, GoalReview, Marker
+from assessments.models import Domain, GoalReview, Marker, PersonalTarget
 from clinic.form_fields import DateInput, LocalDateTimeField, RadioChoiceField
 from clinic.form_messages import LabelledForm
 from clinic.instrument_words import option_text, short_name
@@ -38,6 +39,18 @@ from ssm_outcomes.languages import (
 
 def _blank(choices) -> list:
     return [("", "—"), *choices]
+
+
+def _target_bound(name: str, label) -> forms.Field:
+    """A target's lowest or highest agreed value, optional, with the model's limits of digits
+    and decimal places, so a value out of them is refused with the form's own message."""
+    bound = cast(models.DecimalField, PersonalTarget._meta.get_field(name))
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        max_digits=bound.max_digits,
+        decimal_places=bound.decimal_places,
+    )
 
 
 class EncounterLogForm(LabelledForm):
@@ -96,13 +109,8 @@ class EncounterLogForm(LabelledForm):
         required=False,
     )
     target_loinc = forms.ChoiceField(label=_("Marker of the target"), required=False, choices=())
-    # The model's limits, so a value out of them is refused with the form's own message.
-    target_low = forms.DecimalField(
-        label=_("Lowest agreed"), required=False, max_digits=8, decimal_places=2
-    )
-    target_high = forms.DecimalField(
-        label=_("Highest agreed"), required=False, max_digits=8, decimal_places=2
-    )
+    target_low = _target_bound("low", _("Lowest agreed"))
+    target_high = _target_bound("high", _("Highest agreed"))
     target_relevant = forms.BooleanField(
         label=_("This marker matters for this person"), required=False, initial=True
     )
@@ -400,12 +408,8 @@ class ConditionForm(LabelledForm):
 
 
 class TargetForm(LabelledForm):
-    low = forms.DecimalField(
-        label=_("Lowest agreed"), required=False, max_digits=8, decimal_places=2
-    )
-    high = forms.DecimalField(
-        label=_("Highest agreed"), required=False, max_digits=8, decimal_places=2
-    )
+    low = _target_bound("low", _("Lowest agreed"))
+    high = _target_bound("high", _("Highest agreed"))
     relevant = forms.BooleanField(label=_("This marker matters for this person"), required=False)
     reason = forms.CharField(
         label=_("Reason (required when the marker does not matter for this person)"),
