@@ -15,6 +15,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
+def posted(request):
+    """The submitted data on a POST, even an empty one (a submission with nothing filled in,
+    to refuse with every required field named); None otherwise, for an unbound form."""
+    return request.POST if request.method == "POST" else None
+
+
 def quoted(label: object) -> str:
     """A field's label (lazy or not) in quotation marks, as a message names it."""
     return gettext("“%(label)s”") % {"label": str(label).rstrip(":?").strip()}

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from patients.models import User
 from ssm_outcomes.digits import whole_number
+from ssm_outcomes.forms import posted
 
 from ..forms import ApiTokenForm
 from ..selectors import api_tokens_live
@@ -36,7 +37,7 @@ def _api_user(request) -> User:
 def api_tokens(request):
     """The user's tokens that still work, and a form for a new one (its key shown only once)."""
     user = _api_user(request)
-    form = ApiTokenForm(request.POST if request.method == "POST" else None)
+    form = ApiTokenForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             token, key = api_token_create(user=user, name=form.cleaned_data["name"])

@@ -24,6 +24,7 @@ from patients.invitations import (
     masked_email,
     sign_in_help_send,
 )
+from ssm_outcomes.forms import posted
 from ssm_outcomes.languages import chosen_language, languages_offered
 
 from .workspace import record_patient, record_view
@@ -60,7 +61,7 @@ def invite(request, patient_id: int):
                 refused=gettext("No invitation was made: this patient already has a portal login."),
             )
         return redirect("clinic:sign-in-help", patient_id=patient.pk)
-    form = InviteForm(request.POST if request.method == "POST" else None, patient=patient)
+    form = InviteForm(posted(request), patient=patient)
     if request.method == "POST" and form.is_valid():
         language = form.cleaned_data["language"]
         try:

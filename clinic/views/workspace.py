@@ -39,7 +39,7 @@ from clinic.selectors import (
     patient_record,
 )
 from clinic.templatetags.measures import unpadded
-from patients.audit import Audit, audited
+from patients.audit import Audit, audit_record
 from patients.selectors import patient_get_for_user
 from patients.services import (
     appointment_book,
@@ -48,6 +48,7 @@ from patients.services import (
     condition_update,
     context_event_record,
 )
+from ssm_outcomes.forms import posted
 
 CASELOAD_PAGE = 25
 
@@ -77,12 +78,6 @@ def record_view(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _audit_shown(request, patient, reading: str) -> None:
-    """Write the read of a page shown again after its form was refused: the page shows the
-    record as its GET does. Written after the refused save's transaction, so it stays."""
-    audited(Audit.of(request, "view", reading), patient)
 
 
 def record_patient(request, patient_id: int, audit: Audit | None = None):
@@ -175,7 +170,7 @@ def appointment_new(request, patient_id: int):
                 },
             )
             return redirect("clinic:patient", patient_id=patient.pk)
-    _audit_shown(request, patient, "patient record")
+    audit_record(request=request, patient=patient, action="view", what="patient record")
     return _record_page(request, patient, form, status=400)
 
 
@@ -185,8 +180,7 @@ def encounter_new(request, patient_id: int):
     elements = list(Element.objects.for_patient(patient).select_related("domain"))
     goals = list(Goal.objects.filter(patient=patient, active=True).order_by("baseline_on"))
     form = EncounterLogForm(
-        # Bound for any POST: an empty one is a submission with nothing filled in.
-        request.POST if request.method == "POST" else None,
+        posted(request),
         elements=elements,
         goals=goals,
         instruments=instruments_for_encounter(patient=patient),
@@ -208,7 +202,7 @@ def encounter_new(request, patient_id: int):
         else:
             _say_what_was_saved(request, logged)
             return redirect("clinic:patient", patient_id=patient.pk)
-        _audit_shown(request, patient, "encounter form")
+        audit_record(request=request, patient=patient, action="view", what="encounter form")
     record = patient_record(patient=patient, encounters=3)
     return render(
         request,
@@ -339,7 +333,7 @@ def _save(request, patient, form, save, what: str, said: str, **failed):
     else:
         messages.success(request, gettext("Saved: %(what)s.") % {"what": said})
         return redirect("clinic:records", patient_id=patient.pk)
-    _audit_shown(request, patient, "supporting records")
+    audit_record(request=request, patient=patient, action="view", what="supporting records")
     context = _edit_context(
         patient, **{k: (v if k.startswith("new") else (v, form)) for k, v in failed.items()}
     )

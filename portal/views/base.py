@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from patients.selectors import patient_for_portal_user
+from ssm_outcomes.forms import posted  # noqa: F401  (the portal's views import it from here)
 
 DRAFT_KEY = "portal_points_draft"
 WELCOME_KEY = "portal_invitation_token"
@@ -35,11 +36,6 @@ def portal_page(view):
         return view(request, patient, *args, **kwargs)
 
     return wrapper
-
-
-def posted(request):
-    """The submitted data on a POST, even an empty one; None otherwise (an unbound form)."""
-    return request.POST if request.method == "POST" else None
 
 
 def render_page(request, template: str, context: dict, form=None):
