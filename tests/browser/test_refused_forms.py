@@ -1,16 +1,17 @@
-"""Forms mended after a review, walked as their users meet them: the sign-in page with a box
-left empty, on a phone; an agenda written before the appointment was booked, on a phone; the
-record's booking and the encounter's new goal refused on a desktop, every problem said at once
-with what was typed kept."""
+"""Forms mended after a review, walked as their users meet them: on a phone, the sign-in page
+with a box left empty, the invitation's welcome page with three mistakes, and an agenda written
+before the appointment was booked; on a desktop, the record's booking and the encounter's new
+goal refused, every problem said at once with what was typed kept."""
 
 import pytest
 from django.urls import reverse
 
+from patients.invitations import invitation_create
 from patients.models import Agenda, Appointment, Encounter
 from tests.browser.conftest import assert_refused, sign_in
 from tests.browser.remote import expect
 from tests.conftest import PASSWORD
-from tests.factories import AppointmentFactory
+from tests.factories import AppointmentFactory, PatientFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -88,3 +89,26 @@ def test_a_booking_and_a_new_goal_refused_say_every_problem_and_keep_what_was_ty
     expect(page.get_by_label("Duration (minutes)")).to_have_value("20")
     expect(page.get_by_label("Importance")).to_have_value("3")
     assert not Encounter.objects.exists()
+
+
+def test_the_welcome_page_says_every_problem_of_a_login_at_once_on_a_phone(
+    phone_page, patient, team, clinician
+):
+    newcomer = PatientFactory(display_name="Nora N.", teams=[team])
+    _, token = invitation_create(patient=newcomer, created_by=clinician)
+    page = phone_page
+    page.goto(reverse("portal:welcome", args=[token]))
+    page.get_by_label("Your username").fill("pat")  # taken
+    page.get_by_label("Your email address").fill("nope")
+    page.get_by_label("Choose a password").fill("short")
+    page.get_by_label("Type the password again").fill("short")
+    page.get_by_role("button", name="Save and go to my pages").click()
+
+    summary = page.get_by_role("alert")
+    expect(summary.get_by_role("link")).to_have_count(3)  # the username, the address, the password
+    expect(summary).to_contain_text("username")
+    expect(page.get_by_label("Your username")).to_have_value("pat")
+    expect(page.get_by_label("Your email address")).to_have_value("nope")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    newcomer.refresh_from_db()
+    assert newcomer.user_id is None
