@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,10 +21,25 @@ from interop.questionnaires import questionnaire
 from patients.audit import Actor, Audit
 from patients.imports import teams_importable
 from patients.selectors import patient_get_for_user
+from ssm_outcomes.input_guard import GuardedFhirJSONParser, GuardedJSONParser
 from ssm_outcomes.rest import require_role
 
+FHIR_JSON = "application/fhir+json"
 
-class FhirEverythingView(APIView):
+
+class FhirJSONRenderer(JSONRenderer):
+    media_type = FHIR_JSON
+
+
+class FhirView(APIView):
+    """A FHIR route: it answers, and reads a body, as application/json or as FHIR's own
+    application/fhir+json, which a FHIR client sends and asks for."""
+
+    renderer_classes = [JSONRenderer, FhirJSONRenderer]
+    parser_classes = [GuardedJSONParser, GuardedFhirJSONParser]
+
+
+class FhirEverythingView(FhirView):
     """The patient's whole record as a FHIR R4 Bundle (type collection), without staff notes."""
 
     @extend_schema(responses={(200, "application/fhir+json"): OpenApiTypes.OBJECT})
@@ -33,10 +49,10 @@ class FhirEverythingView(APIView):
             patient_id=patient_id,
             audit=Audit.of(request, "export", "FHIR $everything"),
         )
-        return Response(patient_everything(patient=patient), content_type="application/fhir+json")
+        return Response(patient_everything(patient=patient), content_type=FHIR_JSON)
 
 
-class FhirObservationImportView(APIView):
+class FhirObservationImportView(FhirView):
     """Create readings from a FHIR Observation, or a Bundle of them (LOINC, UCUM units)."""
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
@@ -55,7 +71,7 @@ class FhirObservationImportView(APIView):
         )
 
 
-class FhirQuestionnaireView(APIView):
+class FhirQuestionnaireView(FhirView):
     """A validated instrument as a FHIR R4 Questionnaire: its items, answer values (each with its
     ordinalValue) and licence notice as copyright. A licensed instrument has item texts only
     where the site has installed its wording. Not patient data: any signed-in user may read it."""
@@ -75,10 +91,10 @@ class FhirQuestionnaireView(APIView):
                 f"No questionnaire {code!r}: the questionnaires are {', '.join(INSTRUMENTS)}."
             )
         form = instrument_worded(code, request_languages(request))
-        return Response(questionnaire(form), content_type="application/fhir+json")
+        return Response(questionnaire(form), content_type=FHIR_JSON)
 
 
-class FhirTransactionView(APIView):
+class FhirTransactionView(FhirView):
     """Bring patients in from a record system: a transaction Bundle of Patient (identifier = the
     team's local id) and Condition resources, all or nothing, matched on the local id as a
     spreadsheet import is; answered with a transaction-response Bundle."""
@@ -100,4 +116,4 @@ class FhirTransactionView(APIView):
         answer = patients_import(
             payload=request.data, team=team, user=request.user, actor=Actor.of(request)
         )
-        return Response(answer, content_type="application/fhir+json")
+        return Response(answer, content_type=FHIR_JSON)

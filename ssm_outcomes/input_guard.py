@@ -226,3 +226,9 @@ class GuardedJSONParser(JSONParser):
         if problems:
             raise exceptions.ValidationError(problems)
         return data
+
+
+class GuardedFhirJSONParser(GuardedJSONParser):
+    """The same checks for a body sent as FHIR's own JSON media type (the FHIR routes)."""
+
+    media_type = "application/fhir+json"

@@ -401,3 +401,39 @@ def test_exported_bundles_of_demo_patients_validate_as_fhir_r4():
         assert len(bundle["entry"]) > 10
         checked += 1
     assert checked == 12  # demo-patient is one of them
+
+
+FHIR_JSON = "application/fhir+json"
+
+
+@pytest.mark.parametrize("accept", [FHIR_JSON, f"{FHIR_JSON}; fhirVersion=4.0", "application/json"])
+def test_the_fhir_reads_answer_a_client_asking_for_fhir_json(patient, accept):
+    """A FHIR client asks for application/fhir+json, the type these routes answer in (it was
+    refused 406: the API offered application/json only)."""
+    from tests.api.conftest import client_for
+
+    client = client_for(patient.user)
+    everything = f"/api/v1/fhir/Patient/{patient.pk}/$everything"
+    for url in (everything, "/api/v1/fhir/Questionnaire/PHQ2"):
+        response = client.get(url, HTTP_ACCEPT=accept)
+        assert response.status_code == 200, (url, response.content)
+        assert response["Content-Type"] == FHIR_JSON
+        assert response.json()["resourceType"] in ("Bundle", "Questionnaire")
+
+
+def test_an_observation_sent_as_fhir_json_is_imported(patient, clinician):
+    from tests.api.conftest import client_for
+
+    observation = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": LOINC, "code": "59261-8"}]},
+        "valueQuantity": {"value": 50, "unit": "mmol/mol", "system": UCUM, "code": "mmol/mol"},
+        "effectiveDateTime": "2026-02-01",
+    }
+    response = client_for(clinician).generic(
+        "POST", f"/api/v1/fhir/Patient/{patient.pk}/Observation/", json.dumps(observation),
+        content_type=FHIR_JSON, HTTP_ACCEPT=FHIR_JSON,
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    assert [float(r.value) for r in patient.readings.all()] == [50.0]

@@ -1,6 +1,7 @@
 """POST /api/v1/fhir/: patients and conditions from a record system as a transaction Bundle."""
 
 import datetime as dt
+import json
 
 import pytest
 from rest_framework.test import APIClient
@@ -86,6 +87,21 @@ def test_a_transaction_creates_patients_and_conditions(api, team, clinician):
     assert bob.birth_year == 1961
     assert AuditEvent.objects.filter(actor=clinician, what="patient import").count() == 2
     assert PatientImport.objects.get().source == "fhir"
+
+
+@pytest.mark.django_db
+def test_a_transaction_sent_as_fhir_json_is_read_and_answered_as_fhir_json(api, team):
+    """A FHIR client sends and asks for FHIR's own media type, application/fhir+json (it was
+    refused 415 for the body and 406 for the Accept header)."""
+    response = api.generic(
+        "POST", "/api/v1/fhir/", json.dumps(BUNDLE),
+        content_type="application/fhir+json; charset=utf-8",
+        HTTP_ACCEPT="application/fhir+json",
+    )  # fmt: skip
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/fhir+json"
+    assert response.json()["type"] == "transaction-response"
+    assert Patient.objects.count() == 2
 
 
 @pytest.mark.django_db
