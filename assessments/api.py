@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -12,18 +13,30 @@ from rest_framework.views import APIView
 from patients.audit import Audit, audit_record
 from patients.rest import PatientCollectionView
 from patients.selectors import patient_get_for_user, patients_visible_to
-from patients.validation import EXPECTED_OUTCOME_MAX, GOAL_MAX, ITEM_LABEL_MAX, REASON_MAX
+from patients.validation import (
+    EXPECTED_OUTCOME_MAX,
+    GOAL_MAX,
+    ITEM_LABEL_MAX,
+    ONE_OF_THIS_PATIENTS,
+    REASON_MAX,
+)
 from ssm_outcomes.rest import (
+    BETWEEN,
     DATE_FILTERS,
+    ONE_OF,
     StrictSerializer,
+    choice_field,
     dated,
+    filled,
     id_field,
     require_role,
     text_field,
+    whole_number_field,
 )
 
 from .models import Domain, Element, Goal, GoalReview, PersonalTarget, PrioritySet, Rater, Rating
 from .services import (
+    GOAL_SAYS,
     goal_create,
     goal_review_record,
     personal_item_create,
@@ -90,7 +103,7 @@ class ItemInput(StrictSerializer):
     # The serializer metaclass takes declared fields off the class, so this field does not
     # replace Field.label, as the stubs believe.
     label = text_field(ITEM_LABEL_MAX, "label")  # type: ignore[assignment]
-    domain = serializers.ChoiceField(choices=["H", "M", "R"])
+    domain = choice_field("domain", ["H", "M", "R"])
 
 
 class ItemsView(PatientCollectionView):
@@ -120,7 +133,7 @@ def patient_encounter(patient, encounter_id):
     encounter = patient.encounters.filter(pk=encounter_id).first()
     if encounter is None:
         raise serializers.ValidationError(
-            {"encounter": ["encounter must be one of this patient's"]}
+            {"encounter": [filled(ONE_OF_THIS_PATIENTS, {"field": "encounter"})]}
         )
     return encounter
 
@@ -139,16 +152,9 @@ class RatingOutput(serializers.ModelSerializer):
 
 class RatingInput(StrictSerializer):
     element = serializers.CharField(max_length=12)
-    value = serializers.IntegerField(
-        min_value=0,
-        max_value=10,
-        error_messages={
-            "min_value": "value must be between 0 and 10",
-            "max_value": "value must be between 0 and 10",
-        },
-    )
+    value = whole_number_field("value", 0, 10, BETWEEN)
     rated_on = serializers.DateField()
-    rater = serializers.ChoiceField(choices=Rater.choices)
+    rater = choice_field("rater", Rater.choices)
     encounter = _encounter_field()
 
 
@@ -174,9 +180,9 @@ class RatingsView(PatientCollectionView):
         if (rater := params.get("rater")) is not None:
             # The schema's enum: any other value (an empty one too) is a mistake, not "no filter".
             if rater not in Rater.values:
-                raise serializers.ValidationError(
-                    {"rater": [f"rater must be one of {', '.join(Rater.values)}"]}
-                )
+                codes = ", ".join(Rater.values)
+                rule = filled(ONE_OF, {"field": "rater", "codes": codes})
+                raise serializers.ValidationError({"rater": [rule]})
             ratings = ratings.filter(rater=rater)
         return dated(ratings, self.request, "rated_on")
 
@@ -205,12 +211,13 @@ class PriorityOutput(serializers.ModelSerializer):
         return {p.element.key: p.points for p in priority_set.points.all()}
 
 
+POINTS_RULE = filled(_("%(field)s must be whole numbers, 0 or more"), {"field": "points"})
+
+
 class PriorityInput(StrictSerializer):
     effective_from = serializers.DateField()
     points = serializers.DictField(
-        child=serializers.IntegerField(
-            min_value=0, error_messages={"min_value": "points must be whole numbers, 0 or more"}
-        ),
+        child=serializers.IntegerField(min_value=0, error_messages={"min_value": POINTS_RULE}),
         allow_empty=False,
     )
 
@@ -261,14 +268,16 @@ class GoalOutput(serializers.ModelSerializer):
 
 class GoalInput(StrictSerializer):
     description = text_field(
-        GOAL_MAX, "description", error_messages={"blank": "description must say what the goal is"}
+        GOAL_MAX,
+        "description",
+        error_messages={"blank": filled(GOAL_SAYS, {"field": "description"})},
     )
     expected_outcome = text_field(
         EXPECTED_OUTCOME_MAX, "expected_outcome", required=False, allow_blank=True, default=""
     )
-    domain = serializers.ChoiceField(choices=["H", "M", "R"])
-    importance = serializers.IntegerField(min_value=1, max_value=3)
-    difficulty = serializers.IntegerField(min_value=1, max_value=3)
+    domain = choice_field("domain", ["H", "M", "R"])
+    importance = whole_number_field("importance", 1, 3)
+    difficulty = whole_number_field("difficulty", 1, 3)
     baseline_on = serializers.DateField()
 
 
@@ -287,14 +296,7 @@ class GoalsView(PatientCollectionView):
 
 
 class GoalReviewInput(StrictSerializer):
-    attainment = serializers.IntegerField(
-        min_value=-2,
-        max_value=2,
-        error_messages={
-            "min_value": "attainment must be between -2 and 2",
-            "max_value": "attainment must be between -2 and 2",
-        },
-    )
+    attainment = whole_number_field("attainment", -2, 2, BETWEEN)
     reviewed_on = serializers.DateField()
     encounter = _encounter_field()
 

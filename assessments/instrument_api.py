@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from patients.rest import PatientCollectionView
-from ssm_outcomes.rest import DATE_FILTERS, StrictSerializer, dated, id_field
+from ssm_outcomes.rest import DATE_FILTERS, StrictSerializer, choice_field, dated, id_field
 
 from .api import patient_encounter
 from .instrument_selectors import instruments_worded
@@ -120,7 +120,7 @@ class ResponseInput(StrictSerializer):
         help_text='Item link id ("1", "2", …) to the answer, or null if skipped.',
     )
     completed_on = serializers.DateField()
-    rater = serializers.ChoiceField(choices=InstrumentRater.choices)
+    rater = choice_field("rater", InstrumentRater.choices)
     encounter = id_field(required=False, allow_null=True, default=None)
 
 

@@ -22,11 +22,13 @@ from ssm_outcomes.rest import (
     PAGE_PARAMETERS,
     Pagination,
     StrictSerializer,
+    choice_field,
     dated,
     id_field,
     paginated,
     require_role,
     text_field,
+    whole_number_field,
 )
 
 from .audit import Audit
@@ -185,11 +187,11 @@ class EncounterOutput(serializers.ModelSerializer):
 
 class EncounterInput(StrictSerializer):
     occurred_at = serializers.DateTimeField()
-    mode = serializers.ChoiceField(choices=Encounter.Mode.choices)
-    initiated_by = serializers.ChoiceField(choices=Encounter.Initiator.choices)
-    duration_minutes = serializers.IntegerField(min_value=1, max_value=480)
+    mode = choice_field("mode", Encounter.Mode.choices)
+    initiated_by = choice_field("initiated_by", Encounter.Initiator.choices)
+    duration_minutes = whole_number_field("duration_minutes", 1, 480)
     strategies = serializers.ListField(
-        child=serializers.ChoiceField(choices=Strategy.choices), required=False, default=list
+        child=choice_field("strategies", Strategy.choices), required=False, default=list
     )
     note = text_field(NOTE_MAX, "note", required=False, allow_blank=True, default="")
     agenda_discussed = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -220,7 +222,7 @@ class ContextEventOutput(serializers.ModelSerializer):
 
 
 class ContextEventInput(StrictSerializer):
-    kind = serializers.ChoiceField(choices=ContextEvent.Kind.choices)
+    kind = choice_field("kind", ContextEvent.Kind.choices)
     occurred_on = serializers.DateField()
     note = text_field(EVENT_NOTE_MAX, "note", required=False, allow_blank=True, default="")
     visible_to_patient = serializers.BooleanField(required=False, default=True)

@@ -9,9 +9,12 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.exceptions import ErrorDetail
+from rest_framework.fields import to_choices_dict
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -171,6 +174,37 @@ def _json_type_mismatch(field, value) -> str | None:
 def id_field(**kwargs) -> serializers.IntegerField:
     """An id given in a request body: a positive whole number that fits a database key."""
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def _filled(message: Any, params: dict) -> str:
+    return str(message) % params
+
+
+# A message with its parameters filled in when it is read, in the reader's language.
+filled = lazy(_filled, str)
+ONE_OF = _("%(field)s must be one of %(codes)s")
+WHOLE_NUMBER_BETWEEN = _("%(field)s must be a whole number between %(low)s and %(high)s")
+BETWEEN = _("%(field)s must be between %(low)s and %(high)s")
+
+
+def choice_field(name: str, choices, **kwargs) -> serializers.ChoiceField:
+    """A choice given in a request body; one not offered is refused naming the field and the
+    choices, in the reader's language."""
+    codes = ", ".join(str(code) for code in to_choices_dict(choices))
+    messages: dict[str, Any] = {"invalid_choice": filled(ONE_OF, {"field": name, "codes": codes})}
+    return serializers.ChoiceField(choices=choices, error_messages=messages, **kwargs)
+
+
+def whole_number_field(
+    name: str, low: int, high: int, rule: Any = WHOLE_NUMBER_BETWEEN, **kwargs
+) -> serializers.IntegerField:
+    """A whole number from ``low`` to ``high`` given in a request body; one outside is refused
+    naming the field and the range, in the reader's language."""
+    message = filled(rule, {"field": name, "low": low, "high": high})
+    messages: dict[str, Any] = {"min_value": message, "max_value": message}
+    return serializers.IntegerField(
+        min_value=low, max_value=high, error_messages=messages, **kwargs
+    )
 
 
 class ErrorOutput(serializers.Serializer):

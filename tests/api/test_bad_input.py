@@ -79,7 +79,7 @@ def post(client, patient, path, body):
                 "baseline_on": DAY,
             },
             "importance",
-            "less than or equal to 3",
+            "importance must be a whole number between 1 and 3",
         ),
         (
             "readings/",
@@ -108,7 +108,7 @@ def post(client, patient, path, body):
                 "duration_minutes": 10,
             },
             "mode",
-            "is not a valid choice",
+            "mode must be one of face_to_face, phone, video, group, message",
         ),
         (
             "conditions/",
@@ -186,6 +186,110 @@ def test_a_malformed_date_filter_is_named(as_clinician, patient):
 def test_an_unknown_summary_period_is_404_and_a_malformed_one_too(as_clinician, patient):
     assert as_clinician.get(f"/api/v1/patients/{patient.pk}/summaries/2026Q1/").status_code == 404
     assert as_clinician.get(f"/api/v1/patients/{patient.pk}/summaries/spring/").status_code == 404
+
+
+ENCOUNTER = {
+    "occurred_at": "2026-02-10T10:00:00Z",
+    "mode": "phone",
+    "initiated_by": "patient",
+    "duration_minutes": 10,
+}
+GOAL = {"description": "Swim", "domain": "H", "importance": 2, "difficulty": 2, "baseline_on": DAY}
+RATING = {"element": "H1", "value": 5, "rated_on": DAY, "rater": "proxy"}
+
+
+@pytest.mark.parametrize(
+    ("path", "changes", "english", "dutch"),
+    [
+        (
+            "encounters/",
+            {"initiated_by": "clinician"},
+            {"initiated_by": ["initiated_by must be one of patient, service"]},
+            {"initiated_by": ["initiated_by moet een van deze zijn: patient, service"]},
+        ),
+        (
+            "encounters/",
+            {"duration_minutes": 0},
+            {"duration_minutes": ["duration_minutes must be a whole number between 1 and 480"]},
+            {"duration_minutes": [
+                "duration_minutes moet een heel getal zijn van 1 tot en met 480"
+            ]},
+        ),
+        (
+            "encounters/",
+            {"strategies": ["goal_setting", "skills_practice"]},
+            {"strategies": {"1": [
+                "strategies must be one of information, skills, goal_setting, problem_solving, "
+                "signposting, family, peer_support"
+            ]}},
+            {"strategies": {"1": [
+                "strategies moet een van deze zijn: information, skills, goal_setting, "
+                "problem_solving, signposting, family, peer_support"
+            ]}},
+        ),
+        (
+            "goals/",
+            {"importance": 4},
+            {"importance": ["importance must be a whole number between 1 and 3"]},
+            {"importance": ["importance moet een heel getal zijn van 1 tot en met 3"]},
+        ),
+        (
+            "goals/",
+            {"domain": "X"},
+            {"domain": ["domain must be one of H, M, R"]},
+            {"domain": ["domain moet een van deze zijn: H, M, R"]},
+        ),
+        (
+            "goals/",
+            {"description": ""},
+            {"description": ["description must say what the goal is"]},
+            {"description": ["description moet zeggen wat het doel is"]},
+        ),
+        (
+            "ratings/",
+            {"value": 11},
+            {"value": ["value must be between 0 and 10"]},
+            {"value": ["value moet tussen 0 en 10 liggen"]},
+        ),
+        (
+            "ratings/",
+            {"rater": "carer"},
+            {"rater": ["rater must be one of patient, proxy, clinician"]},
+            {"rater": ["rater moet een van deze zijn: patient, proxy, clinician"]},
+        ),
+        (
+            "priorities/",
+            {"effective_from": DAY, "points": {"H2": -3}},
+            {"points": {"H2": ["points must be whole numbers, 0 or more"]}},
+            {"points": {"H2": ["points moeten hele getallen zijn, 0 of meer"]}},
+        ),
+        (
+            "context-events/",
+            {"kind": "hospital_admission", "occurred_on": DAY},
+            {"kind": [
+                "kind must be one of new_diagnosis, progression, admission, bereavement, "
+                "new_job, carer_change, other"
+            ]},
+            {"kind": [
+                "kind moet een van deze zijn: new_diagnosis, progression, admission, "
+                "bereavement, new_job, carer_change, other"
+            ]},
+        ),
+    ],
+)  # fmt: skip
+def test_a_field_refused_by_its_type_names_itself_and_its_rule_in_the_readers_language(
+    as_clinician, patient, path, changes, english, dutch
+):
+    """A choice not offered or a number out of range is refused as the services refuse theirs,
+    naming the field and the rule, in the language asked for (it said DRF's '"x" is not a valid
+    choice.' and 'Ensure this value is less than or equal to 3.', and the API's own rules stayed
+    English whatever the language)."""
+    body = {"encounters/": ENCOUNTER, "goals/": GOAL, "ratings/": RATING}.get(path, {})
+    url = f"/api/v1/patients/{patient.pk}/{path}"
+    response = as_clinician.post(url, {**body, **changes}, format="json")
+    assert (response.status_code, response.json()) == (400, english)
+    response = as_clinician.post(url, {**body, **changes}, format="json", HTTP_ACCEPT_LANGUAGE="nl")
+    assert (response.status_code, response.json()) == (400, dutch)
 
 
 PAGE_RULE = {"page": ["page must be a whole number from 1"]}
