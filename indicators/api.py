@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
@@ -15,7 +16,7 @@ from ssm_outcomes.rest import require_role
 
 from .comparisons import COMPARISON_READERS, comparison_for_user
 from .instrument_figures import INDICATIVE_BELOW
-from .scoring import PERIOD_FORMAT_MESSAGE, parse_period
+from .scoring import parse_period
 from .selectors import (
     staff_teams_for_user,
     summaries_for_patient,
@@ -29,6 +30,9 @@ from .small_numbers import (
     PROTECTS_SMALLER,
     WITHHELD_REASONS,
 )
+
+# scoring.PERIOD_FORMAT_MESSAGE in the reader's language (the scoring module has no Django).
+PERIOD_RULE = _("period must look like 2026Q3")
 
 
 class Spread(serializers.Serializer):
@@ -339,6 +343,6 @@ class ComparisonView(APIView):
         try:
             parse_period(period)
         except ValueError:
-            raise exceptions.ValidationError({"period": [PERIOD_FORMAT_MESSAGE]}) from None
+            raise exceptions.ValidationError({"period": [PERIOD_RULE]}) from None
         require_role(request.user, set(COMPARISON_READERS), "read the comparison of teams")
         return Response(comparison_for_user(user=request.user, period=period))

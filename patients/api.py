@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -58,7 +59,7 @@ class PatientInput(StrictSerializer):
         user = self.context["user"]
         teams = list(teams_for_user(user=user, role=Membership.Role.CLINICIAN).filter(pk__in=ids))
         if len(teams) != len(set(ids)):
-            raise serializers.ValidationError("teams must be teams you work in")
+            raise serializers.ValidationError(gettext("teams must be teams you work in"))
         return teams
 
 
@@ -79,7 +80,8 @@ class PatientListView(APIView):
             patients = patients.filter(display_name__icontains=search)
         if (team := request.query_params.get("team")) is not None:  # "?team=" is no team id
             if (team_id := whole_number(team)) is None:
-                raise ValidationError({"team": ["team must be a team id (a whole number)"]})
+                rule = gettext("team must be a team id (a whole number)")
+                raise ValidationError({"team": [rule]})
             patients = patients.filter(teams__id=team_id)
         paginator = Pagination()
         page = paginator.paginate_queryset(patients.order_by("display_name", "id"), request)

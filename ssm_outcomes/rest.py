@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import translation
 from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers
@@ -84,7 +85,12 @@ class Pagination(PageNumberPagination):
         size = whole_number(raw)
         if raw is not None and not (size is not None and 0 < size <= self.max_page_size):
             raise exceptions.ValidationError(
-                {"page_size": [f"page_size must be a whole number from 1 to {self.max_page_size}"]}
+                {
+                    "page_size": [
+                        gettext("%(field)s must be a whole number from 1 to %(high)s")
+                        % {"field": "page_size", "high": self.max_page_size}
+                    ]
+                }
             )
         return super().get_page_size(request)
 
@@ -102,7 +108,8 @@ class Pagination(PageNumberPagination):
         except ValueError:
             number = 0
         if number < 1:
-            raise exceptions.ValidationError({"page": ["page must be a whole number from 1"]})
+            rule = gettext("%(field)s must be a whole number from 1") % {"field": "page"}
+            raise exceptions.ValidationError({"page": [rule]})
         return number
 
 
@@ -133,41 +140,52 @@ class StrictSerializer(serializers.Serializer):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError(
-                    {name: ["unknown field: it cannot be set here"] for name in unknown}
+                    {name: [gettext("unknown field: it cannot be set here")] for name in unknown}
                 )
             broken = sorted(name for name, value in data.items() if _unencodable(value))
             if broken:
                 raise serializers.ValidationError(
-                    {name: ["must be valid Unicode text"] for name in broken}
+                    {name: [gettext("must be valid Unicode text")] for name in broken}
                 )
             wrong = {
-                name: [f"must be {kind}, not {type(data[name]).__name__}"]
+                name: [str(rule) % {"given": type(data[name]).__name__}]
                 for name, field in self.fields.items()
                 if name in data
                 and data[name] is not None
-                and (kind := _json_type_mismatch(field, data[name]))
+                and (rule := _json_type_mismatch(field, data[name]))
             }
             if wrong:
                 raise serializers.ValidationError(wrong)
         return super().to_internal_value(data)
 
 
-def _json_type_mismatch(field, value) -> str | None:
-    """DRF turns 5 into "5" and "5" into 5; the API's schema promises types, so keep them."""
+# The rule a JSON value of the wrong type breaks, with the type given (``%(given)s``: a JSON
+# type as Python names it, such as str or float).
+MUST_BE_BOOLEAN = _("must be true or false, not %(given)s")
+MUST_BE_WHOLE = _("must be a whole number, not %(given)s")
+MUST_BE_NUMBER = _("must be a number, not %(given)s")
+MUST_BE_TEXT = _("must be text, not %(given)s")
+MUST_BE_LIST = _("must be a list, not %(given)s")
+MUST_BE_OBJECT = _("must be an object, not %(given)s")
+
+
+def _json_type_mismatch(field, value) -> Any:
+    """DRF turns 5 into "5" and "5" into 5; the API's schema promises types, so keep them. The
+    rule broken (translated when read), or None."""
     if isinstance(field, serializers.BooleanField):
-        return None if isinstance(value, bool) else "true or false"
+        return None if isinstance(value, bool) else MUST_BE_BOOLEAN
     if isinstance(field, serializers.IntegerField):
         ok = isinstance(value, int) and not isinstance(value, bool)
-        return None if ok else "a whole number"
+        return None if ok else MUST_BE_WHOLE
     if isinstance(field, serializers.DecimalField | serializers.FloatField):
         ok = isinstance(value, int | float | str) and not isinstance(value, bool)
-        return None if ok else "a number"
+        return None if ok else MUST_BE_NUMBER
     if isinstance(field, serializers.CharField | serializers.ChoiceField | serializers.DateField):
-        return None if isinstance(value, str) else "text"
+        return None if isinstance(value, str) else MUST_BE_TEXT
     if isinstance(field, serializers.ListField):
-        return None if isinstance(value, list) else "a list"
+        return None if isinstance(value, list) else MUST_BE_LIST
     if isinstance(field, serializers.DictField):
-        return None if isinstance(value, dict) else "an object"
+        return None if isinstance(value, dict) else MUST_BE_OBJECT
     return None
 
 
@@ -185,6 +203,7 @@ filled = lazy(_filled, str)
 ONE_OF = _("%(field)s must be one of %(codes)s")
 WHOLE_NUMBER_BETWEEN = _("%(field)s must be a whole number between %(low)s and %(high)s")
 BETWEEN = _("%(field)s must be between %(low)s and %(high)s")
+AT_MOST = _("%(field)s must be at most %(limit)s characters")
 
 
 def choice_field(name: str, choices, **kwargs) -> serializers.ChoiceField:
@@ -266,7 +285,7 @@ def date_param(request, name: str):
         return date.fromisoformat(raw)
     except ValueError:
         raise exceptions.ValidationError(
-            {name: [f"{name} must be a date like 2026-03-31"]}
+            {name: [gettext("%(field)s must be a date like 2026-03-31") % {"field": name}]}
         ) from None
 
 
@@ -294,6 +313,6 @@ def require_role(user, roles: set[str], action: str = "do this") -> None:
 def text_field(limit: int, name: str, **kwargs) -> serializers.CharField:
     """A text given in a request body, with its length limit stated in the API's words (and in
     the schema's maxLength)."""
-    messages: dict[str, Any] = {"max_length": f"{name} must be at most {limit} characters"}
+    messages: dict[str, Any] = {"max_length": filled(AT_MOST, {"field": name, "limit": limit})}
     messages.update(kwargs.pop("error_messages", {}))
     return serializers.CharField(max_length=limit, error_messages=messages, **kwargs)

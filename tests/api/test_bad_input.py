@@ -318,3 +318,60 @@ def test_good_page_numbers_still_answer(as_clinician, patient):
     for beyond in ("3", "9" * 30):  # a page number, but no such page: as before
         response = as_clinician.get(url, {"page": beyond, "page_size": "2"})
         assert (response.status_code, response.json()) == (404, {"detail": "Invalid page."})
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "english", "dutch"),
+    [
+        (
+            "post", "ratings/", {**RATING, "colour": "red"},
+            {"colour": ["unknown field: it cannot be set here"]},
+            {"colour": ["onbekend veld: dit kun je hier niet invullen"]},
+        ),
+        (
+            "post", "ratings/", {**RATING, "value": "5"},
+            {"value": ["must be a whole number, not str"]},
+            {"value": ["moet een heel getal zijn, geen str"]},
+        ),
+        (
+            "post", "context-events/", {"kind": "other", "occurred_on": DAY, "note": "x" * 1001},
+            {"note": ["note must be at most 1000 characters"]},
+            {"note": ["note mag hoogstens 1000 tekens lang zijn"]},
+        ),
+        (
+            "get", "ratings/?page_size=0", None,
+            {"page_size": ["page_size must be a whole number from 1 to 500"]},
+            {"page_size": ["page_size moet een heel getal zijn van 1 tot en met 500"]},
+        ),
+        (
+            "get", "ratings/?page=0", None,
+            {"page": ["page must be a whole number from 1"]},
+            {"page": ["page moet een heel getal zijn, 1 of meer"]},
+        ),
+        (
+            "get", "ratings/?to=", None,
+            {"to": ["to must be a date like 2026-03-31"]},
+            {"to": ["to moet een datum zijn zoals 2026-03-31"]},
+        ),
+    ],
+)  # fmt: skip
+def test_the_apis_own_rules_follow_the_readers_language(
+    as_clinician, patient, method, path, body, english, dutch
+):
+    """Refusals of the API's own making (an unknown field, a wrong JSON type, a text too long,
+    a bad page or date filter) are in the reader's language, like every other rule's (they
+    stayed English under Accept-Language: nl)."""
+    url = f"/api/v1/patients/{patient.pk}/{path}"
+    send = getattr(as_clinician, method)
+    for language, expected in (("en-GB", english), ("nl", dutch)):
+        response = send(url, body, format="json", HTTP_ACCEPT_LANGUAGE=language)
+        assert (response.status_code, response.json()) == (400, expected)
+
+
+def test_a_malformed_comparison_period_is_named_in_the_readers_language(as_manager):
+    for language, expected in (
+        ("en-GB", "period must look like 2026Q3"),
+        ("nl", "period moet eruitzien als 2026Q3"),
+    ):
+        response = as_manager.get("/api/v1/comparisons/spring/", HTTP_ACCEPT_LANGUAGE=language)
+        assert (response.status_code, response.json()) == (400, {"period": [expected]})

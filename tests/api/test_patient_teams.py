@@ -23,10 +23,11 @@ def shared(team, second_team, other_team):
     return PatientFactory(display_name="Sam S.", teams=[team, second_team, other_team])
 
 
-def patch_teams(clinician, patient, teams):
+def patch_teams(clinician, patient, teams, language="en-GB"):
     client = APIClient()
     client.force_login(clinician)
-    return client.patch(f"/api/v1/patients/{patient.pk}/", {"teams": teams}, format="json")
+    url = f"/api/v1/patients/{patient.pk}/"
+    return client.patch(url, {"teams": teams}, format="json", HTTP_ACCEPT_LANGUAGE=language)
 
 
 def test_removing_own_teams_keeps_the_teams_the_clinician_is_not_in(
@@ -44,6 +45,8 @@ def test_a_clinician_cannot_name_a_team_they_do_not_work_in(clinician, shared, o
 
     assert response.status_code == 400
     assert response.json() == {"teams": ["teams must be teams you work in"]}
+    response = patch_teams(clinician, shared, [other_team.pk], language="nl")
+    assert response.json() == {"teams": ["teams moeten zorgteams zijn waarin je werkt"]}
     assert shared.teams.count() == 3
 
 

@@ -222,6 +222,8 @@ def test_an_empty_team_filter_is_refused_not_read_as_every_team(api, patient):
 
     assert response.status_code == 400
     assert response.json() == {"team": ["team must be a team id (a whole number)"]}
+    response = api.get("/api/v1/patients/?team=", HTTP_ACCEPT_LANGUAGE="nl")
+    assert response.json() == {"team": ["team moet een zorgteam-id zijn (een heel getal)"]}
 
 
 @pytest.mark.parametrize("rater", ["", "nurse"])
