@@ -110,6 +110,7 @@ class ItemsView(PatientCollectionView):
     input_serializer, output_serializer = ItemInput, ItemOutput
     write_roles = BOTH
     record_name = "personal items"
+    adding = _("add personal items")
 
     def records(self, patient):
         return patient.personal_items.order_by("id")
@@ -162,6 +163,7 @@ class RatingsView(PatientCollectionView):
     input_serializer, output_serializer = RatingInput, RatingOutput
     write_roles = BOTH
     record_name = "ratings"
+    adding = _("add ratings")
     filters = (
         OpenApiParameter("element", str, description="An element code (H1…R4) or item key (P12)."),
         OpenApiParameter("rater", str, enum=Rater.values),
@@ -226,6 +228,7 @@ class PrioritiesView(PatientCollectionView):
     input_serializer, output_serializer = PriorityInput, PriorityOutput
     write_roles = BOTH
     record_name = "priorities"
+    adding = _("add priorities")
 
     def records(self, patient):
         return patient.priority_sets.prefetch_related("points__element").order_by(
@@ -285,6 +288,7 @@ class GoalsView(PatientCollectionView):
     input_serializer, output_serializer = GoalInput, GoalOutput
     write_roles = BOTH
     record_name = "goals"
+    adding = _("add goals")
 
     def records(self, patient):
         return patient.goals.prefetch_related("reviews").order_by("-baseline_on", "-id")
@@ -321,7 +325,7 @@ class GoalReviewsView(APIView):
     @extend_schema(request=GoalReviewInput, responses={201: GoalReviewOutput})
     def post(self, request, goal_id: int):
         goal = self.get_goal(goal_id)
-        require_role(request.user, BOTH, "review goals")
+        require_role(request.user, BOTH, _("review goals"))
         serializer = GoalReviewInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -360,6 +364,7 @@ class ReadingInput(StrictSerializer):
 class ReadingsView(PatientCollectionView):
     input_serializer, output_serializer = ReadingInput, ReadingOutput
     record_name = "readings"
+    adding = _("add readings")
     filters = (OpenApiParameter("loinc", str, description="A marker's LOINC code."), *DATE_FILTERS)
 
     def records(self, patient):
@@ -415,7 +420,7 @@ class TargetView(APIView):
     @extend_schema(request=TargetInput, responses=TargetOutput)
     def put(self, request, patient_id: int, loinc: str):
         patient = patient_get_for_user(user=request.user, patient_id=patient_id)
-        require_role(request.user, {"clinician"}, "set personal targets")
+        require_role(request.user, {"clinician"}, _("set personal targets"))
         serializer = TargetInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         target = target_set(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -128,6 +129,7 @@ class ResponsesView(PatientCollectionView):
     input_serializer, output_serializer = ResponseInput, ResponseOutput
     write_roles = {"clinician", "patient"}
     record_name = "instrument responses"
+    adding = _("add instrument responses")
     filters = (
         OpenApiParameter("instrument", str, enum=list(INSTRUMENTS)),
         *DATE_FILTERS,

@@ -344,5 +344,5 @@ class ComparisonView(APIView):
             parse_period(period)
         except ValueError:
             raise exceptions.ValidationError({"period": [PERIOD_RULE]}) from None
-        require_role(request.user, set(COMPARISON_READERS), "read the comparison of teams")
+        require_role(request.user, set(COMPARISON_READERS), _("read the comparison of teams"))
         return Response(comparison_for_user(user=request.user, period=period))

@@ -3,6 +3,7 @@ Observations, and each validated instrument as a Questionnaire."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -58,7 +59,7 @@ class FhirObservationImportView(FhirView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request, patient_id: int):
         patient = patient_get_for_user(user=request.user, patient_id=patient_id)
-        require_role(request.user, {"clinician"}, "import observations")
+        require_role(request.user, {"clinician"}, _("import observations"))
         readings = observations_import(
             patient=patient,
             payload=request.data,
@@ -110,7 +111,7 @@ class FhirTransactionView(FhirView):
         responses={(200, "application/fhir+json"): OpenApiTypes.OBJECT},
     )  # fmt: skip
     def post(self, request):
-        require_role(request.user, {"clinician", "admin"}, "import patients")
+        require_role(request.user, {"clinician", "admin"}, _("import patients"))
         teams = teams_importable(request.user)
         team = team_for_import(request.user, request.query_params.get("team"), teams)
         answer = patients_import(

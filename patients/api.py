@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -74,7 +75,7 @@ class PatientListView(APIView):
         operation_id="patients_list",
     )
     def get(self, request):
-        require_role(request.user, {"clinician", "patient"}, "list patients")
+        require_role(request.user, {"clinician", "patient"}, _("list patients"))
         patients = patients_visible_to(user=request.user).prefetch_related("teams")
         if search := request.query_params.get("search", "").strip():
             patients = patients.filter(display_name__icontains=search)
@@ -89,7 +90,7 @@ class PatientListView(APIView):
 
     @extend_schema(request=PatientInput, responses={201: PatientOutput})
     def post(self, request):
-        require_role(request.user, {"clinician"}, "register patients")
+        require_role(request.user, {"clinician"}, _("register patients"))
         serializer = PatientInput(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
         patient = patient_create(
@@ -116,7 +117,7 @@ class PatientDetailView(APIView):
     @extend_schema(request=PatientPatchInput, responses=PatientOutput)
     def patch(self, request, patient_id: int):
         patient = patient_get_for_user(user=request.user, patient_id=patient_id)
-        require_role(request.user, {"clinician"}, "change patient details")
+        require_role(request.user, {"clinician"}, _("change patient details"))
         serializer = PatientPatchInput(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
         patient = patient_update(
@@ -152,6 +153,7 @@ class ConditionInput(StrictSerializer):
 class ConditionsView(PatientCollectionView):
     input_serializer, output_serializer = ConditionInput, ConditionOutput
     record_name = "conditions"
+    adding = _("add conditions")
 
     def records(self, patient):
         return patient.conditions.select_related("code").order_by("code__display", "id")
@@ -202,6 +204,7 @@ class EncounterInput(StrictSerializer):
 class EncountersView(PatientCollectionView):
     input_serializer, output_serializer = EncounterInput, EncounterOutput
     record_name = "encounters"
+    adding = _("add encounters")
     filters = DATE_FILTERS
 
     def records(self, patient):
@@ -233,6 +236,7 @@ class ContextEventInput(StrictSerializer):
 class ContextEventsView(PatientCollectionView):
     input_serializer, output_serializer = ContextEventInput, ContextEventOutput
     record_name = "context events"
+    adding = _("add context events")
 
     def records(self, patient):
         events = patient.context_events.order_by("-occurred_on", "-id")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -30,6 +31,7 @@ class PatientCollectionView(APIView):
     output_serializer: type[serializers.Serializer]
     write_roles: set[str] = {"clinician"}
     record_name = "records"
+    adding: Any = _("add records")  # what a role not in write_roles is refused, translated
     filters: tuple[OpenApiParameter, ...] = ()
 
     def __init_subclass__(cls, **kwargs):
@@ -88,7 +90,7 @@ class PatientCollectionView(APIView):
 
     def post(self, request, patient_id: int):
         patient = self.get_patient()
-        require_role(request.user, self.write_roles, f"add {self.record_name}")
+        require_role(request.user, self.write_roles, self.adding)
         if self.input_serializer is None:  # every collection so far takes records
             raise exceptions.MethodNotAllowed(request.method)
         serializer = self.input_serializer(data=request.data, context={"patient": patient})

@@ -305,9 +305,14 @@ DATE_FILTERS = (
 )
 
 
-def require_role(user, roles: set[str], action: str = "do this") -> None:
+def require_role(user, roles: set[str], action: Any) -> None:
+    """Refuse (403) a user whose role is not one of ``roles``, saying which role cannot do
+    what (``action``, marked for translation: "register patients") in the reader's language."""
     if user.role not in roles:
-        raise exceptions.PermissionDenied(f"your role ({user.role}) cannot {action}")
+        raise exceptions.PermissionDenied(
+            gettext("your role (%(role)s) cannot %(action)s")
+            % {"role": user.role, "action": action}
+        )
 
 
 def text_field(limit: int, name: str, **kwargs) -> serializers.CharField:

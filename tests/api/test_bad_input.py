@@ -375,3 +375,44 @@ def test_a_malformed_comparison_period_is_named_in_the_readers_language(as_manag
     ):
         response = as_manager.get("/api/v1/comparisons/spring/", HTTP_ACCEPT_LANGUAGE=language)
         assert (response.status_code, response.json()) == (400, {"period": [expected]})
+
+
+@pytest.mark.parametrize(
+    ("client", "method", "path", "english", "dutch"),
+    [
+        (
+            "as_patient", "post", "patients/{id}/conditions/",
+            "your role (patient) cannot add conditions",
+            "je rol (patient) mag dit niet: aandoeningen toevoegen",
+        ),
+        (
+            "as_patient", "post", "patients/{id}/readings/",
+            "your role (patient) cannot add readings",
+            "je rol (patient) mag dit niet: metingen toevoegen",
+        ),
+        (
+            "as_patient", "post", "patients/",
+            "your role (patient) cannot register patients",
+            "je rol (patient) mag dit niet: patiënten registreren",
+        ),
+        (
+            "as_patient", "put", "patients/{id}/targets/4548-4/",
+            "your role (patient) cannot set personal targets",
+            "je rol (patient) mag dit niet: persoonlijke streefwaarden instellen",
+        ),
+        (
+            "as_manager", "get", "patients/",
+            "your role (manager) cannot list patients",
+            "je rol (manager) mag dit niet: patiënten opvragen",
+        ),
+    ],
+)  # fmt: skip
+def test_a_request_outside_the_callers_role_is_refused_in_their_language(
+    request, patient, client, method, path, english, dutch
+):
+    """A 403 says which role cannot do what, in the reader's language (it stayed English)."""
+    send = getattr(request.getfixturevalue(client), method)
+    url = "/api/v1/" + path.format(id=patient.pk)
+    for language, expected in (("en-GB", english), ("nl", dutch)):
+        response = send(url, {}, format="json", HTTP_ACCEPT_LANGUAGE=language)
+        assert (response.status_code, response.json()) == (403, {"detail": expected})
