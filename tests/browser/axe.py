@@ -57,8 +57,13 @@ def axe_script() -> Path:
 
 
 def axe_violations(page, impacts: tuple[str, ...] = BLOCKING) -> list[dict]:
-    """Run axe-core on the page as it is now; the violations of the given impacts."""
+    """Run axe-core on the page once it has loaded; the violations of the given impacts.
+
+    A click that submits a form returns once the next page has started to arrive, while it is
+    still being parsed and its style sheets fetched: audited then, half a page would be checked
+    (and an injected script could land in the document being replaced)."""
     script = axe_script()
+    page.wait_for_load_state()
     try:
         page.add_script_tag(path=str(script))
     except PlaywrightError as error:
