@@ -304,9 +304,11 @@ def test_every_portal_page_passes_an_automated_accessibility_check(
     assert_accessible(page, "priorities with too many points")
     page.goto(reverse("portal:rate", args=["H2"]))
     page.get_by_role("button", name="Save and go on").click()
+    assert_refused(page, "Choose a number from 0 to 10, or press Skip.")
     assert_accessible(page, "a question left unanswered")
     page.goto(reverse("portal:goal-new"))
     page.get_by_role("button", name="Save my goal").click()
+    assert_refused(page, "Write your goal in a few words.")
     assert_accessible(page, "an empty goal")
 
 
