@@ -133,7 +133,10 @@ def test_from_an_empty_database_to_a_team_dashboard(page, tmp_path, capsys):
     page.get_by_role("button", name="Check the file").click()
     steps("check the file")
     expect(page.locator("#error-summary")).to_contain_text("please fix 5 rows")
-    refused = page.locator("#import-problems tbody tr td:first-child").all_inner_texts()
+    # The table of problems comes after the summary: read it once it is all there.
+    refused_lines = page.locator("#import-problems tbody tr td:first-child")
+    expect(refused_lines).to_have_count(len(BAD_LINES))
+    refused = refused_lines.all_inner_texts()
     assert sorted(int(line) for line in refused) == sorted(BAD_LINES)
     assert Patient.objects.count() == 0
     good_file = tmp_path / "patients-fixed.csv"
@@ -154,7 +157,10 @@ def test_from_an_empty_database_to_a_team_dashboard(page, tmp_path, capsys):
     steps("invite everyone")
     expect(page.locator("#invitation-summary")).to_contain_text("180 invitations emailed")
     expect(page.locator("#invitation-summary")).to_contain_text("20 letters to print below")
-    typed = page.locator(".letter-link strong").all_inner_texts()
+    # The letters come after the summary: read them once they are all there.
+    letters = page.locator(".letter-link strong")
+    expect(letters).to_have_count(20)
+    typed = letters.all_inner_texts()
     assert len(typed) == 20
     assert Invitation.objects.count() == ROWS
     page.context.clear_cookies()

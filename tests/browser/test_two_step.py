@@ -50,7 +50,9 @@ def test_an_administrator_sets_up_two_step_by_email_and_later_uses_a_recovery_co
 
     expect(heading(page)).to_have_text("Your recovery codes")
     assert_accessible(page, "recovery codes, shown once")
-    codes = page.locator("ol.recovery-codes code").all_inner_texts()
+    shown = page.locator("ol.recovery-codes code")
+    expect(shown).to_have_count(10)  # read the list once it is all there
+    codes = shown.all_inner_texts()
     assert len(set(codes)) == 10
     page.get_by_role("link", name="I have saved my codes: continue").click()
     page.wait_for_url("**/admin/")  # an administrator lands on the admin site
