@@ -128,6 +128,7 @@ def test_the_comparison_reads_on_a_phone_and_by_keyboard(phone_page, manager_of_
     page.get_by_role("link", name="Share of patients improved").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=2, name="Share of patients improved")).to_be_visible()
+    page.wait_for_load_state()  # measure the page once it and its style sheets have loaded
     assert page.evaluate(
         "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     )

@@ -127,6 +127,7 @@ def test_on_a_phone_an_encounter_with_mistakes_keeps_what_was_typed_and_fits_the
     expect(page.get_by_label("HbA1c (IFCC) (mmol/mol)")).to_have_value("54")
     expect(page.get_by_label(answer)).to_have_value("12")
     # The list of problems is on the screen, and each links to its field.
+    page.wait_for_load_state()  # measure the page once it and its style sheets have loaded
     assert summary.bounding_box()["width"] <= 390
     page.locator("#error-summary a", has_text="Duration (minutes)").click()
     expect(page.get_by_label("Duration (minutes)")).to_be_focused()

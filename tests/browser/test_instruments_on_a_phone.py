@@ -22,7 +22,10 @@ TEAM_HELP = "Ring the Riverside duty nurse on 01632 960 123, 8am to 6pm."
 
 
 def page_overflow(page) -> int:
-    """How far the page reaches past the right edge of the screen, in CSS pixels."""
+    """How far the page reaches past the right edge of the screen, in CSS pixels, once
+    the page has loaded: measured while a page reached by a click is still arriving, the layout
+    is that of half a page, or of one its style sheets have not reached yet."""
+    page.wait_for_load_state()
     return page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )

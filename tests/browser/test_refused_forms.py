@@ -31,6 +31,7 @@ def test_signing_in_with_a_box_left_empty_says_which_on_a_phone(phone_page, pati
     assert_refused(page, "Type your password.")
     expect(page.get_by_label("Username")).to_have_value("pat")  # what was typed is kept
     expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
+    page.wait_for_load_state()  # measure the page once it and its style sheets have loaded
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     page.get_by_label("Password").fill(PASSWORD)
@@ -59,6 +60,7 @@ def test_an_agenda_written_before_the_booking_is_there_for_the_appointment_on_a_
     assert list(Agenda.objects.values_list("appointment", "questions", "hard", "going_well")) == [
         (appointment.pk, "Can I stop the statin?", "Stairs", "")
     ]
+    page.wait_for_load_state()  # measure the page once it and its style sheets have loaded
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
@@ -109,6 +111,7 @@ def test_the_welcome_page_says_every_problem_of_a_login_at_once_on_a_phone(
     expect(summary).to_contain_text("username")
     expect(page.get_by_label("Your username")).to_have_value("pat")
     expect(page.get_by_label("Your email address")).to_have_value("nope")
+    page.wait_for_load_state()  # measure the page once it and its style sheets have loaded
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     newcomer.refresh_from_db()
     assert newcomer.user_id is None

@@ -41,6 +41,7 @@ def test_settings_survive_a_save_keep_a_mistake_and_switch_to_dutch(phone_page, 
     expect(page.get_by_text("Write an email address like name@example.org.").first).to_be_visible()
     expect(page.get_by_label("Your email address")).to_have_value("margaret@")
     expect(page.get_by_label("Nederlands", exact=True)).to_be_checked()
+    page.wait_for_load_state()  # measure the page once it and its style sheets have loaded
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert_accessible(page, "settings with a mistake at 390 px")
     user.refresh_from_db()
