@@ -69,8 +69,11 @@ def test_a_patient_answers_a_due_phq2_on_a_phone(phone_page, patient, team):
     expect(question).to_have_text("Feeling down, depressed, or hopeless")
     expect(page.get_by_text("question 2 of 2")).to_be_visible()
 
-    # The second by keyboard: focus the first answer, arrow down to the second, Enter submits.
+    # The second by keyboard: focus the first answer, arrow down to the second, Enter submits;
+    # once the page has all arrived, since the keys go to whatever it has by then.
+    page.wait_for_load_state()
     page.get_by_label("Not at all").focus()
+    expect(page.get_by_label("Not at all")).to_be_focused()
     page.keyboard.press("ArrowDown")
     expect(page.get_by_label("Several days")).to_be_checked()
     page.keyboard.press("Enter")

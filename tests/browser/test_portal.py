@@ -146,8 +146,13 @@ def test_a_patient_goes_from_an_invitation_to_a_changed_progress_chart_on_a_phon
     page.get_by_label("9", exact=True).check()
     page.get_by_role("button", name="Save and go on").click()
     expect(heading(page)).to_have_text("Feeling ready and sure I can look after myself")
+    # Keys go to whatever the page has by then: wait for all of it (an arrow key on a scale
+    # still arriving would wrap round to 0), and for the arrow's choice before Enter sends it.
+    page.wait_for_load_state()
     page.get_by_label("8", exact=True).focus()
+    expect(page.get_by_label("8", exact=True)).to_be_focused()
     page.keyboard.press("ArrowRight")
+    expect(page.get_by_label("9", exact=True)).to_be_checked()
     page.keyboard.press("Enter")
     expect(page.get_by_text("Thank you. That was the last question.")).to_be_visible()
     ratings = Rating.objects.filter(patient=newcomer, rater="patient")
