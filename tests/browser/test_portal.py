@@ -103,6 +103,7 @@ def test_a_patient_goes_from_an_invitation_to_a_changed_progress_chart_on_a_phon
     expect(page.get_by_label("Singing in the choir")).to_be_checked()
     expect(page.get_by_label("My symptoms are under control")).to_be_checked()
     page.get_by_role("button", name="Next: share my points").click()
+    page.wait_for_load_state()  # the points move by the page's script, which runs last
     summary = page.locator("[data-points-summary]")
     expect(summary).to_have_text("You have shared all 100 points.")
     expect(page.get_by_label("My symptoms are under control")).to_have_value("35")
@@ -359,6 +360,7 @@ def test_sharing_100_points_among_five_things_on_a_phone_takes_fewer_taps_than_b
         for wording in FIVE_THINGS:
             taps.click(page.get_by_label(wording, exact=True))
         taps.click(page.get_by_role("button", name="Next: share my points"))
+        page.wait_for_load_state()  # the points move by the page's script, which runs last
         expect(summary).to_have_text("You have shared all 100 points.")
         for wording in FIVE_THINGS:
             expect(page.get_by_label(wording, exact=True)).to_have_value("20")
