@@ -85,6 +85,7 @@ def test_a_patient_goes_from_an_invitation_to_a_changed_progress_chart_on_a_phon
     # Progress before: one season, entered on their behalf.
     page.get_by_role("link", name="My progress").click()
     expect(page.locator(".reading")).to_contain_text("your score was 4.0 out of 10")
+    page.wait_for_load_state()  # the chart comes after the reading: read it once all arrived
     before = page.locator("#chart-overall-desc").text_content()
 
     # What matters to me: tick what matters (one thing in their own words), then share 100
@@ -195,6 +196,7 @@ def test_a_patient_goes_from_an_invitation_to_a_changed_progress_chart_on_a_phon
     expect(page.locator(".reading")).to_contain_text(
         "Things that matter most to you are going better than in the"
     )
+    page.wait_for_load_state()  # the chart comes after the reading: read it once all arrived
     after = page.locator("#chart-overall-desc").text_content()
     assert after != before
     expect(page.locator(".score-quarter")).to_have_count(2)  # two quarters, a card each
