@@ -56,8 +56,11 @@ def test_a_patient_rates_one_thing_in_dutch_on_a_phone(dutch_phone, patient):
     expect(page.get_by_text("Hoe gaat dit nu voor jou?")).to_be_visible()
     assert_accessible(page, "a question in Dutch")
     page.get_by_label("7", exact=True).check()
+    expect(page.locator(".step-count")).to_have_text(re.compile(r"^Vraag 1 van \d+$"))
     page.get_by_role("button", name="Opslaan en verder").click()
 
+    # Saved and on to the next question, still in Dutch.
+    expect(page.locator(".step-count")).to_have_text(re.compile(r"^Vraag 2 van \d+$"))
     expect(page.locator("html")).to_have_attribute("lang", "nl")
     rating = Rating.objects.get(patient=patient)
     assert (rating.value, rating.rater) == (7, "patient")
