@@ -414,7 +414,8 @@ class TargetView(APIView):
             patient_id=patient_id,
             audit=Audit.of(request, "view", "personal target"),
         )
-        target = get_object_or_404(PersonalTarget, patient=patient, marker__loinc=loinc)
+        # The code read as the PUT reads it (marker_for_loinc): spaces round it are not part of it.
+        target = get_object_or_404(PersonalTarget, patient=patient, marker__loinc=loinc.strip())
         return Response(TargetOutput(target).data)
 
     @extend_schema(request=TargetInput, responses=TargetOutput)
