@@ -80,7 +80,9 @@ format: install ## Format the code
 
 fuzz: install ## Explore the property and API fuzz tests with fresh random examples
 	HYPOTHESIS_PROFILE=explore $(PY) -m pytest -p no:randomly tests/api/test_schema_fuzz.py \
-		tests/indicators/test_scoring.py tests/indicators/test_summary_matches_scoring.py
+		tests/indicators/test_scoring.py tests/indicators/test_summary_matches_scoring.py \
+		tests/indicators/test_presentation.py tests/indicators/test_withheld_reasons.py \
+		tests/assessments/test_instruments.py
 
 bench: migrate ## Run the benchmarks and print their figures
 	$(PY) -m benchmarks.run_all

@@ -89,14 +89,14 @@ stored_indices = st.builds(
 ).filter(lambda value: value <= 100)
 
 
-@settings(derandomize=True, max_examples=400)
+@settings(max_examples=400)
 @given(stored_indices)
 def test_a_patients_score_is_always_the_staff_index_divided_by_ten(stored):
     assert score_shown(stored) * 10 == index_shown(stored)
     assert Decimal(score_text(stored)) * 10 == Decimal(index_text(stored))
 
 
-@settings(derandomize=True, max_examples=400)
+@settings(max_examples=400)
 @given(stored_indices)
 def test_the_shown_index_is_the_nearest_whole_number_with_halves_going_up(stored):
     exact = stored_decimal(stored)
@@ -106,7 +106,7 @@ def test_the_shown_index_is_the_nearest_whole_number_with_halves_going_up(stored
         assert shown > exact
 
 
-@settings(derandomize=True, max_examples=200)
+@settings(max_examples=200)
 @given(st.integers(0, 2000))
 def test_the_same_value_reached_by_different_float_arithmetic_is_shown_the_same(twentieths):
     # n/20 computed three ways differs in its last binary digit, never on the page.

@@ -250,7 +250,7 @@ def stored_value(figures: dict, key: str):
     return value
 
 
-@settings(derandomize=True, max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(rows_strategy)
 def test_fewer_than_5_is_said_only_of_figures_resting_on_fewer_than_5(rows):
     figures = group_summary_figures(rows, [], kinds=KINDS)
