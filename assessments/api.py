@@ -29,6 +29,7 @@ from ssm_outcomes.rest import (
     dated,
     filled,
     id_field,
+    number_field,
     require_role,
     text_field,
     whole_number_field,
@@ -355,7 +356,7 @@ class ReadingOutput(serializers.Serializer):
 
 class ReadingInput(StrictSerializer):
     loinc = serializers.CharField(max_length=10)
-    value = serializers.DecimalField(max_digits=8, decimal_places=2)
+    value = number_field("value", max_digits=8, decimal_places=2)
     unit = serializers.CharField(max_length=20)
     taken_on = serializers.DateField()
     encounter = _encounter_field()
@@ -398,8 +399,8 @@ class TargetOutput(serializers.Serializer):
 
 
 class TargetInput(StrictSerializer):
-    low = serializers.DecimalField(max_digits=8, decimal_places=2, required=False, allow_null=True)
-    high = serializers.DecimalField(max_digits=8, decimal_places=2, required=False, allow_null=True)
+    low = number_field("low", max_digits=8, decimal_places=2, required=False, allow_null=True)
+    high = number_field("high", max_digits=8, decimal_places=2, required=False, allow_null=True)
     relevant = serializers.BooleanField(required=False, default=True)
     reason = text_field(REASON_MAX, "reason", required=False, allow_blank=True, default="")
 

@@ -27,6 +27,7 @@ from ssm_outcomes.rest import (
     choice_field,
     dated,
     id_field,
+    number_field,
     paginated,
     require_role,
     text_field,
@@ -145,9 +146,7 @@ class ConditionOutput(serializers.ModelSerializer):
 class ConditionInput(StrictSerializer):
     snomed_code = serializers.CharField(max_length=18)
     onset = serializers.DateField(required=False, allow_null=True)
-    stage = serializers.DecimalField(
-        max_digits=3, decimal_places=1, required=False, allow_null=True
-    )
+    stage = number_field("stage", max_digits=3, decimal_places=1, required=False, allow_null=True)
 
 
 class ConditionsView(PatientCollectionView):

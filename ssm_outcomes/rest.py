@@ -315,6 +315,32 @@ def require_role(user, roles: set[str], action: Any) -> None:
         )
 
 
+NUMBER = _("%(field)s must be a number")
+DIGITS = _(
+    "%(field)s must be a number with at most %(whole)s digits before the decimal point and "
+    "%(places)s after"
+)
+
+
+def number_field(
+    name: str, max_digits: int, decimal_places: int, **kwargs
+) -> serializers.DecimalField:
+    """A decimal number given in a request body; one that is not a number, or has more digits
+    than are stored, is refused naming the field and the rule, in the reader's language."""
+    digits = filled(
+        DIGITS, {"field": name, "whole": max_digits - decimal_places, "places": decimal_places}
+    )
+    messages: dict[str, Any] = {
+        "invalid": filled(NUMBER, {"field": name}),
+        "max_digits": digits,
+        "max_decimal_places": digits,
+        "max_whole_digits": digits,
+    }
+    return serializers.DecimalField(
+        max_digits=max_digits, decimal_places=decimal_places, error_messages=messages, **kwargs
+    )
+
+
 def text_field(limit: int, name: str, **kwargs) -> serializers.CharField:
     """A text given in a request body, with its length limit stated in the API's words (and in
     the schema's maxLength)."""

@@ -416,3 +416,49 @@ def test_a_request_outside_the_callers_role_is_refused_in_their_language(
     for language, expected in (("en-GB", english), ("nl", dutch)):
         response = send(url, {}, format="json", HTTP_ACCEPT_LANGUAGE=language)
         assert (response.status_code, response.json()) == (403, {"detail": expected})
+
+
+READING = {"loinc": "4548-4", "value": "7.1", "unit": "%", "taken_on": DAY}
+WHOLE_AND_PLACES = (
+    "{field} must be a number with at most {whole} digits before the decimal point and "
+    "{places} after"
+)
+HEEL_EN_DECIMALEN = (
+    "{field} moet een getal zijn met hoogstens {whole} cijfers voor de komma en {places} erna"
+)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field", "whole", "places"),
+    [
+        ("post", "readings/", {**READING, "value": "1234567.1"}, "value", 6, 2),
+        ("post", "readings/", {**READING, "value": "7.123"}, "value", 6, 2),
+        ("put", "targets/4548-4/", {"low": "1234567", "high": "8"}, "low", 6, 2),
+        ("put", "targets/4548-4/", {"low": "6", "high": "8.001"}, "high", 6, 2),
+        ("post", "conditions/", {"snomed_code": "44054006", "stage": "123.5"}, "stage", 2, 1),
+    ],
+)
+def test_a_number_with_too_many_digits_names_its_field_and_the_rule(
+    as_clinician, patient, method, path, body, field, whole, places
+):
+    """DRF said only "Ensure that there are no more than 6 digits before the decimal point.",
+    naming no field, in English whatever the language."""
+    url = f"/api/v1/patients/{patient.pk}/{path}"
+    send = getattr(as_clinician, method)
+    for language, rule in (("en-GB", WHOLE_AND_PLACES), ("nl", HEEL_EN_DECIMALEN)):
+        response = send(url, body, format="json", HTTP_ACCEPT_LANGUAGE=language)
+        expected = {field: [rule.format(field=field, whole=whole, places=places)]}
+        assert (response.status_code, response.json()) == (400, expected)
+
+
+@pytest.mark.parametrize("value", ["seven", "NaN", "Infinity", ""])
+def test_a_reading_that_is_not_a_number_names_its_field(as_clinician, patient, value):
+    url = f"/api/v1/patients/{patient.pk}/readings/"
+    for language, rule in (
+        ("en-GB", "value must be a number"),
+        ("nl", "value moet een getal zijn"),
+    ):
+        response = as_clinician.post(
+            url, {**READING, "value": value}, format="json", HTTP_ACCEPT_LANGUAGE=language
+        )
+        assert (response.status_code, response.json()) == (400, {"value": [rule]})
