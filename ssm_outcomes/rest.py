@@ -156,7 +156,29 @@ class StrictSerializer(serializers.Serializer):
             }
             if wrong:
                 raise serializers.ValidationError(wrong)
-        return super().to_internal_value(data)
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if isinstance(error.detail, dict):
+                error.detail = {
+                    name: self._named(name, problems) for name, problems in error.detail.items()
+                }
+            raise
+
+    def _named(self, name: str, problems: Any) -> Any:
+        """DRF's own words for a field left out, null, empty or not a date ("This field is
+        required.") name no field: they are said again naming it and the rule. Words of the
+        API's own (any other message, even with the same code) are kept."""
+        field = self.fields.get(name)
+        if field is None or not isinstance(problems, list):
+            return problems
+        return [
+            ErrorDetail(str(rule) % {"field": name}, code=problem.code)
+            if isinstance(problem, ErrorDetail)
+            and (rule := _drf_rule_named(field, problem)) is not None
+            else problem
+            for problem in problems
+        ]
 
 
 # The rule a JSON value of the wrong type breaks, with the type given (``%(given)s``: a JSON
@@ -167,6 +189,39 @@ MUST_BE_NUMBER = _("must be a number, not %(given)s")
 MUST_BE_TEXT = _("must be text, not %(given)s")
 MUST_BE_LIST = _("must be a list, not %(given)s")
 MUST_BE_OBJECT = _("must be an object, not %(given)s")
+
+
+# DRF's default words for these codes, said again naming the field (``%(field)s``).
+REQUIRED = _("%(field)s is required")
+NOT_NULL = _("%(field)s must have a value, not null")
+NOT_BLANK = _("%(field)s must not be empty")
+DATE = _("%(field)s must be a date like 2026-03-31")
+DATE_TIME = _("%(field)s must be a date and time like 2026-03-31T10:00:00Z")
+
+
+def _drf_defaults(kind: type) -> dict[str, Any]:
+    """DRF's own messages for a field class, by code, as ``Field.__init__`` gathers them."""
+    messages: dict[str, Any] = {}
+    for cls in reversed(kind.__mro__):
+        messages.update(getattr(cls, "default_error_messages", {}))
+    return messages
+
+
+def _drf_rule_named(field, problem: ErrorDetail) -> Any:
+    """The rule to say instead of ``problem``, when it is DRF's default message for its code."""
+    code, defaults = problem.code, _drf_defaults(type(field))
+    if code not in defaults or field.error_messages.get(code) is not defaults[code]:
+        return None  # not one of DRF's codes, or the field's own words for it
+    default, said = str(defaults[code]), str(problem)
+    # A date's default names the formats it takes ("… formats instead: {format}."): filled in.
+    filled_in = "{" in default and said.startswith(default[: default.index("{")])
+    if said != default and not filled_in:
+        return None
+    if code == "invalid" and isinstance(field, serializers.DateTimeField):
+        return DATE_TIME
+    if code == "invalid" and isinstance(field, serializers.DateField):
+        return DATE
+    return {"required": REQUIRED, "null": NOT_NULL, "blank": NOT_BLANK}.get(code)
 
 
 def _json_type_mismatch(field, value) -> Any:
@@ -284,9 +339,7 @@ def date_param(request, name: str):
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise exceptions.ValidationError(
-            {name: [gettext("%(field)s must be a date like 2026-03-31") % {"field": name}]}
-        ) from None
+        raise exceptions.ValidationError({name: [str(DATE) % {"field": name}]}) from None
 
 
 def dated(queryset, request, field: str):

@@ -31,7 +31,7 @@ def post(client, patient, path, body):
             "ratings/",
             {"element": "H1", "value": 5, "rated_on": "yesterday", "rater": "proxy"},
             "rated_on",
-            "Date has wrong format",
+            "rated_on must be a date like 2026-03-31",
         ),
         (
             "ratings/",
@@ -462,3 +462,44 @@ def test_a_reading_that_is_not_a_number_names_its_field(as_clinician, patient, v
             url, {**READING, "value": value}, format="json", HTTP_ACCEPT_LANGUAGE=language
         )
         assert (response.status_code, response.json()) == (400, {"value": [rule]})
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "english", "dutch"),
+    [
+        (
+            "ratings/", {"element": "H1", "value": 5, "rater": "proxy"},
+            {"rated_on": ["rated_on is required"]},
+            {"rated_on": ["rated_on is verplicht"]},
+        ),
+        (
+            "ratings/", {**RATING, "rated_on": None},
+            {"rated_on": ["rated_on must have a value, not null"]},
+            {"rated_on": ["rated_on moet een waarde hebben, geen null"]},
+        ),
+        (
+            "ratings/", {**RATING, "rated_on": "10/02/2026"},
+            {"rated_on": ["rated_on must be a date like 2026-03-31"]},
+            {"rated_on": ["rated_on moet een datum zijn zoals 2026-03-31"]},
+        ),
+        (
+            "items/", {"label": "", "domain": "H"},
+            {"label": ["label must not be empty"]},
+            {"label": ["label mag niet leeg zijn"]},
+        ),
+        (
+            "encounters/", {**ENCOUNTER, "occurred_at": "tomorrow"},
+            {"occurred_at": ["occurred_at must be a date and time like 2026-03-31T10:00:00Z"]},
+            {"occurred_at": ["occurred_at moet een datum en tijd zijn zoals 2026-03-31T10:00:00Z"]},
+        ),
+    ],
+)  # fmt: skip
+def test_a_missing_empty_or_malformed_field_names_itself_in_the_readers_language(
+    as_clinician, patient, path, body, english, dutch
+):
+    """DRF's own words ("This field is required.", "Date has wrong format. Use one of these
+    formats instead: YYYY-MM-DD.") named no field; they now say which and what it must be."""
+    url = f"/api/v1/patients/{patient.pk}/{path}"
+    for language, expected in (("en-GB", english), ("nl", dutch)):
+        response = as_clinician.post(url, body, format="json", HTTP_ACCEPT_LANGUAGE=language)
+        assert (response.status_code, response.json()) == (400, expected)
