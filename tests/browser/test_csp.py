@@ -17,15 +17,25 @@ pytestmark = [
 
 
 def violations_on(page, paths: list[str]) -> dict[str, list[str]]:
-    seen: list[str] = []
-    page.on("console", lambda message: seen.append(message.text))
-    found = {}
-    for path in paths:
-        seen.clear()
-        response = page.goto(path)
-        assert response.status < 400, path
-        page.wait_for_load_state("networkidle")
-        found[path] = [m for m in list(seen) if "Content Security Policy" in m]
+    """The policy violations the console reports on each page, by the page open when each was
+    reported: one arriving late is put to the next page rather than lost, and the listener is
+    removed afterwards (a second call would otherwise count each message twice)."""
+    found: dict[str, list[str]] = {path: [] for path in paths}
+    current = [paths[0]]
+
+    def note(message) -> None:
+        if "Content Security Policy" in message.text:
+            found[current[0]].append(message.text)
+
+    page.on("console", note)
+    try:
+        for path in paths:
+            current[0] = path
+            response = page.goto(path)
+            assert response.status < 400, path
+            page.wait_for_load_state("networkidle")
+    finally:
+        page.remove_listener("console", note)
     return found
 
 
