@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PATIENTS ?= 200
+# How many processes `make test` runs the suite in (pytest-xdist): TEST_PROCESSES=1 for one.
+TEST_PROCESSES ?= 2
 
 .DEFAULT_GOAL := help
 # The translations (locale/<language>/LC_MESSAGES/django.po) and what they compile to (.mo,
@@ -64,8 +66,8 @@ run: demo ## Run the app on http://127.0.0.1:8000 with demo data and demo logins
 	@echo ""
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install ## Run the whole test suite
-	$(PY) -m pytest
+test: install ## Run the whole test suite (in TEST_PROCESSES processes, default 2)
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadgroup --no-loadscope-reorder
 
 lint: install ## Lint, check formatting and types, the import ladder, and migrations in sync
 	$(VENV)/bin/ruff check .

@@ -311,13 +311,19 @@ UPLOAD_LIMITS = {"/clinic/import/": 64 * 1024 * 1024}
 # that shows it) is shared through Redis when the site has one, so a worker's progress reaches
 # the web processes.
 _REDIS = env_str("CELERY_BROKER_URL")
+# Put before every key of the shared caches, so two sites (or test runs) on one Redis database
+# keep their flags apart.
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX")
 
 
 def _shared_cache(location: str) -> dict[str, str]:
     """A cache the site's processes share: Redis when the broker is Redis; otherwise each
     process's own memory, which is all there is where tasks run in-process (no broker)."""
     if _REDIS.startswith("redis"):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS}
+        shared = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS}
+        if CACHE_KEY_PREFIX:
+            shared["KEY_PREFIX"] = CACHE_KEY_PREFIX
+        return shared
     return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": location}
 
 

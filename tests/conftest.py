@@ -19,12 +19,45 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatabl
 EXPLORING = os.environ.get("HYPOTHESIS_PROFILE") == "explore"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """`make test` runs the suite in two processes (pytest-xdist, ``--dist loadgroup``), each
+    test sent to whichever process is free, in collection order. The tests of a module that
+    builds a module-wide fixture (a large caseload, a seeded cohort) are kept in one process, so
+    the fixture is built once."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        defs = [d for fixturedefs in info.name2fixturedefs.values() for d in fixturedefs]
+        if any(d.scope == "module" for d in defs):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _tasks_run_in_process():
     """Tests run tasks in-process even where CI sets a broker; worker tests opt in to one."""
     from ssm_outcomes.celery import app
 
     app.conf.task_always_eager = True
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _shared_cache_keys_of_this_run():
+    """The flags shared through Redis carry a prefix of this test process, so test processes
+    running side by side (``-n 2``) or two runs on one Redis never see each other's flags. The
+    workers a test starts read it from the environment."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    prefix = f"ssm-test-{os.getpid()}"
+    os.environ["CACHE_KEY_PREFIX"] = prefix
+    caches = {
+        alias: {**config, "KEY_PREFIX": prefix} if "redis" in config["BACKEND"] else config
+        for alias, config in settings.CACHES.items()
+    }
+    with override_settings(CACHES=caches):
+        yield
 
 
 @pytest.fixture(autouse=True)

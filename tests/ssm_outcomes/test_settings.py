@@ -101,7 +101,9 @@ def test_passwords_are_hashed_with_argon2_and_must_be_12_long():
 
 @pytest.mark.parametrize("alias", ["progress", "coordination"])
 def test_the_shared_caches_are_the_brokers_redis_and_in_memory_without_one(alias):
-    on_redis = settings_read(DEBUG="1", CELERY_BROKER_URL="redis://broker.internal:6379/0")
+    on_redis = settings_read(
+        DEBUG="1", CELERY_BROKER_URL="redis://broker.internal:6379/0", CACHE_KEY_PREFIX=None
+    )
     assert on_redis.CACHES[alias] == {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://broker.internal:6379/0",
@@ -110,4 +112,16 @@ def test_the_shared_caches_are_the_brokers_redis_and_in_memory_without_one(alias
     assert alone.CACHES[alias] == {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": alias,
+    }
+
+
+@pytest.mark.parametrize("alias", ["progress", "coordination"])
+def test_a_cache_key_prefix_keeps_two_sites_on_one_redis_database_apart(alias):
+    shared = settings_read(
+        DEBUG="1", CELERY_BROKER_URL="redis://broker.internal:6379/0", CACHE_KEY_PREFIX="site-a"
+    )
+    assert shared.CACHES[alias] == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://broker.internal:6379/0",
+        "KEY_PREFIX": "site-a",
     }
