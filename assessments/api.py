@@ -21,19 +21,17 @@ from patients.validation import (
     REASON_MAX,
 )
 from ssm_outcomes.rest import (
-    BETWEEN,
     DATE_FILTERS,
-    ONE_OF,
     StrictSerializer,
     choice_field,
     dated,
-    filled,
     id_field,
     number_field,
     require_role,
     text_field,
     whole_number_field,
 )
+from ssm_outcomes.rules import BETWEEN, filled, one_of
 
 from .models import Domain, Element, Goal, GoalReview, PersonalTarget, PrioritySet, Rater, Rating
 from .services import (
@@ -183,9 +181,7 @@ class RatingsView(PatientCollectionView):
         if (rater := params.get("rater")) is not None:
             # The schema's enum: any other value (an empty one too) is a mistake, not "no filter".
             if rater not in Rater.values:
-                codes = ", ".join(Rater.values)
-                rule = filled(ONE_OF, {"field": "rater", "codes": codes})
-                raise serializers.ValidationError({"rater": [rule]})
+                raise serializers.ValidationError({"rater": [one_of("rater", Rater.values)]})
             ratings = ratings.filter(rater=rater)
         return dated(ratings, self.request, "rated_on")
 

@@ -18,10 +18,10 @@ from patients.signals import records_changed
 from patients.validation import (
     ONE_OF_THIS_PATIENTS,
     date_not_in_future,
-    filled,
     full_clean,
     rule,
 )
+from ssm_outcomes.rules import ONE_OF, one_of
 
 from .instruments import INSTRUMENTS, instrument, pack_problems, score
 from .models import (
@@ -32,8 +32,7 @@ from .models import (
     TeamInstrument,
 )
 
-_INSTRUMENT = _("%(field)s must be one of %(codes)s")
-INSTRUMENT_RULE = filled(_INSTRUMENT, {"field": "instrument", "codes": ", ".join(INSTRUMENTS)})
+INSTRUMENT_RULE = one_of("instrument", INSTRUMENTS)
 
 
 def instrument_checked(code: object, field: str = "instrument") -> str:
@@ -163,7 +162,7 @@ def team_instrument_offer(*, team: Team, instrument: str, schedule: str) -> Team
     if schedule not in Schedule.values:
         raise rule(
             "schedule",
-            _INSTRUMENT,
+            ONE_OF,
             "schedule_unknown",
             codes=", ".join(Schedule.values),
         )

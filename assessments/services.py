@@ -17,12 +17,12 @@ from patients.signals import records_changed
 from patients.validation import (
     ONE_OF_THIS_PATIENTS,
     date_not_in_future,
-    filled,
     full_clean,
     record_save,
     rule,
 )
 from ssm_outcomes.content_language import language_columns
+from ssm_outcomes.rules import NUMBER, filled
 
 from .models import (
     Domain,
@@ -375,18 +375,15 @@ def marker_for_loinc(loinc: str, field: str = "loinc") -> Marker:
     return marker
 
 
-NOT_A_NUMBER = _("%(field)s must be a number")
-
-
 def _decimal(field: str, value) -> Decimal | None:
     if value is None or value == "":
         return None
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise rule(field, NOT_A_NUMBER, "not_a_number") from None
+        raise rule(field, NUMBER, "not_a_number") from None
     if not number.is_finite():
-        raise rule(field, NOT_A_NUMBER, "not_a_number")
+        raise rule(field, NUMBER, "not_a_number")
     return number
 
 

@@ -20,8 +20,9 @@ from django.core.validators import (
 )
 from django.db import IntegrityError, models, router, transaction
 from django.utils import timezone
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+
+from ssm_outcomes.rules import BETWEEN, filled
 
 # Nothing this service records happened before this; older dates are typing slips.
 EARLIEST_DATE = dt.date(1900, 1, 1)
@@ -67,14 +68,6 @@ def worded(
     params.update({key: label for key, label in (others or {}).items() if key in params})
     message = error.message % params if params else error.message
     return str(message)
-
-
-def _filled(message: Any, params: dict) -> str:
-    return str(message) % params
-
-
-# A message with its parameters filled in when it is read, in the reader's language.
-filled = lazy(_filled, str)
 
 
 class _Ruled:
@@ -128,9 +121,6 @@ def email_checked(email: str | None, message: Any) -> str:
         except ValidationError:
             raise rule("email", message, "email_invalid") from None
     return email
-
-
-BETWEEN = _("%(field)s must be between %(low)s and %(high)s")
 
 
 def between(low: int | float, high: int | float, what: str = "value") -> list:

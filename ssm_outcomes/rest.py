@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import translation
-from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -21,6 +20,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from .digits import whole_number
 from .languages import chosen_language
+from .rules import NUMBER, filled, one_of
 from .views import audit_refusal
 
 
@@ -249,23 +249,14 @@ def id_field(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
-def _filled(message: Any, params: dict) -> str:
-    return str(message) % params
-
-
-# A message with its parameters filled in when it is read, in the reader's language.
-filled = lazy(_filled, str)
-ONE_OF = _("%(field)s must be one of %(codes)s")
 WHOLE_NUMBER_BETWEEN = _("%(field)s must be a whole number between %(low)s and %(high)s")
-BETWEEN = _("%(field)s must be between %(low)s and %(high)s")
 AT_MOST = _("%(field)s must be at most %(limit)s characters")
 
 
 def choice_field(name: str, choices, **kwargs) -> serializers.ChoiceField:
     """A choice given in a request body; one not offered is refused naming the field and the
     choices, in the reader's language."""
-    codes = ", ".join(str(code) for code in to_choices_dict(choices))
-    messages: dict[str, Any] = {"invalid_choice": filled(ONE_OF, {"field": name, "codes": codes})}
+    messages: dict[str, Any] = {"invalid_choice": one_of(name, to_choices_dict(choices))}
     return serializers.ChoiceField(choices=choices, error_messages=messages, **kwargs)
 
 
@@ -368,7 +359,6 @@ def require_role(user, roles: set[str], action: Any) -> None:
         )
 
 
-NUMBER = _("%(field)s must be a number")
 DIGITS = _(
     "%(field)s must be a number with at most %(whole)s digits before the decimal point and "
     "%(places)s after"
