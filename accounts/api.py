@@ -71,7 +71,6 @@ class TokenView(APIView):
     caller's tokens)."""
 
     permission_classes = [AllowAny]
-    throttle_scope = "token"
 
     @extend_schema(request=TokenInput, responses={200: TokenOutput}, auth=[])
     def post(self, request):

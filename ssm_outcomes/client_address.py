@@ -1,4 +1,4 @@
-"""The address a request came from, as sign-in lockouts (django-axes) and throttles see it.
+"""The address a request came from, as sign-in lockouts (django-axes) see it.
 
 Behind the TLS proxy (``BEHIND_TLS_PROXY``), ``REMOTE_ADDR`` is the proxy's own address, the
 same for every client, so it would lock everybody out together. Each trusted proxy appends the

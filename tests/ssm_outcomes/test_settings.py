@@ -1,5 +1,6 @@
 """Production settings come from the environment and pass Django's deployment checks."""
 
+import re
 import subprocess
 import sys
 
@@ -125,3 +126,22 @@ def test_a_cache_key_prefix_keeps_two_sites_on_one_redis_database_apart(alias):
         "LOCATION": "redis://broker.internal:6379/0",
         "KEY_PREFIX": "site-a",
     }
+
+
+def configuration_table() -> set[str]:
+    """The variables the README's configuration table names in its first column."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    return {name for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]*)`", row.split("|")[1])}
+
+
+def test_the_readme_lists_every_setting_read_from_the_environment():
+    source = (ROOT / "ssm_outcomes" / "settings.py").read_text()
+    read = set(re.findall(r'\benv_\w+\(\s*"([A-Z][A-Z0-9_]*)"', source))
+    assert {"ALLOWED_HOSTS", "DATABASE_URL", "REMINDER_DAYS_BEFORE"} <= read  # the search works
+
+    listed = configuration_table()
+
+    assert sorted(read - listed) == []
+    assert sorted(listed - read) == []
