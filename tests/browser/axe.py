@@ -13,6 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import Error as PlaywrightError
 
+from tests.support.locks import held
 from tests.support.services import ROOT, need
 
 AXE_DIR = ROOT / ".cache" / "axe"
@@ -36,8 +37,9 @@ RUN_AXE = """async () => {
 
 
 def axe_script() -> Path:
-    """The path of axe.min.js, installing axe-core with npm the first time it is needed."""
-    with _install_lock:
+    """The path of axe.min.js, installing axe-core with npm the first time it is needed (by one
+    test process; the other waits for it)."""
+    with _install_lock, held("axe"):
         if not AXE_SCRIPT.exists():
             npm = shutil.which("npm")
             need(npm is not None, "npm, to install axe-core from the npm registry")

@@ -9,31 +9,18 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import call_command
-from django.test import override_settings
 from django.utils import translation
+
+from tests.support.catalogues import catalogues_compiled
 
 LOCALE = Path(django_settings.BASE_DIR) / "locale"
 LANGUAGES = [("en-gb", "English"), ("nl", "Nederlands"), ("nl-be", "Nederlands (België)")]
 LOCALE_MIDDLEWARE = "django.middleware.locale.LocaleMiddleware"
 
 
-def catalogues() -> list[Path]:
-    return sorted(LOCALE.glob("*/LC_MESSAGES/django.po"))
-
-
 @pytest.fixture(scope="session", autouse=True)
 def compiled_catalogues():
-    stale = [
-        po.parent.parent.name
-        for po in catalogues()
-        if not po.with_suffix(".mo").exists()
-        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
-    ]
-    if stale:
-        paths = [*django_settings.LOCALE_PATHS, LOCALE]
-        with override_settings(LOCALE_PATHS=paths):
-            call_command("compilemessages", locale=stale, verbosity=0)
+    catalogues_compiled([LOCALE])
 
 
 @pytest.fixture

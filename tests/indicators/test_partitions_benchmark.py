@@ -49,7 +49,8 @@ def test_a_small_run_finds_identical_floors_and_one_partition_per_quarter_read()
                 "--repeats=1",
             ],
             cwd=ROOT,
-            env=subprocess_env(BENCH_PARTITIONS_DATABASE_URL=url),
+            # Tasks in-process: nothing of this run reaches the shared broker.
+            env=subprocess_env(BENCH_PARTITIONS_DATABASE_URL=url, CELERY_BROKER_URL=""),
             capture_output=True,
             text=True,
             timeout=600,

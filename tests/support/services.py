@@ -216,10 +216,23 @@ class PrivateRedis:
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
-        while not port_open("127.0.0.1", self.port):
-            if time.monotonic() > deadline:
-                raise RuntimeError("private redis-server did not start")
+        while not self._serving():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                # Another process (a test running beside this one) may have taken the port.
+                raise RuntimeError(f"private redis-server did not start on port {self.port}")
             time.sleep(0.05)
+
+    def _serving(self) -> bool:
+        """Whether our redis-server, not another program, answers on the port."""
+        import redis
+
+        if not port_open("127.0.0.1", self.port):
+            return False
+        try:
+            info = redis.Redis(port=self.port, socket_timeout=1).info("server")
+        except redis.RedisError:
+            return False
+        return self.process is not None and info.get("process_id") == self.process.pid
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
