@@ -2,6 +2,7 @@
 with an import hidden inside a function."""
 
 import ast
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,12 +15,12 @@ SURFACES = ["accounts", "clinic", "portal", "interop", "demo"]
 LADDER = [*APPS, *SURFACES]  # lowest first; the surfaces share the top rung
 
 
-def lint_imports() -> subprocess.CompletedProcess:
-    """import-linter's command line, as `make lint` runs it, on this checkout."""
+def lint_imports(root: Path = ROOT) -> subprocess.CompletedProcess:
+    """import-linter's command line, as `make lint` runs it, on this checkout (or a copy)."""
     command = "from importlinter.cli import lint_imports_command; lint_imports_command()"
     return subprocess.run(
         [sys.executable, "-c", command, "--no-cache"],
-        cwd=ROOT,
+        cwd=root,
         capture_output=True,
         text=True,
         check=False,
@@ -70,13 +71,15 @@ def test_no_import_of_our_own_code_hides_inside_a_function(app):
 
 
 def test_the_contract_would_catch_an_upward_import(tmp_path):
-    """The check can fail: a copy of the config with patients importing indicators breaks it."""
-    probe = ROOT / "patients" / "_ladder_probe.py"
-    probe.write_text("import indicators.scoring  # noqa: F401\n")
-    try:
-        result = lint_imports()
-    finally:
-        probe.unlink()
+    """The check can fail: a copy of the apps and the config, with patients importing
+    indicators, breaks it. (A copy: a probe written into the checkout would break the other
+    tests reading it, which may run at the same time in the other test process.)"""
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    for app in LADDER:
+        shutil.copytree(ROOT / app, tmp_path / app, ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "patients" / "_ladder_probe.py").write_text("import indicators.scoring  # noqa\n")
+
+    result = lint_imports(tmp_path)
 
     assert result.returncode != 0
     assert "patients is not allowed to import indicators" in result.stdout
