@@ -57,6 +57,11 @@ class Chaos:
         self.next_worker_kill = now + self.rng.uniform(2, 6)
         self.next_redis_kill = now + self.rng.uniform(4, 9)
 
+    def killed_each(self) -> bool:
+        """Whether Redis and the worker (whole, or a pool process) have each been killed."""
+        worker = self.kills["whole worker"] + self.kills["worker pool process"]
+        return self.kills["redis-server"] >= 1 and worker >= 1
+
     def step(self, now: float) -> None:
         rng = self.rng
         if self.redis_back_at is not None:

@@ -57,13 +57,16 @@ def _run(args: argparse.Namespace, chaos: Chaos) -> dict:
     start = time.monotonic()
     chaos.begin(start)
     end = start + args.seconds
+    # With --longest, the chaos goes on past --seconds until each kind of kill has happened: on
+    # a busy machine a worker slow to start could otherwise escape every kill in a short run.
+    longest = start + max(args.seconds, args.longest or args.seconds)
     next_sweep = start + args.sweep_every
     writes = 0
     lag = 0.0
     while True:
         now = time.monotonic()
         due = start + writes / args.rate
-        if now >= end:
+        if now >= end and (chaos.killed_each() or now >= longest):
             break
         chaos.step(now)  # first, so that writes falling behind never hold the chaos up
         if now >= next_sweep:
@@ -224,6 +227,12 @@ def _report(args: argparse.Namespace, figures: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=180, help="how long the chaos lasts")
+    parser.add_argument(
+        "--longest",
+        type=float,
+        default=None,
+        help="go on past --seconds, up to this many, until Redis and the worker were each killed",
+    )
     parser.add_argument("--rate", type=float, default=5, help="writes a second")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--patients", type=int, default=24, help="patients at the start")

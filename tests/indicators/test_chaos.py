@@ -34,6 +34,7 @@ def run_chaos(database_url: str) -> tuple[int, str]:
             "-m",
             "benchmarks.chaos",
             f"--seconds={SECONDS}",
+            f"--longest={3 * SECONDS}",  # a worker slow to start is still killed at least once
             f"--rate={RATE}",
             "--seed=11",
             "--patients=16",
