@@ -1,6 +1,6 @@
 """Chaos: keep writing while the worker and Redis are killed, then check that nothing was lost.
 
-    python -m benchmarks.chaos [--seconds 180] [--rate 5] [--seed 1] [--json]
+    python -m benchmarks.chaos [--seconds 180] [--longest S] [--rate 5] [--seed 1] [--json]
 
 Loopback only. It runs in a PostgreSQL database of its own (``ssm_chaos`` on 127.0.0.1:5432, or
 ``--database-url``; dropped and created afresh at the start, dropped at the end unless
@@ -13,10 +13,11 @@ readings, personal targets, priorities, goals and their reviews, context events,
 new patients and renamed ones, with a read of a patient's summaries after every fifth write.
 Meanwhile a seeded random schedule SIGKILLs the worker's pool process or the whole worker
 (restarted after a pause), and SIGKILLs redis-server (restarted empty after a pause, so whatever
-was queued is lost). A worker that stops by itself (Celery gives up, "Could not start worker
-processes", when its pool process dies before it is ready) is restarted, as a supervisor would,
-and counted. The script plays Celery beat: it queues the stale-summary sweep every
-``--sweep-every`` seconds, as the schedule in settings does.
+was queued is lost). With ``--longest``, the writes and kills go on past ``--seconds`` (up to that
+many) until each of the two has been killed at least once. A worker that stops by itself (Celery
+gives up, "Could not start worker processes", when its pool process dies before it is ready) is
+restarted, as a supervisor would, and counted. The script plays Celery beat: it queues the
+stale-summary sweep every ``--sweep-every`` seconds, as the schedule in settings does.
 
 Then it restarts whatever is down, queues the sweep every few seconds until no summary is stale
 (at most ``--catch-up`` seconds), stops the worker and Redis, and checks that:
