@@ -1,7 +1,9 @@
 """Persona fixtures shared by every test: two teams, their clinicians, a patient, a manager."""
 
 import os
+import zlib
 
+import factory.random
 import pytest
 from hypothesis import settings as hypothesis_settings
 
@@ -17,6 +19,15 @@ hypothesis_settings.register_profile("repeatable", derandomize=True, database=No
 hypothesis_settings.register_profile("explore", derandomize=False, database=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 EXPLORING = os.environ.get("HYPOTHESIS_PROFILE") == "explore"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Each test's made-up names, e-mails and other factory values come from a seed of its own
+    (its id), set before any of its fixtures, module-wide ones included: the same on every run,
+    whichever tests ran before it in its process (`make test` hands tests out to two processes
+    as they come free)."""
+    factory.random.reseed_random(zlib.crc32(item.nodeid.split("@")[0].encode()))
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -103,7 +103,7 @@ def test_empty_new_passwords_are_asked_for_each(client, patient):
 def test_a_weak_new_password_is_said_beside_the_first_box(client, patient):
     page = reset_link(client, patient.user)
 
-    response = client.post(page, {"new_password1": "short", "new_password2": "short"})
+    response = client.post(page, {"new_password1": "x7!q", "new_password2": "x7!q"})
 
     assert errors(response) == {
         "new_password1": ["This password is too short. It must contain at least 12 characters."]

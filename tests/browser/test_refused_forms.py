@@ -102,8 +102,8 @@ def test_the_welcome_page_says_every_problem_of_a_login_at_once_on_a_phone(
     page.goto(reverse("portal:welcome", args=[token]))
     page.get_by_label("Your username").fill("pat")  # taken
     page.get_by_label("Your email address").fill("nope")
-    page.get_by_label("Choose a password").fill("short")
-    page.get_by_label("Type the password again").fill("short")
+    page.get_by_label("Choose a password").fill("x7!q")
+    page.get_by_label("Type the password again").fill("x7!q")
     page.get_by_role("button", name="Save and go to my pages").click()
 
     summary = page.get_by_role("alert")

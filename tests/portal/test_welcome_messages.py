@@ -30,7 +30,7 @@ def test_a_taken_username_a_bad_email_and_a_short_password_are_told_together(
 ):
     users = User.objects.count()
 
-    response = choose(client, username="pat", email="nope", password1="short", password2="short")
+    response = choose(client, username="pat", email="nope", password1="x7!q", password2="x7!q")
 
     assert response.status_code == 400
     assert response.context["form"].errors == {
@@ -49,7 +49,7 @@ def test_a_taken_username_a_bad_email_and_a_short_password_are_told_together(
 def test_an_empty_username_and_passwords_that_differ_are_told_with_a_short_password(
     client, welcome
 ):
-    response = choose(client, username="", password1="short", password2="other")
+    response = choose(client, username="", password1="x7!q", password2="other")
 
     assert response.status_code == 400
     assert response.context["form"].errors == {
