@@ -16,8 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRE_SERVICES = os.environ.get("SSM_REQUIRE_SERVICES", "") == "1"
@@ -216,28 +219,30 @@ class PrivateRedis:
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
-        while not self._serving():
+        while True:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 # Another process (a test running beside this one) may have taken the port.
                 raise RuntimeError(f"private redis-server did not start on port {self.port}")
+            if self._serving():
+                return
             time.sleep(0.05)
 
     def _serving(self) -> bool:
         """Whether our redis-server, not another program, answers on the port."""
-        import redis
-
         if not port_open("127.0.0.1", self.port):
             return False
         try:
-            info = redis.Redis(port=self.port, socket_timeout=1).info("server")
+            client = redis.Redis(port=self.port, socket_timeout=0.5, retry=Retry(NoBackoff(), 0))
+            info = client.info("server")
         except redis.RedisError:
             return False
         return self.process is not None and info.get("process_id") == self.process.pid
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        if self.process is None or self.process.poll() is not None:
+            return  # never started, or already gone (it never held the port)
+        self.process.kill()
+        self.process.wait(timeout=10)
         deadline = time.monotonic() + 5
         while port_open("127.0.0.1", self.port) and time.monotonic() < deadline:
             time.sleep(0.05)
