@@ -137,7 +137,7 @@ def _groups_done(since) -> bool:
     )
 
 
-PIECES = re.compile(r"summaries rebuild: (\d+) pieces")
+PIECES = re.compile(r"summaries rebuild: (\d+) (?:equal )?pieces")
 # When the worker logged a task's success: Celery's "[2026-12-01 10:08:43,627: INFO/...] Task
 # <name>[<id>] succeeded", local time to the millisecond.
 SUCCEEDED_AT = re.compile(

@@ -70,6 +70,10 @@ def sweep_stale_summaries() -> int:
 # runs each quarter's team and caseload summaries (rebuild_group_period) as a second chord and
 # ends with rebuild_finished. Without a broker (tasks in-process) it is the one-process rebuild.
 
+# The rebuild's first log line: how many pieces of patients it queued (benchmarks.bench_summaries
+# reads the number back).
+PIECES_LOGGED = "summaries rebuild: %d equal pieces of patients, at most %d each"
+
 PIECE_LIMITS = {"soft_time_limit": 3600, "time_limit": 3600 + 300}
 
 
@@ -85,7 +89,7 @@ def rebuild_all_summaries(chunk: int = patient_summaries.REBUILD_CHUNK) -> int:
     if current_app.conf.task_always_eager:
         return patient_summaries.summaries_rebuild_all(chunk=chunk)
     pieces = patient_summaries.rebuild_chunks(size=chunk)
-    log.info("summaries rebuild: %d equal pieces of patients, at most %d each", len(pieces), chunk)
+    log.info(PIECES_LOGGED, len(pieces), chunk)
     chord(
         (rebuild_summaries_chunk.si(lo, hi) for lo, hi in pieces),
         rebuild_group_phase.si(),

@@ -3,6 +3,8 @@ run_all reads back into its table, and --quick shrinking sizes but not rates. No
 
 import math
 
+import pytest
+
 from benchmarks.run_all import BENCHMARKS, _quick
 from benchmarks.targets import LINE, Target, percentile, summary_table
 
@@ -96,9 +98,25 @@ def test_the_rebuild_benchmark_times_each_phase_to_its_last_task_in_the_workers_
 
 def test_the_patient_phase_is_not_done_until_the_log_shows_every_piece_succeeded(tmp_path):
     from benchmarks.bench_summaries import _patients_done
+    from indicators.tasks import PIECES_LOGGED
 
     log = tmp_path / "worker.log"
-    announced = "[2026-12-01 10:08:43,250: INFO/ForkPoolWorker-1] summaries rebuild: 3 pieces"
+    # What the rebuild task itself logs (a change of wording once left the benchmark waiting
+    # for a patient phase it could never see end).
+    announced = f"[2026-12-01 10:08:43,250: INFO/ForkPoolWorker-1] {PIECES_LOGGED % (3, 2000)}"
     log.write_text(f"{announced}\n{WORKER_LOG}")  # two pieces of three succeeded
 
     assert _patients_done(log, expected=0) is False  # decided by the log, before any query
+
+
+@pytest.mark.django_db
+def test_the_patient_phase_is_done_when_every_piece_the_task_announced_succeeded(tmp_path):
+    from benchmarks.bench_summaries import _patients_done
+    from indicators.tasks import PIECES_LOGGED
+
+    log = tmp_path / "worker.log"
+    announced = f"[2026-12-01 10:08:43,250: INFO/ForkPoolWorker-1] {PIECES_LOGGED % (2, 2000)}"
+    log.write_text(f"{announced}\n{WORKER_LOG}")  # both pieces succeeded
+
+    assert _patients_done(log, expected=0) is True  # and no patient-quarter is missing
+    assert _patients_done(log, expected=1) is False
