@@ -5,6 +5,7 @@ elements. Shaping figures for display is ``indicators.dashboard``."""
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext
@@ -158,6 +159,26 @@ def dashboard_team_for_user(*, user: User, team_id: int) -> tuple[Team, str]:
 def team_stored_figures(*, team: Team) -> dict[str, TeamSummary]:
     """Every stored quarter of a team's summary, keyed by period, oldest first (one query)."""
     return {s.period: s for s in TeamSummary.objects.filter(team=team).order_by("period")}
+
+
+def team_stored_quarters(*, team: Team, shown: str | None) -> dict[str, TeamSummary]:
+    """Every stored quarter of a team's summary, keyed by period, oldest first, as
+    ``team_stored_figures`` but with the figures of one quarter only: ``shown``, or the latest
+    when it is None. The others' ``figures`` are None, unread. One query, for a page about one
+    quarter: reading and decoding every quarter's figures was a sixth of a dashboard's work."""
+    columns = [
+        connection.ops.quote_name(field.column)
+        for field in TeamSummary._meta.concrete_fields
+        if field.name != "figures" and field.column
+    ]
+    table = connection.ops.quote_name(TeamSummary._meta.db_table)
+    summaries = TeamSummary.objects.raw(
+        f"SELECT {', '.join(columns)}, "  # noqa: S608 - names only; values bound
+        "CASE WHEN period = COALESCE(%s, MAX(period) OVER ()) THEN figures END AS figures "
+        f"FROM {table} WHERE team_id = %s ORDER BY period",
+        [shown, team.pk],
+    )
+    return {s.period: s for s in summaries}
 
 
 def caseload_stored_figures(*, clinician: User) -> dict[str, CaseloadSummary]:

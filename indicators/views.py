@@ -44,6 +44,7 @@ from .selectors import (
     element_names,
     team_caseloads,
     team_stored_figures,
+    team_stored_quarters,
 )
 
 # --- Access ------------------------------------------------------------------------------------
@@ -61,12 +62,18 @@ def _comparison_readers_only(request) -> None:
         raise PermissionDenied(_("The comparison of teams is for managers and network leads"))
 
 
-def _team_context(request, team_id: int) -> dict:
-    """The team, the user's role in it, its stored quarters and the quarter asked for."""
+def _team_context(request, team_id: int, *, every_quarter: bool = False) -> dict:
+    """The team, the user's role in it, its stored quarters and the quarter asked for. The
+    figures of the quarter shown only, unless the page shows ``every_quarter``'s."""
     team, role = dashboard_team_for_user(user=request.user, team_id=team_id)
-    stored = team_stored_figures(team=team)
+    asked = request.GET.get("period")
+    if every_quarter:
+        stored = team_stored_figures(team=team)
+    else:
+        # A quarter not stored (or not a quarter) reads no figures: quarter_chosen answers 404.
+        stored = team_stored_quarters(team=team, shown=asked or None)
     periods = list(stored)
-    period = quarter_chosen(periods, request.GET.get("period"))
+    period = quarter_chosen(periods, asked)
     summary = stored.get(period) if period else None
     return {
         "team": team,
@@ -111,7 +118,7 @@ def team_overview(request, team_id: int):
 @login_required
 def team_trends(request, team_id: int):
     """The last eight quarters of each figure, as charts with tables beside them."""
-    context = _team_context(request, team_id)
+    context = _team_context(request, team_id, every_quarter=True)
     if context["period"]:
         quarters = trend_window(context["period"])
         stored, names = context["stored"], domain_names()
@@ -147,7 +154,7 @@ def team_what_matters(request, team_id: int):
 @login_required
 def team_context(request, team_id: int):
     """The context events of a quarter, next to the declines they may explain."""
-    context = _team_context(request, team_id)
+    context = _team_context(request, team_id, every_quarter=True)
     context["figures"] = quarter_figures(context["stored_figures"], domain_names())
     context["page"] = "context"
     if context["period"]:
@@ -189,7 +196,7 @@ def team_caseloads_page(request, team_id: int):
 @login_required
 def team_export(request, team_id: int):
     """The aggregates of the dashboards as CSV, for the service's reports; audited."""
-    context = _team_context(request, team_id)
+    context = _team_context(request, team_id, every_quarter=True)
     team, period = context["team"], context["period"]
     if period is None:
         raise Http404(_("No summary to export yet"))

@@ -12,10 +12,14 @@ from django.utils.functional import empty
 from assessments.models import Domain
 from indicators.dashboard import format_index
 from indicators.patient_summaries import summaries_rebuild_all
-from indicators.selectors import dashboard_team_for_user
+from indicators.selectors import (
+    dashboard_team_for_user,
+    team_stored_figures,
+    team_stored_quarters,
+)
 from patients.models import Membership
 from patients.selectors import team_role_for_user
-from tests.indicators.test_dashboard_pages import LATER, cohort, stored, url
+from tests.indicators.test_dashboard_pages import EARLIER, LATER, cohort, stored, url
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +143,26 @@ def test_the_trends_show_new_figures_as_soon_as_they_are_stored(client, team, cl
 
     assert latest_index(first) == "80"
     assert latest_index(page) == format_index(stored(team)["index"]["median"]) == "20"
+
+
+def test_a_page_about_one_quarter_reads_the_figures_of_that_quarter_only(team, clinician):
+    cohort(team, clinician, [9, 9, 9, 9, 9])
+    summaries_rebuild_all()
+    every = team_stored_figures(team=team)
+
+    latest = team_stored_quarters(team=team, shown=None)
+    earlier = team_stored_quarters(team=team, shown=EARLIER)
+    not_stored = team_stored_quarters(team=team, shown="2019Q1")
+
+    assert list(every)[-2:] == [EARLIER, LATER]
+    for quarters in (latest, earlier, not_stored):
+        assert list(quarters) == list(every)
+        assert [(s.pk, s.patients, s.stale, s.computed_at) for s in quarters.values()] == [
+            (s.pk, s.patients, s.stale, s.computed_at) for s in every.values()
+        ]
+    assert latest[LATER].figures == every[LATER].figures
+    assert latest[LATER].figures["index"]["median"] == 90.0
+    assert latest[EARLIER].figures is None
+    assert earlier[EARLIER].figures == every[EARLIER].figures
+    assert earlier[LATER].figures is None
+    assert all(s.figures is None for s in not_stored.values())
