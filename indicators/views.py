@@ -269,6 +269,11 @@ def my_caseload(request):
         "fragment_seconds": FRAGMENT_SECONDS,
     }
     if period:
-        context["quarters"] = trend_window(period)
-        context["trends"] = overview_trends(stored, context["quarters"], names)
+        quarters = trend_window(period)
+        context["quarters"] = quarters
+        # Drawn only when the block is not kept already (trends_key covers what it shows).
+        context["trends"] = SimpleLazyObject(lambda: overview_trends(stored, quarters, names))
+        context["trends_key"] = figures_key(
+            [stored[q].figures if q in stored else None for q in quarters], names, *quarters
+        )
     return render(request, "dashboards/my_caseload.html", context)

@@ -145,6 +145,21 @@ def test_the_trends_show_new_figures_as_soon_as_they_are_stored(client, team, cl
     assert latest_index(page) == format_index(stored(team)["index"]["median"]) == "20"
 
 
+def test_my_caseloads_trends_show_new_figures_as_soon_as_they_are_stored(client, team, clinician):
+    five_patients_seen_by(client, clinician, team, clinician)  # indexes 20 to 100: median 60
+    first = client.get(url("my_caseload")).content.decode()
+    kept = client.get(url("my_caseload"))
+    assert kept.context["trends"]._wrapped is empty  # the kept block: the charts not drawn again
+    assert latest_index(kept.content.decode()) == "60"
+
+    cohort(team, clinician, [2, 2, 2, 2, 2, 2, 2])
+    summaries_rebuild_all()
+    page = client.get(url("my_caseload")).content.decode()
+
+    assert latest_index(first) == "60"
+    assert latest_index(page) == "20"
+
+
 def test_a_page_about_one_quarter_reads_the_figures_of_that_quarter_only(team, clinician):
     cohort(team, clinician, [9, 9, 9, 9, 9])
     summaries_rebuild_all()
