@@ -1,5 +1,6 @@
 """Every benchmark in turn, each printing its own figures and targets, then every target in one
-table: `make bench`.
+table: `make bench` (`make bench-quick` for --quick), which migrate the configured database
+first: the seeding and import benchmarks run in it.
 
     python -m benchmarks.run_all [--quick]
 
