@@ -97,7 +97,7 @@ def test_the_rebuild_benchmark_times_each_phase_to_its_last_task_in_the_workers_
 
 
 def test_the_patient_phase_is_not_done_until_the_log_shows_every_piece_succeeded(tmp_path):
-    from benchmarks.bench_summaries import _patients_done
+    from benchmarks.bench_summaries import PIECES, _patients_done
     from indicators.tasks import PIECES_LOGGED
 
     log = tmp_path / "worker.log"
@@ -106,6 +106,7 @@ def test_the_patient_phase_is_not_done_until_the_log_shows_every_piece_succeeded
     announced = f"[2026-12-01 10:08:43,250: INFO/ForkPoolWorker-1] {PIECES_LOGGED % (3, 2000)}"
     log.write_text(f"{announced}\n{WORKER_LOG}")  # two pieces of three succeeded
 
+    assert PIECES.search(announced)[1] == "3"  # the count announced is read
     assert _patients_done(log, expected=0) is False  # decided by the log, before any query
 
 

@@ -465,6 +465,13 @@ def test_the_context_page_puts_context_events_beside_the_declines(client, team, 
     assert response.context["figures"]["context"].value == stored(team)["context_share"] == 5 / 16
     assert "Private: moved in" not in page
     assert response.context["trend"].rows[-1][1:] == [format_share(5 / 16), format_share(10 / 16)]
+    # The quarter before, from its own stored figures (the page reads every quarter's).
+    earlier = stored(team, EARLIER)
+    assert response.context["trend"].rows[-2] == [
+        EARLIER,
+        format_share(earlier["context_share"]),
+        "no earlier quarter",
+    ]
 
 
 def test_no_patient_identifier_reaches_any_dashboard_page(client, team, clinician, manager):
