@@ -105,6 +105,12 @@ def trend_window(period: str) -> list[str]:
     return recent_periods(period, TREND_QUARTERS)
 
 
+def figures_over(stored: dict, quarters: list[str]) -> list[dict | None]:
+    """The stored figures of each of ``quarters`` (summaries by quarter in ``stored``), None for
+    a quarter without a summary: what a trend draws, and so what its kept block's key covers."""
+    return [stored[q].figures if q in stored else None for q in quarters]
+
+
 # --- Figures as shown -------------------------------------------------------------------------
 
 

@@ -52,6 +52,7 @@ from .dashboard import (
     declined_share,
     domain_specs,
     figure_of,
+    figures_over,
     in_page_language,
 )
 from .dashboard import FORMATS as _FORMATS
@@ -159,7 +160,7 @@ def trend(
 
 def overview_trends(stored: dict, quarters: list[str], names: dict[str, str]) -> list[Trend]:
     """The charts of the trends page: each figure of the overview over the last quarters."""
-    per_quarter = [stored[q].figures if q in stored else None for q in quarters]
+    per_quarter = figures_over(stored, quarters)
 
     def over(spec: FigureSpec) -> list[Figure]:
         return [figure_of(figures, spec) for figures in per_quarter]
@@ -236,9 +237,9 @@ def overview_trends(stored: dict, quarters: list[str], names: dict[str, str]) ->
 
 def context_declines_trend(stored: dict, quarters: list[str]) -> Trend:
     """The share of patients with a context event beside the share whose index declined."""
-    per_quarter = [stored.get(q) for q in quarters]
-    shares = [figure_of(s.figures if s else None, CONTEXT) for s in per_quarter]
-    declined = [declined_share(s.figures if s else None) for s in per_quarter]
+    per_quarter = figures_over(stored, quarters)
+    shares = [figure_of(figures, CONTEXT) for figures in per_quarter]
+    declined = [declined_share(figures) for figures in per_quarter]
     return trend(
         "trend-context-declines",
         gettext("Context events and declines"),

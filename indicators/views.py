@@ -29,6 +29,7 @@ from .comparisons import comparison_for_user, comparison_teams_for_user
 from .dashboard import (
     FRAGMENT_SECONDS,
     figures_key,
+    figures_over,
     priorities_shown,
     quarter_chosen,
     quarter_figures,
@@ -126,7 +127,7 @@ def team_trends(request, team_id: int):
         # Drawn only when the block is not kept already (figures_key covers what it shows).
         context["trends"] = SimpleLazyObject(lambda: overview_trends(stored, quarters, names))
         context["figures_key"] = figures_key(
-            [stored[q].figures if q in stored else None for q in quarters],
+            figures_over(stored, quarters),
             names,
             context["team"].pk,
             *quarters,
@@ -273,7 +274,5 @@ def my_caseload(request):
         context["quarters"] = quarters
         # Drawn only when the block is not kept already (trends_key covers what it shows).
         context["trends"] = SimpleLazyObject(lambda: overview_trends(stored, quarters, names))
-        context["trends_key"] = figures_key(
-            [stored[q].figures if q in stored else None for q in quarters], names, *quarters
-        )
+        context["trends_key"] = figures_key(figures_over(stored, quarters), names, *quarters)
     return render(request, "dashboards/my_caseload.html", context)
