@@ -1,7 +1,6 @@
 """Persona fixtures shared by every test: two teams, their clinicians, a patient, a manager."""
 
 import os
-import zlib
 
 import factory.random
 import pytest
@@ -10,6 +9,7 @@ from hypothesis import settings as hypothesis_settings
 from patients.models import Membership, User
 
 from .factories import MembershipFactory, PatientFactory, TeamFactory, UserFactory
+from .support.seeds import seed_of
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -27,7 +27,7 @@ def pytest_runtest_setup(item):
     (its id), set before any of its fixtures, module-wide ones included: the same on every run,
     whichever tests ran before it in its process (`make test` hands tests out to two processes
     as they come free)."""
-    factory.random.reseed_random(zlib.crc32(item.nodeid.split("@")[0].encode()))
+    factory.random.reseed_random(seed_of(item.nodeid))
 
 
 @pytest.hookimpl(tryfirst=True)

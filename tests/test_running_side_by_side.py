@@ -3,12 +3,12 @@ fixture are kept together, each test's made-up values come from its own seed, an
 redis-server never mistakes another program on its port for itself."""
 
 import socket
-import zlib
 
 import factory.random
 import pytest
 
 from tests.factories import UserFactory
+from tests.support.seeds import seed_of
 from tests.support.services import PrivateRedis, need_redis_server_binary
 
 
@@ -31,7 +31,7 @@ def test_a_test_without_one_goes_wherever_a_process_is_free(request):
 def test_a_tests_made_up_values_come_from_a_seed_of_its_own(request):
     names = [UserFactory.build().last_name for _ in range(5)]
 
-    factory.random.reseed_random(zlib.crc32(request.node.nodeid.split("@")[0].encode()))
+    factory.random.reseed_random(seed_of(request.node.nodeid))
 
     assert [UserFactory.build().last_name for _ in range(5)] == names
 
