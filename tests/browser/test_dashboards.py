@@ -179,3 +179,27 @@ def test_the_overview_fits_a_phone_screen(phone_page, manager, team_with_history
     expect(heading(phone_page)).to_have_text("Riverside Practice: overview, 2025Q4")
     expect(phone_page.locator(".figure-headline")).to_be_visible()
     assert overflow(phone_page) <= 0
+
+
+def test_a_clinician_reads_their_own_caseload_on_a_phone_and_switches_quarter(
+    phone_page, clinician, team_with_history
+):
+    sign_in(phone_page, "nurse", PASSWORD)
+    phone_page.goto("/dashboards/my-caseload/")
+
+    expect(heading(phone_page)).to_have_text("My caseload, 2025Q4")
+    charts = phone_page.locator('section.trend svg[role="img"]')
+    expect(charts).to_have_count(9)
+    assert overflow(phone_page) <= 0
+
+    phone_page.reload()  # the charts now come from the kept block: the same nine
+    expect(heading(phone_page)).to_have_text("My caseload, 2025Q4")
+    expect(charts).to_have_count(9)
+
+    phone_page.get_by_label("Quarter", exact=True).select_option("2025Q3")
+    phone_page.get_by_role("button", name="Show quarter").click()
+    expect(phone_page).to_have_url(re.compile(r"period=2025Q3"))
+    expect(heading(phone_page)).to_have_text("My caseload, 2025Q3")
+    expect(phone_page.get_by_label("Quarter", exact=True)).to_have_value("2025Q3")
+    assert overflow(phone_page) <= 0
+    assert "Zephyr" not in phone_page.content()
