@@ -399,12 +399,22 @@ class ConditionForm(LabelledForm):
         decimal_places=1,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, codes: list[ConditionCode] | None = None, **kwargs):
+        """``codes``: the condition codes in order of name, when already read for another form
+        on the page (a page of one form per condition reads them once)."""
         super().__init__(*args, **kwargs)
-        self.fields["snomed_code"].choices = [
+        if codes is None:
+            codes = condition_codes()
+        field = cast(forms.ChoiceField, self.fields["snomed_code"])
+        field.choices = [
             (c.snomed_code, f"{c.display}" + (f" — {c.stage_system}" if c.stage_system else ""))
-            for c in ConditionCode.objects.order_by("display")
+            for c in codes
         ]
+
+
+def condition_codes() -> list[ConditionCode]:
+    """Every condition a service can record, in order of name, for ``ConditionForm``."""
+    return list(ConditionCode.objects.order_by("display"))
 
 
 class TargetForm(LabelledForm):

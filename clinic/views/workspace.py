@@ -29,6 +29,7 @@ from clinic.forms import (
     EncounterLogForm,
     GoalWordingForm,
     TargetForm,
+    condition_codes,
 )
 from clinic.record_charts import domain_charts, instrument_charts
 from clinic.selectors import (
@@ -239,12 +240,14 @@ def _say_what_was_saved(request, logged) -> None:
 
 def _edit_context(patient, **forms_in_use) -> dict:
     record = patient_record(patient=patient, encounters=0)
+    codes = condition_codes()
     condition_forms = [
         (
             c,
             ConditionForm(
                 prefix=f"condition-{c.pk}",
                 initial={"snomed_code": c.code.snomed_code, "onset": c.onset, "stage": c.stage},
+                codes=codes,
             ),
         )
         for c in record.conditions
@@ -283,7 +286,7 @@ def _edit_context(patient, **forms_in_use) -> dict:
         "condition_forms": condition_forms,
         "target_forms": target_forms,
         "goal_forms": goal_forms,
-        "new_condition": ConditionForm(prefix="new-condition"),
+        "new_condition": ConditionForm(prefix="new-condition", codes=codes),
         "new_event": ContextEventForm(prefix="new-event"),
     }
     # A form that failed replaces its blank twin, so what was typed and the errors show; its
