@@ -13,7 +13,6 @@ from django.db.models import (
     F,
     OrderBy,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -32,14 +31,12 @@ from assessments.instrument_selectors import (
 )
 from assessments.instruments import INSTRUMENTS, Instrument
 from assessments.models import (
-    Domain,
-    Goal,
     Marker,
     PersonalTarget,
-    PriorityPoint,
     PrioritySet,
     Rating,
 )
+from clinic import record_reads as reads
 from clinic.instrument_words import (
     MAIN_SCORES,
     RATERS,
@@ -49,7 +46,6 @@ from clinic.instrument_words import (
     screen_flag,
     short_name,
 )
-from indicators.models import PatientSummary
 from indicators.scoring import period_of
 from patients.models import Agenda, Appointment, ContextEvent, Encounter, Patient, User
 from patients.selectors import patients_visible_to
@@ -162,6 +158,7 @@ class PatientRecord:
     proxy_ratings: int = 0
     instruments: list["InstrumentSeries"] = field(default_factory=list)
     screen_flags: list[str] = field(default_factory=list)  # positive recent screens, in words
+    teams: list = field(default_factory=list)  # the patient's teams, by name
 
 
 @dataclass
@@ -220,48 +217,34 @@ def instruments_for_encounter(*, patient: Patient) -> list[Instrument]:
 
 
 def patient_record(*, patient: Patient, encounters: int = 20) -> PatientRecord:
-    """Everything the record page shows, person first, in a fixed number of queries."""
+    """Everything the record page shows, person first, in a fixed number of short statements
+    (``clinic.record_reads``)."""
     today = timezone.localdate()
-    priorities = (
-        PrioritySet.objects.filter(patient=patient, effective_from__lte=today)
-        .prefetch_related(
-            Prefetch("points", queryset=PriorityPoint.objects.select_related("element"))
-        )
-        .order_by("-effective_from", "-id")
-        .first()
-    )
+    domains = reads.domains()
+    domains_by_code = {domain.code: domain for domain in domains}
+    priorities, shares = reads.priorities(patient.pk, today, domains_by_code)
     points = []
     if priorities:
         total = priorities.total or 1
         points = sorted(
-            ((p.element, p.points, p.points / total) for p in priorities.points.all()),
+            ((element, share, share / total) for element, share in shares),
             key=lambda row: -row[1],
         )
-    goals = list(
-        Goal.objects.filter(patient=patient)
-        .prefetch_related("reviews")
-        .order_by("-active", "-baseline_on")
-    )
-    for goal in goals:
-        reviews = sorted(goal.reviews.all(), key=lambda r: (r.reviewed_on, r.id))
-        goal.latest_review = reviews[-1] if reviews else None
 
-    summaries = list(PatientSummary.objects.filter(patient=patient).order_by("period"))
+    summaries = reads.summaries(patient.pk)
     clinician_view: dict[tuple[str, str], list[int]] = {}
     proxy_ratings = 0
     # The clinician's own ratings by quarter and domain, and a count of those given by a proxy,
     # in one read.
-    for rater, rated_on, domain_code, value in Rating.objects.filter(
-        patient=patient, rater__in=("clinician", "proxy")
-    ).values_list("rater", "rated_on", "element__domain_id", "value"):
+    for rater, rated_on, domain_code, value in reads.clinician_and_proxy_ratings(patient.pk):
         if rater == "proxy":
             proxy_ratings += 1
         else:
             clinician_view.setdefault((period_of(rated_on), domain_code), []).append(value)
     periods = sorted({s.period for s in summaries} | {p for p, _ in clinician_view})
     by_period = {s.period: s for s in summaries}
-    domains = []
-    for domain in Domain.objects.order_by("order"):
+    domain_series = []
+    for domain in domains:
         rows = []
         for period in periods:
             summary = by_period.get(period)
@@ -275,48 +258,40 @@ def patient_record(*, patient: Patient, encounters: int = 20) -> PatientRecord:
                     "clinician": 10 * sum(values) / len(values) if values else None,
                 }
             )
-        domains.append(DomainSeries(code=domain.code, name=domain.name, rows=rows))
+        domain_series.append(DomainSeries(code=domain.code, name=domain.name, rows=rows))
 
-    upcoming = list(
-        patient.appointments.filter(starts_at__gte=timezone.now())
-        .select_related("clinician", "agenda")  # the page says which have an agenda
-        .order_by("starts_at", "id")
-    )
-    # The markers that have a target or a reading, read with them (no query of their own).
-    targets = {
-        t.marker_id: t
-        for t in PersonalTarget.objects.filter(patient=patient).select_related("marker")
-    }
+    agendas = reads.agendas(patient.pk)
+    upcoming = reads.upcoming_appointments(patient.pk, timezone.now(), agendas)
+    # The markers that have a target or a reading, read with them.
+    targets_read, readings_read = reads.markers_read(patient.pk)
+    targets = {t.marker_id: t for t in targets_read}
     shown: dict[int, Marker] = {marker_id: t.marker for marker_id, t in targets.items()}
     readings: dict[int, list] = {}
-    for reading in patient.readings.select_related("marker").order_by("-taken_on", "-id"):
+    for reading in readings_read:
         readings.setdefault(reading.marker_id, []).append(reading)
         shown.setdefault(reading.marker_id, reading.marker)
     markers = [
         MarkerView(marker=m, target=targets.get(m.pk), readings=readings.get(m.pk, []))
         for m in sorted(shown.values(), key=lambda m: (m.name.casefold(), m.name))
     ]
-    over_time = responses_over_time(patient=patient)
+    over_time: dict[str, list] = {}
+    for response in reads.responses(patient.pk):
+        over_time.setdefault(response.instrument, []).append(response)
+    over_time = {code: over_time[code] for code in INSTRUMENTS if code in over_time}
     return PatientRecord(
         patient=patient,
         priorities=priorities,
         priority_points=points,
-        personal_items=list(patient.personal_items.select_related("domain").order_by("id")),
-        goals=goals,
-        agendas=list(
-            Agenda.objects.filter(patient=patient, discussed_in__isnull=True)
-            .select_related("appointment")
-            .order_by("-created_at")
-        ),
+        personal_items=reads.personal_items(patient.pk, domains_by_code),
+        goals=reads.goals(patient.pk),
+        agendas=[agenda for agenda in agendas if agenda.discussed_in_id is None],
         next_appointment=upcoming[0] if upcoming else None,
         upcoming_appointments=upcoming,
-        domains=domains,
+        domains=domain_series,
         markers=markers,
-        context_events=list(patient.context_events.order_by("-occurred_on", "-id")),
-        encounters=list(
-            patient.encounters.select_related("clinician").order_by("-occurred_at")[:encounters]
-        ),
-        conditions=list(patient.conditions.select_related("code").order_by("code__display")),
+        context_events=reads.context_events(patient.pk),
+        encounters=reads.encounters(patient.pk, encounters),
+        conditions=reads.conditions(patient.pk),
         latest_summary=summaries[-1] if summaries else None,
         proxy_ratings=proxy_ratings,
         instruments=instrument_series(patient=patient, over_time=over_time),
@@ -324,6 +299,7 @@ def patient_record(*, patient: Patient, encounters: int = 20) -> PatientRecord:
             screen_flag(r.instrument, r.completed_on, r.scores)
             for r in positive_screens(patient=patient, over_time=over_time)
         ],
+        teams=reads.teams(patient.pk),
     )
 
 
