@@ -6,24 +6,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clinic.selectors import patient_record
-from patients.models import Membership, User
-from tests.clinic.test_record_queries import CLINICIANS, _fill
-from tests.factories import MembershipFactory, PatientFactory, UserFactory
+from tests.factories import PatientFactory
+from tests.support.records import clinicians_of, record_fill
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def two_patients(team):
-    clinicians = [
-        UserFactory(username=f"nurse-{name}", first_name=name, role=User.Role.CLINICIAN)
-        for name in CLINICIANS
-    ]
-    for each in clinicians:
-        MembershipFactory(user=each, team=team, role=Membership.Role.CLINICIAN)
+    clinicians = clinicians_of(team)
     mine, theirs = PatientFactory(teams=[team]), PatientFactory(teams=[team])
-    _fill(mine, clinicians, 3)
-    _fill(theirs, clinicians, 2)
+    record_fill(mine, clinicians, 3)
+    record_fill(theirs, clinicians, 2)
     return mine, theirs
 
 
