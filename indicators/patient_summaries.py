@@ -29,7 +29,7 @@ from .group_summaries import (
     group_summaries_refresh_stale,
     group_targets,
 )
-from .models import FIGURE_FIELDS, PatientSummary, SummaryState
+from .models import FIGURE_FIELDS, CaseloadSummary, PatientSummary, SummaryState, TeamSummary
 from .scoring import direction_of, gas_t_score, period_from_number, period_number
 from .summary_sql import patient_summaries_store
 
@@ -333,5 +333,20 @@ def summaries_rebuild_all(*, chunk: int = REBUILD_CHUNK) -> int:
     written = 0
     for lo in range(bounds["lo"], bounds["hi"] + 1, chunk):
         written += summaries_rebuild_range(lo=lo, hi=lo + chunk - 1)
+    patient_phase_analyze()
     group_summaries_rebuild_all()
+    group_phase_analyze()
     return written
+
+
+def patient_phase_analyze() -> None:
+    """When a rebuild has written every patient's summaries, before the group phase reads them:
+    the planner's statistics of the tables it rewrote (``sql.tables_analyze``). Without them, on
+    a database just filled, a team's refresh was planned on guesses and took over a minute at
+    50,000 patients instead of 3 s."""
+    sql.tables_analyze(PatientSummary, SummaryState)
+
+
+def group_phase_analyze() -> None:
+    """When a rebuild has written every team and caseload summary: their tables' statistics."""
+    sql.tables_analyze(TeamSummary, CaseloadSummary)

@@ -110,6 +110,7 @@ def rebuild_summaries_chunk(lo: int, hi: int) -> int:
 @shared_task(name="indicators.tasks.rebuild_group_phase", acks_late=True, **PIECE_LIMITS)
 def rebuild_group_phase() -> int:
     """After every patient: each quarter's team and caseload summaries, as pieces of their own."""
+    patient_summaries.patient_phase_analyze()
     periods = group_summaries.group_summaries_periods_settle()
     chord((rebuild_group_period.si(p) for p in periods), rebuild_finished.si()).apply_async()
     return len(periods)
@@ -127,6 +128,7 @@ def rebuild_group_period(period: str) -> int:
 
 @shared_task(name="indicators.tasks.rebuild_finished", acks_late=True)
 def rebuild_finished() -> None:
+    patient_summaries.group_phase_analyze()
     log.info("summaries rebuild: finished")
 
 
