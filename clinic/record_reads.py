@@ -48,8 +48,8 @@ from patients.models import (
 M = TypeVar("M", bound=models.Model)
 
 # What the pages show of a clinician: their name (``str(user)``), read beside the row naming them
-# as clinician_username, clinician_first_name and clinician_last_name.
-_CLINICIAN_FIELDS = ("id", "username", "first_name", "last_name")
+# as clinician_id, clinician_username, clinician_first_name and clinician_last_name.
+_CLINICIAN_FIELDS = frozenset({"id", "username", "first_name", "last_name"})
 
 
 def _raw(model: type[M], sql: str, params: Sequence) -> list[M]:
@@ -65,14 +65,14 @@ def _attach(objects: Iterable[models.Model], name: str, related: dict) -> None:
 
 def _with_clinician(rows: list[M]) -> list[M]:
     """Each row's ``clinician`` (always there: a login with encounters or appointments is never
-    deleted), built from the columns read beside it: ``clinician_id``, then ``clinician_`` and
-    each other name of ``_CLINICIAN_FIELDS``."""
+    deleted), built from the columns read beside it (``_CLINICIAN_FIELDS``, each prefixed
+    ``clinician_``); the login's other fields are left unread."""
+    # In the order of the model's fields, which is how ``Model.from_db`` takes them.
+    names = [f.attname for f in User._meta.concrete_fields if f.attname in _CLINICIAN_FIELDS]
     for row in rows:
         values = row.__dict__
         clinician = User.from_db(
-            connection.alias,
-            list(_CLINICIAN_FIELDS),
-            [values[f"clinician_{name}"] for name in _CLINICIAN_FIELDS],
+            connection.alias, names, [values[f"clinician_{name}"] for name in names]
         )
         row._meta.get_field("clinician").set_cached_value(row, clinician)  # type: ignore[union-attr]
     return rows
