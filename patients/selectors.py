@@ -1,6 +1,7 @@
 """Reads of people and teams, with the role rules applied: which teams a user belongs to, which
 patients' records they may open (``patients_visible_to``: the one rule every page, API route and
-export asks), appointments due a reminder. See docs/architecture.md, "Who may see a record"."""
+export asks; written out in SQL for a clinician opening one record, ``_patient_of_clinician``),
+appointments due a reminder. See docs/architecture.md, "Who may see a record"."""
 
 import datetime as dt
 from collections.abc import Iterable
@@ -66,7 +67,11 @@ def team_role_for_user(
 
 
 def patients_visible_to(*, user: User | AnonymousUser) -> QuerySet[Patient]:
-    """Patients whose records the user may open: clinicians their teams', patients their own."""
+    """Patients whose records the user may open: clinicians their teams', patients their own.
+
+    The rule for a clinician and one patient is also written out in SQL (``_patient_of_clinician``,
+    which opening a record asks): a change here is made there too, and
+    ``tests/patients/test_patient_for_user.py`` compares the two for every kind of user."""
     if not user.is_authenticated or not user.is_active:
         return Patient.objects.none()
     if user.is_clinician:
@@ -136,6 +141,8 @@ def _patient_of_clinician(user: User, patient_id: object) -> Patient | None:
             ),
             None,
         )
+        if login is None:  # removed between the two reads: the patient has no login now
+            patient.user_id = None
     Patient._meta.get_field("user").set_cached_value(patient, login)
     return patient
 

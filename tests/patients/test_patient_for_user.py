@@ -7,6 +7,8 @@ the other, a manager and a network lead of the team, a patient (their own record
 another's), an inactive clinician and no one signed in; patients of one team, of the other, of
 both, of none, with and without a login."""
 
+from unittest import mock
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
@@ -43,6 +45,7 @@ def world():
         "clinician of both": _member("cab", [a, b]),
         "clinician of no team": _member("c0", []),
         "clinician of A, manager of B": _member("cam", [a]),
+        "clinician of A, a superuser": _member("cas", [a], is_superuser=True),
         "manager of A": _member("ma", [a], Membership.Role.MANAGER, user_role=User.Role.MANAGER),
         "network lead of A": _member(
             "na", [a], Membership.Role.NETWORK_LEAD, user_role=User.Role.NETWORK_LEAD
@@ -74,6 +77,7 @@ def test_each_user_opens_exactly_the_records_the_rule_lets_them(world):
         "clinician of A": ["of A, with a login", "of both"],
         "clinician of both": ["of A, with a login", "of B", "of both"],
         "clinician of A, manager of B": ["of A, with a login", "of both"],
+        "clinician of A, a superuser": ["of A, with a login", "of both"],
         "the patient with the login": ["of A, with a login"],
     }
 
@@ -119,3 +123,12 @@ def test_a_read_is_audited_and_a_refusal_writes_no_read(world, rf):
     assert list(AuditEvent.objects.values_list("patient_id", "action", "what")) == [
         (patients["of both"].pk, "view", "patient record")
     ]
+
+
+def test_a_login_removed_between_the_two_reads_leaves_the_patient_without_one(world):
+    users, patients = world
+    with mock.patch.object(User.objects, "raw", return_value=[]):
+        found = patient_get_for_user(
+            user=users["clinician of A"], patient_id=patients["of A, with a login"].pk
+        )
+    assert (found.user_id, found.user) == (None, None)
