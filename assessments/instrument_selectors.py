@@ -5,7 +5,7 @@ latest responses, and the screens that call for a fuller assessment."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 
 from django.db.models import QuerySet
@@ -197,10 +197,17 @@ def response_today(*, patient: Patient, instrument: str) -> InstrumentResponse |
 
 def responses_over_time(*, patient: Patient) -> dict[str, list[InstrumentResponse]]:
     """Each instrument's responses, oldest first, for charts and tables."""
+    return responses_by_instrument(
+        InstrumentResponse.objects.filter(patient=patient).order_by("completed_on", "id")
+    )
+
+
+def responses_by_instrument(
+    responses: Iterable[InstrumentResponse],
+) -> dict[str, list[InstrumentResponse]]:
+    """``responses`` (oldest first) by instrument, the instruments in the library's order."""
     found: dict[str, list[InstrumentResponse]] = {}
-    for response in InstrumentResponse.objects.filter(patient=patient).order_by(
-        "completed_on", "id"
-    ):
+    for response in responses:
         found.setdefault(response.instrument, []).append(response)
     return {code: found[code] for code in INSTRUMENTS if code in found}
 

@@ -27,6 +27,7 @@ from assessments.instrument_selectors import (
     instruments_worded,
     is_worded,
     positive_screens,
+    responses_by_instrument,
     responses_over_time,
 )
 from assessments.instruments import INSTRUMENTS, Instrument
@@ -274,10 +275,7 @@ def patient_record(*, patient: Patient, encounters: int = 20) -> PatientRecord:
         MarkerView(marker=m, target=targets.get(m.pk), readings=readings.get(m.pk, []))
         for m in sorted(shown.values(), key=lambda m: (m.name.casefold(), m.name))
     ]
-    over_time: dict[str, list] = {}
-    for response in reads.responses(patient.pk):
-        over_time.setdefault(response.instrument, []).append(response)
-    over_time = {code: over_time[code] for code in INSTRUMENTS if code in over_time}
+    over_time = responses_by_instrument(reads.responses(patient.pk))
     return PatientRecord(
         patient=patient,
         priorities=priorities,
