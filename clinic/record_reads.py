@@ -56,10 +56,18 @@ def _raw(model: type[M], sql: str, params: Sequence) -> list[M]:
     return list(model._default_manager.raw(sql, params))
 
 
-def _attach(objects: Iterable[models.Model], name: str, related: dict) -> None:
+def _of_patient(model: type[M], patient_id: int, order_by: str = "") -> list[M]:
+    """Every row of ``model``'s table that is the patient's (its ``patient_id``), in the order
+    ``order_by`` names (columns of the table, written as in SQL)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    order = f" ORDER BY {order_by}" if order_by else ""
+    return _raw(model, f"SELECT * FROM {table} WHERE patient_id = %s{order}", [patient_id])  # noqa: S608 - names only
+
+
+def _attach(objects: Iterable[M], model: type[M], name: str, related: dict) -> None:
     """Give each object its related ``name`` from ``related`` (by id), as select_related would."""
+    field = model._meta.get_field(name)
     for obj in objects:
-        field = obj._meta.get_field(name)
         field.set_cached_value(obj, related.get(getattr(obj, field.attname)))  # type: ignore[union-attr]
 
 
@@ -69,12 +77,15 @@ def _with_clinician(rows: list[M]) -> list[M]:
     ``clinician_``); the login's other fields are left unread."""
     # In the order of the model's fields, which is how ``Model.from_db`` takes them.
     names = [f.attname for f in User._meta.concrete_fields if f.attname in _CLINICIAN_FIELDS]
+    if not rows:
+        return rows
+    field = rows[0]._meta.get_field("clinician")
     for row in rows:
         values = row.__dict__
         clinician = User.from_db(
             connection.alias, names, [values[f"clinician_{name}"] for name in names]
         )
-        row._meta.get_field("clinician").set_cached_value(row, clinician)  # type: ignore[union-attr]
+        field.set_cached_value(row, clinician)  # type: ignore[union-attr]
     return rows
 
 
@@ -103,18 +114,13 @@ def priorities(
         'WHERE pp.priority_set_id = %s ORDER BY d."order", e."order", pp.element_id',
         [found[0].pk],
     )
-    _attach(elements, "domain", domains_by_code)
+    _attach(elements, Element, "domain", domains_by_code)
     return found[0], [(e, e.share_points) for e in elements]  # type: ignore[attr-defined]
 
 
 def goals(patient_id: int) -> list[Goal]:
     """The patient's goals, open first and newest first, each with ``latest_review``."""
-    found = _raw(
-        Goal,
-        "SELECT * FROM assessments_goal WHERE patient_id = %s "
-        "ORDER BY active DESC, baseline_on DESC, id DESC",
-        [patient_id],
-    )
+    found = _of_patient(Goal, patient_id, "active DESC, baseline_on DESC, id DESC")
     by_id = {goal.pk: goal for goal in found}
     latest: dict[int, GoalReview] = {}
     for review in _raw(
@@ -124,18 +130,14 @@ def goals(patient_id: int) -> list[Goal]:
         [patient_id],
     ):
         latest[review.goal_id] = review  # oldest first: the last one read is the latest
-    _attach(latest.values(), "goal", by_id)
+    _attach(latest.values(), GoalReview, "goal", by_id)
     for goal in found:
         goal.latest_review = latest.get(goal.pk)  # type: ignore[attr-defined]
     return found
 
 
 def summaries(patient_id: int) -> list[PatientSummary]:
-    return _raw(
-        PatientSummary,
-        "SELECT * FROM indicators_patientsummary WHERE patient_id = %s ORDER BY period",
-        [patient_id],
-    )
+    return _of_patient(PatientSummary, patient_id, "period")
 
 
 def clinician_and_proxy_ratings(patient_id: int) -> list[tuple[str, dt.date, str, int]]:
@@ -152,11 +154,7 @@ def clinician_and_proxy_ratings(patient_id: int) -> list[tuple[str, dt.date, str
 
 def agendas(patient_id: int) -> list[Agenda]:
     """Every agenda the patient wrote, newest first."""
-    return _raw(
-        Agenda,
-        "SELECT * FROM patients_agenda WHERE patient_id = %s ORDER BY created_at DESC, id DESC",
-        [patient_id],
-    )
+    return _of_patient(Agenda, patient_id, "created_at DESC, id DESC")
 
 
 def upcoming_appointments(
@@ -182,16 +180,8 @@ def upcoming_appointments(
 
 def markers_read(patient_id: int) -> tuple[list[PersonalTarget], list[Reading]]:
     """The patient's personal targets and readings (newest first), each with its marker."""
-    targets = _raw(
-        PersonalTarget,
-        "SELECT * FROM assessments_personaltarget WHERE patient_id = %s",
-        [patient_id],
-    )
-    readings = _raw(
-        Reading,
-        "SELECT * FROM assessments_reading WHERE patient_id = %s ORDER BY taken_on DESC, id DESC",
-        [patient_id],
-    )
+    targets = _of_patient(PersonalTarget, patient_id)
+    readings = _of_patient(Reading, patient_id, "taken_on DESC, id DESC")
     markers: dict[int, Marker] = {}
     if targets or readings:
         markers = {
@@ -204,36 +194,24 @@ def markers_read(patient_id: int) -> tuple[list[PersonalTarget], list[Reading]]:
                 [patient_id, patient_id],
             )
         }
-    _attach(targets, "marker", markers)
-    _attach(readings, "marker", markers)
+    _attach(targets, PersonalTarget, "marker", markers)
+    _attach(readings, Reading, "marker", markers)
     return targets, readings
 
 
 def responses(patient_id: int) -> list[InstrumentResponse]:
     """Every questionnaire response, oldest first."""
-    return _raw(
-        InstrumentResponse,
-        "SELECT * FROM assessments_instrumentresponse WHERE patient_id = %s "
-        "ORDER BY completed_on, id",
-        [patient_id],
-    )
+    return _of_patient(InstrumentResponse, patient_id, "completed_on, id")
 
 
 def personal_items(patient_id: int, domains_by_code: dict[str, Domain]) -> list[Element]:
-    items = _raw(
-        Element, "SELECT * FROM assessments_element WHERE patient_id = %s ORDER BY id", [patient_id]
-    )
-    _attach(items, "domain", domains_by_code)
+    items = _of_patient(Element, patient_id, "id")
+    _attach(items, Element, "domain", domains_by_code)
     return items
 
 
 def context_events(patient_id: int) -> list[ContextEvent]:
-    return _raw(
-        ContextEvent,
-        "SELECT * FROM patients_contextevent WHERE patient_id = %s "
-        "ORDER BY occurred_on DESC, id DESC",
-        [patient_id],
-    )
+    return _of_patient(ContextEvent, patient_id, "occurred_on DESC, id DESC")
 
 
 def encounters(patient_id: int, how_many: int) -> list[Encounter]:
@@ -254,7 +232,7 @@ def encounters(patient_id: int, how_many: int) -> list[Encounter]:
 
 def conditions(patient_id: int) -> list[Condition]:
     """The patient's conditions, each with its code, by the code's name as shown."""
-    found = _raw(Condition, "SELECT * FROM patients_condition WHERE patient_id = %s", [patient_id])
+    found = _of_patient(Condition, patient_id)
     if not found:
         return []
     codes = {
@@ -266,7 +244,7 @@ def conditions(patient_id: int) -> list[Condition]:
             [patient_id],
         )
     }
-    _attach(found, "code", codes)
+    _attach(found, Condition, "code", codes)
     return sorted(found, key=lambda c: (c.code.display.casefold(), c.code.display, c.pk))
 
 
