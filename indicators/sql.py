@@ -12,23 +12,48 @@ table, then one upsert) and ``copy_value``/``copy_csv``, the encoding that COPY 
 import csv
 import io
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
+
+log = logging.getLogger(__name__)
+
+# How long ANALYZE waits for its lock on a table (which another ANALYZE, a VACUUM or an index
+# being built holds) before the rebuild goes on without new statistics.
+ANALYZE_LOCK_TIMEOUT = "10s"
 
 
-def tables_analyze(*models: Any) -> None:
+def tables_analyze(*models: Any) -> bool:
     """Tell PostgreSQL's planner what these tables now hold, after a rebuild rewrote them: on a
     database just filled, and until autovacuum comes round (never, where it is off), it would
-    plan the next reads on guesses. SQLite: nothing (it plans these reads well without)."""
+    plan the next reads on guesses. SQLite: nothing (it plans these reads well without).
+
+    Statistics only make later reads faster, so failing to gather them never stops a rebuild:
+    when ANALYZE cannot have its lock within ``ANALYZE_LOCK_TIMEOUT`` or fails otherwise, the
+    log says which tables kept their old statistics and why, the caller's transaction goes on
+    (the statement runs in a savepoint), and False is returned."""
     if connection.vendor != "postgresql" or not models:
-        return
-    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {tables}")
+        return True
+    names = [model._meta.db_table for model in models]
+    tables = ", ".join(connection.ops.quote_name(name) for name in names)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
+                [ANALYZE_LOCK_TIMEOUT],
+            )
+            (before, _) = cursor.fetchone()
+            cursor.execute(f"ANALYZE {tables}")
+            # as it was for the rest of a caller's transaction
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [before])
+    except DatabaseError as error:
+        log.warning("statistics not gathered for %s: %s", ", ".join(names), str(error).strip())
+        return False
+    return True
 
 
 def _period(column: str) -> str:

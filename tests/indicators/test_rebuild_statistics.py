@@ -8,16 +8,22 @@ summaries are analysed when the patient phase ends, before the group phase reads
 and caseload summaries when the group phase ends. SQLite plans these reads well without."""
 
 import datetime as dt
+import logging
+import threading
+import time
 from unittest import mock
 
+import psycopg2
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assessments.services import rating_record
-from indicators import tasks
+from indicators import sql, tasks
+from indicators.models import PatientSummary, TeamSummary
 from indicators.patient_summaries import summaries_rebuild_all
 from tests.factories import PatientFactory
+from tests.support.services import database_url_for_subprocess, need_postgresql
 
 pytestmark = pytest.mark.django_db
 
@@ -37,10 +43,15 @@ def rated(team):
         )
 
 
+# The bookkeeping around a statement: savepoints, and the lock timeout set for ANALYZE and back.
+BOOKKEEPING = ("SAVEPOINT", "RELEASE SAVEPOINT", "SELECT current_setting", "SELECT set_config")
+
+
 def _statements(run) -> list[str]:
+    """The statements ``run`` sends that read or write, without the bookkeeping around them."""
     with CaptureQueriesContext(connection) as queries:
         run()
-    return [q["sql"] for q in queries.captured_queries]
+    return [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(BOOKKEEPING)]
 
 
 def _first(statements: list[str], start: str) -> int:
@@ -71,3 +82,53 @@ def test_the_rebuild_across_workers_does_the_same_between_and_after_its_phases(r
         return
     assert between[0] == PATIENT_TABLES
     assert after == [GROUP_TABLES]
+
+
+@pytest.fixture
+def summaries_locked():
+    """Another session holding the lock ANALYZE needs on the patient summaries, as a second
+    rebuild's ANALYZE or a long maintenance command would; let go after 30 s at the latest, so
+    that a rebuild waiting for it without limit fails this test instead of hanging it."""
+    need_postgresql()
+    holder = psycopg2.connect(database_url_for_subprocess())
+    with holder.cursor() as cursor:
+        cursor.execute('LOCK TABLE "indicators_patientsummary" IN SHARE UPDATE EXCLUSIVE MODE')
+    release = threading.Timer(30, holder.rollback)
+    release.start()
+    yield
+    release.cancel()
+    holder.close()
+
+
+@pytest.mark.services
+def test_statistics_that_cannot_be_gathered_leave_the_rebuild_to_finish(
+    rated, summaries_locked, caplog, monkeypatch
+):
+    """Statistics only speed the reads up: when ANALYZE cannot have its lock in time, the rebuild
+    says so in the log and goes on, every team summary stored, instead of waiting or stopping."""
+    monkeypatch.setattr(sql, "ANALYZE_LOCK_TIMEOUT", "200ms")
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="indicators.sql"):
+        summaries_rebuild_all()
+    assert time.monotonic() - started < 25  # not held until the other session let go
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == [
+        "statistics not gathered for indicators_patientsummary, indicators_summarystate"
+    ]
+    assert "lock timeout" in caplog.records[0].getMessage()
+    team = TeamSummary.objects.get()
+    assert (team.patients, team.stale) == (3, False)
+
+
+@pytest.mark.services
+def test_the_lock_timeout_of_the_callers_transaction_is_left_as_it_was(
+    summaries_locked, monkeypatch
+):
+    """ANALYZE waits at most ``ANALYZE_LOCK_TIMEOUT`` for its lock, gathered or not; the caller's
+    own setting holds again for the rest of its transaction."""
+    monkeypatch.setattr(sql, "ANALYZE_LOCK_TIMEOUT", "200ms")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lock_timeout = '3s'")
+        assert sql.tables_analyze(TeamSummary) is True
+        assert sql.tables_analyze(PatientSummary) is False  # locked by the other session
+        cursor.execute("SELECT current_setting('lock_timeout')")
+        assert cursor.fetchone() == ("3s",)
