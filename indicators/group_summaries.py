@@ -318,6 +318,11 @@ def group_summaries_mark(targets: Targets) -> bool:
                 [model(**{field: i}, period=p, stale=True, marks=1) for i, p in missing],
                 ignore_conflicts=True,
             )
+            # A row stored meanwhile (by the rebuild, from figures read before this change) made
+            # the insert give way: flag it too. Rows inserted here are flagged already.
+            model.objects.filter(_pairs_q(kind, missing), stale=False).update(
+                stale=True, marks=F("marks") + 1
+            )
     return newly_stale
 
 
@@ -358,27 +363,36 @@ def _refresh_kind(kind: GroupKind[Any]) -> int:
     row whose ``marks`` moved meanwhile had a patient change land after its figures were read,
     so it is flagged stale again rather than left fresh with figures that miss that change.
     """
-    field = kind.owner_field
-    read = {
-        (owner_id, period): marks
-        for owner_id, period, marks in kind.model.objects.filter(stale=True).values_list(
-            field, "period", "marks"
-        )
-    }
+    read = _marks(kind, kind.model.objects.filter(stale=True))
     if not read:
         return 0
     with transaction.atomic():
         group_summaries_compute_many(kind, read)  # set-based: one set of statements for all
-        moved = [
-            (owner_id, period)
-            for owner_id, period, marks in kind.model.objects.filter(
-                _pairs_q(kind, read)
-            ).values_list(field, "period", "marks")
-            if marks != read.get((owner_id, period))
-        ]
-        if moved:
-            kind.model.objects.filter(_pairs_q(kind, moved)).update(stale=True)
+        _flag_moved(kind, read, _pairs_q(kind, read))
     return len(read)
+
+
+def _marks(kind: GroupKind[Any], rows: QuerySet[Any]) -> dict[tuple[int, str], int]:
+    """The ``marks`` of these summaries by (owner id, quarter), read before their figures are."""
+    return {
+        (owner_id, period): marks
+        for owner_id, period, marks in rows.values_list(kind.owner_field, "period", "marks")
+    }
+
+
+def _flag_moved(kind: GroupKind[Any], read: dict[tuple[int, str], int], rows: Q) -> int:
+    """Once new figures are stored (same transaction): flag stale again each of ``rows`` whose
+    ``marks`` moved since ``read`` (a row not read then counts from 0, as a new row starts). A
+    patient change flagged it after its figures were read, so they miss that change. Returns
+    how many were flagged."""
+    moved = [
+        pair
+        for pair, marks in _marks(kind, kind.model.objects.filter(rows)).items()
+        if marks != read.get(pair, 0)
+    ]
+    if moved:
+        kind.model.objects.filter(_pairs_q(kind, moved)).update(stale=True)
+    return len(moved)
 
 
 # The claim's key among the installation's PostgreSQL advisory locks (any fixed number will do).
@@ -450,6 +464,10 @@ def group_summaries_rebuild_all(*, periods: Iterable[str] | None = None) -> int:
     quarter or a few per task.
     """
     wanted = sorted(_periods_present(None if periods is None else set(periods)))
+    # Read before the figures: a change flagged after that is in none of them (``_flag_moved``).
+    read = {
+        kind: _marks(kind, kind.model.objects.filter(period__in=wanted)) for kind in GROUP_KINDS
+    }
     with transaction.atomic():
         owners = {kind: _owners_all(kind) for kind in GROUP_KINDS}
         # Both kinds at once: what they share is worked out once (``group_sql``).
@@ -467,6 +485,7 @@ def group_summaries_rebuild_all(*, periods: Iterable[str] | None = None) -> int:
             summaries.filter(period__in=wanted).exclude(
                 **{f"{kind.owner_field}__in": owners[kind]}
             ).delete()
+            _flag_moved(kind, read[kind], Q(period__in=wanted))
     return written
 
 

@@ -123,7 +123,12 @@ def rebuild_group_phase() -> int:
     **PIECE_LIMITS,
 )
 def rebuild_group_period(period: str) -> int:
-    return group_summaries.group_summaries_rebuild_all(periods=[period])
+    """One quarter's team and caseload summaries; any a save flagged while they were computed
+    stay flagged (``group_summaries_rebuild_all``) and have a refresh queued."""
+    written = group_summaries.group_summaries_rebuild_all(periods=[period])
+    if group_summaries.group_summaries_any_stale():
+        group_refresh_queue()
+    return written
 
 
 @shared_task(name="indicators.tasks.rebuild_finished", acks_late=True)

@@ -11,7 +11,7 @@ from celery import current_app
 from django.db import connection
 
 from assessments.services import rating_record
-from indicators import group_summaries, tasks
+from indicators import group_sql, group_summaries, tasks
 from indicators.group_summaries import CASELOAD, TEAM, group_summaries_refresh_stale
 from indicators.models import CaseloadSummary, TeamSummary
 from indicators.patient_summaries import patient_summaries_refresh, summaries_rebuild_all
@@ -240,3 +240,83 @@ def test_marking_reports_fresh_or_missing_rows_only(team):
     row = TeamSummary.objects.get(team=team, period="2026Q1")
     assert (row.stale, row.marks) == (True, 2)
     assert group_summaries.group_summaries_mark({CASELOAD: set(), TEAM: set()}) is False
+
+
+def test_a_row_the_rebuild_stores_just_before_a_mark_inserts_it_is_still_flagged(team):
+    """Marking a group without a row inserts it, flagged; when the rebuild has just stored that
+    row, fresh, from figures read before the change, the insert gives way and the row is
+    flagged instead (not left fresh)."""
+    insert = TeamSummary.objects.bulk_create
+
+    def the_rebuild_stores_it_first(rows, **options):
+        TeamSummary.objects.create(team=team, period="2026Q1", stale=False, figures={})
+        return insert(rows, **options)
+
+    with mock.patch.object(
+        TeamSummary.objects, "bulk_create", side_effect=the_rebuild_stores_it_first
+    ):
+        assert group_summaries.group_summaries_mark({TEAM: {(team.pk, "2026Q1")}}) is True
+    row = TeamSummary.objects.get(team=team, period="2026Q1")
+    assert (row.stale, row.marks) == (True, 1)
+
+
+@contextmanager
+def saves_landing_while_groups_are_computed(people) -> Iterator[None]:
+    """Three of ``people`` rated 0 in 2026Q2, each patient's refresh committing after the group
+    figures' statements have read the patients' summaries and before they are stored."""
+    aggregates = group_sql.group_aggregates_of_kinds
+
+    def read_then_saves_land(targets):
+        found = aggregates(targets)
+        for person in people[1:4]:
+            rating_record(
+                patient=person, element="H1", value=0, rated_on=mid("2026Q2"), rater="patient"
+            )
+            patient_summaries_refresh(patient_id=person.pk)
+        return found
+
+    with mock.patch.object(
+        group_sql, "group_aggregates_of_kinds", side_effect=read_then_saves_land
+    ):
+        yield
+
+
+def test_a_change_landing_while_the_rebuild_computes_a_quarters_groups_leaves_them_stale(
+    team, eight_quarters
+):
+    """The nightly rebuild's group phase reads the patients' summaries, then writes the groups'
+    figures: saves whose patient refreshes commit in between are in none of those figures, so
+    their team is left flagged (not marked fresh with figures that miss them), and the next
+    refresh stores figures with the saves in them."""
+    people, _, _ = eight_quarters
+    with saves_landing_while_groups_are_computed(people):
+        group_summaries.group_summaries_rebuild_all(periods=["2026Q2"])
+
+    # its quarter, and the next (whose change figure the saves move), which the rebuild left
+    assert stale(TeamSummary, "team_id") == {(team.pk, "2026Q2"), (team.pk, "2026Q3")}
+    index = TeamSummary.objects.get(team=team, period="2026Q2").figures["index"]
+    assert index["median"] == 50.0  # read before the saves
+    assert group_summaries_refresh_stale() >= 2
+    stored = TeamSummary.objects.get(team=team, period="2026Q2")
+    assert stored.stale is False
+    assert stored.figures["index"]["median"] == 0.0  # three 0s and two 50s
+
+
+def test_a_quarter_of_the_rebuild_across_workers_queues_a_refresh_for_what_it_left_stale(
+    team, eight_quarters
+):
+    people, _, _ = eight_quarters
+    with (
+        saves_landing_while_groups_are_computed(people),
+        mock.patch.object(tasks, "group_refresh_queue") as refresh,
+    ):
+        tasks.rebuild_group_period.run("2026Q2")
+    assert stale(TeamSummary, "team_id") == {(team.pk, "2026Q2"), (team.pk, "2026Q3")}
+    refresh.assert_called_once_with()
+
+
+def test_a_quarter_of_the_rebuild_with_nothing_landing_queues_no_refresh(team, eight_quarters):
+    with mock.patch.object(tasks, "group_refresh_queue") as refresh:
+        tasks.rebuild_group_period.run("2026Q2")
+    assert stale(TeamSummary, "team_id") == set()
+    refresh.assert_not_called()
