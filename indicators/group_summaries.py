@@ -438,6 +438,15 @@ def group_summaries_refresh_stale() -> int | None:
         return sum(_refresh_kind(kind) for kind in GROUP_KINDS)
 
 
+def group_summaries_flag_all() -> int:
+    """Flag every team and caseload summary stale, bumping ``marks`` (so a refresh computing one
+    now leaves it flagged); return how many. For when the rebuild could not finish its groups:
+    the group refresh then recomputes them all from the patient summaries as they stand."""
+    return sum(
+        kind.model._default_manager.update(stale=True, marks=F("marks") + 1) for kind in GROUP_KINDS
+    )
+
+
 def group_summaries_any_stale() -> bool:
     """Whether any team or caseload summary is flagged stale."""
     return any(kind.model._default_manager.filter(stale=True).exists() for kind in GROUP_KINDS)

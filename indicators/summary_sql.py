@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
@@ -31,6 +32,14 @@ from .sql import _local_date, _period
 # files. No merge joins: the planner underestimates the latest ratings tenfold and would sort
 # them again to merge them; hashing them is cheaper.
 PLANNER_SETTINGS = {"jit": "off", "work_mem": "64MB", "enable_mergejoin": "off"}
+
+
+def _chunk_settings() -> dict[str, str]:
+    """``PLANNER_SETTINGS`` and how long the chunk may wait for a lock (``lock_timeout``, the
+    setting ``SUMMARY_PIECE_LOCK_TIMEOUT``): it holds its patients' states while it waits, and
+    their saves would wait with it."""
+    return {**PLANNER_SETTINGS, "lock_timeout": django_settings.SUMMARY_PIECE_LOCK_TIMEOUT}
+
 
 # The columns written, in the order of the SELECT in ``summaries_upsert_sql``.
 SUMMARY_COLUMNS = ("patient_id", "period", *FIGURE_FIELDS)
@@ -313,10 +322,11 @@ def patient_summaries_store(*, lo: int, hi: int, now: datetime | None = None) ->
     """
     params = {**sql.params(lo, hi), "now": now or timezone.now()}
     with transaction.atomic(), connection.cursor() as cursor:
-        names = list(PLANNER_SETTINGS)
+        chunk_settings = _chunk_settings()
+        names = list(chunk_settings)
         cursor.execute("SELECT " + ", ".join("current_setting(%s)" for _ in names), names)
         before = cursor.fetchone()
-        planner_settings_apply(cursor, PLANNER_SETTINGS)
+        planner_settings_apply(cursor, chunk_settings)
         cursor.execute(states_advance_sql(), params)
         (advanced,) = cursor.fetchone()
         cursor.execute(summaries_upsert_sql(), params)

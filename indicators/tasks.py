@@ -92,7 +92,7 @@ def rebuild_all_summaries(chunk: int = patient_summaries.REBUILD_CHUNK) -> int:
     log.info(PIECES_LOGGED, len(pieces), chunk)
     chord(
         (rebuild_summaries_chunk.si(lo, hi) for lo, hi in pieces),
-        rebuild_group_phase.si(),
+        rebuild_group_phase.si().on_error(rebuild_piece_failed.s()),
     ).apply_async()
     return len(pieces)
 
@@ -112,7 +112,10 @@ def rebuild_group_phase() -> int:
     """After every patient: each quarter's team and caseload summaries, as pieces of their own."""
     patient_summaries.patient_phase_analyze()
     periods = group_summaries.group_summaries_periods_settle()
-    chord((rebuild_group_period.si(p) for p in periods), rebuild_finished.si()).apply_async()
+    chord(
+        (rebuild_group_period.si(p) for p in periods),
+        rebuild_finished.si().on_error(rebuild_piece_failed.s()),
+    ).apply_async()
     return len(periods)
 
 
@@ -135,6 +138,26 @@ def rebuild_group_period(period: str) -> int:
 def rebuild_finished() -> None:
     patient_summaries.group_phase_analyze()
     log.info("summaries rebuild: finished")
+
+
+# The error logged when a piece of the rebuild failed (a test reads it back).
+PIECE_FAILED_LOGGED = (
+    "summaries rebuild: a piece failed (task %s), so the rebuild stops there; every team and "
+    "caseload summary is flagged for the group refresh to recompute instead"
+)
+
+
+@shared_task(name="indicators.tasks.rebuild_piece_failed", acks_late=True)
+def rebuild_piece_failed(task_id: str) -> int:
+    """A piece of the rebuild failed (an error, a time limit), so the step after its chord will
+    not run: say so in the log, and flag every team and caseload summary, so that the group
+    refresh (queued now; the minute sweep if it is lost) brings them into line with the patient
+    summaries as they stand. Patients of the failed piece keep the summaries they had, which
+    their own refreshes keep up to date. Returns how many were flagged."""
+    log.error(PIECE_FAILED_LOGGED, task_id)
+    flagged = group_summaries.group_summaries_flag_all()
+    group_refresh_queue()
+    return flagged
 
 
 # --- The nightly fair comparison of teams, after the rebuild ----------------------------------

@@ -4,6 +4,7 @@ Production is the default: DEBUG is off, a SECRET_KEY must be given, cookies are
 enforced. `make run` turns DEBUG on for the embedded development default (SQLite, in-process tasks).
 """
 
+import re
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -379,6 +380,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
 CELERY_RESULT_EXPIRES = 3600
+# How long the result store keeps a chord's count of pieces done (the nightly rebuild's). A piece
+# whose worker was killed is handed out again only after the visibility timeout (below): were the
+# count gone by then, the rebuild's next step would never run, and nothing would say so. A day
+# outlasts any redelivery of a night's pieces.
+CELERY_RESULT_CHORD_EXPIRES = env_int("CELERY_RESULT_CHORD_EXPIRES", 24 * 3600)
 # Summary jobs are fire-and-forget: their effect is in the database, and a result store that is
 # down must never hold up the save that queued them. Tasks whose result matters opt back in.
 CELERY_TASK_IGNORE_RESULT = True
@@ -395,6 +401,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
     "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
 }
+# How long a piece of the nightly rebuild waits for a lock (a table a migration or maintenance
+# command holds) before it fails: while it waits it holds its patients' summary states, and their
+# saves wait with it. A failed piece is logged and its teams' and caseloads' figures recomputed by
+# the group refresh (indicators.tasks.rebuild_piece_failed). PostgreSQL's units: ms, s, min.
+SUMMARY_PIECE_LOCK_TIMEOUT = env_str("SUMMARY_PIECE_LOCK_TIMEOUT", "30s")
+if not re.fullmatch(r"[1-9][0-9]*(ms|s|min)", SUMMARY_PIECE_LOCK_TIMEOUT):
+    raise ImproperlyConfigured(
+        "SUMMARY_PIECE_LOCK_TIMEOUT must be a whole number above 0 followed by ms, s or min "
+        f"(like 30s), not {SUMMARY_PIECE_LOCK_TIMEOUT!r}"
+    )
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] >= CELERY_RESULT_CHORD_EXPIRES:
+    raise ImproperlyConfigured(
+        "CELERY_RESULT_CHORD_EXPIRES must be longer than CELERY_VISIBILITY_TIMEOUT: a rebuild "
+        "piece handed out again after a killed worker would find its chord forgotten"
+    )
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = {
