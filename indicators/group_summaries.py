@@ -307,6 +307,11 @@ def group_summaries_mark(targets: Targets) -> bool:
             continue
         model, field = kind.model, kind.owner_field
         rows = model.objects.filter(_pairs_q(kind, pairs))
+        # The rows locked first in (owner, quarter) order, the order the rebuild and refreshes
+        # store them in: two transactions flagging and storing the same groups then never each
+        # hold a row the other waits for. (SQLite locks the whole database: no need.)
+        if connection.vendor == "postgresql":
+            list(rows.order_by(field, "period").select_for_update().values_list("pk", flat=True))
         if rows.filter(stale=False).update(stale=True, marks=F("marks") + 1):
             newly_stale = True
         rows.update(marks=F("marks") + 1)

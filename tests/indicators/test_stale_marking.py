@@ -9,6 +9,7 @@ from unittest import mock
 import pytest
 from celery import current_app
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from assessments.services import rating_record
 from indicators import group_sql, group_summaries, tasks
@@ -320,3 +321,24 @@ def test_a_quarter_of_the_rebuild_with_nothing_landing_queues_no_refresh(team, e
         tasks.rebuild_group_period.run("2026Q2")
     assert stale(TeamSummary, "team_id") == set()
     refresh.assert_not_called()
+
+
+@pytest.mark.services
+def test_marking_locks_its_rows_in_the_order_groups_are_stored_in(team, other_team):
+    """Flagging groups takes their rows' locks in (owner, quarter) order before it updates them,
+    the order the rebuild and refreshes store rows in, so the two never deadlock."""
+    need_postgresql()
+    for owner in (team, other_team):
+        for period in ("2026Q1", "2026Q2"):
+            TeamSummary.objects.create(team=owner, period=period, figures={})
+    pairs = {(owner.pk, p) for owner in (other_team, team) for p in ("2026Q2", "2026Q1")}
+    with CaptureQueriesContext(connection) as queries:
+        group_summaries.group_summaries_mark({TEAM: pairs})
+    statements = [q["sql"] for q in queries.captured_queries]
+    first = statements[0]
+    assert first.startswith('SELECT "indicators_teamsummary"."id"'), statements
+    assert first.endswith(
+        'ORDER BY "indicators_teamsummary"."team_id" ASC, "indicators_teamsummary"."period" ASC '
+        "FOR UPDATE"
+    ), first
+    assert statements[1].startswith('UPDATE "indicators_teamsummary"')
