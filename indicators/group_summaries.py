@@ -475,7 +475,8 @@ def group_summaries_rebuild_all(*, periods: Iterable[str] | None = None) -> int:
     summaries, empty or not. The summaries of a quarter that no longer has patient summaries,
     and of an owner who no longer qualifies, are deleted: from every quarter when ``periods`` is
     None, otherwise from the quarters given only. Giving ``periods`` splits the rebuild, one
-    quarter or a few per task.
+    quarter or a few per task. A summary a patient's change flags while its figures are computed
+    stays flagged for the next refresh (``_flag_moved``), as in a refresh.
     """
     wanted = sorted(_periods_present(None if periods is None else set(periods)))
     # Read before the figures: a change flagged after that is in none of them (``_flag_moved``).
