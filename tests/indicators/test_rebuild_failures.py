@@ -24,8 +24,8 @@ from indicators.models import CaseloadSummary, PatientSummary, SummaryState, Tea
 from indicators.patient_summaries import summaries_rebuild_all
 from indicators.summary_sql import patient_summaries_store
 from tests.factories import PatientFactory, UserFactory
-from tests.indicators.test_stale_marking import mid, seen
 from tests.support.celery import project_celery_on
+from tests.support.quarters import mid, seen
 from tests.support.services import (
     PrivateRedis,
     Worker,

@@ -16,30 +16,13 @@ from indicators import group_sql, group_summaries, tasks
 from indicators.group_summaries import CASELOAD, TEAM, group_summaries_refresh_stale
 from indicators.models import CaseloadSummary, TeamSummary
 from indicators.patient_summaries import patient_summaries_refresh, summaries_rebuild_all
-from patients.services import encounter_record
 from tests.factories import PatientFactory, UserFactory
+from tests.support.quarters import mid, seen
 from tests.support.services import need_postgresql
 
 pytestmark = pytest.mark.django_db
 
 QUARTERS = ["2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3", "2026Q4"]
-
-
-def mid(period: str) -> dt.date:
-    year, quarter = int(period[:4]), int(period[5])
-    return dt.date(year, quarter * 3 - 1, 15)
-
-
-def seen(patient, clinician, period: str) -> None:
-    day = mid(period)
-    encounter_record(
-        patient=patient,
-        clinician=clinician,
-        occurred_at=dt.datetime(day.year, day.month, day.day, 10, tzinfo=dt.UTC),
-        mode="phone",
-        initiated_by="service",
-        duration_minutes=10,
-    )
 
 
 @pytest.fixture
