@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -54,7 +53,7 @@ from .instrument_figures import InstrumentCounts, flag_keys
 from .models import PatientSummary
 from .scoring import FRAMEWORK_CODES, Quartiles, quartiles
 from .small_numbers import SMALL_NUMBER
-from .summary_sql import planner_settings_apply
+from .sql import local_settings
 
 TEAM, CASELOAD = "team", "caseload"
 
@@ -564,7 +563,7 @@ def group_aggregates_of_kinds(
         raise ValueError(f"not a kind of group: {sorted(unknown)!r}")
     if not kinds:
         return {}
-    with _planner_settings():
+    with local_settings(PLANNER_SETTINGS):
         return _aggregates_found(targets, kinds)
 
 
@@ -573,23 +572,6 @@ def group_aggregates_of_kinds(
 # headline's quartiles (a few hundred bytes a member, tens of MB a quarter at 50,000 patients) in
 # memory rather than in temporary files, as the patient phase has (``summary_sql``).
 PLANNER_SETTINGS = {"jit": "off", "work_mem": "64MB"}
-
-
-@contextmanager
-def _planner_settings() -> Iterator[None]:
-    """``PLANNER_SETTINGS`` on PostgreSQL for the statements of the block, then as they were (set
-    for the transaction only, SET LOCAL, and put back: a caller's transaction goes on after)."""
-    if not _postgresql():
-        yield
-        return
-    names = list(PLANNER_SETTINGS)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join("current_setting(%s)" for _ in names), names)
-        before = cursor.fetchone()
-        planner_settings_apply(cursor, PLANNER_SETTINGS)
-    yield
-    with connection.cursor() as cursor:
-        planner_settings_apply(cursor, dict(zip(names, before, strict=True)))
 
 
 def _aggregates_found(

@@ -13,7 +13,8 @@ import csv
 import io
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -21,6 +22,33 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 log = logging.getLogger(__name__)
+
+
+@contextmanager
+def local_settings(values: Mapping[str, str]) -> Iterator[None]:
+    """PostgreSQL: ``values`` (setting name to value) for the statements of the block, then as
+    they were. Set for the transaction only (``set_config(…, true)``, as SET LOCAL), and put back
+    when the block ends, as a caller's transaction goes on after it; when the block raises, the
+    transaction or savepoint it aborts puts them back itself. SQLite: nothing."""
+    if connection.vendor != "postgresql" or not values:
+        yield
+        return
+    names = list(values)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join("current_setting(%s)" for _ in names), names)
+        before = cursor.fetchone()
+        _settings_set(cursor, values)
+    yield
+    with connection.cursor() as cursor:
+        _settings_set(cursor, dict(zip(names, before, strict=True)))
+
+
+def _settings_set(cursor: Any, values: Mapping[str, str]) -> None:
+    cursor.execute(
+        "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in values),
+        [value for item in values.items() for value in item],
+    )
+
 
 # How long ANALYZE waits for its lock on a table (which another ANALYZE, a VACUUM or an index
 # being built holds) before the rebuild goes on without new statistics.
@@ -41,15 +69,12 @@ def tables_analyze(*models: Any) -> bool:
     names = [model._meta.db_table for model in models]
     tables = ", ".join(connection.ops.quote_name(name) for name in names)
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
-                [ANALYZE_LOCK_TIMEOUT],
-            )
-            (before, _) = cursor.fetchone()
+        with (
+            transaction.atomic(),
+            local_settings({"lock_timeout": ANALYZE_LOCK_TIMEOUT}),
+            connection.cursor() as cursor,
+        ):
             cursor.execute(f"ANALYZE {tables}")
-            # as it was for the rest of a caller's transaction
-            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [before])
     except DatabaseError as error:
         log.warning("statistics not gathered for %s: %s", ", ".join(names), str(error).strip())
         return False

@@ -18,7 +18,6 @@ from datetime import datetime
 
 from django.conf import settings as django_settings
 from django.db import connection, transaction
-from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from . import sql
@@ -321,25 +320,14 @@ def patient_summaries_store(*, lo: int, hi: int, now: datetime | None = None) ->
     once this transaction ends, and leaves the patient stale for the next refresh.
     """
     params = {**sql.params(lo, hi), "now": now or timezone.now()}
-    with transaction.atomic(), connection.cursor() as cursor:
-        chunk_settings = _chunk_settings()
-        names = list(chunk_settings)
-        cursor.execute("SELECT " + ", ".join("current_setting(%s)" for _ in names), names)
-        before = cursor.fetchone()
-        planner_settings_apply(cursor, chunk_settings)
+    with (
+        transaction.atomic(),
+        sql.local_settings(_chunk_settings()),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(states_advance_sql(), params)
         (advanced,) = cursor.fetchone()
         cursor.execute(summaries_upsert_sql(), params)
         cursor.execute(states_create_sql(), params)
         (created,) = cursor.fetchone()
-        # Within a caller's transaction the settings would outlive this chunk: put them back.
-        planner_settings_apply(cursor, dict(zip(names, before, strict=True)))
     return int(advanced) + int(created)
-
-
-def planner_settings_apply(cursor: CursorWrapper, settings: dict[str, str]) -> None:
-    """Set each setting for the rest of the transaction only (SET LOCAL)."""
-    cursor.execute(
-        "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings),
-        [value for item in settings.items() for value in item],
-    )
