@@ -307,16 +307,17 @@ def group_summaries_mark(targets: Targets) -> bool:
             continue
         model, field = kind.model, kind.owner_field
         rows = model.objects.filter(_pairs_q(kind, pairs))
-        # The rows locked first in (owner, quarter) order, the order the rebuild and refreshes
-        # store them in: two transactions flagging and storing the same groups then never each
-        # hold a row the other waits for. (SQLite locks the whole database: no need.)
+        # The rows there are, locked first in (owner, quarter) order, the order the rebuild and
+        # refreshes store them in: two transactions flagging and storing the same groups then
+        # never each hold a row the other waits for. (SQLite locks the whole database.)
+        present = rows.order_by(field, "period")
         if connection.vendor == "postgresql":
-            list(rows.order_by(field, "period").select_for_update().values_list("pk", flat=True))
+            present = present.select_for_update()
+        found = set(present.values_list(field, "period"))
         if rows.filter(stale=False).update(stale=True, marks=F("marks") + 1):
             newly_stale = True
         rows.update(marks=F("marks") + 1)
-        present = set(rows.values_list(field, "period"))
-        missing = [pair for pair in pairs if pair not in present]
+        missing = [pair for pair in pairs if pair not in found]
         if missing:
             newly_stale = True
             model.objects.bulk_create(

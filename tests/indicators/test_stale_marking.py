@@ -319,9 +319,10 @@ def test_marking_locks_its_rows_in_the_order_groups_are_stored_in(team, other_te
         group_summaries.group_summaries_mark({TEAM: pairs})
     statements = [q["sql"] for q in queries.captured_queries]
     first = statements[0]
-    assert first.startswith('SELECT "indicators_teamsummary"."id"'), statements
-    assert first.endswith(
-        'ORDER BY "indicators_teamsummary"."team_id" ASC, "indicators_teamsummary"."period" ASC '
-        "FOR UPDATE"
-    ), first
+    # the owner and quarter of the rows there are, in that order (columns 1 and 2), locked
+    assert first.startswith(
+        'SELECT "indicators_teamsummary"."team_id" AS "team_id", '
+        '"indicators_teamsummary"."period" AS "period" FROM'
+    ), statements
+    assert first.endswith("ORDER BY 1 ASC, 2 ASC FOR UPDATE"), first
     assert statements[1].startswith('UPDATE "indicators_teamsummary"')
