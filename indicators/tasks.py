@@ -140,17 +140,20 @@ def rebuild_finished() -> None:
     log.info("summaries rebuild: finished")
 
 
-# The error logged when a piece of the rebuild failed (a test reads it back).
+# The error logged when a piece of the rebuild failed (a test reads it back). Celery names the
+# step that will not run (the task after the chord), not the piece: Celery's own error line
+# before it names the piece and what it raised.
 PIECE_FAILED_LOGGED = (
-    "summaries rebuild: a piece failed (task %s), so the rebuild stops there; every team and "
-    "caseload summary is flagged for the group refresh to recompute instead"
+    "summaries rebuild: a piece failed, so the step after it (task %s) will not run; every "
+    "team and caseload summary is flagged for the group refresh to recompute instead"
 )
 
 
 @shared_task(name="indicators.tasks.rebuild_piece_failed", acks_late=True)
 def rebuild_piece_failed(task_id: str) -> int:
-    """A piece of the rebuild failed (an error, a time limit), so the step after its chord will
-    not run: say so in the log, and flag every team and caseload summary, so that the group
+    """A piece of the rebuild failed (an error, a time limit, a lock not had in time), so the
+    step after its chord (``task_id``) will not run: say so in the log, and flag every team and
+    caseload summary, so that the group
     refresh (queued now; the minute sweep if it is lost) brings them into line with the patient
     summaries as they stand. Patients of the failed piece keep the summaries they had, which
     their own refreshes keep up to date. Returns how many were flagged."""

@@ -127,12 +127,12 @@ def test_a_failed_piece_flags_every_group_for_the_refresh_and_says_so(team, capl
         mock.patch.object(tasks, "group_refresh_queue") as refresh,
         caplog.at_level(logging.ERROR, logger="indicators.tasks"),
     ):
-        assert tasks.rebuild_piece_failed.run("piece-7") == 4
+        assert tasks.rebuild_piece_failed.run("step-7") == 4
     refresh.assert_called_once_with()
     # every one flagged, and its marks moved, so a refresh computing it now leaves it flagged
     assert flags() == {(model, period, True, marks + 1) for model, period, _, marks in before}
     assert [r.getMessage() for r in caplog.records if r.name == "indicators.tasks"] == [
-        tasks.PIECE_FAILED_LOGGED % "piece-7"
+        tasks.PIECE_FAILED_LOGGED % "step-7"
     ]
 
 
