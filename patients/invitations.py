@@ -287,13 +287,16 @@ def invitation_accept(
     username: str = "",
     email: str = "",
     language: str = "",
+    audit: Audit | None = None,
 ) -> User:
     """Use an open invitation: make the patient's login with the username and password they chose,
+    the email address they typed (never the one the invitation was sent to, which staff chose)
     and the language they read the portal in (a code of settings.LANGUAGES; "" follows their
     browser, and emails then go in the site's default).
 
     An invitation never changes an existing login: one made before the patient had a login is
-    refused once they have one.
+    refused once they have one. With ``audit``, the patient's access log says when the login was
+    made and by whom, when someone signed in made it.
     """
     invitation = (
         Invitation.objects.select_for_update(of=("self",))
@@ -316,6 +319,7 @@ def invitation_accept(
     Invitation.objects.filter(patient=patient, used_at__isnull=True, expires_at__gt=now).update(
         expires_at=now
     )
+    audited(audit, patient)
     return user
 
 

@@ -458,7 +458,8 @@ class WelcomeForm(PortalForm):
     email = forms.EmailField(
         label=gettext_lazy("Your email address"),
         help_text=gettext_lazy(
-            "Optional. We use it for reminders and if you forget your password."
+            "Optional. Type your own address: we send reminders to it, and help if you forget "
+            "your password."
         ),
         required=False,
         error_messages={"invalid": gettext_lazy("Write an email address like name@example.org.")},

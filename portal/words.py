@@ -132,6 +132,8 @@ def progress_reading(
 
 # --- Who has seen my record -------------------------------------------------------------------
 
+# The audit row of a login made from an invitation link (``what``).
+INVITATION_USED = "portal login from invitation"
 ACCESS_ACTIONS = {
     "view": gettext_lazy("looked at your record"),
     "create": gettext_lazy("added to your record"),
@@ -163,6 +165,7 @@ ACCESS_PARTS = {
     "sign-in help": gettext_lazy("help to sign in, sent to your email"),
     "sign-in letter": gettext_lazy("a printed letter to help you sign in"),
     "portal login": gettext_lazy("your login to this website"),
+    INVITATION_USED: gettext_lazy("your login to this website"),
 }
 # A life event may be kept from the patient ("staff only"): saying that one was added or changed
 # would tell them it exists, so those writes are worded like any other change to the record.
@@ -174,12 +177,14 @@ ACCESS_ROLES = {
 }
 
 
-def accessor_words(*, name: str | None, role: str, is_you: bool) -> str:
+def accessor_words(*, name: str | None, role: str, is_you: bool, what: str = "") -> str:
     """Who it was, as a patient would say it. Another patient is never named."""
     if is_you:
         return _("You")
     if role == "patient":
         return _("Another patient")
+    if role == "anonymous" and what == INVITATION_USED:
+        return _("Someone using your invitation link")
     if role == "anonymous" or not name:
         return _("Someone who was not signed in")
     return f"{name}, {ACCESS_ROLES.get(role, role)}"

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from patients.audit import Audit
 from patients.invitations import INVITATION_REFUSED, LINK_LANGUAGE, invitation_accept
 from patients.models import User
 from patients.selectors import next_appointment
@@ -39,7 +40,7 @@ from portal.views.base import (
     render_page,
 )
 from portal.views.questionnaires import due_links
-from portal.words import access_words, accessor_words
+from portal.words import INVITATION_USED, access_words, accessor_words
 from ssm_outcomes.languages import chosen_language, language_offered
 
 
@@ -104,6 +105,7 @@ def access_log(request, patient):
                 name=str(access.actor) if access.actor else None,
                 role=access.actor_role,
                 is_you=access.actor is not None and access.actor.pk == patient.user_id,
+                what=access.what,
             ),
             "did": access_words(action=access.action, what=access.what),
         }
@@ -168,10 +170,9 @@ def welcome(request, token: str):
             {"reason": INVITATION_REFUSED["has_login"]},
             status=410,
         )
-    form = WelcomeForm(
-        posted(request),
-        initial={"username": _username_for(invitation.patient), "email": invitation.email},
-    )
+    # The address box starts empty: the address on a login is where help with a forgotten
+    # password goes, so it is one the patient types, never the one staff sent the link to.
+    form = WelcomeForm(posted(request), initial={"username": _username_for(invitation.patient)})
     if request.method == "POST" and form.is_valid():
         try:
             user = invitation_accept(
@@ -181,6 +182,7 @@ def welcome(request, token: str):
                 email=form.cleaned_data["email"],
                 # The language they read the welcome page in: their e-mails follow it.
                 language=translation.get_language() if request.LANGUAGE_CODE else "",
+                audit=Audit.of(request, "create", INVITATION_USED),
             )
         except ValidationError as error:
             if not hasattr(error, "error_dict"):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from patients.invitations import invitation_accept, invitation_create
 from patients.models import AuditEvent, Invitation, User
+from portal.words import INVITATION_USED
 from tests.conftest import PASSWORD
 from tests.factories import PatientFactory
 from tests.support.two_step import sign_in_with_code
@@ -170,7 +171,7 @@ def test_the_link_leads_to_choosing_a_password_then_into_the_portal_signed_in(
     assert page.status_code == 200
     assert token not in html
     assert 'value="margaret.h"' in html  # a username is suggested
-    assert 'value="margaret@example.org"' in html
+    assert "margaret@example.org" not in html  # the address is the patient's to type
 
     response = choose_password(client, email="margaret@example.org")
 
@@ -188,6 +189,64 @@ def test_the_link_leads_to_choosing_a_password_then_into_the_portal_signed_in(
     invitation.refresh_from_db()
     assert invitation.used_at is not None
     assert client.get(reverse("portal:home")).status_code == 200
+
+
+def test_a_link_sent_to_a_staff_address_gives_staff_no_way_into_the_login(
+    client, clinician, newcomer, django_capture_on_commit_callbacks
+):
+    """The address the invitation went to is staff's choice: were it put on the login, sign-in
+    help would send a new-password link there. The patient types their own, or none."""
+    _invitation, token = invitation_create(
+        patient=newcomer, created_by=clinician, email="nurse-inbox@example.org"
+    )
+    page = open_link(client, token)
+    assert "nurse-inbox@example.org" not in page.content.decode()
+    assert 'name="email"' in page.content.decode()
+    assert choose_password(client)["Location"] == reverse("portal:home")
+    newcomer.refresh_from_db()
+    assert newcomer.user.email == ""
+    mail.outbox.clear()
+
+    client.force_login(clinician)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("clinic:sign-in-help", args=[newcomer.pk]), follow=True)
+
+    assert mail.outbox == []  # no address on the login: a printed letter, which holds no link
+    assert response.redirect_chain[-1][0] == reverse("clinic:sign-in-letter", args=[newcomer.pk])
+
+
+def test_the_patients_access_log_says_when_their_login_was_made_from_the_link(
+    client, clinician, newcomer
+):
+    _invitation, token = invitation_create(patient=newcomer, created_by=clinician)
+    open_link(client, token)
+    choose_password(client)
+
+    made = AuditEvent.objects.get(patient=newcomer, action="create", what=INVITATION_USED)
+    assert (made.actor, made.actor_role) == (None, "anonymous")
+    html = client.get(reverse("portal:access-log")).content.decode()
+    assert (
+        "<strong>Someone using your invitation link</strong> added to your record "
+        "(your login to this website)." in html
+    )
+
+
+def test_a_login_made_from_the_link_by_a_signed_in_clinician_is_on_the_patients_log(
+    client, clinician, newcomer
+):
+    """Whoever holds the link can use it; someone at the service who does is named."""
+    _invitation, token = invitation_create(patient=newcomer, created_by=clinician)
+    client.force_login(clinician)
+    open_link(client, token)
+    choose_password(client, email="clinician-chose@example.org")
+
+    made = AuditEvent.objects.get(patient=newcomer, action="create", what=INVITATION_USED)
+    assert (made.actor, made.actor_role) == (clinician, "clinician")
+    html = client.get(reverse("portal:access-log")).content.decode()
+    assert (
+        f"<strong>{clinician}, clinician</strong> added to your record "
+        "(your login to this website)." in html
+    )
 
 
 def test_a_used_link_is_refused_with_a_clear_message(client, clinician, newcomer):
