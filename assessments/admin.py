@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 
+from patients.admin import RecordAdmin
 from patients.admin import TeamAdmin as PeopleTeamAdmin
 from patients.models import Team
 
@@ -48,7 +49,7 @@ class ElementAdmin(TranslationAdmin):
 
 
 @admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
+class RatingAdmin(RecordAdmin):
     list_display = ["patient", "element", "value", "rated_on", "rater"]
     list_filter = ["rater", "element__domain"]
     date_hierarchy = "rated_on"
@@ -62,7 +63,7 @@ class PriorityPointInline(admin.TabularInline):
 
 
 @admin.register(PrioritySet)
-class PrioritySetAdmin(admin.ModelAdmin):
+class PrioritySetAdmin(RecordAdmin):
     list_display = ["patient", "effective_from", "total", "by_proxy"]
     raw_id_fields = ["patient", "entered_by"]
     inlines = [PriorityPointInline]
@@ -75,7 +76,7 @@ class GoalReviewInline(admin.TabularInline):
 
 
 @admin.register(Goal)
-class GoalAdmin(admin.ModelAdmin):
+class GoalAdmin(RecordAdmin):
     list_display = ["description", "patient", "domain", "importance", "difficulty", "active"]
     list_filter = ["domain", "active"]
     raw_id_fields = ["patient", "created_by"]
@@ -89,7 +90,7 @@ class MarkerAdmin(TranslationAdmin):
 
 
 @admin.register(Reading)
-class ReadingAdmin(admin.ModelAdmin):
+class ReadingAdmin(RecordAdmin):
     list_display = ["patient", "marker", "value", "taken_on"]
     list_filter = ["marker"]
     date_hierarchy = "taken_on"
@@ -97,7 +98,7 @@ class ReadingAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonalTarget)
-class PersonalTargetAdmin(admin.ModelAdmin):
+class PersonalTargetAdmin(RecordAdmin):
     list_display = ["patient", "marker", "low", "high", "relevant"]
     list_filter = ["marker", "relevant"]
     raw_id_fields = ["patient", "set_by"]

@@ -130,6 +130,10 @@ class EncounterLogForm(LabelledForm):
     context_note = forms.CharField(
         label=_("Details of what happened"), required=False, max_length=EVENT_NOTE_MAX
     )
+    # As on the supporting records page: unticked, the event stays with the care team.
+    context_visible_to_patient = forms.BooleanField(
+        label=_("The patient can see this in their portal"), required=False, initial=True
+    )
     next_appointment = LocalDateTimeField(
         label=_("Next appointment (the patient is reminded to write their agenda)"),
         required=False,
@@ -370,6 +374,7 @@ class EncounterLogForm(LabelledForm):
                 "kind": data["context_kind"],
                 "occurred_on": data.get("context_occurred_on") or timezone.localdate(),
                 "note": data.get("context_note", ""),
+                "visible_to_patient": bool(data.get("context_visible_to_patient")),
             }
         encounter = None
         if all(key in data for key in self.ENCOUNTER_FIELDS):

@@ -15,7 +15,7 @@ from patients.invitations import (
     sign_in_help_send,
     staff_invitation_send,
 )
-from patients.signals import teams_changed
+from patients.signals import records_changed, teams_changed
 
 from .audit import Audit
 from .models import (
@@ -38,6 +38,42 @@ from .models import (
 admin.site.site_header = "SSM Outcomes administration"
 admin.site.site_title = "SSM Outcomes"
 admin.site.index_title = "Framework, teams and users"
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """A care record of one patient (``patient``), changed or deleted here as a service changes
+    it: the summaries of the patient it belongs to, and belonged to if it was moved, are flagged
+    in the admin's transaction and recomputed after it (``records_changed``), so a stored
+    summary never goes on showing what the record no longer says (a life event no longer
+    shared with the patient, a rating deleted)."""
+
+    def save_model(self, request, obj, form, change):
+        before = (
+            type(obj).objects.filter(pk=obj.pk).values_list("patient_id", flat=True).first()
+            if change
+            else None
+        )
+        super().save_model(request, obj, form, change)
+        _records_changed({before, obj.patient_id})
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # inlines: reviews, points
+        _records_changed({form.instance.patient_id})
+
+    def delete_model(self, request, obj):
+        patient_id = obj.patient_id
+        super().delete_model(request, obj)
+        _records_changed({patient_id})
+
+    def delete_queryset(self, request, queryset):
+        patient_ids = set(queryset.values_list("patient_id", flat=True))
+        super().delete_queryset(request, queryset)
+        _records_changed(patient_ids)
+
+
+def _records_changed(patient_ids) -> None:
+    for patient_id in sorted(pk for pk in patient_ids if pk is not None):
+        records_changed.send(sender=None, patient_id=patient_id)
 
 
 class MembershipInline(admin.TabularInline):
@@ -83,9 +119,10 @@ class UserAdmin(DjangoUserAdmin):
             )
 
     def get_readonly_fields(self, request, obj=None):
-        """A patient's email address is theirs alone: they change it in the portal."""
+        """A patient's email address is theirs alone: they change it in the portal. Their
+        login's role stays too: made a staff role, its address could be changed here."""
         fields = super().get_readonly_fields(request, obj)
-        return [*fields, "email"] if obj is not None and obj.is_patient else fields
+        return [*fields, "email", "role"] if obj is not None and obj.is_patient else fields
 
     def user_change_password(self, request, id, form_url=""):
         """Staff never set a patient's password: sign-in help goes to the patient instead."""
@@ -124,7 +161,8 @@ class PatientAdmin(admin.ModelAdmin):
     list_filter = ["teams"]
     search_fields = ["display_name"]
     filter_horizontal = ["teams"]
-    raw_id_fields = ["user"]
+    # The login is the patient's own, made from an invitation: never put on another here.
+    readonly_fields = ["user"]
     inlines = [ConditionInline]
     actions = ["invite_to_portal", "close_portal_login"]
 
@@ -203,14 +241,14 @@ class ConditionCodeAdmin(TranslationAdmin):
 
 
 @admin.register(Condition)
-class ConditionAdmin(admin.ModelAdmin):
+class ConditionAdmin(RecordAdmin):
     list_display = ["patient", "code", "onset", "stage"]
     list_filter = ["code"]
     raw_id_fields = ["patient"]
 
 
 @admin.register(Encounter)
-class EncounterAdmin(admin.ModelAdmin):
+class EncounterAdmin(RecordAdmin):
     list_display = ["patient", "clinician", "occurred_at", "mode", "initiated_by"]
     list_filter = ["mode", "initiated_by"]
     date_hierarchy = "occurred_at"
@@ -231,7 +269,7 @@ class AgendaAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContextEvent)
-class ContextEventAdmin(admin.ModelAdmin):
+class ContextEventAdmin(RecordAdmin):
     list_display = ["patient", "kind", "occurred_on", "visible_to_patient"]
     list_filter = ["kind"]
     raw_id_fields = ["patient", "recorded_by"]

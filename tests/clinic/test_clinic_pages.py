@@ -415,6 +415,33 @@ def test_an_encounter_can_add_a_goal_target_event_and_next_appointment(signed_in
     assert patient.appointments.count() == 1
 
 
+def test_a_life_event_logged_with_an_encounter_can_be_kept_from_the_patient(
+    signed_in, client, patient
+):
+    """As on the supporting records page: the box starts ticked, and unticked the event and its
+    details stay with the care team."""
+    url = reverse("clinic:encounter-new", args=[patient.pk])
+    form = signed_in.get(url).content.decode()
+    box = re.search(r'<input[^>]*name="context_visible_to_patient"[^>]*>', form).group(0)
+    assert "checked" in box
+    assert "The patient can see this in their portal" in form
+
+    staff_only = encounter_post(
+        context_kind="bereavement", context_note="Private detail for the team"
+    )
+    del staff_only["context_visible_to_patient"]  # unticked: a browser leaves the box out
+    assert signed_in.post(url, staff_only).status_code == 302
+    assert signed_in.post(url, encounter_post(context_kind="new_job")).status_code == 302
+
+    kept, shared = patient.context_events.order_by("kind")
+    assert (kept.kind, kept.visible_to_patient) == ("bereavement", False)
+    assert (shared.kind, shared.visible_to_patient) == ("new_job", True)
+    client.force_login(patient.user)
+    seen = client.get(reverse("api-context-events", args=[patient.pk])).json()
+    assert [event["kind"] for event in seen["results"]] == ["new_job"]
+    assert "Private detail" not in client.get(reverse("portal:progress")).content.decode()
+
+
 def test_an_empty_submission_is_refused_naming_every_required_box(clinician, patient):
     """An empty body (the CSRF token in its header) is a submission with nothing filled in,
     not a form never sent: 400 with each required box's message, as for any other gap."""

@@ -540,6 +540,24 @@ def test_no_one_sets_a_patients_password_or_address_in_the_admin(client, admin_u
     )
 
 
+def test_no_one_moves_a_patients_record_to_another_login_or_their_login_out_of_the_patient_role(
+    client, admin_user, patient, clinician
+):
+    """Either would let staff into the patient's login by the back door: a patient's login made
+    a clinician's has an address staff may change, and a record put on a staff login is read
+    with that login's password."""
+    sign_in_with_code(client, admin_user)
+    patient_page = client.get(reverse("admin:patients_patient_change", args=[patient.pk]))
+    login_page = client.get(reverse("admin:patients_user_change", args=[patient.user.pk]))
+
+    assert 'name="user"' not in patient_page.content.decode()
+    assert 'name="role"' not in login_page.content.decode()
+    assert (
+        'name="role"'
+        in client.get(reverse("admin:patients_user_change", args=[clinician.pk])).content.decode()
+    )
+
+
 def test_accepting_the_same_invitation_twice_fails_the_second_time(clinician, newcomer):
     invitation, _ = invitation_create(patient=newcomer, created_by=clinician)
     invitation_accept(invitation=invitation, password=NEW_PASSWORD, username="margaret.h")

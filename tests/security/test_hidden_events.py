@@ -10,9 +10,11 @@ from django.urls import URLPattern, get_resolver, reverse
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from assessments.services import rating_record
 from indicators.services import patient_summaries_compute
 from patients.models import ContextEvent
 from patients.services import context_event_record
+from tests.support.two_step import sign_in_with_code
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +168,56 @@ def test_who_has_seen_my_record_does_not_say_a_life_event_was_recorded(client, p
     assert "added to your record" in html
     assert "life" not in html.lower()
     assert "happened" not in html
+
+
+def test_an_event_made_staff_only_in_the_admin_leaves_the_patients_summaries(
+    client, admin_user, patient, events, django_capture_on_commit_callbacks
+):
+    """The admin changes a care record as a service does: the patient's summaries are flagged
+    and recomputed, so a stored summary never goes on showing an event no longer shared."""
+    _hidden, shared = events
+    api = APIClient()
+    api.force_login(patient.user)
+    summary = f"/api/v1/patients/{patient.pk}/summaries/2026Q1/"
+    assert [e["kind"] for e in api.get(summary).json()["context_events"]] == ["new_job"]
+    sign_in_with_code(client, admin_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:patients_contextevent_change", args=[shared.pk]),
+            {  # the box "visible to patient" left out: unticked
+                "patient": patient.pk,
+                "kind": shared.kind,
+                "occurred_on": SHARED_DAY.isoformat(),
+                "note": "",
+                "recorded_by": shared.recorded_by_id,
+            },
+        )
+
+    assert response.status_code == 302
+    shared.refresh_from_db()
+    assert shared.visible_to_patient is False
+    answer = api.get(summary).json()
+    assert (answer["context_events"], answer["stale"]) == ([], False)
+
+
+def test_a_rating_deleted_in_the_admin_leaves_the_patients_summaries(
+    client, admin_user, patient, django_capture_on_commit_callbacks
+):
+    rating = rating_record(
+        patient=patient, element="H1", value=7, rated_on=SHARED_DAY, rater="patient"
+    )
+    patient_summaries_compute(lo=patient.pk, hi=patient.pk)
+    api = APIClient()
+    api.force_login(patient.user)
+    summary = f"/api/v1/patients/{patient.pk}/summaries/2026Q1/"
+    assert api.get(summary).json()["index"] == 70
+    sign_in_with_code(client, admin_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:assessments_rating_delete", args=[rating.pk]), {"post": "yes"}
+        )
+
+    assert response.status_code == 302
+    assert api.get(summary).status_code == 404

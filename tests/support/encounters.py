@@ -11,5 +11,6 @@ def encounter_post(**extra) -> dict:
         "initiated_by": "service",
         "duration_minutes": "15",
         "target_relevant": "on",  # ticked when the form is shown, so a browser sends it
+        "context_visible_to_patient": "on",  # likewise
         **extra,
     }
