@@ -376,7 +376,10 @@ def _language_codes() -> list[str]:
 
 def teams_importable(user: User | None):
     """The teams a user may import into: a clinician their own, an administrator any (and the
-    ``import_patients`` command, run by whoever runs the server: ``user`` None)."""
+    ``import_patients`` command, run by whoever runs the server: ``user`` None); none for an
+    account switched off (an import it queued before then is refused when the job runs)."""
+    if user is not None and not user.is_active:
+        return Team.objects.none()
     if user is None or user.role == User.Role.ADMIN:
         return Team.objects.all()
     if user.is_clinician:

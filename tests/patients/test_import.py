@@ -20,6 +20,7 @@ from patients.models import (
     Membership,
     Patient,
     PatientImport,
+    User,
 )
 from tests.factories import MembershipFactory, PatientFactory
 from tests.support.two_step import sign_in_with_code
@@ -254,6 +255,22 @@ def test_a_queued_import_fails_when_its_maker_has_left_the_team(team, clinician)
     )
     PatientImport.objects.filter(pk=record.pk).update(state="queued")
     Membership.objects.filter(user=clinician, team=team).delete()
+    assert import_run_queued(import_id=record.pk, user_id=clinician.pk) == "failed"
+    record.refresh_from_db()
+    assert record.failure == (
+        "Nothing was imported: you no longer import into Riverside Practice (only a clinician "
+        "of the team can)."
+    )
+    assert Patient.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_queued_import_fails_when_its_makers_account_was_switched_off(team, clinician):
+    record = import_record(
+        plan=plan(GOOD, team, clinician), user=clinician, text=GOOD, file_name="x", source="csv"
+    )
+    PatientImport.objects.filter(pk=record.pk).update(state="queued")
+    User.objects.filter(pk=clinician.pk).update(is_active=False)
     assert import_run_queued(import_id=record.pk, user_id=clinician.pk) == "failed"
     record.refresh_from_db()
     assert record.failure == (
