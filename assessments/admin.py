@@ -38,9 +38,10 @@ class DomainAdmin(TranslationAdmin):
 
 
 @admin.register(Element)
-class ElementAdmin(TranslationAdmin):
+class ElementAdmin(RecordAdmin, TranslationAdmin):
     """Framework elements (with a code), their wording in each language, and patients' personal
-    items (with a patient), which are in the patient's own words (only the English columns)."""
+    items (with a patient), which are in the patient's own words (only the English columns); a
+    personal item changed or deleted (with its ratings) flags its patient's summaries."""
 
     list_display = ["key", "label", "plain_label", "domain", "active", "patient"]
     list_filter = ["domain", "active", ("patient", admin.EmptyFieldListFilter)]

@@ -10,7 +10,7 @@ from django.urls import URLPattern, get_resolver, reverse
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from assessments.services import rating_record
+from assessments.services import personal_item_create, priorities_set, rating_record
 from indicators.services import patient_summaries_compute
 from patients.models import ContextEvent
 from patients.services import context_event_record
@@ -221,3 +221,34 @@ def test_a_rating_deleted_in_the_admin_leaves_the_patients_summaries(
 
     assert response.status_code == 302
     assert api.get(summary).status_code == 404
+
+
+def test_a_personal_item_moved_to_another_domain_in_the_admin_moves_it_in_the_summaries(
+    client, admin_user, patient, django_capture_on_commit_callbacks
+):
+    item = personal_item_create(patient=patient, label="Gardening", domain="M")
+    rating_record(patient=patient, element=item.key, value=3, rated_on=SHARED_DAY, rater="patient")
+    rating_record(patient=patient, element="H1", value=9, rated_on=SHARED_DAY, rater="patient")
+    priorities_set(patient=patient, effective_from=HIDDEN_DAY, points={"H1": 50, item.key: 50})
+    patient_summaries_compute(lo=patient.pk, hi=patient.pk)
+    api = APIClient()
+    api.force_login(patient.user)
+    summary = f"/api/v1/patients/{patient.pk}/summaries/2026Q1/"
+    assert api.get(summary).json()["domains"]["M"]["score"] == 30
+    sign_in_with_code(client, admin_user)
+    page = client.get(reverse("admin:assessments_element_change", args=[item.pk]))
+    form = {
+        name: value
+        for name, value in page.context["adminform"].form.initial.items()
+        if value is not None
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:assessments_element_change", args=[item.pk]),
+            {**form, "domain": "R", "patient": patient.pk},
+        )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    domains = api.get(summary).json()["domains"]
+    assert (domains["M"]["score"], domains["R"]["score"]) == (None, 30)
