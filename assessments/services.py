@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -19,6 +20,7 @@ from patients.validation import (
     date_not_in_future,
     full_clean,
     record_save,
+    refused_together,
     rule,
 )
 from ssm_outcomes.content_language import language_columns
@@ -160,26 +162,38 @@ def rating_write(
     encounter: Encounter | None = None,
 ) -> Rating:
     """``rating_record`` in the caller's transaction, which writes the audit row. A refusal is
-    raised before anything is written."""
-    _rater_allowed(rater, entered_by)
-    date_not_in_future("rated_on", rated_on)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
-        raise rule(
-            "value",
-            _("%(field)s must be a whole number between %(low)s and %(high)s"),
-            "rating_out_of_range",
-            low=0,
-            high=10,
-        )
+    raised before anything is written, with every problem of the rating at once."""
+    found: dict[str, Element] = {}
+
+    def value_in_range() -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+            raise rule(
+                "value",
+                _("%(field)s must be a whole number between %(low)s and %(high)s"),
+                "rating_out_of_range",
+                low=0,
+                high=10,
+            )
+
+    def element_found() -> None:
+        found["element"] = element_for_key(patient=patient, key=element)
+
+    refused_together(
+        lambda: _rater_allowed(rater, entered_by),
+        lambda: date_not_in_future("rated_on", rated_on),
+        value_in_range,
+        element_found,
+        lambda: _encounter_of(patient.pk, encounter),
+    )
     rating = record_save(
         Rating(
             patient=patient,
-            element=element_for_key(patient=patient, key=element),
+            element=found["element"],
             value=value,
             rated_on=rated_on,
             rater=rater,
             entered_by=entered_by,
-            encounter=_encounter_of(patient.pk, encounter),
+            encounter=encounter,
         )
     )
     records_changed.send(sender=None, patient_id=patient.pk)
@@ -195,35 +209,43 @@ def priorities_set(
     entered_by: User | None = None,
     audit: Audit | None = None,
 ) -> PrioritySet:
-    """Save a new priority set from a date on; earlier sets stay as history."""
-    date_not_in_future("effective_from", effective_from)
-    if not isinstance(points, dict) or not points:
-        raise rule(
-            "points", _("%(field)s must give at least one element some points"), "points_empty"
-        )
+    """Save a new priority set from a date on; earlier sets stay as history. A refusal says
+    the date's problem and the points' together."""
     elements: dict[int, tuple[Element, int]] = {}
-    for key, value in points.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+
+    def points_checked() -> None:
+        if not isinstance(points, dict) or not points:
+            raise rule(
+                "points", _("%(field)s must give at least one element some points"), "points_empty"
+            )
+        for key, value in points.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise rule(
+                    "points",
+                    _("points for %(element)s must be a whole number, 0 or more"),
+                    "points_invalid",
+                    element=key,
+                )
+            element = element_for_key(patient=patient, key=key, field="points")
+            if element.pk in elements:
+                raise rule(
+                    "points",
+                    _("points name %(element)s twice"),
+                    "points_twice",
+                    element=element.key,
+                )
+            elements[element.pk] = (element, value)
+        total = sum(v for _, v in elements.values())
+        if not 1 <= total <= 100:
             raise rule(
                 "points",
-                _("points for %(element)s must be a whole number, 0 or more"),
-                "points_invalid",
-                element=key,
+                _("%(field)s must add up to between 1 and 100 (they add up to %(total)s)"),
+                "points_total",
+                total=total,
             )
-        element = element_for_key(patient=patient, key=key, field="points")
-        if element.pk in elements:
-            raise rule(
-                "points", _("points name %(element)s twice"), "points_twice", element=element.key
-            )
-        elements[element.pk] = (element, value)
+
+    refused_together(lambda: date_not_in_future("effective_from", effective_from), points_checked)
     total = sum(v for _, v in elements.values())
-    if not 1 <= total <= 100:
-        raise rule(
-            "points",
-            _("%(field)s must add up to between 1 and 100 (they add up to %(total)s)"),
-            "points_total",
-            total=total,
-        )
     priority_set = full_clean(
         PrioritySet(
             patient=patient,
@@ -425,37 +447,57 @@ def reading_write(
     encounter: Encounter | None = None,
 ) -> Reading:
     """``reading_record`` in the caller's transaction, which writes the audit row. A refusal is
-    raised before anything is written."""
-    marker = loinc if isinstance(loinc, Marker) else marker_for_loinc(loinc)
-    loinc = marker.loinc
-    if unit not in {marker.unit, marker.display_unit}:
-        raise rule(
-            "unit",
-            _("%(field)s must be %(unit)s for %(marker)s (%(loinc)s)"),
-            "unit_wrong",
-            unit=marker.unit,
-            marker=marker.name,
-            loinc=loinc,
-        )
-    number = _decimal("value", value)
-    if number is None or not marker.plausible_low <= number <= marker.plausible_high:
-        raise rule(
-            "value",
-            _("%(field)s must be between %(low)s and %(high)s %(unit)s"),
-            "reading_out_of_range",
-            low=str(marker.plausible_low),
-            high=str(marker.plausible_high),
-            unit=marker.unit_label,
-        )
-    date_not_in_future("taken_on", taken_on)
+    raised before anything is written, with every problem of the reading at once (the unit and
+    the value are checked against the marker when the marker is known)."""
+    found: dict[str, Any] = {}
+
+    def marker_found() -> None:
+        found["marker"] = loinc if isinstance(loinc, Marker) else marker_for_loinc(loinc)
+
+    def unit_fits() -> None:
+        marker = found.get("marker")
+        if marker is not None and unit not in {marker.unit, marker.display_unit}:
+            raise rule(
+                "unit",
+                _("%(field)s must be %(unit)s for %(marker)s (%(loinc)s)"),
+                "unit_wrong",
+                unit=marker.unit,
+                marker=marker.name,
+                loinc=marker.loinc,
+            )
+
+    def value_plausible() -> None:
+        found["number"] = number = _decimal("value", value)
+        marker = found.get("marker")
+        if marker is None:  # its range unknown: only whether it is a number can be said
+            if number is None:
+                raise rule("value", NUMBER, "not_a_number")
+            return
+        if number is None or not marker.plausible_low <= number <= marker.plausible_high:
+            raise rule(
+                "value",
+                _("%(field)s must be between %(low)s and %(high)s %(unit)s"),
+                "reading_out_of_range",
+                low=str(marker.plausible_low),
+                high=str(marker.plausible_high),
+                unit=marker.unit_label,
+            )
+
+    refused_together(
+        marker_found,
+        unit_fits,
+        value_plausible,
+        lambda: date_not_in_future("taken_on", taken_on),
+        lambda: _encounter_of(patient.pk, encounter),
+    )
     reading = record_save(
         Reading(
             patient=patient,
-            marker=marker,
-            value=number.quantize(Decimal("0.01")),
+            marker=found["marker"],
+            value=found["number"].quantize(Decimal("0.01")),
             taken_on=taken_on,
             recorded_by=recorded_by,
-            encounter=_encounter_of(patient.pk, encounter),
+            encounter=encounter,
         )
     )
     records_changed.send(sender=None, patient_id=patient.pk)
