@@ -59,7 +59,28 @@ def default_messages(field: forms.Field) -> dict[str, str]:
     else:
         messages["min_value"] = gettext("{name} must be %(limit_value)s or more.")
         messages["max_value"] = gettext("{name} must be %(limit_value)s or less.")
-    return {code: message.format(name=name) for code, message in messages.items()}
+    return {code: _Named(message, name) for code, message in messages.items()}
+
+
+class _Named(str):
+    """A message with the field's name in it (``{name}``), for Django to fill in its own
+    placeholders (``%(limit_value)d``) with ``%`` when it has any: a "%" in the name (a reading
+    box "HbA1c (%)", an item the patient wrote as "Feel 100% myself") is kept as written there,
+    never taken for a placeholder. Without Django's placeholders it reads as the plain text."""
+
+    template: str
+    name: str
+
+    def __new__(cls, template: str, name: str) -> _Named:
+        message = super().__new__(cls, template.format(name=name))
+        message.template, message.name = template, name
+        return message
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        return self.template, self.name  # so a copy (of a form's errors) is one too
+
+    def __mod__(self, params: Any) -> str:
+        return self.template.format(name=self.name.replace("%", "%%")) % params
 
 
 def _django_defaults(field_class: type) -> dict:
