@@ -18,7 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from patients.audit import Audit, audited
 from patients.models import Appointment, Encounter, Patient, User
-from patients.services import appointment_write, context_event_write, encounter_write
+from patients.services import (
+    appointment_write,
+    context_event_write,
+    encounter_time_checked,
+    encounter_write,
+)
 from patients.validation import ONE_OF_THIS_PATIENTS, rule, worded
 
 from .models import InstrumentRater
@@ -93,12 +98,16 @@ def encounter_log(
 
     Every part is checked and every problem reported at once, each under the name of the form
     field it came from (``field`` of each item), so it is shown next to what was typed.
-    ``encounter`` is None when the form could not even read the encounter's own fields: the
-    other parts are then checked against today, and the whole is refused. A clash of the next
-    appointment with another one does not refuse the encounter: it is saved, the appointment is
-    not, and ``appointment_problem`` says why. ``responses`` are validated instruments the
-    clinician asked the patient in the encounter ({"field", "instrument", "answers"}): each is
-    recorded as the patient's answers entered on their behalf (rater proxy) on its day.
+    ``encounter`` holds only its date (``occurred_at``) when the form could not read the
+    encounter's other fields (it has its own errors for them), and is None when it could not
+    read the date either: the encounter is not written and the whole is refused, but the date
+    is still checked, and the parts against it, so their problems are said with the form's.
+    The other parts are checked against today when the date is missing or refused. A clash of
+    the next appointment with another one does not refuse the encounter: it is saved, the
+    appointment is not, and ``appointment_problem`` says why. ``responses`` are validated
+    instruments the clinician asked the patient in the encounter ({"field", "instrument",
+    "answers"}): each is recorded as the patient's answers entered on their behalf (rater
+    proxy) on its day.
 
     Ratings may name their element by key or give the element itself, and readings their
     marker's ``loinc`` or the ``marker`` itself: what the caller has read is not read again.
@@ -107,11 +116,15 @@ def encounter_log(
     """
     problems = _Problems()
     record = None
-    if encounter is not None:
+    when = (encounter or {}).get("occurred_at")
+    if encounter is not None and encounter.keys() != {"occurred_at"}:
         record = problems.collect(
             partial(encounter_write, patient=patient, clinician=clinician, **encounter)
         )
-    day = timezone.localtime(record.occurred_at).date() if record else timezone.localdate()
+    elif when is not None:
+        problems.collect(partial(encounter_time_checked, when))
+    dated = when is not None and "occurred_at" not in problems.errors
+    day = timezone.localtime(when).date() if dated else timezone.localdate()
     for item in ratings:
         problems.collect(
             partial(

@@ -381,6 +381,10 @@ class EncounterLogForm(LabelledForm):
             encounter = {key: data[key] for key in self.ENCOUNTER_FIELDS} | {
                 "agenda_discussed": data.get("agenda_discussed") or None
             }
+        elif "occurred_at" in data:
+            # Another of its boxes refused: the service still checks the date, and the parts
+            # that depend on it, without writing the encounter.
+            encounter = {"occurred_at": data["occurred_at"]}
         return {
             "encounter": encounter,
             "ratings": ratings,

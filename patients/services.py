@@ -221,10 +221,7 @@ def encounter_write(
     """``encounter_record`` in the caller's transaction, which writes the audit row: for a
     service that records the encounter as one part of its own write (``encounter_log``).
     A refusal is raised before anything is written."""
-    if occurred_at > timezone.now() + dt.timedelta(minutes=5):
-        raise rule("occurred_at", IN_THE_FUTURE, "date_in_future")
-    if occurred_at.date() < EARLIEST_DATE:
-        raise rule("occurred_at", TOO_EARLY, "date_too_early", year=f"{EARLIEST_DATE:%Y}")
+    encounter_time_checked(occurred_at)
     encounter = record_save(
         Encounter(
             patient=patient,
@@ -244,6 +241,17 @@ def encounter_write(
         )
     records_changed.send(sender=None, patient_id=patient.pk)
     return encounter
+
+
+def encounter_time_checked(occurred_at: dt.datetime) -> dt.datetime:
+    """An encounter's date and time as given; ValidationError on ``occurred_at`` when it is in
+    the future or before ``EARLIEST_DATE``. ``encounter_write`` checks it; a caller that cannot
+    write the encounter yet (a form with its own problems) checks it alone."""
+    if occurred_at > timezone.now() + dt.timedelta(minutes=5):
+        raise rule("occurred_at", IN_THE_FUTURE, "date_in_future")
+    if occurred_at.date() < EARLIEST_DATE:
+        raise rule("occurred_at", TOO_EARLY, "date_too_early", year=f"{EARLIEST_DATE:%Y}")
+    return occurred_at
 
 
 @transaction.atomic
