@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Q
@@ -129,22 +130,28 @@ def condition_record(
 ) -> Condition:
     """Add a long-term condition, with its stage where the condition is staged."""
     code = ConditionCode.objects.filter(snomed_code=snomed_code).first()
-    if code is None:
-        raise rule(
-            "snomed_code",
-            _("snomed_code %(snomed)s is not a condition this service records"),
-            "condition_unknown",
-            snomed=snomed_code,
+    onset_checked = partial(date_not_in_future, "onset", onset)
+    if code is None:  # its stage cannot be checked; its onset still is, so both are said
+        refused_together(partial(_condition_unknown, snomed_code), onset_checked)
+    else:
+        refused_together(
+            partial(_not_recorded_yet, patient, code),
+            onset_checked,
+            partial(_stage_checked, code, stage),
         )
-    refused_together(
-        lambda: _not_recorded_yet(patient, code),
-        lambda: date_not_in_future("onset", onset),
-        lambda: _stage_checked(code, stage),
-    )
     condition = full_clean(Condition(patient=patient, code=code, onset=onset, stage=stage))
     condition.save()
     audited(audit, patient)
     return condition
+
+
+def _condition_unknown(snomed_code: str) -> None:
+    raise rule(
+        "snomed_code",
+        _("snomed_code %(snomed)s is not a condition this service records"),
+        "condition_unknown",
+        snomed=snomed_code,
+    )
 
 
 def _not_recorded_yet(patient: Patient, code: ConditionCode) -> None:

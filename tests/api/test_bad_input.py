@@ -503,3 +503,15 @@ def test_a_missing_empty_or_malformed_field_names_itself_in_the_readers_language
     for language, expected in (("en-GB", english), ("nl", dutch)):
         response = as_clinician.post(url, body, format="json", HTTP_ACCEPT_LANGUAGE=language)
         assert (response.status_code, response.json()) == (400, expected)
+
+
+def test_a_condition_not_recorded_here_is_refused_with_its_future_onset(as_clinician, patient):
+    response = post(
+        as_clinician, patient, "conditions/", {"snomed_code": "123", "onset": "2030-01-01"}
+    )
+
+    assert response.status_code == 400
+    errors = response.json()
+    assert "snomed_code 123 is not a condition this service records" in str(errors["snomed_code"])
+    assert "onset must not be in the future" in str(errors["onset"])
+    assert not patient.conditions.exists()
