@@ -40,6 +40,7 @@ from .models import (
     Reading,
     personal_item_id,
 )
+from .selectors import personal_item_exists
 
 _ELEMENT = _("%(field)s must be a framework code (H1 to R4) or one of this patient's items (P<id>)")
 ELEMENT_RULE = filled(_ELEMENT, {"field": "element"})
@@ -112,10 +113,10 @@ def personal_item_create(
         raise rule("label", _("%(field)s must not be empty"), "empty")
     if not Domain.objects.filter(code=domain).exists():
         raise rule("domain", DOMAIN_RULE, "domain_unknown")
-    # The patient's own words, in the original column, whatever the page's language
-    # (assessments/translation.py): compared there, and written under the default language.
-    if Element.objects.rewrite(False).filter(patient=patient, label__iexact=label).exists():
+    if personal_item_exists(patient=patient, label=label):
         raise rule("label", _("this patient already has an item with these words"), "item_exists")
+    # The patient's own words, in the original column whatever the page's language
+    # (assessments/translation.py): written under the default language.
     with translation.override(settings.LANGUAGE_CODE):
         item = Element(patient=patient, label=label, domain_id=domain, code="")
         item = full_clean(item, exclude=language_columns(Element))

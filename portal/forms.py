@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.models import Domain, Element, GoalReview
+from assessments.models import Domain, GoalReview
+from assessments.selectors import personal_item_exists
 from patients.invitations import login_checked
 from patients.validation import (
     AGENDA_MAX,
@@ -211,7 +212,7 @@ class ItemForm(PortalForm):
         label = self.cleaned_data["label"].strip()
         if not label:
             raise forms.ValidationError(_("Write what matters to you, in your own words."))
-        if Element.objects.filter(patient=self.patient, label__iexact=label).exists():
+        if personal_item_exists(patient=self.patient, label=label):
             raise forms.ValidationError(_("This is already in your list."))
         return label
 
