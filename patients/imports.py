@@ -230,7 +230,8 @@ def _conditions(
     for part in (part.strip() for part in text.split(";")):
         if not part:
             continue
-        code, _sep, onset_text = part.partition(":")
+        # SNOMED[@onset]; a colon in place of the @ is read too (files written before).
+        code, _sep, onset_text = part.replace(":", "@", 1).partition("@")
         code = code.strip()
         onset = None
         if code not in known:

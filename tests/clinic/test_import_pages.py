@@ -1,5 +1,7 @@
 """The clinic's import pages: choose a file, see every refused row, import, see the progress."""
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -207,3 +209,23 @@ def test_a_preview_cannot_be_run_or_seen_after_its_maker_leaves_the_team(
     assert "Your recent imports" not in client.get(reverse("clinic:import-start")).content.decode()
     record.refresh_from_db()
     assert (record.state, Patient.objects.count()) == ("previewed", 0)
+
+
+@pytest.mark.django_db
+def test_a_condition_with_its_onset_after_an_at_sign_is_previewed_and_imported(
+    client, team, clinician
+):
+    client.force_login(clinician)
+    data = b"display_name,birth_year,local_id,conditions\nGrace H.,1948,RGP-1,44054006@2019-03-01\n"
+
+    response = upload(client, team, data)
+    page = client.get(response["Location"]).content.decode()
+
+    assert "New patients</dt><dd>1</dd>" in page
+    assert "Nothing was imported" not in page
+    record = PatientImport.objects.get()
+    client.post(reverse("clinic:import-run", args=[record.pk]))
+    grace = Patient.objects.get(display_name="Grace H.")
+    assert list(grace.conditions.values_list("code__snomed_code", "onset")) == [
+        ("44054006", dt.date(2019, 3, 1))
+    ]

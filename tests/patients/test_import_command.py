@@ -1,5 +1,7 @@
 """``manage.py import_patients FILE --team NAME [--dry-run]``."""
 
+import datetime as dt
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -61,3 +63,33 @@ def test_unknown_team_and_unreadable_file(team, csv_file, tmp_path):
             "--team",
             team.name,
         )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("written", ["44054006@2019-03-01", "44054006:2019-03-01"])
+def test_a_condition_takes_its_onset_after_an_at_sign_or_a_colon(team, csv_file, written):
+    path = csv_file(f"display_name,birth_year,local_id,conditions\nGrace H.,1948,RGP-1,{written}\n")
+
+    call_command("import_patients", str(path), "--team", team.name)
+
+    grace = Patient.objects.get(display_name="Grace H.")
+    assert list(grace.conditions.values_list("code__snomed_code", "onset")) == [
+        ("44054006", dt.date(2019, 3, 1))
+    ]
+
+
+@pytest.mark.django_db
+def test_conditions_with_and_without_onsets_are_read_together(team, csv_file):
+    path = csv_file(
+        "display_name,birth_year,local_id,conditions\n"
+        "Grace H.,1948,RGP-1,44054006@2019-03; 38341003 ;49049000:2015\n"
+    )
+
+    call_command("import_patients", str(path), "--team", team.name)
+
+    grace = Patient.objects.get(display_name="Grace H.")
+    assert sorted(grace.conditions.values_list("code__snomed_code", "onset")) == [
+        ("38341003", None),
+        ("44054006", dt.date(2019, 3, 1)),
+        ("49049000", dt.date(2015, 1, 1)),
+    ]
