@@ -51,7 +51,7 @@ class RecoveryCodeForm(LabelledMessages, forms.Form):
     )
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(LabelledMessages, forms.Form):
     name = forms.CharField(
         label=_("What is the token for?"),
         help_text=_(
@@ -61,7 +61,6 @@ class ApiTokenForm(forms.Form):
         max_length=64,
         error_messages={
             "required": _("Give the token a name, for example “GP system export”."),
-            "max_length": _("Use 64 characters or fewer."),
         },
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )

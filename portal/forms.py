@@ -21,7 +21,7 @@ from patients.validation import (
     worded,
 )
 from portal.points import POINTS_TO_SHARE
-from ssm_outcomes.forms import LabelledMessages, PlainForm
+from ssm_outcomes.forms import LabelledMessages, PlainForm, named
 from ssm_outcomes.languages import LanguageRadioSelect, languages_offered
 
 if TYPE_CHECKING:
@@ -234,7 +234,11 @@ class FeedbackForm(PortalForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for code, question in RELATIONSHIP_QUESTIONS.items():
-            self.fields[code] = scale_field(question)
+            self.fields[code] = field = scale_field(question)
+            # Several questions on one page: each message says which (without its full stop).
+            field.error_messages["invalid_choice"] = named(
+                _("For {name}, choose a number from 0 to 10."), str(question).rstrip(".")
+            )
 
     def clean(self):
         cleaned = super().clean()

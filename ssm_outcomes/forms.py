@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import pretty_name
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -62,6 +63,13 @@ def default_messages(field: forms.Field) -> dict[str, str]:
     return {code: _Named(message, name) for code, message in messages.items()}
 
 
+def named(message: str, label: object) -> str:
+    """``message`` (translated) with ``{name}`` as the field's label in quotation marks, ready
+    for Django to fill in its own placeholders (``%(limit_value)d``) however the label is
+    written: a field's error message that names the field."""
+    return _Named(message, quoted(label))
+
+
 class _Named(str):
     """A message with the field's name in it (``{name}``), for Django to fill in its own
     placeholders (``%(limit_value)d``) with ``%`` when it has any: a "%" in the name (a reading
@@ -111,15 +119,17 @@ class PlainForm(forms.Form):
     use_required_attribute = False
 
     TOO_LONG = _(
-        "This is too long. Please keep it to %(limit_value)d letters. You wrote %(show_value)d."
+        "{name} is too long. Please keep it to %(limit_value)d letters. You wrote %(show_value)d."
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        # Named, so the list of problems at the top of the page says which box is too long.
+        for name, field in self.fields.items():
             if getattr(field, "max_length", None):
-                field.error_messages.setdefault("max_length", self.TOO_LONG)
+                label = field.label or pretty_name(name)
+                field.error_messages.setdefault("max_length", named(str(self.TOO_LONG), label))
 
     def add_service_errors(self, error: ValidationError) -> None:
         """Put a service's ValidationError next to the field it names, or above the form."""

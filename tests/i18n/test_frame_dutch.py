@@ -170,12 +170,12 @@ def test_a_plain_form_says_too_long_in_the_pages_language():
     with translation.override("nl"):
         form = Note({"text": "abcdef"})
         assert form.errors["text"] == [
-            "Dit is te lang. Gebruik niet meer dan 3 letters. Je schreef er 6."
+            "“Text” is te lang. Gebruik niet meer dan 3 letters. Je schreef er 6."
         ]
     with translation.override("en-gb"):
         form = Note({"text": "abcdef"})
         assert form.errors["text"] == [
-            "This is too long. Please keep it to 3 letters. You wrote 6."
+            "“Text” is too long. Please keep it to 3 letters. You wrote 6."
         ]
 
 

@@ -328,3 +328,15 @@ def test_a_database_without_the_old_token_table_has_nothing_to_move(clinician):
     migration.move_authtoken_keys(apps, SimpleNamespace(connection=connection))
 
     assert not ApiToken.objects.exists()
+
+
+def test_a_token_name_too_long_names_the_box(client, clinician):
+    client.force_login(clinician)
+
+    response = client.post(reverse("api_tokens"), {"name": "n" * 65})
+
+    assert response.context["form"].errors == {
+        "name": ["“What is the token for” can be at most 64 characters (this has 65)."]
+    }
+    assert 'value="' + "n" * 65 + '"' in response.content.decode()
+    assert not ApiToken.objects.filter(user=clinician).exists()

@@ -139,7 +139,10 @@ def test_the_portal_says_in_plain_words_that_an_agenda_is_too_long(client, patie
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert "This is too long. Please keep it to 2000 letters. You wrote 2001." in html
+    assert (
+        "“Do you have any questions” is too long. Please keep it to 2000 letters. "
+        "You wrote 2001." in html
+    )
     assert 'maxlength="2000"' in html
     assert not Agenda.objects.exists()
 
