@@ -22,6 +22,7 @@ from clinic.form_messages import LabelledForm
 from clinic.instrument_words import option_text, short_name
 from patients.models import ConditionCode, ContextEvent, Encounter, Patient, Strategy, Team
 from patients.validation import (
+    EMAIL_MAX,
     EVENT_NOTE_MAX,
     EXPECTED_OUTCOME_MAX,
     GOAL_MAX,
@@ -489,6 +490,7 @@ class InviteForm(PlainForm):
         label=_("Patient's email address (optional)"),
         help_text=_("We email the link there. Leave it empty to give the link to them yourself."),
         required=False,
+        max_length=EMAIL_MAX,
         error_messages={"invalid": _("Write an email address like name@example.org.")},
     )
     language = forms.ChoiceField(

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -50,7 +49,7 @@ from .models import (
 )
 from .selectors import teams_for_user
 from .signals import teams_changed
-from .validation import DISPLAY_NAME_MAX, EARLIEST_DATE, LOCAL_ID_MAX
+from .validation import DISPLAY_NAME_MAX, EARLIEST_DATE, EMAIL_MAX, LOCAL_ID_MAX, email_checked
 
 REQUIRED = ("display_name", "birth_year", "local_id")
 OPTIONAL = ("conditions", "email", "language", "teams")
@@ -326,11 +325,19 @@ def row_checked(
             _("Must be at most %(limit)s characters (this has %(length)s).")
             % {"limit": LOCAL_ID_MAX, "length": len(local_id)},
         )
-    email = value["email"].strip()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
+    try:
+        email = email_checked(
+            value["email"], _("Write an email address like name@example.org, or leave it empty.")
+        )
+    except ValidationError as error:
+        email = ""
+        if error.error_dict["email"][0].code == "email_too_long":
+            refuse(
+                "email",
+                _("Must be at most %(limit)s characters (this has %(length)s).")
+                % {"limit": EMAIL_MAX, "length": len(value["email"].strip())},
+            )
+        else:
             refuse("email", _("Write an email address like name@example.org, or leave it empty."))
     language = value["language"].strip().lower()
     if language and not language_offered(language):

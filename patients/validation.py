@@ -110,11 +110,20 @@ class RuledMaxLengthValidator(_Ruled, MaxLengthValidator):
     pass
 
 
+# The longest e-mail address: what mail can be sent to (RFC 5321's path) and the columns hold.
+EMAIL_MAX = 254
+
+
 def email_checked(email: str | None, message: Any) -> str:
-    """An e-mail address as given, trimmed: empty (none given) or a valid address; otherwise
-    ValidationError on ``email`` with ``message`` (each surface words it for its readers; it may
-    name the field as ``%(field)s``), code ``email_invalid``."""
+    """An e-mail address as given, trimmed: empty (none given) or a valid address of at most
+    ``EMAIL_MAX`` characters; otherwise ValidationError on ``email``: ``TOO_LONG`` (code
+    ``email_too_long``), or ``message`` for an address that is none (code ``email_invalid``;
+    each surface words it for its readers; it may name the field as ``%(field)s``)."""
     email = (email or "").strip()
+    if len(email) > EMAIL_MAX:
+        raise rule(
+            "email", TOO_LONG, "email_too_long", limit_value=EMAIL_MAX, show_value=len(email)
+        )
     if email:
         try:
             validate_email(email)

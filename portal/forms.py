@@ -15,6 +15,7 @@ from assessments.selectors import personal_item_exists
 from patients.invitations import login_checked
 from patients.validation import (
     AGENDA_MAX,
+    EMAIL_MAX,
     EXPECTED_OUTCOME_MAX,
     GOAL_MAX,
     ITEM_LABEL_MAX,
@@ -426,6 +427,7 @@ class SettingsForm(PortalForm):
             "Optional. We use it for reminders and if you forget your password."
         ),
         required=False,
+        max_length=EMAIL_MAX,
         error_messages={"invalid": gettext_lazy("Write an email address like name@example.org.")},
     )
     reminders = forms.BooleanField(
@@ -467,6 +469,7 @@ class WelcomeForm(PortalForm):
             "your password."
         ),
         required=False,
+        max_length=EMAIL_MAX,
         error_messages={"invalid": gettext_lazy("Write an email address like name@example.org.")},
     )
     password1 = forms.CharField(
