@@ -42,16 +42,24 @@ def _blank(choices) -> list:
     return [("", "—"), *choices]
 
 
+def decimal_field(label, *, max_digits: int, decimal_places: int) -> forms.DecimalField:
+    """An optional decimal typed as the page's language writes it: 5,2 on a Dutch page (a point
+    is still read there), 5.2 in English, as the message's example ("like 7.5") says."""
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        max_digits=max_digits,
+        decimal_places=decimal_places,
+        localize=True,  # a text box: a number box would take no comma
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+
+
 def _target_bound(name: str, label) -> forms.Field:
     """A target's lowest or highest agreed value, optional, with the model's limits of digits
     and decimal places, so a value out of them is refused with the form's own message."""
     bound = cast(models.DecimalField, PersonalTarget._meta.get_field(name))
-    return forms.DecimalField(
-        label=label,
-        required=False,
-        max_digits=bound.max_digits,
-        decimal_places=bound.decimal_places,
-    )
+    return decimal_field(label, max_digits=bound.max_digits, decimal_places=bound.decimal_places)
 
 
 class EncounterLogForm(LabelledForm):
@@ -163,11 +171,8 @@ class EncounterLogForm(LabelledForm):
                     required=False,
                 )
         for marker in self.markers:
-            self.fields[f"reading_{marker.loinc}"] = forms.DecimalField(
-                label=f"{marker.name} ({marker.unit_label})",
-                required=False,
-                max_digits=8,
-                decimal_places=2,
+            self.fields[f"reading_{marker.loinc}"] = decimal_field(
+                f"{marker.name} ({marker.unit_label})", max_digits=8, decimal_places=2
             )
         for goal in goals:
             self.fields[f"review_{goal.pk}"] = forms.TypedChoiceField(
@@ -402,11 +407,8 @@ class EncounterLogForm(LabelledForm):
 class ConditionForm(LabelledForm):
     snomed_code = forms.ChoiceField(label=_("Condition"), choices=())
     onset = forms.DateField(label=_("Since"), required=False, widget=DateInput())
-    stage = forms.DecimalField(
-        label=_("Stage (where the condition is staged)"),
-        required=False,
-        max_digits=3,
-        decimal_places=1,
+    stage = decimal_field(
+        _("Stage (where the condition is staged)"), max_digits=3, decimal_places=1
     )
 
     def __init__(self, *args, codes: list[ConditionCode] | None = None, **kwargs):
