@@ -66,7 +66,7 @@ def _build(patients: int, seed: int, sessions: int) -> Created:
     with one session per concurrent client, as if each were a different browser."""
     from indicators.group_summaries import team_summary_compute
     from indicators.models import PatientSummary
-    from indicators.scoring import direction_of, recent_periods
+    from indicators.scoring import direction_of, index_change, recent_periods
     from patients.models import Membership, Patient, Team, User
 
     rng = random.Random(seed)
@@ -91,7 +91,7 @@ def _build(patients: int, seed: int, sessions: int) -> Created:
         own = rng.random() < 0.6
         for period in periods:
             index = min(100.0, max(0.0, level + rng.gauss(0, 8)))
-            change = None if previous is None else index - previous
+            change = index_change(index, previous)
             events = (
                 [{"kind": rng.choice(kinds), "occurred_on": "2026-01-15"}]
                 if rng.random() < 0.08

@@ -30,7 +30,13 @@ from .group_summaries import (
     group_targets,
 )
 from .models import FIGURE_FIELDS, CaseloadSummary, PatientSummary, SummaryState, TeamSummary
-from .scoring import direction_of, gas_t_score, period_from_number, period_number
+from .scoring import (
+    direction_of,
+    gas_t_score,
+    index_change,
+    period_from_number,
+    period_number,
+)
 from .summary_sql import patient_summaries_store
 
 # Patients per piece of the rebuild at most: small enough that each piece sorts in memory, large
@@ -136,8 +142,8 @@ def _compute_range(lo: int, hi: int) -> dict[tuple[int, int], PatientSummary]:
 
     for (patient_id, pn), summary in summaries.items():
         previous = summaries.get((patient_id, pn - 1))
-        if summary.index is not None and previous is not None and previous.index is not None:
-            summary.change = summary.index - previous.index
+        if previous is not None:
+            summary.change = index_change(summary.index, previous.index)
             summary.direction = direction_of(summary.change) or ""
     return summaries
 

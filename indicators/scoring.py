@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 __all__ = [
+    "CHANGE_PLACES",
     "CHANGE_THRESHOLD",
     "DOMAIN_CODES",
     "FRAMEWORK_CODES",
@@ -16,6 +17,7 @@ __all__ = [
     "WeightedIndex",
     "direction_of",
     "gas_t_score",
+    "index_change",
     "next_period",
     "parse_period",
     "period_bounds",
@@ -47,6 +49,10 @@ FRAMEWORK_CODES: tuple[str, ...] = (
 )
 DOMAIN_CODES: tuple[str, ...] = ("H", "M", "R")
 CHANGE_THRESHOLD = 10.0
+# A change is kept to this many decimal places: far finer than any real difference between two
+# indices (a rating is a whole number from 0 to 10), far coarser than floating point's error.
+CHANGE_PLACES = 9
+_CHANGE_SCALE = 10.0**CHANGE_PLACES
 
 RATING_MIN = 0.0
 RATING_MAX = 10.0
@@ -294,10 +300,27 @@ def quartiles(values: Iterable[float]) -> Quartiles:
     return Quartiles(median, q1, q3)
 
 
+def index_change(index: float | None, previous: float | None) -> float | None:
+    """Return index - previous to ``CHANGE_PLACES`` decimals, None when either is unknown."""
+    if index is None or previous is None:
+        return None
+    return _to_change_places(index - previous)
+
+
+def _to_change_places(change: float) -> float:
+    """Return change rounded to ``CHANGE_PLACES`` decimals, so 70/3 - 40/3 (9.999999999999998)
+    is 10.0. Done as round(x * 1e9) / 1e9 in double precision, which PostgreSQL's float8
+    ``round`` repeats bit for bit in the set-based rebuild (``indicators.summary_sql``)."""
+    if not math.isfinite(change):
+        return change
+    return round(change * _CHANGE_SCALE) / _CHANGE_SCALE
+
+
 def direction_of(change: float | None) -> str | None:
     """Return "improved", "declined" or "stable" for a change in index points, None if unknown."""
     if change is None:
         return None
+    change = _to_change_places(change)
     if change >= CHANGE_THRESHOLD:
         return "improved"
     if change <= -CHANGE_THRESHOLD:

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from . import sql
 from .models import FIGURE_FIELDS
-from .scoring import CHANGE_THRESHOLD
+from .scoring import CHANGE_PLACES, CHANGE_THRESHOLD
 from .sql import _local_date, _period
 
 # Settings for the transaction of one chunk. JIT off: the planner's row estimates for these CTEs
@@ -53,6 +53,12 @@ WRITABLE = """
         WHERE p.id BETWEEN %(lo)s AND %(hi)s
             AND (s.patient_id IS NULL OR s.computed_up_to <= s.dirty)
     )"""
+
+
+# ``scoring.index_change``: the change rounded to CHANGE_PLACES decimals in double precision, as
+# round(x * 1e9) / 1e9 (float8 ``round`` is ``rint``, half to even, like Python's ``round``).
+_SCALE = f"{10.0**CHANGE_PLACES!r}::float8"
+CHANGE = f"(round((i.index - prev.index) * {_SCALE}) / {_SCALE})"
 
 
 def _domain_columns(code: str) -> str:
@@ -236,11 +242,11 @@ def summaries_upsert_sql() -> str:
                COALESCE(rv.markers, 0) AS markers_relevant,
                COALESCE(mk.with_reading, 0) AS markers_with_reading,
                COALESCE(mk.in_target, 0) AS markers_in_target,
-               i.index - prev.index AS change,
+               {CHANGE} AS change,
                CASE
-                   WHEN i.index - prev.index >= {CHANGE_THRESHOLD!r}::float8 THEN 'improved'
-                   WHEN i.index - prev.index <= -{CHANGE_THRESHOLD!r}::float8 THEN 'declined'
-                   WHEN i.index - prev.index IS NOT NULL THEN 'stable'
+                   WHEN {CHANGE} >= {CHANGE_THRESHOLD!r}::float8 THEN 'improved'
+                   WHEN {CHANGE} <= -{CHANGE_THRESHOLD!r}::float8 THEN 'declined'
+                   WHEN {CHANGE} IS NOT NULL THEN 'stable'
                    ELSE ''
                END AS direction,
                g.gap::float8 AS perspective_gap,

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from indicators.presentation import score_text
-from indicators.scoring import CHANGE_THRESHOLD, parse_period
+from indicators.scoring import direction_of, index_change, parse_period
 
 # The season most of each quarter falls in: its name alone, capitalised for a chart's axis, and
 # "the spring" inside a sentence (languages differ in whether "the" is needed).
@@ -106,15 +106,15 @@ def progress_reading(
             _("This is your first score. When you answer again, you will see how things change."),
         )
     before_period, before = shown[-2]
-    change = latest - before
+    direction = direction_of(index_change(latest, before))
     when = {"season": period_season(before_period)}
-    if change >= CHANGE_THRESHOLD:
+    if direction == "improved":
         headline = (
             _("Things that matter most to you are going better than in %(season)s.")
             if own_priorities
             else _("Things overall are going better than in %(season)s.")
         )
-    elif change <= -CHANGE_THRESHOLD:
+    elif direction == "declined":
         headline = (
             _("Things that matter most to you are not going as well as in %(season)s.")
             if own_priorities

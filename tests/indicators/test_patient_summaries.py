@@ -139,6 +139,27 @@ def test_a_change_just_under_ten_points_is_stable(patient):
     assert s["direction"] == "stable"
 
 
+@pytest.mark.parametrize(
+    ("before", "after", "change", "direction"),
+    [
+        # Indices 40/3 and 70/3: their difference in floating point is 9.999999999999998.
+        ({"H1": 0, "H2": 0, "H3": 4}, {"H1": 1, "H2": 1, "H3": 5}, 10.0, "improved"),
+        ({"H1": 1, "H2": 1, "H3": 5}, {"H1": 0, "H2": 0, "H3": 4}, -10.0, "declined"),
+    ],
+)
+def test_a_change_of_exactly_ten_points_is_ten_and_not_stable(
+    patient, before, after, change, direction
+):
+    rate(patient, before, on=Q1, rater="proxy")
+    rate(patient, after, on=Q2, rater="proxy")
+
+    s = summary(patient, "2026Q2")
+
+    assert (s["change"], s["direction"]) == (change, direction)
+    stored = PatientSummary.objects.get(patient=patient, period="2026Q2")
+    assert (stored.change, stored.direction) == (change, direction)
+
+
 def test_goal_attainment_uses_the_latest_review_of_each_goal_in_the_quarter(patient):
     walk = goal_create(
         patient=patient,

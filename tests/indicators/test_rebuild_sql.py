@@ -257,6 +257,35 @@ def test_the_sql_rebuild_stores_what_the_python_path_stores_field_by_field():
     assert None not in stamps
 
 
+def test_the_sql_rebuild_and_the_refresh_store_a_change_of_exactly_ten_alike():
+    # Indices 40/3 and 70/3 in one direction, and back: 9.999999999999998 in floating point.
+    up, down = PatientFactory(), PatientFactory()
+    for patient, quarters in [(up, [(0, 0, 4), (1, 1, 5)]), (down, [(1, 1, 5), (0, 0, 4)])]:
+        for on, values in zip([Q1, Q2], quarters, strict=True):
+            for code, value in zip(["H1", "H2", "H3"], values, strict=True):
+                rate(patient, code, value, on, rater="proxy")
+    lo, hi = min(up.pk, down.pk), max(up.pk, down.pk)
+    states = states_stored()
+
+    _refresh_range(lo, hi, mark_groups=False)
+    python = summaries_stored()
+    PatientSummary.objects.all().delete()
+    states_restore(states)
+    summaries_rebuild_range(lo=lo, hi=hi)
+    in_sql = summaries_stored()
+
+    for stored in (python, in_sql):
+        assert (stored[up.pk, "2026Q2"]["change"], stored[up.pk, "2026Q2"]["direction"]) == (
+            10.0,
+            "improved",
+        )
+        assert (
+            stored[down.pk, "2026Q2"]["change"],
+            stored[down.pk, "2026Q2"]["direction"],
+        ) == (-10.0, "declined")
+    assert_same_summaries(python, in_sql)
+
+
 def test_the_sql_rebuild_replaces_what_is_stored_and_deletes_quarters_left_without_data():
     people = cohort_build()
     lo, hi = ids_range(people)

@@ -16,6 +16,7 @@ from indicators.scoring import (
     WeightedIndex,
     direction_of,
     gas_t_score,
+    index_change,
     next_period,
     parse_period,
     period_bounds,
@@ -380,7 +381,9 @@ def test_quartiles_interpolate_like_percentile_cont(
         (CHANGE_THRESHOLD, "improved"),
         (25.0, "improved"),
         (9.999, "stable"),
+        (9.9999999, "stable"),  # a real difference, however small, is kept
         (0.0, "stable"),
+        (-9.9999999, "stable"),
         (-9.999, "stable"),
         (-CHANGE_THRESHOLD, "declined"),
         (-40.0, "declined"),
@@ -391,6 +394,36 @@ def test_direction_thresholds_include_exactly_ten(
     change: float | None, direction: str | None
 ) -> None:
     assert direction_of(change) == direction
+
+
+def test_a_change_of_exactly_ten_points_in_floating_point_is_ten_and_improved() -> None:
+    # Indices 70/3 and 40/3: their difference in floating point is 9.999999999999998.
+    up = weighted_index({"H1": 1, "H2": 1, "H3": 5}, {}, {}).index
+    down = weighted_index({"H1": 0, "H2": 0, "H3": 4}, {}, {}).index
+    assert (up, down) == (70 / 3, 40 / 3)
+    assert 70 / 3 - 40 / 3 == 9.999999999999998  # the rounding this guards against
+
+    assert index_change(70 / 3, 40 / 3) == 10.0
+    assert index_change(40 / 3, 70 / 3) == -10.0
+    assert direction_of(70 / 3 - 40 / 3) == "improved"
+    assert direction_of(40 / 3 - 70 / 3) == "declined"
+
+
+@pytest.mark.parametrize(
+    ("index", "previous", "change"),
+    [
+        (55.0, 50.0, 5.0),
+        (50.0, 59.99999, -9.99999),
+        (100.0, 0.0, 100.0),
+        (12.3456789012, 0.0, 12.345678901),
+        (None, 50.0, None),
+        (50.0, None, None),
+    ],
+)
+def test_index_change_is_the_difference_to_nine_decimal_places(
+    index: float | None, previous: float | None, change: float | None
+) -> None:
+    assert index_change(index, previous) == change
 
 
 def test_perspective_gap_averages_absolute_differences_over_shared_keys() -> None:

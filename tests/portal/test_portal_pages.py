@@ -955,6 +955,8 @@ def test_progress_shows_each_goals_reviews_in_order(me, patient):
         ([("2026Q1", 50.0), ("2026Q2", 62.0)], True, "Things that matter most to you"),
         ([("2026Q2", 70.0), ("2026Q3", 55.0)], False, "Things overall are not going as well"),
         ([("2026Q3", 60.0), ("2026Q4", None), ("2027Q1", 65.0)], True, "about the same as in the"),
+        # 70/3 - 40/3 is 9.999999999999998 in floating point: ten points, as the clinician sees.
+        ([("2026Q3", 40 / 3), ("2026Q4", 70 / 3)], False, "Things overall are going better"),
     ],
 )
 def test_the_reading_of_progress_is_in_plain_words(scores, own, headline):
