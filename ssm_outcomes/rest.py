@@ -8,7 +8,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -19,7 +18,6 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .digits import whole_number
-from .languages import chosen_language
 from .rules import NUMBER, filled, one_of
 from .views import audit_refusal
 
@@ -35,26 +33,19 @@ def _said(errors: list[DjangoValidationError]) -> list[ErrorDetail]:
     ]
 
 
-def _language_of(request) -> str | None:
-    """The language a request's errors are written in: the signed-in user's own choice (a
-    token's user too, whom the middleware does not see), else the request's."""
-    user = getattr(request, "user", None)
-    return (getattr(user, "is_authenticated", False) and chosen_language(user)) or None
-
-
 def exception_handler(exc, context):
     """Service-level ValidationError becomes 400 with each field named, like serializer errors:
-    its messages written in the reader's language, its codes kept."""
+    its messages written in the request's language, its codes kept. That is the language the
+    answer's Content-Language names (Accept-Language; for a session, the user's own choice), never
+    a token user's saved choice: an API answer's words follow what the request asked for."""
     if isinstance(exc, DjangoValidationError):
-        with translation.override(_language_of(context["request"]) or translation.get_language()):
-            if hasattr(exc, "error_dict"):
-                detail = {field: _said(errors) for field, errors in exc.error_dict.items()}
-            else:
-                detail = {"detail": _said(exc.error_list)}
+        if hasattr(exc, "error_dict"):
+            detail = {field: _said(errors) for field, errors in exc.error_dict.items()}
+        else:
+            detail = {"detail": _said(exc.error_list)}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, DjangoPermissionDenied):
-        with translation.override(_language_of(context["request"]) or translation.get_language()):
-            exc = exceptions.PermissionDenied(str(exc) or None)
+        exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     # A 404 is a refused access unless every record the URL names is within the caller's role

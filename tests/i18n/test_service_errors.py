@@ -106,13 +106,42 @@ def test_a_reading_in_the_wrong_unit_in_both_languages(clinician, patient):
     assert codes(english) == codes(dutch) == {"unit": ["unit_wrong"]}
 
 
-def test_a_token_users_own_language_outranks_the_browsers(clinician, patient):
+@pytest.mark.parametrize(
+    ("asked", "words", "said_in"),
+    [
+        (None, "rated_on must not be in the future", "en-gb"),
+        ("en-gb", "rated_on must not be in the future", "en-gb"),
+        ("nl", "rated_on mag niet in de toekomst liggen", "nl"),
+    ],
+)
+def test_a_token_users_errors_are_in_the_language_asked_for_not_their_own(
+    clinician, patient, asked, words, said_in
+):
+    # The API's words follow Accept-Language (English without one), whatever language the token's
+    # user chose for the pages: an integration reading error texts gets the same words for all.
     clinician.language = "nl"
     clinician.save()
     path = f"/api/v1/patients/{patient.pk}/ratings/"
-    body = {"element": "H2", "value": 5, "rated_on": tomorrow(), "rater": "proxy"}
-    response = api(clinician, "en-gb").post(path, body, format="json")
-    assert response.json() == {"rated_on": ["rated_on mag niet in de toekomst liggen"]}
+    body = {"element": "H2", "value": 5, "rated_on": "2099-10-05", "rater": "proxy"}
+
+    response = api(clinician, asked).post(path, body, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"rated_on": [words]}
+    assert response["Content-Language"] == said_in
+
+
+def test_a_token_users_refusal_is_in_the_language_asked_for_not_their_own(patient):
+    patient.user.language = "nl"
+    patient.user.save()
+    path = f"/api/v1/patients/{patient.pk}/readings/"
+    body = {"loinc": "59261-8", "value": 52, "unit": "mmol/mol", "taken_on": "2026-01-05"}
+
+    response = api(patient.user).post(path, body, format="json")
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": "your role (patient) cannot add readings"}
+    assert response["Content-Language"] == "en-gb"
 
 
 # --- The messages themselves -------------------------------------------------------------------
