@@ -12,6 +12,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ssm_outcomes.rest import NamedRulesSerializer
+
 from .models import ApiToken
 from .services import api_token_create, api_token_revoke, api_tokens_end
 from .two_step import api_code_problem, device_of, two_step_required
@@ -23,7 +25,7 @@ class TokenOutput(serializers.Serializer):
     expires_at = serializers.DateTimeField(help_text="When the token stops working.")
 
 
-class TokenInput(serializers.Serializer):
+class TokenInput(NamedRulesSerializer):
     username = serializers.CharField(write_only=True)
     password = serializers.CharField(
         write_only=True, trim_whitespace=False, style={"input_type": "password"}

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers
@@ -18,7 +18,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .digits import whole_number
-from .rules import NUMBER, filled, one_of
+from .rules import NUMBER, ONE_OF, filled, one_of
 from .views import audit_refusal
 
 
@@ -122,7 +122,26 @@ def _unencodable(value) -> bool:
     return False
 
 
-class StrictSerializer(serializers.Serializer):
+class NamedRulesSerializer(serializers.Serializer):
+    """Input whose errors name the field and the rule: DRF's own words for its checks ("This
+    field is required.", "Ensure this field has no more than 12 characters.") name no field, so
+    they are said again naming it (an item of a list or an object by its place: ``teams[0]``,
+    ``points.H1``) and the rule, in the reader's language. Words of the API's own (any other
+    message, even with the same code) are kept."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if isinstance(error.detail, dict):
+                error.detail = {
+                    name: _named(self.fields.get(name), name, problems)
+                    for name, problems in error.detail.items()
+                }
+            raise
+
+
+class StrictSerializer(NamedRulesSerializer):
     """Refuses fields it does not know, rather than silently dropping them, and text that cannot
     be stored."""
 
@@ -147,29 +166,29 @@ class StrictSerializer(serializers.Serializer):
             }
             if wrong:
                 raise serializers.ValidationError(wrong)
-        try:
-            return super().to_internal_value(data)
-        except serializers.ValidationError as error:
-            if isinstance(error.detail, dict):
-                error.detail = {
-                    name: self._named(name, problems) for name, problems in error.detail.items()
-                }
-            raise
+        return super().to_internal_value(data)
 
-    def _named(self, name: str, problems: Any) -> Any:
-        """DRF's own words for a field left out, null, empty or not a date ("This field is
-        required.") name no field: they are said again naming it and the rule. Words of the
-        API's own (any other message, even with the same code) are kept."""
-        field = self.fields.get(name)
-        if field is None or not isinstance(problems, list):
-            return problems
-        return [
-            ErrorDetail(str(rule) % {"field": name}, code=problem.code)
-            if isinstance(problem, ErrorDetail)
-            and (rule := _drf_rule_named(field, problem)) is not None
-            else problem
-            for problem in problems
-        ]
+
+def _named(field, name: str, problems: Any) -> Any:
+    """``problems`` of ``field`` (called ``name``) with DRF's own words said again naming it; a
+    list's or an object's items (their problems by index or key) each named by its place."""
+    if field is None:
+        return problems
+    if isinstance(problems, dict):
+        child = getattr(field, "child", None)
+        return {
+            key: _named(child, f"{name}[{key}]" if isinstance(key, int) else f"{name}.{key}", sub)
+            for key, sub in problems.items()
+        }
+    if not isinstance(problems, list):
+        return problems
+    return [
+        ErrorDetail(said, code=problem.code)
+        if isinstance(problem, ErrorDetail)
+        and (said := _drf_rule_named(field, name, problem)) is not None
+        else problem
+        for problem in problems
+    ]
 
 
 # The rule a JSON value of the wrong type breaks, with the type given (``%(given)s``: a JSON
@@ -182,12 +201,36 @@ MUST_BE_LIST = _("must be a list, not %(given)s")
 MUST_BE_OBJECT = _("must be an object, not %(given)s")
 
 
-# DRF's default words for these codes, said again naming the field (``%(field)s``).
+# DRF's default words, said again naming the field (``%(field)s``) and the rule.
 REQUIRED = _("%(field)s is required")
 NOT_NULL = _("%(field)s must have a value, not null")
 NOT_BLANK = _("%(field)s must not be empty")
 DATE = _("%(field)s must be a date like 2026-03-31")
 DATE_TIME = _("%(field)s must be a date and time like 2026-03-31T10:00:00Z")
+WHOLE = _("%(field)s must be a whole number")
+TRUE_OR_FALSE = _("%(field)s must be true or false")
+TEXT = _("%(field)s must be text")
+UNICODE = _("%(field)s must be valid Unicode text")
+A_LIST = _("%(field)s must be a list")
+AN_OBJECT = _("%(field)s must be an object")
+OR_MORE = _("%(field)s must be %(limit)s or more")
+OR_LESS = _("%(field)s must be %(limit)s or less")
+AT_LEAST = _("%(field)s must be at least %(limit)s characters")
+AT_MOST = _("%(field)s must be at most %(limit)s characters")
+ITEMS_AT_LEAST = ngettext_lazy(
+    "%(field)s must have at least %(limit)s item",
+    "%(field)s must have at least %(limit)s items",
+    "limit",
+)
+ITEMS_AT_MOST = ngettext_lazy(
+    "%(field)s must have at most %(limit)s item",
+    "%(field)s must have at most %(limit)s items",
+    "limit",
+)
+DIGITS = _(
+    "%(field)s must be a number with at most %(whole)s digits before the decimal point and "
+    "%(places)s after"
+)
 
 
 def _drf_defaults(kind: type) -> dict[str, Any]:
@@ -198,21 +241,83 @@ def _drf_defaults(kind: type) -> dict[str, Any]:
     return messages
 
 
-def _drf_rule_named(field, problem: ErrorDetail) -> Any:
-    """The rule to say instead of ``problem``, when it is DRF's default message for its code."""
+def _kind_rule(field) -> Any:
+    """What a value of ``field`` must be, for DRF's "not valid" words."""
+    if isinstance(field, serializers.DateTimeField):
+        return DATE_TIME
+    if isinstance(field, serializers.DateField):
+        return DATE
+    if isinstance(field, serializers.IntegerField):
+        return WHOLE
+    if isinstance(field, serializers.DecimalField | serializers.FloatField):
+        return NUMBER
+    if isinstance(field, serializers.BooleanField):
+        return TRUE_OR_FALSE
+    if isinstance(field, serializers.ListField | serializers.MultipleChoiceField):
+        return A_LIST
+    if isinstance(field, serializers.DictField):
+        return AN_OBJECT
+    if isinstance(field, serializers.ChoiceField):
+        return ONE_OF
+    if isinstance(field, serializers.CharField):
+        return TEXT
+    return None
+
+
+def _rule_for(field, code: str) -> tuple[Any, dict[str, Any]] | None:
+    """The API's words for DRF's check ``code`` on ``field``, with their parameters; None for a
+    code DRF's fields do not have."""
+    counted = isinstance(field, serializers.ListField | serializers.MultipleChoiceField)
+    if code in ("max_digits", "max_decimal_places", "max_whole_digits"):
+        places = field.decimal_places
+        return DIGITS, {"whole": field.max_digits - places, "places": places}
+    by_code: dict[str, tuple[Any, dict[str, Any]]] = {
+        "required": (REQUIRED, {}),
+        "null": (NOT_NULL, {}),
+        "blank": (NOT_BLANK, {}),
+        "empty": (NOT_BLANK, {}),
+        "surrogate_characters_not_allowed": (UNICODE, {}),
+        "not_a_list": (A_LIST, {}),
+        "not_a_dict": (AN_OBJECT, {}),
+        "date": (DATE_TIME, {}),
+        "make_aware": (DATE_TIME, {}),
+        "overflow": (DATE_TIME, {}),
+        "datetime": (DATE, {}),
+        "min_value": (OR_MORE, {"limit": getattr(field, "min_value", None)}),
+        "max_value": (OR_LESS, {"limit": getattr(field, "max_value", None)}),
+        "min_length": (
+            ITEMS_AT_LEAST if counted else AT_LEAST,
+            {"limit": getattr(field, "min_length", None)},
+        ),
+        "max_length": (
+            ITEMS_AT_MOST if counted else AT_MOST,
+            {"limit": getattr(field, "max_length", None)},
+        ),
+    }
+    if code in by_code:
+        return by_code[code]
+    if code in ("invalid", "invalid_choice", "max_string_length") and (rule := _kind_rule(field)):
+        choices = getattr(field, "choices", {}) if rule is ONE_OF else {}
+        return rule, {"codes": ", ".join(str(choice) for choice in choices)}
+    return None
+
+
+def _drf_rule_named(field, name: str, problem: ErrorDetail) -> str | None:
+    """The rule to say instead of ``problem``, naming ``name``, when it is DRF's default message
+    for its code."""
     code, defaults = problem.code, _drf_defaults(type(field))
     if code not in defaults or field.error_messages.get(code) is not defaults[code]:
         return None  # not one of DRF's codes, or the field's own words for it
     default, said = str(defaults[code]), str(problem)
-    # A date's default names the formats it takes ("… formats instead: {format}."): filled in.
+    # A default with a value in it ("… no more than {max_length} characters."): filled in.
     filled_in = "{" in default and said.startswith(default[: default.index("{")])
     if said != default and not filled_in:
         return None
-    if code == "invalid" and isinstance(field, serializers.DateTimeField):
-        return DATE_TIME
-    if code == "invalid" and isinstance(field, serializers.DateField):
-        return DATE
-    return {"required": REQUIRED, "null": NOT_NULL, "blank": NOT_BLANK}.get(code)
+    rule = _rule_for(field, code)
+    if rule is None:
+        return None
+    message, params = rule
+    return str(message % {"field": name, **params})
 
 
 def _json_type_mismatch(field, value) -> Any:
@@ -241,7 +346,6 @@ def id_field(**kwargs) -> serializers.IntegerField:
 
 
 WHOLE_NUMBER_BETWEEN = _("%(field)s must be a whole number between %(low)s and %(high)s")
-AT_MOST = _("%(field)s must be at most %(limit)s characters")
 
 
 def choice_field(name: str, choices, **kwargs) -> serializers.ChoiceField:
@@ -348,12 +452,6 @@ def require_role(user, roles: set[str], action: Any) -> None:
             gettext("your role (%(role)s) cannot %(action)s")
             % {"role": user.role, "action": action}
         )
-
-
-DIGITS = _(
-    "%(field)s must be a number with at most %(whole)s digits before the decimal point and "
-    "%(places)s after"
-)
 
 
 def number_field(

@@ -3,6 +3,7 @@
 import pytest
 
 from assessments.models import PrioritySet, Rating
+from ssm_outcomes.rest import NamedRulesSerializer, _drf_defaults, _rule_for
 
 pytestmark = pytest.mark.django_db
 DAY = "2026-02-10"
@@ -515,3 +516,113 @@ def test_a_condition_not_recorded_here_is_refused_with_its_future_onset(as_clini
     assert "snomed_code 123 is not a condition this service records" in str(errors["snomed_code"])
     assert "onset must not be in the future" in str(errors["onset"])
     assert not patient.conditions.exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "english", "dutch"),
+    [
+        (
+            "/api/v1/patients/", {"display_name": "Ada L.", "birth_year": 1951, "teams": []},
+            {"teams": ["teams must have at least 1 item"]},
+            {"teams": ["teams moet minstens 1 waarde bevatten"]},
+        ),
+        (
+            "/api/v1/patients/", {"display_name": "Ada L.", "birth_year": 1951, "teams": [0]},
+            {"teams": {"0": ["teams[0] must be 1 or more"]}},
+            {"teams": {"0": ["teams[0] moet 1 of meer zijn"]}},
+        ),
+        (
+            "/api/v1/patients/", {"display_name": "Ada L.", "birth_year": 1951, "teams": [None]},
+            {"teams": {"0": ["teams[0] must have a value, not null"]}},
+            {"teams": {"0": ["teams[0] moet een waarde hebben, geen null"]}},
+        ),
+        (
+            "priorities/", {"effective_from": DAY, "points": {}},
+            {"points": ["points must not be empty"]},
+            {"points": ["points mag niet leeg zijn"]},
+        ),
+        (
+            "priorities/", {"effective_from": DAY, "points": {"H1": 30, "H2": None}},
+            {"points": {"H2": ["points.H2 must have a value, not null"]}},
+            {"points": {"H2": ["points.H2 moet een waarde hebben, geen null"]}},
+        ),
+        (
+            "ratings/", {**RATING, "encounter": 0},
+            {"encounter": ["encounter must be 1 or more"]},
+            {"encounter": ["encounter moet 1 of meer zijn"]},
+        ),
+        (
+            "ratings/", {**RATING, "encounter": 2**63},
+            {"encounter": ["encounter must be 9223372036854775807 or less"]},
+            {"encounter": ["encounter moet 9223372036854775807 of minder zijn"]},
+        ),
+        (
+            "ratings/", {**RATING, "element": "H" * 13},
+            {"element": ["element must be at most 12 characters"]},
+            {"element": ["element mag hoogstens 12 tekens lang zijn"]},
+        ),
+        (
+            "conditions/", {"snomed_code": "4" * 19, "onset": DAY},
+            {"snomed_code": ["snomed_code must be at most 18 characters"]},
+            {"snomed_code": ["snomed_code mag hoogstens 18 tekens lang zijn"]},
+        ),
+        (
+            "readings/", {"loinc": "59261-8", "value": 52, "unit": "m" * 21, "taken_on": DAY},
+            {"unit": ["unit must be at most 20 characters"]},
+            {"unit": ["unit mag hoogstens 20 tekens lang zijn"]},
+        ),
+        (
+            "/api/v1/auth/token/", {},
+            {"username": ["username is required"], "password": ["password is required"]},
+            {"username": ["username is verplicht"], "password": ["password is verplicht"]},
+        ),
+        (
+            "/api/v1/auth/token/", {"username": "someone", "password": None},
+            {"password": ["password must have a value, not null"]},
+            {"password": ["password moet een waarde hebben, geen null"]},
+        ),
+    ],
+)  # fmt: skip
+def test_drfs_own_rules_name_the_field_and_the_rule_in_the_readers_language(
+    as_clinician, patient, path, body, english, dutch
+):
+    """DRF's default words ("Ensure this field has at least 1 elements.", "This dictionary may
+    not be empty.", "This field may not be null." for an item of a list or an object) named no
+    field, and some stayed English in Dutch; each now names the field (an item by its place,
+    ``teams[0]``, ``points.H2``) and states the rule, in the language asked for."""
+    url = path if path.startswith("/") else f"/api/v1/patients/{patient.pk}/{path}"
+    for language, expected in (("en-GB", english), ("nl", dutch)):
+        response = as_clinician.post(url, body, format="json", HTTP_ACCEPT_LANGUAGE=language)
+        assert (response.status_code, response.json()) == (400, expected)
+
+
+def _inputs() -> list[type]:
+    """Every API input serializer: the subclasses of NamedRulesSerializer the routes import."""
+    import ssm_outcomes.urls  # noqa: F401 — imports every API module, so every input
+
+    found, todo = [], [NamedRulesSerializer]
+    while todo:
+        for subclass in todo.pop().__subclasses__():
+            found.append(subclass)
+            todo.append(subclass)
+    return found
+
+
+def _fields(field, name):
+    yield field, name
+    if child := getattr(field, "child", None):
+        yield from _fields(child, f"{name}[0]")
+
+
+def test_every_drf_rule_of_every_api_input_field_has_words_naming_the_field():
+    unnamed = []
+    inputs = _inputs()
+    for serializer in inputs:
+        for top, field in serializer().fields.items():
+            for part, name in _fields(field, top):
+                defaults = _drf_defaults(type(part))
+                for code, message in part.error_messages.items():
+                    if message is defaults.get(code) and _rule_for(part, code) is None:
+                        unnamed.append(f"{serializer.__name__}.{name}: {code}")
+    assert {cls.__name__ for cls in inputs} >= {"TokenInput", "PriorityInput", "PatientInput"}
+    assert unnamed == []
