@@ -158,11 +158,9 @@ class StrictSerializer(NamedRulesSerializer):
                     {name: [gettext("must be valid Unicode text")] for name in broken}
                 )
             wrong = {
-                name: [str(rule) % {"given": type(data[name]).__name__}]
+                name: problems
                 for name, field in self.fields.items()
-                if name in data
-                and data[name] is not None
-                and (rule := _json_type_mismatch(field, data[name]))
+                if name in data and (problems := _json_type_problems(field, data[name]))
             }
             if wrong:
                 raise serializers.ValidationError(wrong)
@@ -338,6 +336,22 @@ def _json_type_mismatch(field, value) -> Any:
     if isinstance(field, serializers.DictField):
         return None if isinstance(value, dict) else MUST_BE_OBJECT
     return None
+
+
+def _json_type_problems(field, value) -> Any:
+    """The JSON type ``value`` breaks for ``field``, in the reader's language: a list of that
+    rule, or for a list's or an object's items their problems by index or key (as DRF gives an
+    item's errors); None when all is well. Null is left to the field (``allow_null``)."""
+    if value is None:
+        return None
+    if rule := _json_type_mismatch(field, value):
+        return [str(rule) % {"given": type(value).__name__}]
+    child = getattr(field, "child", None)
+    if child is None or not isinstance(value, list | dict):
+        return None
+    items = enumerate(value) if isinstance(value, list) else value.items()
+    wrong = {key: problems for key, item in items if (problems := _json_type_problems(child, item))}
+    return wrong or None
 
 
 def id_field(**kwargs) -> serializers.IntegerField:

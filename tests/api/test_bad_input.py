@@ -626,3 +626,62 @@ def test_every_drf_rule_of_every_api_input_field_has_words_naming_the_field():
                         unnamed.append(f"{serializer.__name__}.{name}: {code}")
     assert {cls.__name__ for cls in inputs} >= {"TokenInput", "PriorityInput", "PatientInput"}
     assert unnamed == []
+
+
+PHQ2 = {"instrument": "PHQ2", "completed_on": DAY, "rater": "proxy"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "english", "dutch"),
+    [
+        (
+            "priorities/", {"effective_from": DAY, "points": {"H1": 50, "H2": "50"}},
+            {"points": {"H2": ["must be a whole number, not str"]}},
+            {"points": {"H2": ["moet een heel getal zijn, geen str"]}},
+        ),
+        (
+            "priorities/", {"effective_from": DAY, "points": {"H1": 1.5}},
+            {"points": {"H1": ["must be a whole number, not float"]}},
+            {"points": {"H1": ["moet een heel getal zijn, geen float"]}},
+        ),
+        (
+            "priorities/", {"effective_from": DAY, "points": {"H1": True}},
+            {"points": {"H1": ["must be a whole number, not bool"]}},
+            {"points": {"H1": ["moet een heel getal zijn, geen bool"]}},
+        ),
+        (
+            "responses/", {**PHQ2, "answers": {"1": "1", "2": 1}},
+            {"answers": {"1": ["must be a whole number, not str"]}},
+            {"answers": {"1": ["moet een heel getal zijn, geen str"]}},
+        ),
+        (
+            "/api/v1/patients/", {"display_name": "Ada L.", "birth_year": 1951, "teams": ["5"]},
+            {"teams": {"0": ["must be a whole number, not str"]}},
+            {"teams": {"0": ["moet een heel getal zijn, geen str"]}},
+        ),
+        (
+            "encounters/", {**ENCOUNTER, "strategies": ["goal_setting", 3]},
+            {"strategies": {"1": ["must be text, not int"]}},
+            {"strategies": {"1": ["moet tekst zijn, geen int"]}},
+        ),
+    ],
+)  # fmt: skip
+def test_an_item_of_a_list_or_object_of_the_wrong_json_type_is_refused_like_a_field(
+    as_clinician, patient, path, body, english, dutch
+):
+    """Points and answers are whole numbers, team ids too, as a field's value is: "5" was taken
+    for 5 inside an object or a list, while a field given "5" was refused."""
+    url = path if path.startswith("/") else f"/api/v1/patients/{patient.pk}/{path}"
+    for language, expected in (("en-GB", english), ("nl", dutch)):
+        response = as_clinician.post(url, body, format="json", HTTP_ACCEPT_LANGUAGE=language)
+        assert (response.status_code, response.json()) == (400, expected)
+    assert not PrioritySet.objects.exists()
+    assert not patient.instrument_responses.exists()
+
+
+def test_a_skipped_answer_is_still_null_and_numbers_still_whole(as_clinician, patient):
+    url = f"/api/v1/patients/{patient.pk}/responses/"
+    body = {"instrument": "ONS4", "answers": {"1": 7, "2": None, "3": 6, "4": 2}}
+    response = as_clinician.post(url, {**PHQ2, **body}, format="json")
+    assert response.status_code == 201
+    assert response.json()["answers"] == {"1": 7, "2": None, "3": 6, "4": 2}
