@@ -8,11 +8,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ssm_outcomes.rest import NamedRulesSerializer
+from ssm_outcomes.rest import NamedRulesSerializer, documented
 
 from .models import ApiToken
 from .services import api_token_create, api_token_revoke, api_tokens_end
@@ -72,7 +72,12 @@ class TokenView(APIView):
     an API token; DELETE revokes the token the call is made with (with a session: all of the
     caller's tokens)."""
 
-    permission_classes = [AllowAny]
+    def get_permissions(self):
+        # Signing in needs no credentials; revoking needs the ones to revoke, and without them
+        # is refused as any other request is (401, a detail, WWW-Authenticate: Token).
+        if self.request.method == "DELETE":
+            return [IsAuthenticated()]
+        return [AllowAny()]
 
     @extend_schema(request=TokenInput, responses={200: TokenOutput}, auth=[])
     def post(self, request):
@@ -89,10 +94,8 @@ class TokenView(APIView):
             TokenOutput({"token": key, "name": token.name, "expires_at": token.expires_at}).data
         )
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, **documented(401)})
     def delete(self, request):
-        if not request.user.is_authenticated:
-            return Response(status=status.HTTP_401_UNAUTHORIZED)
         if isinstance(request.auth, ApiToken):
             api_token_revoke(user=request.user, token_id=request.auth.pk)
         else:

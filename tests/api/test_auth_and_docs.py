@@ -50,6 +50,28 @@ def test_a_user_revokes_their_own_token_and_it_stops_working(as_clinician, clini
     assert refused.json() == {"detail": "Invalid token."}
 
 
+def test_revoking_without_credentials_is_a_401_like_every_other(anonymous):
+    refused = anonymous.delete("/api/v1/auth/token/")
+    other = anonymous.get("/api/v1/patients/")
+
+    assert refused.status_code == other.status_code == 401
+    assert (
+        refused.json()
+        == other.json()
+        == {"detail": "Authentication credentials were not provided."}
+    )
+    assert refused["WWW-Authenticate"] == other["WWW-Authenticate"] == "Token"
+
+
+def test_revoking_without_credentials_says_so_in_the_language_asked_for(anonymous):
+    refused = anonymous.delete("/api/v1/auth/token/", HTTP_ACCEPT_LANGUAGE="nl")
+    other = anonymous.get("/api/v1/patients/", HTTP_ACCEPT_LANGUAGE="nl")
+
+    assert refused.status_code == 401
+    assert refused.json() == other.json()
+    assert refused["Content-Language"] == "nl"
+
+
 def test_an_administrator_revokes_a_users_token_in_the_admin(
     client, admin_user, as_clinician, clinician
 ):
