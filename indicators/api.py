@@ -184,6 +184,15 @@ class TeamSummaryOutput(serializers.Serializer):
     computed_at = serializers.DateTimeField(allow_null=True)
 
 
+def period_checked(period: str) -> str:
+    """A quarter named in a path (``2026Q3``); anything else is bad input, a 400 naming it, not
+    a quarter with nothing in it."""
+    try:
+        return parse_period(period)
+    except ValueError:
+        raise exceptions.ValidationError({"period": [PERIOD_RULE]}) from None
+
+
 class PatientSummariesView(APIView):
     """Every quarter of a patient's patient-weighted summary, oldest first."""
 
@@ -200,8 +209,11 @@ class PatientSummariesView(APIView):
 class PatientSummaryView(APIView):
     """One quarter (e.g. 2026Q3) of a patient's summary."""
 
-    @extend_schema(responses=PatientSummaryOutput)
+    @extend_schema(
+        responses={200: PatientSummaryOutput, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT}
+    )
     def get(self, request, patient_id: int, period: str):
+        period = period_checked(period)
         patient = patient_get_for_user(
             user=request.user,
             patient_id=patient_id,
@@ -215,8 +227,11 @@ class PatientSummaryView(APIView):
 class TeamSummaryView(APIView):
     """A team's aggregate summary for one quarter; figures on fewer than 5 patients are null."""
 
-    @extend_schema(responses={200: TeamSummaryOutput, 404: OpenApiTypes.OBJECT})
+    @extend_schema(
+        responses={200: TeamSummaryOutput, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT}
+    )
     def get(self, request, team_id: int, period: str):
+        period = period_checked(period)
         team = get_object_or_404(staff_teams_for_user(user=request.user), pk=team_id)
         return Response(team_summary(team=team, period=period))
 
@@ -340,9 +355,6 @@ class ComparisonView(APIView):
         }
     )
     def get(self, request, period: str):
-        try:
-            parse_period(period)
-        except ValueError:
-            raise exceptions.ValidationError({"period": [PERIOD_RULE]}) from None
+        period = period_checked(period)
         require_role(request.user, set(COMPARISON_READERS), _("read the comparison of teams"))
         return Response(comparison_for_user(user=request.user, period=period))

@@ -184,9 +184,26 @@ def test_a_malformed_date_filter_is_named(as_clinician, patient):
     assert response.json() == {"from": ["from must be a date like 2026-03-31"]}
 
 
-def test_an_unknown_summary_period_is_404_and_a_malformed_one_too(as_clinician, patient):
+def test_a_quarter_without_a_summary_is_404(as_clinician, patient, team):
     assert as_clinician.get(f"/api/v1/patients/{patient.pk}/summaries/2026Q1/").status_code == 404
-    assert as_clinician.get(f"/api/v1/patients/{patient.pk}/summaries/spring/").status_code == 404
+    assert as_clinician.get(f"/api/v1/teams/{team.pk}/summaries/2026Q1/").status_code == 404
+
+
+@pytest.mark.parametrize("period", ["spring", "2026Q5", "2026Q9", "2026-Q4", "1899Q4"])
+@pytest.mark.parametrize("route", ["patients/{patient}", "teams/{team}"])
+def test_a_malformed_summary_period_is_400_naming_it(
+    as_clinician, as_other_clinician, patient, team, route, period
+):
+    """As for the comparison of teams: a period that is not a quarter is bad input, not a
+    quarter with nothing in it. A record outside the caller's role still answers 404 first."""
+    url = f"/api/v1/{route.format(patient=patient.pk, team=team.pk)}/summaries/{period}/"
+    for language, rule in (
+        ("en-GB", "period must look like 2026Q3"),
+        ("nl", "period moet eruitzien als 2026Q3"),
+    ):
+        response = as_clinician.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        assert (response.status_code, response.json()) == (400, {"period": [rule]})
+    assert as_other_clinician.get(url).status_code == 404
 
 
 ENCOUNTER = {
