@@ -116,6 +116,35 @@ def test_the_openapi_schema_is_served_and_names_every_public_route(client):
     }
 
 
+# The short lists docs/api-contract.md names as bare arrays; every other list comes in pages.
+BARE_LISTS = {
+    "/api/v1/goals/{goal_id}/reviews/",
+    "/api/v1/instruments/",
+    "/api/v1/patients/{patient_id}/summaries/",
+}
+
+
+def test_every_list_comes_in_pages_but_the_three_the_contract_names(client):
+    response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    answers = {
+        route: content["application/json"]["schema"]
+        for route, operations in response.json()["paths"].items()
+        if "get" in operations
+        and "application/json" in (content := operations["get"]["responses"]["200"]["content"])
+    }
+    bare = {route for route, schema in answers.items() if schema.get("type") == "array"}
+    paged = {route for route, schema in answers.items() if "Paginated" in schema.get("$ref", "")}
+
+    assert bare == BARE_LISTS
+    assert paged == {"/api/v1/patients/"} | {
+        f"/api/v1/patients/{{patient_id}}/{records}/"
+        for records in [
+            "conditions", "context-events", "encounters", "goals", "items", "priorities",
+            "ratings", "readings", "responses",
+        ]
+    }  # fmt: skip
+
+
 def test_interactive_docs_load_their_assets_locally_not_from_a_cdn(client):
     response = client.get("/api/v1/docs/")
     assert response.status_code == 200
