@@ -142,8 +142,9 @@ class NamedRulesSerializer(serializers.Serializer):
 
 
 class StrictSerializer(NamedRulesSerializer):
-    """Refuses fields it does not know, rather than silently dropping them, and text that cannot
-    be stored."""
+    """Refuses fields it does not know, rather than silently dropping them, text that cannot be
+    stored, and a value of the wrong JSON type, an item of a list or an object too ("5" for 5:
+    DRF would quietly turn one into the other)."""
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
