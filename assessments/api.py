@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from patients.audit import Audit, audit_record
+from patients.models import Encounter
 from patients.rest import PatientCollectionView
 from patients.selectors import patient_get_for_user, patients_visible_to
 from patients.validation import (
@@ -19,6 +20,8 @@ from patients.validation import (
     ITEM_LABEL_MAX,
     ONE_OF_THIS_PATIENTS,
     REASON_MAX,
+    date_rule,
+    field_rule,
 )
 from ssm_outcomes.rest import (
     DATE_FILTERS,
@@ -36,6 +39,7 @@ from ssm_outcomes.rules import BETWEEN, filled, one_of
 from .models import Domain, Element, Goal, GoalReview, PersonalTarget, PrioritySet, Rater, Rating
 from .services import (
     GOAL_SAYS,
+    element_for_key,
     goal_create,
     goal_review_record,
     personal_item_create,
@@ -150,10 +154,35 @@ class RatingOutput(serializers.ModelSerializer):
         return str(rating.entered_by) if rating.entered_by else None
 
 
-class RatingInput(StrictSerializer):
+class PatientInput(StrictSerializer):
+    """An input whose element and encounter are checked against the patient it is posted for
+    (the serializer's ``patient``) with its other fields, so that every problem is said at once;
+    each comes out as the record itself, for the service, which checks it again without a read."""
+
+    def validate_element(self, key):
+        patient = self.context.get("patient")
+        if patient is None:
+            return key
+        found: dict = {}
+        field_rule(lambda k: found.update(element=element_for_key(patient=patient, key=k)))(key)
+        return found["element"]
+
+    def validate_encounter(self, encounter_id):
+        patient = self.context.get("patient")
+        if patient is None or encounter_id is None:
+            return encounter_id
+        encounter = patient.encounters.filter(pk=encounter_id).first()
+        if encounter is None:
+            raise serializers.ValidationError(
+                [filled(ONE_OF_THIS_PATIENTS, {"field": "encounter"})]
+            )
+        return encounter
+
+
+class RatingInput(PatientInput):
     element = serializers.CharField(max_length=12)
     value = whole_number_field("value", 0, 10, BETWEEN)
-    rated_on = serializers.DateField()
+    rated_on = serializers.DateField(validators=[date_rule("rated_on")])
     rater = choice_field("rater", Rater.choices)
     encounter = _encounter_field()
 
@@ -186,13 +215,8 @@ class RatingsView(PatientCollectionView):
         return dated(ratings, self.request, "rated_on")
 
     def create(self, patient, data):
-        encounter = patient_encounter(patient, data.pop("encounter"))
         return rating_record(
-            patient=patient,
-            entered_by=self.request.user,
-            encounter=encounter,
-            audit=self.audit(),
-            **data,
+            patient=patient, entered_by=self.request.user, audit=self.audit(), **data
         )
 
 
@@ -214,7 +238,7 @@ POINTS_RULE = filled(_("%(field)s must be whole numbers, 0 or more"), {"field": 
 
 
 class PriorityInput(StrictSerializer):
-    effective_from = serializers.DateField()
+    effective_from = serializers.DateField()  # the service says it with the points
     points = serializers.DictField(
         child=serializers.IntegerField(min_value=0, error_messages={"min_value": POINTS_RULE}),
         allow_empty=False,
@@ -350,12 +374,24 @@ class ReadingOutput(serializers.Serializer):
     encounter = serializers.IntegerField(source="encounter_id", allow_null=True)
 
 
-class ReadingInput(StrictSerializer):
+class ReadingInput(PatientInput):
     loinc = serializers.CharField(max_length=10)
     value = number_field("value", max_digits=8, decimal_places=2)
     unit = serializers.CharField(max_length=20)
-    taken_on = serializers.DateField()
+    taken_on = serializers.DateField()  # the service says it with the unit and value
     encounter = _encounter_field()
+
+    def validate_encounter(self, encounter_id):
+        """Whether the encounter is the patient's, the service says with the unit, value and date
+        (all its own rules); here only that there is one by that id, in the same words."""
+        if encounter_id is None:
+            return None
+        encounter = Encounter.objects.filter(pk=encounter_id).first()
+        if encounter is None:
+            raise serializers.ValidationError(
+                [filled(ONE_OF_THIS_PATIENTS, {"field": "encounter"})]
+            )
+        return encounter
 
 
 class ReadingsView(PatientCollectionView):
@@ -372,13 +408,8 @@ class ReadingsView(PatientCollectionView):
         return dated(readings, self.request, "taken_on")
 
     def create(self, patient, data):
-        encounter = patient_encounter(patient, data.pop("encounter"))
         return reading_record(
-            patient=patient,
-            recorded_by=self.request.user,
-            encounter=encounter,
-            audit=self.audit(),
-            **data,
+            patient=patient, recorded_by=self.request.user, audit=self.audit(), **data
         )
 
 

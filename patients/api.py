@@ -15,9 +15,11 @@ from patients.services import (
     condition_record,
     context_event_record,
     encounter_record,
+    encounter_time_checked,
     patient_create,
     patient_update,
 )
+from patients.validation import date_rule, field_rule
 from ssm_outcomes.digits import whole_number
 from ssm_outcomes.rest import (
     DATE_FILTERS,
@@ -189,7 +191,7 @@ class EncounterOutput(serializers.ModelSerializer):
 
 
 class EncounterInput(StrictSerializer):
-    occurred_at = serializers.DateTimeField()
+    occurred_at = serializers.DateTimeField(validators=[field_rule(encounter_time_checked)])
     mode = choice_field("mode", Encounter.Mode.choices)
     initiated_by = choice_field("initiated_by", Encounter.Initiator.choices)
     duration_minutes = whole_number_field("duration_minutes", 1, 480)
@@ -227,7 +229,7 @@ class ContextEventOutput(serializers.ModelSerializer):
 
 class ContextEventInput(StrictSerializer):
     kind = choice_field("kind", ContextEvent.Kind.choices)
-    occurred_on = serializers.DateField()
+    occurred_on = serializers.DateField(validators=[date_rule("occurred_on")])
     note = text_field(EVENT_NOTE_MAX, "note", required=False, allow_blank=True, default="")
     visible_to_patient = serializers.BooleanField(required=False, default=True)
 

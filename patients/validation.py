@@ -261,6 +261,26 @@ def constraint_refusal(record: models.Model, error: IntegrityError) -> Validatio
     return None
 
 
+def field_rule(check: Callable[[Any], object]) -> Callable[[Any], None]:
+    """A service's rule of one field (``check(value)``, raising ``rule(...)``) as an input
+    field's validator, its problems said as the field's own: the API then says them together
+    with the other fields' problems rather than after them. The service still checks."""
+
+    def validator(value: Any) -> None:
+        try:
+            check(value)
+        except ValidationError as error:
+            problems = error.update_error_dict({})
+            raise ValidationError([e for errors in problems.values() for e in errors]) from None
+
+    return validator
+
+
+def date_rule(field: str) -> Callable[[Any], None]:
+    """``date_not_in_future`` of ``field`` as its validator (``field_rule``)."""
+    return field_rule(lambda day: date_not_in_future(field, day))
+
+
 def date_not_in_future(field: str, day: dt.date | None) -> None:
     """Refuse a date after today, or one so early it can only be a typing slip. (No date at all
     is the model's rule to state: some dates are optional.)"""

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from assessments.models import PrioritySet, Rating, Reading
 from assessments.services import priorities_set, rating_record, reading_record
+from patients.services import encounter_record
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +82,106 @@ def test_the_api_says_a_readings_wrong_unit_and_implausible_value_together(clini
     assert response.status_code == 400
     assert set(response.json()) == {"unit", "value", "taken_on"}
     assert not Reading.objects.exists()
+
+
+def api_problems(user, path: str, body: dict) -> dict:
+    client = APIClient()
+    client.force_authenticate(user)
+    response = client.post(path, body, format="json")
+    assert response.status_code == 400, response.json()
+    return response.json()
+
+
+def test_the_api_says_a_ratings_type_checks_and_the_services_rules_together(
+    clinician, patient, other_patient
+):
+    path = f"/api/v1/patients/{patient.pk}/ratings/"
+    elsewhere = encounter_record(
+        patient=other_patient,
+        clinician=clinician,
+        occurred_at=timezone.now(),
+        mode="face_to_face",
+        initiated_by="service",
+        duration_minutes=10,
+    )
+    future = str(tomorrow())
+
+    out_of_range = api_problems(
+        clinician,
+        path,
+        {"element": "H1", "value": 11, "rated_on": future, "rater": "proxy"},
+    )
+    unknown = api_problems(
+        clinician,
+        path,
+        {
+            "element": "Z9",
+            "value": 5,
+            "rated_on": future,
+            "rater": "proxy",
+            "encounter": elsewhere.pk,
+        },
+    )
+
+    assert out_of_range == {
+        "value": ["value must be between 0 and 10"],
+        "rated_on": ["rated_on must not be in the future"],
+    }
+    assert set(unknown) == {"element", "rated_on", "encounter"}
+    assert unknown["rated_on"] == ["rated_on must not be in the future"]
+    assert not Rating.objects.exists()
+
+
+def test_the_api_says_an_encounters_and_a_life_events_problems_together(clinician, patient):
+    later = (timezone.now() + dt.timedelta(days=2)).isoformat()
+
+    encounter = api_problems(
+        clinician,
+        f"/api/v1/patients/{patient.pk}/encounters/",
+        {
+            "occurred_at": later,
+            "mode": "face_to_face",
+            "initiated_by": "service",
+            "duration_minutes": 0,
+        },
+    )
+    event = api_problems(
+        clinician,
+        f"/api/v1/patients/{patient.pk}/context-events/",
+        {"kind": "bogus", "occurred_on": str(tomorrow())},
+    )
+
+    assert set(encounter) == {"duration_minutes", "occurred_at"}
+    assert encounter["occurred_at"] == ["occurred_at must not be in the future"]
+    assert set(event) == {"kind", "occurred_on"}
+    assert event["occurred_on"] == ["occurred_on must not be in the future"]
+    assert not patient.encounters.exists()
+    assert not patient.context_events.exists()
+
+
+def test_the_api_says_a_readings_other_patients_encounter_with_its_wrong_unit(
+    clinician, patient, other_patient
+):
+    elsewhere = encounter_record(
+        patient=other_patient,
+        clinician=clinician,
+        occurred_at=timezone.now(),
+        mode="face_to_face",
+        initiated_by="service",
+        duration_minutes=10,
+    )
+
+    said = api_problems(
+        clinician,
+        f"/api/v1/patients/{patient.pk}/readings/",
+        {
+            "loinc": "8480-6",
+            "value": 120,
+            "unit": "kg",
+            "taken_on": str(timezone.localdate()),
+            "encounter": elsewhere.pk,
+        },
+    )
+
+    assert set(said) == {"unit", "encounter"}
+    assert said["encounter"] == ["encounter must be one of this patient's"]
