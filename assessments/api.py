@@ -154,6 +154,14 @@ class RatingOutput(serializers.ModelSerializer):
         return str(rating.entered_by) if rating.entered_by else None
 
 
+def _encounter_named(encounters, encounter_id) -> Encounter:
+    """The encounter of ``encounters`` an input names by id; its field's problem otherwise."""
+    encounter = encounters.filter(pk=encounter_id).first()
+    if encounter is None:
+        raise serializers.ValidationError([filled(ONE_OF_THIS_PATIENTS, {"field": "encounter"})])
+    return encounter
+
+
 class PatientInput(StrictSerializer):
     """An input whose element and encounter are checked against the patient it is posted for
     (the serializer's ``patient``) with its other fields, so that every problem is said at once;
@@ -171,12 +179,7 @@ class PatientInput(StrictSerializer):
         patient = self.context.get("patient")
         if patient is None or encounter_id is None:
             return encounter_id
-        encounter = patient.encounters.filter(pk=encounter_id).first()
-        if encounter is None:
-            raise serializers.ValidationError(
-                [filled(ONE_OF_THIS_PATIENTS, {"field": "encounter"})]
-            )
-        return encounter
+        return _encounter_named(patient.encounters, encounter_id)
 
 
 class RatingInput(PatientInput):
@@ -386,12 +389,7 @@ class ReadingInput(PatientInput):
         (all its own rules); here only that there is one by that id, in the same words."""
         if encounter_id is None:
             return None
-        encounter = Encounter.objects.filter(pk=encounter_id).first()
-        if encounter is None:
-            raise serializers.ValidationError(
-                [filled(ONE_OF_THIS_PATIENTS, {"field": "encounter"})]
-            )
-        return encounter
+        return _encounter_named(Encounter.objects, encounter_id)
 
 
 class ReadingsView(PatientCollectionView):

@@ -84,6 +84,19 @@ def test_the_api_says_a_readings_wrong_unit_and_implausible_value_together(clini
     assert not Reading.objects.exists()
 
 
+@pytest.fixture
+def elsewhere(clinician, other_patient):
+    """An encounter of another patient of the clinician's."""
+    return encounter_record(
+        patient=other_patient,
+        clinician=clinician,
+        occurred_at=timezone.now(),
+        mode="face_to_face",
+        initiated_by="service",
+        duration_minutes=10,
+    )
+
+
 def api_problems(user, path: str, body: dict) -> dict:
     client = APIClient()
     client.force_authenticate(user)
@@ -93,17 +106,9 @@ def api_problems(user, path: str, body: dict) -> dict:
 
 
 def test_the_api_says_a_ratings_type_checks_and_the_services_rules_together(
-    clinician, patient, other_patient
+    clinician, patient, elsewhere
 ):
     path = f"/api/v1/patients/{patient.pk}/ratings/"
-    elsewhere = encounter_record(
-        patient=other_patient,
-        clinician=clinician,
-        occurred_at=timezone.now(),
-        mode="face_to_face",
-        initiated_by="service",
-        duration_minutes=10,
-    )
     future = str(tomorrow())
 
     out_of_range = api_problems(
@@ -160,16 +165,8 @@ def test_the_api_says_an_encounters_and_a_life_events_problems_together(clinicia
 
 
 def test_the_api_says_a_readings_other_patients_encounter_with_its_wrong_unit(
-    clinician, patient, other_patient
+    clinician, patient, elsewhere
 ):
-    elsewhere = encounter_record(
-        patient=other_patient,
-        clinician=clinician,
-        occurred_at=timezone.now(),
-        mode="face_to_face",
-        initiated_by="service",
-        duration_minutes=10,
-    )
 
     said = api_problems(
         clinician,
