@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from patients.audit import Audit, audit_record
-from patients.models import Encounter
 from patients.rest import PatientCollectionView
 from patients.selectors import patient_get_for_user, patients_visible_to
 from patients.validation import (
@@ -154,14 +153,6 @@ class RatingOutput(serializers.ModelSerializer):
         return str(rating.entered_by) if rating.entered_by else None
 
 
-def _encounter_named(encounters, encounter_id) -> Encounter:
-    """The encounter of ``encounters`` an input names by id; its field's problem otherwise."""
-    encounter = encounters.filter(pk=encounter_id).first()
-    if encounter is None:
-        raise serializers.ValidationError([filled(ONE_OF_THIS_PATIENTS, {"field": "encounter"})])
-    return encounter
-
-
 class PatientInput(StrictSerializer):
     """An input whose element and encounter are checked against the patient it is posted for
     (the serializer's ``patient``) with its other fields, so that every problem is said at once;
@@ -179,7 +170,13 @@ class PatientInput(StrictSerializer):
         patient = self.context.get("patient")
         if patient is None or encounter_id is None:
             return encounter_id
-        return _encounter_named(patient.encounters, encounter_id)
+        # Another patient's and one that does not exist are told alike: nothing leaks.
+        encounter = patient.encounters.filter(pk=encounter_id).first()
+        if encounter is None:
+            raise serializers.ValidationError(
+                [filled(ONE_OF_THIS_PATIENTS, {"field": "encounter"})]
+            )
+        return encounter
 
 
 class RatingInput(PatientInput):
@@ -383,13 +380,6 @@ class ReadingInput(PatientInput):
     unit = serializers.CharField(max_length=20)
     taken_on = serializers.DateField()  # the service says it with the unit and value
     encounter = _encounter_field()
-
-    def validate_encounter(self, encounter_id):
-        """Whether the encounter is the patient's, the service says with the unit, value and date
-        (all its own rules); here only that there is one by that id, in the same words."""
-        if encounter_id is None:
-            return None
-        return _encounter_named(Encounter.objects, encounter_id)
 
 
 class ReadingsView(PatientCollectionView):

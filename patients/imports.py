@@ -564,6 +564,11 @@ def import_run(
     """Import the file kept with ``record`` into its team, all or nothing, checking it again
     first (the records may have changed since the preview). Refused if any row is refused, or
     if ``user`` may no longer import into the team (they have left it since the preview)."""
+    if user is not None and not user.is_active:
+        raise ValidationError(
+            _("Nothing was imported: the account that started it has been switched off."),
+            code="account_off",
+        )
     if not teams_importable(user).filter(pk=record.team_id).exists():
         raise ValidationError(
             _(

@@ -164,21 +164,24 @@ def test_the_api_says_an_encounters_and_a_life_events_problems_together(clinicia
     assert not patient.context_events.exists()
 
 
-def test_the_api_says_a_readings_other_patients_encounter_with_its_wrong_unit(
+def test_the_api_tells_another_patients_encounter_and_one_that_is_not_there_alike(
     clinician, patient, elsewhere
 ):
+    def reading(encounter_id: int) -> dict:
+        return api_problems(
+            clinician,
+            f"/api/v1/patients/{patient.pk}/readings/",
+            {
+                "loinc": "8480-6",
+                "value": 120,
+                "unit": "kg",
+                "taken_on": str(timezone.localdate()),
+                "encounter": encounter_id,
+            },
+        )
 
-    said = api_problems(
-        clinician,
-        f"/api/v1/patients/{patient.pk}/readings/",
-        {
-            "loinc": "8480-6",
-            "value": 120,
-            "unit": "kg",
-            "taken_on": str(timezone.localdate()),
-            "encounter": elsewhere.pk,
-        },
+    assert (
+        reading(elsewhere.pk)
+        == reading(elsewhere.pk + 1000)
+        == {"encounter": ["encounter must be one of this patient's"]}
     )
-
-    assert set(said) == {"unit", "encounter"}
-    assert said["encounter"] == ["encounter must be one of this patient's"]

@@ -274,8 +274,7 @@ def test_a_queued_import_fails_when_its_makers_account_was_switched_off(team, cl
     assert import_run_queued(import_id=record.pk, user_id=clinician.pk) == "failed"
     record.refresh_from_db()
     assert record.failure == (
-        "Nothing was imported: you no longer import into Riverside Practice (only a clinician "
-        "of the team can)."
+        "Nothing was imported: the account that started it has been switched off."
     )
     assert Patient.objects.count() == 0
 
