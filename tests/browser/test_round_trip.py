@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from assessments.models import Goal, PersonalTarget
 from assessments.services import goal_create, goal_update, priorities_set, target_set
@@ -110,3 +112,35 @@ def test_the_portal_forms_saved_unchanged_change_nothing(page, patient):
         page.get_by_role("button", name=button, exact=True).click()
         expect(page.locator(".messages")).to_contain_text("aved")
         assert snapshot() == before, name
+
+
+def test_on_a_dutch_page_decimals_shown_with_a_comma_are_saved_unchanged(page, clinician, patient):
+    """A Dutch page writes 2,5 and 48,5 in the boxes it reads them from: saved unchanged, each
+    comes back as the number it was, never ten times it or refused."""
+    condition_record(
+        patient=patient, snomed_code="49049000", onset=dt.date(2017, 5, 6), stage=Decimal("2.5")
+    )
+    target_set(patient=patient, loinc="59261-8", low=Decimal("48.5"), high=Decimal("58.25"))
+    clinician.language = "nl"
+    clinician.save()
+    before = stored(patient)
+    sign_in(page, "nurse", PASSWORD)
+    path = reverse("clinic:records", args=[patient.pk])
+    with translation.override("nl"):
+        saves = [
+            *(
+                gettext("Save %(condition)s") % {"condition": c.code.display}
+                for c in Condition.objects.filter(patient=patient).select_related("code")
+            ),
+            *(
+                gettext("Save target for %(marker)s") % {"marker": t.marker.name}
+                for t in PersonalTarget.objects.filter(patient=patient).select_related("marker")
+            ),
+        ]
+    page.goto(path)
+    expect(page.locator("input[name$=stage]").first).to_have_value("2,5")
+    for name in saves:
+        page.goto(path)
+        page.get_by_role("button", name=name, exact=True).click()
+        expect(page.get_by_role("status")).to_contain_text("Bewaard:")
+        assert stored(patient) == before, name
