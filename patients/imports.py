@@ -325,20 +325,19 @@ def row_checked(
             _("Must be at most %(limit)s characters (this has %(length)s).")
             % {"limit": LOCAL_ID_MAX, "length": len(local_id)},
         )
+    not_an_address = _("Write an email address like name@example.org, or leave it empty.")
     try:
-        email = email_checked(
-            value["email"], _("Write an email address like name@example.org, or leave it empty.")
-        )
+        email = email_checked(value["email"], not_an_address)
     except ValidationError as error:
         email = ""
-        if error.error_dict["email"][0].code == "email_too_long":
-            refuse(
-                "email",
-                _("Must be at most %(limit)s characters (this has %(length)s).")
-                % {"limit": EMAIL_MAX, "length": len(value["email"].strip())},
-            )
-        else:
-            refuse("email", _("Write an email address like name@example.org, or leave it empty."))
+        too_long = error.error_dict["email"][0].code == "email_too_long"
+        refuse(
+            "email",
+            _("Must be at most %(limit)s characters (this has %(length)s).")
+            % {"limit": EMAIL_MAX, "length": len(value["email"].strip())}
+            if too_long
+            else not_an_address,
+        )
     language = value["language"].strip().lower()
     if language and not language_offered(language):
         refuse(
@@ -384,10 +383,7 @@ def _language_codes() -> list[str]:
 
 def teams_importable(user: User | None):
     """The teams a user may import into: a clinician their own, an administrator any (and the
-    ``import_patients`` command, run by whoever runs the server: ``user`` None); none for an
-    account switched off (an import it queued before then is refused when the job runs)."""
-    if user is not None and not user.is_active:
-        return Team.objects.none()
+    ``import_patients`` command, run by whoever runs the server: ``user`` None)."""
     if user is None or user.role == User.Role.ADMIN:
         return Team.objects.all()
     if user.is_clinician:
@@ -563,7 +559,8 @@ def import_run(
 ) -> PatientImport:
     """Import the file kept with ``record`` into its team, all or nothing, checking it again
     first (the records may have changed since the preview). Refused if any row is refused, or
-    if ``user`` may no longer import into the team (they have left it since the preview)."""
+    if ``user`` may no longer import into the team (they have left it since the preview, or
+    their account has been switched off)."""
     if user is not None and not user.is_active:
         raise ValidationError(
             _("Nothing was imported: the account that started it has been switched off."),
