@@ -162,9 +162,7 @@ class PatientInput(StrictSerializer):
         patient = self.context.get("patient")
         if patient is None:
             return key
-        found: dict = {}
-        field_rule(lambda k: found.update(element=element_for_key(patient=patient, key=k)))(key)
-        return found["element"]
+        return field_rule(lambda k: element_for_key(patient=patient, key=k))(key)
 
     def validate_encounter(self, encounter_id):
         patient = self.context.get("patient")

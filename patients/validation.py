@@ -261,14 +261,15 @@ def constraint_refusal(record: models.Model, error: IntegrityError) -> Validatio
     return None
 
 
-def field_rule(check: Callable[[Any], object]) -> Callable[[Any], None]:
+def field_rule(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """A service's rule of one field (``check(value)``, raising ``rule(...)``) as an input
     field's validator, its problems said as the field's own: the API then says them together
-    with the other fields' problems rather than after them. The service still checks."""
+    with the other fields' problems rather than after them. The service still checks. Returns
+    what ``check`` returns (a record it found by the value, say)."""
 
-    def validator(value: Any) -> None:
+    def validator(value: Any) -> Any:
         try:
-            check(value)
+            return check(value)
         except ValidationError as error:
             problems = error.update_error_dict({})
             raise ValidationError([e for errors in problems.values() for e in errors]) from None
@@ -276,7 +277,7 @@ def field_rule(check: Callable[[Any], object]) -> Callable[[Any], None]:
     return validator
 
 
-def date_rule(field: str) -> Callable[[Any], None]:
+def date_rule(field: str) -> Callable[[Any], Any]:
     """``date_not_in_future`` of ``field`` as its validator (``field_rule``)."""
     return field_rule(lambda day: date_not_in_future(field, day))
 
